@@ -1,0 +1,103 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/** Timestamps come back as Date; inserts/updates may pass a Date or an ISO string. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>
+
+export type Role = 'customer' | 'staff' | 'admin'
+export type OrderStatus = 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled'
+
+export interface UsersTable {
+  id: Generated<string>
+  email: string
+  password_hash: string
+  role: ColumnType<Role, Role | undefined, Role>
+  created_at: CreatedAt
+  updated_at: Timestamp
+}
+
+export interface RefreshTokensTable {
+  id: Generated<string>
+  user_id: string
+  family_id: string
+  token_hash: string
+  expires_at: ColumnType<Date, Date | string, Date | string>
+  used_at: NullableTimestamp
+  revoked_at: NullableTimestamp
+  created_at: CreatedAt
+}
+
+export interface CustomersTable {
+  id: Generated<string>
+  user_id: string | null
+  first_name: string
+  last_name: string
+  email: string
+  phone: string | null
+  created_at: CreatedAt
+  updated_at: Timestamp
+}
+
+export interface ProductsTable {
+  id: Generated<string>
+  sku: string
+  name: string
+  description: ColumnType<string, string | undefined, string>
+  price_cents: number
+  stock: number
+  archived_at: NullableTimestamp
+  created_at: CreatedAt
+  updated_at: Timestamp
+}
+
+export interface OrdersTable {
+  id: Generated<string>
+  customer_id: string
+  status: ColumnType<OrderStatus, OrderStatus | undefined, OrderStatus>
+  currency: string
+  total_cents: number
+  created_at: CreatedAt
+  updated_at: Timestamp
+}
+
+export interface OrderItemsTable {
+  id: Generated<string>
+  order_id: string
+  product_id: string
+  sku: string
+  name: string
+  quantity: number
+  unit_price_cents: number
+  subtotal_cents: number
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string
+  key: string
+  request_hash: string
+  response_status: number
+  response_body: ColumnType<unknown, string, string>
+  created_at: CreatedAt
+  expires_at: ColumnType<Date, Date | string, Date | string>
+}
+
+export interface Database {
+  users: UsersTable
+  refresh_tokens: RefreshTokensTable
+  customers: CustomersTable
+  products: ProductsTable
+  orders: OrdersTable
+  order_items: OrderItemsTable
+  idempotency_keys: IdempotencyKeysTable
+}
+
+export type UserRow = Selectable<UsersTable>
+export type NewUser = Insertable<UsersTable>
+export type CustomerRow = Selectable<CustomersTable>
+export type CustomerUpdate = Updateable<CustomersTable>
+export type ProductRow = Selectable<ProductsTable>
+export type ProductUpdate = Updateable<ProductsTable>
+export type OrderRow = Selectable<OrdersTable>
+export type OrderItemRow = Selectable<OrderItemsTable>
+export type RefreshTokenRow = Selectable<RefreshTokensTable>

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import * as initial from './0001_initial.js'
+
+/**
+ * Every migration, in order. A static list (not a folder scan) so the compiled
+ * build and the TypeScript sources see exactly the same set.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial
+}

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto'
+import fp from 'fastify-plugin'
+import { Value } from 'typebox/value'
+import { EnvSchema, type Env } from '../schemas/env.js'
+
+export type AppEnv = 'development' | 'production' | 'test'
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export type DatabaseConfig =
+  | { kind: 'postgres', url: string, poolMax: number }
+  | { kind: 'pglite', dataDir: string | null }
+
+export interface AppConfig {
+  env: AppEnv
+  port: number
+  host: string
+  logLevel: LogLevel
+  database: DatabaseConfig
+  migrateOnStart: boolean
+  redis: { url: string, keyPrefix: string } | null
+  jwt: {
+    secret: string
+    /** true when no JWT_SECRET was given and a random one was made for this process */
+    ephemeralSecret: boolean
+    accessTtlSeconds: number
+    refreshTtlSeconds: number
+    issuer: string
+    audience: string
+  }
+  corsOrigins: string[] | '*'
+  rateLimit: { max: number, windowMs: number, authMax: number }
+  /** true, a comma list of addresses/CIDRs, or a hop count turned into a predicate */
+  trustProxy: boolean | string | ((address: string, hop: number) => boolean)
+  admin: { email: string, password: string } | null
+  currency: string
+  shutdownTimeoutMs: number
+}
+
+export class ConfigError extends Error {
+  constructor (readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Secrets that appear in docs and examples: never acceptable in production. */
+const PLACEHOLDER_SECRETS = new Set([
+  'changeme', 'change-me', 'secret', 'please-change-me', 'dev-secret-change-me-dev-secret-change-me',
+  'replace-me-with-at-least-32-random-bytes'
+])
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const
+
+export function parseDurationSeconds (value: string): number {
+  const unit = value.at(-1)
+  if (unit !== undefined && unit in UNIT_SECONDS) {
+    return Number(value.slice(0, -1)) * UNIT_SECONDS[unit as keyof typeof UNIT_SECONDS]
+  }
+  return Number(value)
+}
+
+function parseBool (value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  return value === 'true' || value === '1'
+}
+
+function parseTrustProxy (value: string | undefined): AppConfig['trustProxy'] {
+  if (value === undefined || value === '' || value === 'false') return false
+  if (value === 'true') return true
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value)
+    return (_address, hop) => hop < hops
+  }
+  return value
+}
+
+function validateEnv (raw: Record<string, string | undefined>): Env {
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .filter((key) => raw[key] !== undefined && raw[key] !== '')
+      .map((key) => [key, raw[key]])
+  )
+  const converted = Value.Convert(EnvSchema, known)
+  const problems = [...Value.Errors(EnvSchema, converted)].map((error) => {
+    const name = error.instancePath.replace(/^\//, '')
+    const shown = name.includes('PASSWORD') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(known[name])
+    return `${name}=${shown}: ${error.message}`
+  })
+  if (problems.length > 0) throw new ConfigError(problems)
+  return converted as Env
+}
+
+function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
+  const poolMax = env.DB_POOL_MAX ?? 10
+  if (env.DATABASE_URL !== undefined) return { kind: 'postgres', url: env.DATABASE_URL, poolMax }
+  if (env.DB_HOST !== undefined) {
+    const url = new URL('postgres://localhost')
+    url.hostname = env.DB_HOST
+    url.port = String(env.DB_PORT ?? 5432)
+    url.username = env.DB_USER ?? 'postgres'
+    url.password = env.DB_PASSWORD ?? ''
+    url.pathname = `/${env.DB_NAME ?? 'goshop'}`
+    return { kind: 'postgres', url: url.toString(), poolMax }
+  }
+  if (env.PGLITE_DATA_DIR === 'memory') return { kind: 'pglite', dataDir: null }
+  return { kind: 'pglite', dataDir: env.PGLITE_DATA_DIR ?? (appEnv === 'test' ? null : './.data') }
+}
+
+function redisConfig (env: Env): AppConfig['redis'] {
+  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'goshop:'
+  if (env.REDIS_URL !== undefined) return { url: env.REDIS_URL, keyPrefix }
+  if (env.REDIS_HOST !== undefined) return { url: `redis://${env.REDIS_HOST}:${env.REDIS_PORT ?? 6379}`, keyPrefix }
+  return null
+}
+
+function jwtSecret (env: Env, appEnv: AppEnv, problems: string[]): { secret: string, ephemeralSecret: boolean } {
+  const secret = env.JWT_SECRET
+  if (secret === undefined) {
+    if (appEnv === 'production') problems.push('JWT_SECRET: required in production (at least 32 bytes of random data)')
+    return { secret: randomBytes(48).toString('base64url'), ephemeralSecret: true }
+  }
+  if (Buffer.byteLength(secret) < 32) problems.push('JWT_SECRET=(hidden): must be at least 32 bytes long')
+  else if (appEnv === 'production' && PLACEHOLDER_SECRETS.has(secret.toLowerCase())) {
+    problems.push('JWT_SECRET=(hidden): is a published placeholder; generate a random secret')
+  }
+  return { secret, ephemeralSecret: false }
+}
+
+/**
+ * Reads and validates the environment. Throws a ConfigError naming every bad
+ * variable; server.ts prints it and exits 1.
+ */
+export function loadConfig (raw: Record<string, string | undefined> = process.env): AppConfig {
+  const env = validateEnv(raw)
+  const appEnv: AppEnv = env.APP_ENV ?? 'development'
+  const problems: string[] = []
+  const { secret, ephemeralSecret } = jwtSecret(env, appEnv, problems)
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL / ADMIN_PASSWORD: set both or neither')
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const database = databaseConfig(env, appEnv)
+  const cors = env.CORS_ORIGINS?.trim()
+  return {
+    env: appEnv,
+    port: env.PORT ?? 8080,
+    host: env.HOST ?? (appEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    logLevel: env.LOG_LEVEL ?? (appEnv === 'test' ? 'silent' : 'info'),
+    database,
+    migrateOnStart: parseBool(env.MIGRATE_ON_START, appEnv !== 'production' || database.kind === 'pglite'),
+    redis: redisConfig(env),
+    jwt: {
+      secret,
+      ephemeralSecret,
+      accessTtlSeconds: parseDurationSeconds(env.JWT_ACCESS_TTL ?? '15m'),
+      refreshTtlSeconds: parseDurationSeconds(env.JWT_REFRESH_TTL ?? '7d'),
+      issuer: env.JWT_ISSUER ?? 'goshop-api',
+      audience: env.JWT_AUDIENCE ?? 'goshop-clients'
+    },
+    corsOrigins: cors === undefined
+      ? (appEnv === 'production' ? [] : '*')
+      : cors === '*' ? '*' : cors.split(',').map((o) => o.trim()).filter((o) => o !== ''),
+    rateLimit: {
+      max: env.RATE_LIMIT_MAX ?? 300,
+      windowMs: parseDurationSeconds(env.RATE_LIMIT_WINDOW ?? '1m') * 1000,
+      authMax: env.RATE_LIMIT_AUTH_MAX ?? 10
+    },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    admin: env.ADMIN_EMAIL !== undefined && env.ADMIN_PASSWORD !== undefined
+      ? { email: env.ADMIN_EMAIL.trim().toLowerCase(), password: env.ADMIN_PASSWORD }
+      : null,
+    currency: env.STORE_CURRENCY ?? 'EUR',
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10000
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig
+  }
+}
+
+/** Decorates the instance with the validated configuration. */
+export default fp<{ config: AppConfig }>(async function configPlugin (fastify, opts) {
+  fastify.decorate('config', opts.config)
+  if (opts.config.jwt.ephemeralSecret) {
+    fastify.log.warn('JWT_SECRET is not set: using an ephemeral secret; tokens will not survive a restart')
+  }
+}, { name: 'config' })

@@ -1,0 +1,59 @@
+import fastifyMetricsModule from 'fastify-metrics'
+import fp from 'fastify-plugin'
+import { Counter, Gauge, register } from 'prom-client'
+
+// fastify-metrics is CommonJS with `exports.default`.
+const fastifyMetrics = fastifyMetricsModule.default
+
+export interface BusinessMetrics {
+  ordersCreated: Counter
+  orderRevenueCents: Counter
+  productsCreated: Counter
+  authLogin: Counter
+  authLoginFailed: Counter
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    businessMetrics: BusinessMetrics
+  }
+}
+
+/**
+ * Prometheus /metrics: process metrics, an HTTP latency histogram labelled by method,
+ * route template and status code, DB pool gauges and the business counters.
+ */
+export default fp(async function metricsPlugin (fastify) {
+  await fastify.register(fastifyMetrics, {
+    endpoint: { url: '/metrics', method: 'GET', schema: { hide: true }, config: { rateLimit: false }, handler: async () => {} },
+    clearRegisterOnInit: true,
+    routeMetrics: {
+      enabled: { histogram: true, summary: false },
+      routeBlacklist: ['/metrics', '/health/live', '/health/ready'],
+      overrides: {
+        histogram: {
+          name: 'http_request_duration_seconds',
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+        }
+      }
+    }
+  })
+
+  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [register] })
+  fastify.decorate('businessMetrics', {
+    ordersCreated: counter('orders_created_total', 'Orders created'),
+    orderRevenueCents: counter('order_revenue_cents_total', 'Sum of the totals of created orders, in minor units'),
+    productsCreated: counter('products_created_total', 'Products created'),
+    authLogin: counter('auth_login_total', 'Login attempts'),
+    authLoginFailed: counter('auth_login_failed_total', 'Failed login attempts')
+  })
+
+  const pool = fastify.dbHandle.pool
+  const poolGauge = (name: string, help: string, read: () => number): Gauge =>
+    new Gauge({ name, help, registers: [register], collect () { this.set(read()) } })
+  if (pool !== null) {
+    poolGauge('db_pool_connections_total', 'Connections open in the Postgres pool', () => pool.totalCount)
+    poolGauge('db_pool_connections_idle', 'Idle connections in the Postgres pool', () => pool.idleCount)
+    poolGauge('db_pool_requests_waiting', 'Queries waiting for a pool connection', () => pool.waitingCount)
+  }
+}, { name: 'metrics', dependencies: ['db'] })

@@ -1,0 +1,44 @@
+import type { FastifySchemaValidationError } from 'fastify'
+import type { FieldErrorBody } from '../schemas/problem.js'
+
+type Location = NonNullable<FieldErrorBody['in']>
+
+const LOCATIONS: Record<string, Location> = {
+  body: 'body', querystring: 'query', params: 'path', headers: 'header'
+}
+
+const escapePointer = (segment: string): string => segment.replaceAll('~', '~0').replaceAll('/', '~1')
+
+function stringList (value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+}
+
+/**
+ * Turns validator errors into problem `errors` entries whose pointer names the
+ * offending field itself (for a missing or unknown property, the property, not its parent).
+ */
+export function toFieldErrors (validation: FastifySchemaValidationError[], context: string | undefined): FieldErrorBody[] {
+  const where = LOCATIONS[context ?? 'body'] ?? 'body'
+  const out: FieldErrorBody[] = []
+  const seen = new Set<string>()
+  const push = (pointer: string, detail: string): void => {
+    const key = `${pointer}\u0000${detail}`
+    if (seen.has(key)) return
+    seen.add(key)
+    out.push({ pointer, in: where, detail })
+  }
+  for (const error of validation) {
+    const base = error.instancePath
+    const params: Record<string, unknown> = error.params
+    if (error.keyword === 'required') {
+      const names = [...stringList(params.requiredProperties), ...stringList([params.missingProperty])]
+      for (const name of names) push(`${base}/${escapePointer(name)}`, 'is required')
+    } else if (error.keyword === 'additionalProperties') {
+      const names = [...stringList(params.additionalProperties), ...stringList([params.additionalProperty])]
+      for (const name of names) push(`${base}/${escapePointer(name)}`, 'is not an allowed property')
+    } else {
+      push(base, error.message ?? 'is invalid')
+    }
+  }
+  return out
+}

@@ -1,0 +1,5 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+
+const authRoutes: FastifyPluginAsyncTypebox = async () => {}
+
+export default authRoutes

@@ -1,0 +1,17 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { readPackageVersion } from '../../plugins/version.js'
+import { Help } from '../../schemas/health.js'
+
+const helpRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/help', {
+    schema: { tags: ['operations'], operationId: 'getHelp', summary: 'What this service is and which routes it serves', response: { 200: Help } }
+  }, async () => ({
+    name: 'GoShop API',
+    description: 'E-commerce backend: register/login for a JWT, then use /api/products, /api/customers and /api/orders with "Authorization: Bearer <access_token>". Errors are RFC 9457 problem+json.',
+    version: readPackageVersion(),
+    docs: { swagger_ui: '/swagger', openapi_json: '/swagger/json', openapi_yaml: '/swagger/yaml' },
+    routes: [...fastify.routeTable].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method))
+  }))
+}
+
+export default helpRoutes

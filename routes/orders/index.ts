@@ -1,0 +1,5 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+
+const ordersRoutes: FastifyPluginAsyncTypebox = async () => {}
+
+export default ordersRoutes

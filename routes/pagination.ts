@@ -1,0 +1,53 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../plugins/app-error.js'
+
+/**
+ * Keyset cursors: the sort key and id of the last row of a page, base64url JSON.
+ * Opaque to clients; a tampered or foreign cursor is a 400, never a 500.
+ */
+export interface Cursor {
+  /** The sort column's value for the last row (ISO string for timestamps). */
+  v: string | number
+  id: string
+}
+
+export function encodeCursor (cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url')
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function decodeCursor (raw: string | undefined): Cursor | null {
+  if (raw === undefined) return null
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
+    if (typeof parsed === 'object' && parsed !== null && 'v' in parsed && 'id' in parsed) {
+      const { v, id } = parsed
+      if ((typeof v === 'string' || typeof v === 'number') && typeof id === 'string' && UUID.test(id)) return { v, id }
+    }
+  } catch {
+    // fall through to the 400
+  }
+  throw new AppError(400, 'INVALID_CURSOR', 'cursor is not a value this API returned', {
+    errors: [{ pointer: '/cursor', in: 'query', detail: 'is not a valid cursor' }]
+  })
+}
+
+/** Sets `Link: <...>; rel="next"` (RFC 8288) pointing at the same URL with the next cursor. */
+export function setNextLink (request: FastifyRequest, reply: FastifyReply, nextCursor: string | null): void {
+  if (nextCursor === null) return
+  const url = new URL(request.url, 'http://placeholder')
+  url.searchParams.set('cursor', nextCursor)
+  reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+}
+
+/**
+ * Given limit+1 fetched rows, returns the page and the cursor for the next one.
+ * `key` picks the sort value of a row.
+ */
+export function paginate<T extends { id: string }> (rows: T[], limit: number, key: (row: T) => string | number): { page: T[], nextCursor: string | null } {
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  const nextCursor = rows.length > limit && last !== undefined ? encodeCursor({ v: key(last), id: last.id }) : null
+  return { page, nextCursor }
+}

@@ -1,0 +1,40 @@
+import { Type, type TSchema } from 'typebox'
+
+export const Uuid = Type.String({ format: 'uuid', examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
+export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 store currency', examples: ['EUR'] })
+export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'), Type.Literal('admin')], { description: 'Account role', examples: ['customer'] })
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false })
+
+/** `?limit=&cursor=` shared by every list route. */
+export const PaginationQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (1..100)' })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque cursor from next_cursor' }))
+}
+
+export const Page = <T extends TSchema>(item: T, title: string) => Type.Object({
+  data: Type.Array(item),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+}, { title })
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input (VALIDATION_FAILED, MALFORMED_JSON)',
+  401: 'Missing, expired or invalid access token',
+  403: 'The caller\'s role does not allow this',
+  404: 'Not found (or not yours)',
+  409: 'Conflict with the current state',
+  412: 'If-Match does not match the current ETag',
+  413: 'Body larger than 1 MiB',
+  415: 'Content-Type must be application/json',
+  422: 'Semantically invalid (unknown references)',
+  429: 'Rate limit exceeded',
+  503: 'A dependency is unavailable'
+}
+
+/** Problem responses for the given statuses, referencing the shared Problem component. */
+export function problemResponses (...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, Type.Ref('Problem', { description: ERROR_DESCRIPTIONS[status] ?? 'Error' })]))
+}
+
+export const NoContent = Type.Null({ description: 'No content' })

@@ -1,0 +1,48 @@
+import { Type, type Static } from 'typebox'
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 })
+const PositiveInt = Type.Integer({ minimum: 1 })
+/** Seconds as an integer, or a number with a unit: 90, 15m, 12h, 7d. */
+const Duration = Type.String({ pattern: '^[0-9]+[smhd]?$' })
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')])
+const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))
+
+/**
+ * Every environment variable the service reads. Values arrive as strings and are
+ * converted (numbers) before validation; unknown variables are ignored.
+ */
+export const EnvSchema = Type.Object({
+  APP_ENV: Type.Optional(Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')])),
+  PORT: Type.Optional(Port),
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: Type.Optional(LogLevel),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DB_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  DB_PORT: Type.Optional(Port),
+  DB_USER: Type.Optional(Type.String({ minLength: 1 })),
+  DB_PASSWORD: Type.Optional(Type.String()),
+  DB_NAME: Type.Optional(Type.String({ minLength: 1 })),
+  DB_POOL_MAX: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  PGLITE_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  MIGRATE_ON_START: Type.Optional(Bool),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  REDIS_PORT: Type.Optional(Port),
+  REDIS_KEY_PREFIX: Type.Optional(Type.String({ maxLength: 100 })),
+  JWT_SECRET: Type.Optional(Type.String()),
+  JWT_ACCESS_TTL: Type.Optional(Duration),
+  JWT_REFRESH_TTL: Type.Optional(Duration),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  CORS_ORIGINS: Type.Optional(Type.String()),
+  RATE_LIMIT_MAX: Type.Optional(PositiveInt),
+  RATE_LIMIT_WINDOW: Type.Optional(Duration),
+  RATE_LIMIT_AUTH_MAX: Type.Optional(PositiveInt),
+  TRUST_PROXY: Type.Optional(Type.String()),
+  ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  STORE_CURRENCY: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+  SHUTDOWN_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 }))
+})
+
+export type Env = Static<typeof EnvSchema>

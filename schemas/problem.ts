@@ -1,0 +1,25 @@
+import { Type, type Static } from 'typebox'
+
+export const FieldError = Type.Object({
+  pointer: Type.String({ description: 'JSON Pointer (RFC 6901) into the part named by `in`', examples: ['/items/0/quantity'] }),
+  in: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('query'), Type.Literal('path'), Type.Literal('header')])),
+  detail: Type.String({ examples: ['must be >= 1'] })
+}, { $id: 'FieldError', title: 'FieldError' })
+
+/**
+ * RFC 9457 problem details. Extension members (e.g. `items` on INSUFFICIENT_STOCK)
+ * are allowed, so additionalProperties stays open.
+ */
+export const Problem = Type.Object({
+  type: Type.String({ description: 'URI reference identifying the problem type', examples: ['/problems/validation-failed'] }),
+  title: Type.String({ examples: ['Bad Request'] }),
+  status: Type.Integer({ minimum: 400, maximum: 599, examples: [400] }),
+  detail: Type.String({ examples: ['body/items/0/quantity must be >= 1'] }),
+  instance: Type.String({ description: 'The request path', examples: ['/api/orders'] }),
+  code: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$', description: 'Stable machine-readable error code', examples: ['VALIDATION_FAILED'] }),
+  request_id: Type.String({ examples: ['5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e'] }),
+  errors: Type.Optional(Type.Array(FieldError))
+}, { $id: 'Problem', title: 'Problem', additionalProperties: true })
+
+export type ProblemBody = Static<typeof Problem>
+export type FieldErrorBody = Static<typeof FieldError>

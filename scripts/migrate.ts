@@ -1,0 +1,19 @@
+import { connectDatabase } from '../db/connect.js'
+import { migrateToLatest } from '../db/migrate.js'
+import { ConfigError, loadConfig } from '../plugins/config.js'
+
+/** `npm run migrate`: applies pending migrations to the configured database, then exits. */
+try {
+  const config = loadConfig(process.env)
+  const { db, kind } = connectDatabase(config.database)
+  try {
+    const { results } = await migrateToLatest(db)
+    for (const r of results ?? []) console.log(`${r.status}: ${r.migrationName}`)
+    console.log(`migrations up to date (${kind})`)
+  } finally {
+    await db.destroy()
+  }
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error)
+  process.exitCode = 1
+}

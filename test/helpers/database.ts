@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { DatabaseConfig } from '../../plugins/config.js'
+
+/** Minimal view of a tap test: what the helpers need (teardown). */
+export interface TestContext {
+  teardown: (fn: () => unknown) => void
+}
+
+/** True when the suite runs against a real Postgres server (DATABASE_URL set, as in CI). */
+export const usingRealPostgres = (): boolean => process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ''
+
+/**
+ * A fresh, empty database for one app under test: on real Postgres a new database
+ * created from DATABASE_URL's server and dropped at teardown; otherwise an in-memory PGlite.
+ */
+export async function createTestDatabase (t: TestContext): Promise<{ env: Record<string, string>, url: string | null }> {
+  const adminUrl = process.env.DATABASE_URL
+  if (adminUrl === undefined || adminUrl === '') return { env: { PGLITE_DATA_DIR: 'memory' }, url: null }
+
+  const name = `goshop_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  t.teardown(async () => {
+    const client = new pg.Client({ connectionString: adminUrl })
+    await client.connect()
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    } finally {
+      await client.end()
+    }
+  })
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return { env: { DATABASE_URL: url.toString() }, url: url.toString() }
+}
+
+export type { DatabaseConfig }
