@@ -40,6 +40,8 @@ export async function buildApp ({ config, logStream }: BuildAppOptions): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // JSON only: any other body type is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
 
   // Infrastructure, in dependency order.
   await app.register(configPlugin, { config })
