@@ -1,0 +1,305 @@
+/**
+ * `npm run bench`: autocannon against the BUILT server (node dist/server.js, production
+ * settings) on real Postgres and Redis, next to a bare node:http + pg baseline doing the
+ * same product-by-id SELECT, in the same run. Prints a table and the pass/fail of the
+ * targets; never exits non-zero because a target was missed (only when it cannot run).
+ *
+ * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: a throwaway
+ * database is created on that server and dropped at the end), REDIS_URL (default
+ * redis://127.0.0.1:6379), BENCH_DURATION seconds per route (10), BENCH_CONNECTIONS (50),
+ * BENCH_WARMUP seconds (2), DB_POOL_MAX (10, both servers), BENCH_LOG_LEVEL (warn),
+ * BENCH_JSON=path to also write the raw numbers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import pg from 'pg'
+
+const DIST = fileURLToPath(new URL('../', import.meta.url))
+const DURATION = positive('BENCH_DURATION', 10)
+const CONNECTIONS = positive('BENCH_CONNECTIONS', 50)
+const WARMUP = positive('BENCH_WARMUP', 2)
+const POOL_MAX = positive('DB_POOL_MAX', 10)
+const PRODUCTS = 100
+const ADMIN = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
+const CUSTOMER_PASSWORD = 'bench-customer-password'
+
+function positive (name: string, fallback: number): number {
+  const raw = process.env[name]
+  const value = raw === undefined || raw === '' ? fallback : Number(raw)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`)
+  return value
+}
+
+interface Row {
+  name: string
+  reqPerSec: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  peakRssMb: number | null
+}
+
+// ---------------------------------------------------------------- processes
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => { typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')) })
+    })
+  })
+}
+
+interface Server { child: ChildProcess, url: string, output: string[] }
+
+/** Starts a node script as a child; keeps its last output lines for diagnostics. */
+function startServer (script: string, port: number, env: Record<string, string>): Server {
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const output: string[] = []
+  const keep = (chunk: Buffer): void => {
+    output.push(...chunk.toString().split('\n').filter((l) => l !== ''))
+    output.splice(0, Math.max(0, output.length - 40))
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  return { child, url: `http://127.0.0.1:${port}`, output }
+}
+
+async function waitFor (server: Server, path: string, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) break
+    try {
+      if ((await fetch(`${server.url}${path}`)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`server did not become ready on ${path}:\n${server.output.join('\n')}`)
+}
+
+async function stopServer (server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return
+  const exited = new Promise((resolve) => server.child.once('exit', resolve))
+  server.child.kill('SIGTERM')
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 15000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Resident memory of a process in MiB (Linux /proc), or null elsewhere. */
+function rssMb (pid: number | undefined): number | null {
+  if (pid === undefined) return null
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match?.[1] !== undefined ? Number(match[1]) / 1024 : null
+  } catch {
+    return null
+  }
+}
+
+// ---------------------------------------------------------------- database
+
+interface BenchDatabase { url: string, drop: () => Promise<void> }
+
+/** A throwaway database on the configured server, so runs are clean and comparable. */
+async function createBenchDatabase (): Promise<BenchDatabase> {
+  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const name = `goshop_bench_${process.pid}_${randomBytes(3).toString('hex')}`
+  const withAdmin = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: adminUrl })
+    await client.connect()
+    try { await client.query(sql) } finally { await client.end() }
+  }
+  await withAdmin(`CREATE DATABASE ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: async () => { await withAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) } }
+}
+
+async function serverVersion (url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const result = await client.query<{ server_version: string }>('SHOW server_version')
+    return result.rows[0]?.server_version ?? 'unknown'
+  } finally {
+    await client.end()
+  }
+}
+
+// ---------------------------------------------------------------- seeding through the API
+
+async function api (base: string, method: string, path: string, body?: unknown, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 300)}`)
+  const parsed: unknown = text === '' ? {} : JSON.parse(text)
+  return typeof parsed === 'object' && parsed !== null ? { ...parsed } : {}
+}
+
+async function login (base: string, email: string, password: string): Promise<string> {
+  const { access_token: token } = await api(base, 'POST', '/login', { email, password })
+  if (typeof token !== 'string') throw new Error('login returned no access_token')
+  return token
+}
+
+interface Seed { customerEmail: string, customerToken: string, productIds: string[] }
+
+async function seed (base: string): Promise<Seed> {
+  const adminToken = await login(base, ADMIN.email, ADMIN.password)
+  const productIds: string[] = []
+  for (let i = 0; i < PRODUCTS; i++) {
+    const product = await api(base, 'POST', '/api/products', {
+      sku: `BENCH-${i}`, name: `Bench product ${i}`, description: 'Seeded by npm run bench', price_cents: 1000 + i, stock: 1_000_000_000
+    }, adminToken)
+    if (typeof product.id === 'string') productIds.push(product.id)
+  }
+  const customerEmail = `bench-${randomUUID()}@example.com`
+  await api(base, 'POST', '/register', { email: customerEmail, password: CUSTOMER_PASSWORD })
+  return { customerEmail, customerToken: await login(base, customerEmail, CUSTOMER_PASSWORD), productIds }
+}
+
+// ---------------------------------------------------------------- measuring
+
+type Scenario = Omit<autocannon.Options, 'url' | 'connections' | 'duration'> & { path?: string }
+
+async function cannon (base: string, { path, ...scenario }: Scenario, duration: number): Promise<autocannon.Result> {
+  return await autocannon({ url: `${base}${path ?? ''}`, connections: CONNECTIONS, duration, ...scenario })
+}
+
+async function measure (name: string, server: Server, scenario: Scenario): Promise<Row> {
+  await cannon(server.url, scenario, WARMUP)
+  let peak: number | null = null
+  const sampler = setInterval(() => {
+    const rss = rssMb(server.child.pid)
+    if (rss !== null) peak = Math.max(peak ?? 0, rss)
+  }, 250)
+  const result = await cannon(server.url, scenario, DURATION)
+  clearInterval(sampler)
+  const row: Row = {
+    name,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    peakRssMb: peak
+  }
+  console.error(`  ${name}: ${Math.round(row.reqPerSec)} req/s, p99 ${row.p99} ms, ${row.errors} errors, ${row.non2xx} non-2xx`)
+  return row
+}
+
+/** Cycles through the seeded products so orders and reads do not all hit one row. */
+function rotating (ids: string[], make: (id: string) => autocannon.Request): autocannon.Request[] {
+  let next = 0
+  return [{
+    setupRequest: (request) => {
+      const id = ids[next++ % ids.length] ?? ''
+      return { ...request, ...make(id) }
+    }
+  }]
+}
+
+// ---------------------------------------------------------------- report
+
+const fmt = (n: number | null, digits = 0): string => n === null ? 'n/a' : n.toFixed(digits)
+
+function table (rows: Row[]): string {
+  const header = '| Route | req/s | p50 ms | p99 ms | errors | non-2xx | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|'
+  return [header, ...rows.map((r) =>
+    `| ${r.name} | ${fmt(r.reqPerSec)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} |`)].join('\n')
+}
+
+function machine (pgVersion: string): string {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  const cpu = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? 'unknown'
+  const cores = (cpuinfo.match(/^processor\s*:/gm) ?? []).length
+  const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0)
+  return `${cores} vCPU (${cpu}), ${(memKb / 1024 / 1024).toFixed(1)} GiB RAM, Node ${process.version}, PostgreSQL ${pgVersion}`
+}
+
+// ---------------------------------------------------------------- main
+
+async function main (): Promise<void> {
+  const database = await createBenchDatabase()
+  const servers: Server[] = []
+  try {
+    const pgVersion = await serverVersion(database.url)
+    console.error(`bench: ${DURATION}s per route, ${CONNECTIONS} connections, pool ${POOL_MAX}, database ${new URL(database.url).pathname.slice(1)}`)
+
+    const app = startServer(`${DIST}server.js`, await freePort(), {
+      APP_ENV: 'production',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `goshop:bench:${randomBytes(4).toString('hex')}:`,
+      DB_POOL_MAX: String(POOL_MAX),
+      MIGRATE_ON_START: 'true',
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      RATE_LIMIT_MAX: '1000000000',
+      RATE_LIMIT_AUTH_MAX: '1000000000',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password
+    })
+    servers.push(app)
+    await waitFor(app, '/health/ready')
+    const data = await seed(app.url)
+    const auth = { authorization: `Bearer ${data.customerToken}`, 'content-type': 'application/json' }
+
+    // The baseline runs while the app is idle, against the same database.
+    const baseline = startServer(`${DIST}scripts/bench-baseline.js`, await freePort(), { DATABASE_URL: database.url, DB_POOL_MAX: String(POOL_MAX) })
+    servers.push(baseline)
+    await waitFor(baseline, '/health')
+    const baseRow = await measure('baseline: node:http + pg, GET /products/{id}', baseline, { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/products/${id}` })) })
+    await stopServer(baseline)
+
+    const rows: Row[] = [baseRow]
+    rows.push(await measure('GET /health/live', app, { path: '/health/live' }))
+    const byId = await measure('GET /api/products/{id}', app, { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: auth })) })
+    rows.push(byId)
+    const list = await measure('GET /api/products?limit=20', app, { path: '/api/products?limit=20', headers: auth })
+    rows.push(list)
+    rows.push(await measure('POST /api/orders (1 line)', app, {
+      requests: rotating(data.productIds, (id) => ({ method: 'POST', path: '/api/orders', headers: auth, body: JSON.stringify({ items: [{ product_id: id, quantity: 1 }] }) }))
+    }))
+    rows.push(await measure('POST /login (argon2id)', app, {
+      method: 'POST', path: '/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: data.customerEmail, password: CUSTOMER_PASSWORD })
+    }))
+
+    const ratio = baseRow.reqPerSec > 0 ? byId.reqPerSec / baseRow.reqPerSec : 0
+    const targets = [
+      { name: `GET /api/products/{id} >= 0.75 x baseline req/s (ratio ${ratio.toFixed(2)})`, pass: ratio >= 0.75 },
+      { name: `catalog reads p99 < 20 ms at ${CONNECTIONS} connections (by id ${byId.p99} ms, list ${list.p99} ms)`, pass: byId.p99 < 20 && list.p99 < 20 },
+      { name: 'no errors and no non-2xx on any route', pass: rows.every((r) => r.errors === 0 && r.non2xx === 0) }
+    ]
+    const command = `BENCH_DURATION=${DURATION} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench`
+    console.log(`\n${machine(pgVersion)}\nCommand: ${command}\n`)
+    console.log(table(rows))
+    console.log(`\nRatio GET /api/products/{id} / baseline: ${ratio.toFixed(2)}`)
+    for (const target of targets) console.log(`${target.pass ? 'PASS' : 'FAIL'}  ${target.name}`)
+    if (process.env.BENCH_JSON !== undefined) {
+      writeFileSync(process.env.BENCH_JSON, JSON.stringify({ machine: machine(pgVersion), command, rows, ratio, targets }, null, 2))
+    }
+  } finally {
+    for (const server of servers) await stopServer(server)
+    await database.drop()
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

@@ -1,0 +1,3708 @@
+/**
+ * GoShop API client types, generated from the live OpenAPI document (GET /swagger/json)
+ * by openapi-typescript. Do not edit: run `npm run generate:client`.
+ * test/e2e/client.test.ts fails when the served document no longer generates this file.
+ */
+/* eslint-disable */
+
+export interface paths {
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness probe */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness probe: Postgres and Redis reachable, not shutting down */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/help": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What this service is and which routes it serves */
+        get: operations["getHelp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a customer account
+         * @description Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name).
+         */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange email and password for an access and a refresh token
+         * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). After repeated failures for one email within the rate-limit window -> 429 RATE_LIMITED with Retry-After.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a refresh token into a new token pair
+         * @description Each refresh token is single use. Presenting one that was already used revokes every token of its login (reuse detection) -> 401 REFRESH_TOKEN_REUSED.
+         */
+        post: operations["refreshTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke the refresh token and every token rotated from the same login
+         * @description Idempotent: an unknown, expired or already revoked token also answers 204, so the answer reveals nothing about the token.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account of the access token */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List products
+         * @description Keyset-paginated catalog with search, price/stock filters and a sort order. Archived products are not listed.
+         */
+        get: operations["listProducts"];
+        put?: never;
+        /** Create a product (staff, admin) */
+        post: operations["createProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a product */
+        get: operations["getProduct"];
+        /**
+         * Replace a product (staff, admin)
+         * @description Full replace; honours If-Match.
+         */
+        put: operations["replaceProduct"];
+        post?: never;
+        /**
+         * Delete a product (staff, admin)
+         * @description Deletes the product; one that appears in orders is archived instead (hidden from the catalog, kept for order history). Honours If-Match.
+         */
+        delete: operations["deleteProduct"];
+        options?: never;
+        head?: never;
+        /**
+         * Update some fields of a product (staff, admin)
+         * @description Partial update (at least one field); honours If-Match.
+         */
+        patch: operations["updateProduct"];
+        trace?: never;
+    };
+    "/api/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List customers
+         * @description Keyset-paginated by creation time, filterable by name or email. A customer-role caller gets only its own profile.
+         */
+        get: operations["listCustomers"];
+        put?: never;
+        /**
+         * Create a customer (staff, admin)
+         * @description Creates a profile not linked to any user account. Customers already have theirs (403).
+         */
+        post: operations["createCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a customer
+         * @description A customer-role caller may only read its own profile (anyone else's answers 404).
+         */
+        get: operations["getCustomer"];
+        /**
+         * Replace a customer
+         * @description Full replace; staff/admin any profile, a customer its own. user_id cannot be changed. Honours If-Match.
+         */
+        put: operations["replaceCustomer"];
+        post?: never;
+        /**
+         * Delete a customer (staff, admin)
+         * @description A customer with orders cannot be deleted (409 CUSTOMER_HAS_ORDERS). Honours If-Match.
+         */
+        delete: operations["deleteCustomer"];
+        options?: never;
+        head?: never;
+        /**
+         * Update some fields of a customer
+         * @description Partial update (at least one field); staff/admin any profile, a customer its own. Honours If-Match.
+         */
+        patch: operations["updateCustomer"];
+        trace?: never;
+    };
+    "/api/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List orders
+         * @description Cursor-paginated, oldest first (keyset on created_at, id). Staff and admin see every order; a customer only its own (filtering by another customer_id gives an empty page). created_after/created_before are exclusive bounds.
+         */
+        get: operations["listOrders"];
+        put?: never;
+        /**
+         * Place an order
+         * @description Reserves stock and creates a pending order in one transaction; prices, names and SKUs are captured now and totals computed by the server. Duplicate product lines are merged. A customer orders for itself (customer_id optional; another customer -> 404); staff and admin must name the customer. Not enough stock -> 409 INSUFFICIENT_STOCK with `items: [{product_id, requested, available}]` and nothing written. With an Idempotency-Key, a retry with the same body within 24 h replays the first response (`Idempotent-Replayed: true`); another body -> 422 IDEMPOTENCY_KEY_REUSED; while the first is still running -> 409 IDEMPOTENCY_KEY_IN_USE.
+         */
+        post: operations["createOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an order
+         * @description Returns the order with its items and the transitions the caller may make. Someone else's order -> 404. Sends an ETag.
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change an order's status
+         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled (restocks every item). Staff and admin may make any legal move; a customer may only cancel its own pending order (other moves -> 403). An illegal move -> 409 INVALID_TRANSITION. Honours If-Match (412 when stale).
+         */
+        post: operations["transitionOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the role of a user
+         * @description Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). Tokens already issued keep the old role until they expire.
+         */
+        put: operations["updateUserRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/log-level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the log level at run time
+         * @description Admin only. Applies to the replica that serves the request, until it restarts (LOG_LEVEL is the start value).
+         */
+        put: operations["updateLogLevel"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** FieldError */
+        FieldError: {
+            /**
+             * @description JSON Pointer (RFC 6901) into the part named by `in`
+             * @example /items/0/quantity
+             */
+            pointer: string;
+            in?: "body" | "query" | "path" | "header";
+            /** @example must be >= 1 */
+            detail: string;
+        };
+        /** Problem */
+        Problem: {
+            /**
+             * @description URI reference identifying the problem type
+             * @example /problems/validation-failed
+             */
+            type: string;
+            /** @example Bad Request */
+            title: string;
+            /** @example 400 */
+            status: number;
+            /** @example body/items/0/quantity must be >= 1 */
+            detail: string;
+            /**
+             * @description The request path
+             * @example /api/orders
+             */
+            instance: string;
+            /**
+             * @description Stable machine-readable error code
+             * @example VALIDATION_FAILED
+             */
+            code: string;
+            /** @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e */
+            request_id: string;
+            errors?: {
+                /**
+                 * @description JSON Pointer (RFC 6901) into the part named by `in`
+                 * @example /items/0/quantity
+                 */
+                pointer: string;
+                in?: "body" | "query" | "path" | "header";
+                /** @example must be >= 1 */
+                detail: string;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ready" | "not_ready";
+                        shutting_down?: boolean;
+                        checks: {
+                            /** DependencyCheck */
+                            postgres: {
+                                status: "up" | "down" | "embedded";
+                                /** @example 0.8 */
+                                latency_ms: number;
+                                error?: string;
+                            };
+                            /** DependencyCheck */
+                            redis: {
+                                status: "up" | "down" | "embedded";
+                                /** @example 0.8 */
+                                latency_ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "ready" | "not_ready";
+                        shutting_down?: boolean;
+                        checks: {
+                            /** DependencyCheck */
+                            postgres: {
+                                status: "up" | "down" | "embedded";
+                                /** @example 0.8 */
+                                latency_ms: number;
+                                error?: string;
+                            };
+                            /** DependencyCheck */
+                            redis: {
+                                status: "up" | "down" | "embedded";
+                                /** @example 0.8 */
+                                latency_ms: number;
+                                error?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getHelp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        description: string;
+                        version: string;
+                        docs: {
+                            swagger_ui: string;
+                            openapi_json: string;
+                            openapi_yaml: string;
+                        };
+                        routes: {
+                            method: string;
+                            url: string;
+                            summary?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "jane.doe@example.com",
+                 *       "password": "correct horse battery staple",
+                 *       "first_name": "Jane",
+                 *       "last_name": "Doe"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+                     * @example jane.doe@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description Password, 8..128 characters; stored only as an argon2id hash
+                     * @example correct horse battery staple
+                     */
+                    password: string;
+                    /**
+                     * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace (trimmed)
+                     * @example Jane
+                     */
+                    first_name?: string;
+                    /**
+                     * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace (trimmed)
+                     * @example Doe
+                     */
+                    last_name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A user account */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
+                     *       "email": "jane.doe@example.com",
+                     *       "role": "customer",
+                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+                     *       "created_at": "2026-11-24T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * Format: email
+                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+                         * @example jane.doe@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description Account role
+                         * @example customer
+                         */
+                        role: "customer" | "staff" | "admin";
+                        /** @description The customer profile of a customer account; null for staff and admins without one */
+                        customer_id: string | null;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "jane.doe@example.com",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+                     * @example jane.doe@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description The account password
+                     * @example correct horse battery staple
+                     */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description An access token and the refresh token that renews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description JWT (HS256) for Authorization: Bearer
+                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
+                         */
+                        access_token: string;
+                        /**
+                         * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
+                         * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+                         */
+                        refresh_token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /**
+                         * @description Seconds until the access token expires
+                         * @example 900
+                         */
+                        expires_in: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description An opaque refresh token from /login or /auth/refresh
+                     * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+                     */
+                    refresh_token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description An access token and the refresh token that renews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description JWT (HS256) for Authorization: Bearer
+                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
+                         */
+                        access_token: string;
+                        /**
+                         * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
+                         * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+                         */
+                        refresh_token: string;
+                        /** @enum {string} */
+                        token_type: "Bearer";
+                        /**
+                         * @description Seconds until the access token expires
+                         * @example 900
+                         */
+                        expires_in: number;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description An opaque refresh token from /login or /auth/refresh
+                     * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+                     */
+                    refresh_token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A user account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
+                     *       "email": "jane.doe@example.com",
+                     *       "role": "customer",
+                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+                     *       "created_at": "2026-11-24T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * Format: email
+                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+                         * @example jane.doe@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description Account role
+                         * @example customer
+                         */
+                        role: "customer" | "staff" | "admin";
+                        /** @description The customer profile of a customer account; null for staff and admins without one */
+                        customer_id: string | null;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: {
+                /** @description Page size (1..100) */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string;
+                /**
+                 * @description Case-insensitive substring of the name or the sku (% and _ match literally)
+                 * @example shirt
+                 */
+                q?: string;
+                /**
+                 * @description Only products priced at least this
+                 * @example 1000
+                 */
+                min_price_cents?: number;
+                /**
+                 * @description Only products priced at most this
+                 * @example 5000
+                 */
+                max_price_cents?: number;
+                /**
+                 * @description true: only stock > 0; false: only stock = 0
+                 * @example true
+                 */
+                in_stock?: boolean;
+                /**
+                 * @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for.
+                 * @example -price_cents
+                 */
+                sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of products */
+            200: {
+                headers: {
+                    /** @description RFC 8288 link to the next page, when there is one */
+                    link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /**
+                             * Format: uuid
+                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            id: string;
+                            /**
+                             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                             * @example TSHIRT-RED-M
+                             */
+                            sku: string;
+                            /**
+                             * @description Display name, 1..200 characters, not only whitespace
+                             * @example Red T-shirt (M)
+                             */
+                            name: string;
+                            /**
+                             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                             * @example 100% organic cotton, regular fit.
+                             */
+                            description: string;
+                            /**
+                             * @description Unit price in minor units of the store currency (0..10^10)
+                             * @example 1999
+                             */
+                            price_cents: number;
+                            /**
+                             * @description ISO 4217 store currency
+                             * @example EUR
+                             */
+                            currency: string;
+                            /**
+                             * @description Units available for sale (0..10^9)
+                             * @example 42
+                             */
+                            stock: number;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC
+                             * @example 2026-11-24T10:00:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC
+                             * @example 2026-11-24T10:00:00.000Z
+                             */
+                            updated_at: string;
+                        }[];
+                        /** @description Pass as ?cursor= for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A new product; id, currency and timestamps are set by the server */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sku": "TSHIRT-RED-M",
+                 *       "name": "Red T-shirt (M)",
+                 *       "description": "100% organic cotton, regular fit.",
+                 *       "price_cents": 1999,
+                 *       "stock": 42
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                     * @example TSHIRT-RED-M
+                     */
+                    sku: string;
+                    /**
+                     * @description Display name, 1..200 characters, not only whitespace
+                     * @example Red T-shirt (M)
+                     */
+                    name: string;
+                    /**
+                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                     * @example 100% organic cotton, regular fit.
+                     */
+                    description?: string;
+                    /**
+                     * @description Unit price in minor units of the store currency (0..10^10)
+                     * @example 1999
+                     */
+                    price_cents: number;
+                    /**
+                     * @description Units available for sale (0..10^9)
+                     * @example 42
+                     */
+                    stock: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The created product */
+            201: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    /** @description URL of the created resource */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                         * @example TSHIRT-RED-M
+                         */
+                        sku: string;
+                        /**
+                         * @description Display name, 1..200 characters, not only whitespace
+                         * @example Red T-shirt (M)
+                         */
+                        name: string;
+                        /**
+                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                         * @example 100% organic cotton, regular fit.
+                         */
+                        description: string;
+                        /**
+                         * @description Unit price in minor units of the store currency (0..10^10)
+                         * @example 1999
+                         */
+                        price_cents: number;
+                        /**
+                         * @description ISO 4217 store currency
+                         * @example EUR
+                         */
+                        currency: string;
+                        /**
+                         * @description Units available for sale (0..10^9)
+                         * @example 42
+                         */
+                        stock: number;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                         * @example TSHIRT-RED-M
+                         */
+                        sku: string;
+                        /**
+                         * @description Display name, 1..200 characters, not only whitespace
+                         * @example Red T-shirt (M)
+                         */
+                        name: string;
+                        /**
+                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                         * @example 100% organic cotton, regular fit.
+                         */
+                        description: string;
+                        /**
+                         * @description Unit price in minor units of the store currency (0..10^10)
+                         * @example 1999
+                         */
+                        price_cents: number;
+                        /**
+                         * @description ISO 4217 store currency
+                         * @example EUR
+                         */
+                        currency: string;
+                        /**
+                         * @description Units available for sale (0..10^9)
+                         * @example 42
+                         */
+                        stock: number;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
+                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The full new state of the product (PUT); an omitted description becomes empty */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "sku": "TSHIRT-RED-M",
+                 *       "name": "Red T-shirt (M)",
+                 *       "description": "100% organic cotton, regular fit.",
+                 *       "price_cents": 1999,
+                 *       "stock": 42
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                     * @example TSHIRT-RED-M
+                     */
+                    sku: string;
+                    /**
+                     * @description Display name, 1..200 characters, not only whitespace
+                     * @example Red T-shirt (M)
+                     */
+                    name: string;
+                    /**
+                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                     * @example 100% organic cotton, regular fit.
+                     */
+                    description?: string;
+                    /**
+                     * @description Unit price in minor units of the store currency (0..10^10)
+                     * @example 1999
+                     */
+                    price_cents: number;
+                    /**
+                     * @description Units available for sale (0..10^9)
+                     * @example 42
+                     */
+                    stock: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                         * @example TSHIRT-RED-M
+                         */
+                        sku: string;
+                        /**
+                         * @description Display name, 1..200 characters, not only whitespace
+                         * @example Red T-shirt (M)
+                         */
+                        name: string;
+                        /**
+                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                         * @example 100% organic cotton, regular fit.
+                         */
+                        description: string;
+                        /**
+                         * @description Unit price in minor units of the store currency (0..10^10)
+                         * @example 1999
+                         */
+                        price_cents: number;
+                        /**
+                         * @description ISO 4217 store currency
+                         * @example EUR
+                         */
+                        currency: string;
+                        /**
+                         * @description Units available for sale (0..10^9)
+                         * @example 42
+                         */
+                        stock: number;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
+                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
+                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The fields to change (PATCH); at least one */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "price_cents": 1499,
+                 *       "stock": 40
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                     * @example TSHIRT-RED-M
+                     */
+                    sku?: string;
+                    /**
+                     * @description Display name, 1..200 characters, not only whitespace
+                     * @example Red T-shirt (M)
+                     */
+                    name?: string;
+                    /**
+                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                     * @example 100% organic cotton, regular fit.
+                     */
+                    description?: string;
+                    /**
+                     * @description Unit price in minor units of the store currency (0..10^10)
+                     * @example 1999
+                     */
+                    price_cents?: number;
+                    /**
+                     * @description Units available for sale (0..10^9)
+                     * @example 42
+                     */
+                    stock?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+                         * @example TSHIRT-RED-M
+                         */
+                        sku: string;
+                        /**
+                         * @description Display name, 1..200 characters, not only whitespace
+                         * @example Red T-shirt (M)
+                         */
+                        name: string;
+                        /**
+                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
+                         * @example 100% organic cotton, regular fit.
+                         */
+                        description: string;
+                        /**
+                         * @description Unit price in minor units of the store currency (0..10^10)
+                         * @example 1999
+                         */
+                        price_cents: number;
+                        /**
+                         * @description ISO 4217 store currency
+                         * @example EUR
+                         */
+                        currency: string;
+                        /**
+                         * @description Units available for sale (0..10^9)
+                         * @example 42
+                         */
+                        stock: number;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCustomers: {
+        parameters: {
+            query?: {
+                /** @description Page size (1..100) */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string;
+                /**
+                 * @description Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally)
+                 * @example lovelace
+                 */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of customers (a customer-role caller gets only its own profile) */
+            200: {
+                headers: {
+                    /** @description RFC 8288 link to the next page, when there is one */
+                    link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /**
+                             * Format: uuid
+                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            id: string;
+                            /**
+                             * @description The user account owning this profile; null for profiles made by staff
+                             * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            user_id: string | null;
+                            /**
+                             * @description Given name, 1..100 characters, not only whitespace
+                             * @example Ada
+                             */
+                            first_name: string;
+                            /**
+                             * @description Family name, 1..100 characters, not only whitespace
+                             * @example Lovelace
+                             */
+                            last_name: string;
+                            /**
+                             * Format: email
+                             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                             * @example ada@example.com
+                             */
+                            email: string;
+                            /**
+                             * @description Phone number or null
+                             * @example +4915112345678
+                             */
+                            phone: string | null;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC
+                             * @example 2026-11-24T10:00:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC
+                             * @example 2026-11-24T10:00:00.000Z
+                             */
+                            updated_at: string;
+                        }[];
+                        /** @description Pass as ?cursor= for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A new customer profile (not linked to a user account); phone defaults to null */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "first_name": "Ada",
+                 *       "last_name": "Lovelace",
+                 *       "email": "ada@example.com",
+                 *       "phone": "+4915112345678"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Given name, 1..100 characters, not only whitespace
+                     * @example Ada
+                     */
+                    first_name: string;
+                    /**
+                     * @description Family name, 1..100 characters, not only whitespace
+                     * @example Lovelace
+                     */
+                    last_name: string;
+                    /**
+                     * Format: email
+                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description Phone number or null
+                     * @example +4915112345678
+                     */
+                    phone?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The created customer profile */
+            201: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    /** @description URL of the created resource */
+                    location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description The user account owning this profile; null for profiles made by staff
+                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        user_id: string | null;
+                        /**
+                         * @description Given name, 1..100 characters, not only whitespace
+                         * @example Ada
+                         */
+                        first_name: string;
+                        /**
+                         * @description Family name, 1..100 characters, not only whitespace
+                         * @example Lovelace
+                         */
+                        last_name: string;
+                        /**
+                         * Format: email
+                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                         * @example ada@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description Phone number or null
+                         * @example +4915112345678
+                         */
+                        phone: string | null;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer profile */
+            200: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description The user account owning this profile; null for profiles made by staff
+                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        user_id: string | null;
+                        /**
+                         * @description Given name, 1..100 characters, not only whitespace
+                         * @example Ada
+                         */
+                        first_name: string;
+                        /**
+                         * @description Family name, 1..100 characters, not only whitespace
+                         * @example Lovelace
+                         */
+                        last_name: string;
+                        /**
+                         * Format: email
+                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                         * @example ada@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description Phone number or null
+                         * @example +4915112345678
+                         */
+                        phone: string | null;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
+                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The full new state of the profile (PUT); an omitted phone becomes null */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "first_name": "Ada",
+                 *       "last_name": "Lovelace",
+                 *       "email": "ada@example.com",
+                 *       "phone": "+4915112345678"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Given name, 1..100 characters, not only whitespace
+                     * @example Ada
+                     */
+                    first_name: string;
+                    /**
+                     * @description Family name, 1..100 characters, not only whitespace
+                     * @example Lovelace
+                     */
+                    last_name: string;
+                    /**
+                     * Format: email
+                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description Phone number or null
+                     * @example +4915112345678
+                     */
+                    phone?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The customer profile */
+            200: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description The user account owning this profile; null for profiles made by staff
+                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        user_id: string | null;
+                        /**
+                         * @description Given name, 1..100 characters, not only whitespace
+                         * @example Ada
+                         */
+                        first_name: string;
+                        /**
+                         * @description Family name, 1..100 characters, not only whitespace
+                         * @example Lovelace
+                         */
+                        last_name: string;
+                        /**
+                         * Format: email
+                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                         * @example ada@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description Phone number or null
+                         * @example +4915112345678
+                         */
+                        phone: string | null;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
+                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
+                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The fields to change (PATCH); at least one */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "phone": null
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Given name, 1..100 characters, not only whitespace
+                     * @example Ada
+                     */
+                    first_name?: string;
+                    /**
+                     * @description Family name, 1..100 characters, not only whitespace
+                     * @example Lovelace
+                     */
+                    last_name?: string;
+                    /**
+                     * Format: email
+                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                     * @example ada@example.com
+                     */
+                    email?: string;
+                    /**
+                     * @description Phone number or null
+                     * @example +4915112345678
+                     */
+                    phone?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The customer profile */
+            200: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    etag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * @description The user account owning this profile; null for profiles made by staff
+                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        user_id: string | null;
+                        /**
+                         * @description Given name, 1..100 characters, not only whitespace
+                         * @example Ada
+                         */
+                        first_name: string;
+                        /**
+                         * @description Family name, 1..100 characters, not only whitespace
+                         * @example Lovelace
+                         */
+                        last_name: string;
+                        /**
+                         * Format: email
+                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+                         * @example ada@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description Phone number or null
+                         * @example +4915112345678
+                         */
+                        phone: string | null;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                /** @description Page size (1..100) */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string;
+                /**
+                 * @description Only orders in this status
+                 * @example pending
+                 */
+                status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                /**
+                 * @description Only orders of this customer (a customer caller only ever sees its own orders)
+                 * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
+                 */
+                customer_id?: string;
+                /**
+                 * @description Only orders created strictly after this instant (RFC 3339)
+                 * @example 2026-11-24T10:00:00.000Z
+                 */
+                created_after?: string;
+                /**
+                 * @description Only orders created strictly before this instant (RFC 3339)
+                 * @example 2026-11-24T10:00:00.000Z
+                 */
+                created_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /**
+                             * Format: uuid
+                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            customer_id: string;
+                            /**
+                             * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+                             * @example pending
+                             */
+                            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                            /**
+                             * @description ISO 4217 store currency
+                             * @example EUR
+                             */
+                            currency: string;
+                            /**
+                             * @description Sum of the item subtotals, minor units
+                             * @example 3998
+                             */
+                            total_cents: number;
+                            /** @description Order lines, one per product, sorted by product_id */
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                                 */
+                                product_id: string;
+                                /**
+                                 * @description The product SKU when the order was placed
+                                 * @example TSHIRT-BLUE-M
+                                 */
+                                sku: string;
+                                /**
+                                 * @description The product name when the order was placed
+                                 * @example Blue T-shirt (M)
+                                 */
+                                name: string;
+                                /** @example 2 */
+                                quantity: number;
+                                /**
+                                 * @description Unit price when the order was placed, minor units
+                                 * @example 1999
+                                 */
+                                unit_price_cents: number;
+                                /**
+                                 * @description unit_price_cents x quantity
+                                 * @example 3998
+                                 */
+                                subtotal_cents: number;
+                            }[];
+                            /**
+                             * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
+                             * @example [
+                             *       "paid",
+                             *       "cancelled"
+                             *     ]
+                             */
+                            allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC
+                             * @example 2026-11-24T10:00:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339 UTC
+                             * @example 2026-11-24T10:00:00.000Z
+                             */
+                            updated_at: string;
+                        }[];
+                        /** @description Pass as ?cursor= for the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller.
+                 * @example 5b1f0c7e-order-checkout-1
+                 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "product_id": "0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+                 *           "quantity": 2
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)
+                     * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
+                     */
+                    customer_id?: string;
+                    /** @description 1..100 lines; prices and totals are computed by the server */
+                    items: {
+                        /**
+                         * Format: uuid
+                         * @description The product ordered
+                         * @example 0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
+                         */
+                        product_id: string;
+                        /**
+                         * @description Units to order (1..1000); lines for the same product are merged and the merged quantity must stay within the limit
+                         * @example 2
+                         */
+                        quantity: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        customer_id: string;
+                        /**
+                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+                         * @example pending
+                         */
+                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                        /**
+                         * @description ISO 4217 store currency
+                         * @example EUR
+                         */
+                        currency: string;
+                        /**
+                         * @description Sum of the item subtotals, minor units
+                         * @example 3998
+                         */
+                        total_cents: number;
+                        /** @description Order lines, one per product, sorted by product_id */
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            product_id: string;
+                            /**
+                             * @description The product SKU when the order was placed
+                             * @example TSHIRT-BLUE-M
+                             */
+                            sku: string;
+                            /**
+                             * @description The product name when the order was placed
+                             * @example Blue T-shirt (M)
+                             */
+                            name: string;
+                            /** @example 2 */
+                            quantity: number;
+                            /**
+                             * @description Unit price when the order was placed, minor units
+                             * @example 1999
+                             */
+                            unit_price_cents: number;
+                            /**
+                             * @description unit_price_cents x quantity
+                             * @example 3998
+                             */
+                            subtotal_cents: number;
+                        }[];
+                        /**
+                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
+                         * @example [
+                         *       "paid",
+                         *       "cancelled"
+                         *     ]
+                         */
+                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Semantically invalid (unknown references) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        customer_id: string;
+                        /**
+                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+                         * @example pending
+                         */
+                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                        /**
+                         * @description ISO 4217 store currency
+                         * @example EUR
+                         */
+                        currency: string;
+                        /**
+                         * @description Sum of the item subtotals, minor units
+                         * @example 3998
+                         */
+                        total_cents: number;
+                        /** @description Order lines, one per product, sorted by product_id */
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            product_id: string;
+                            /**
+                             * @description The product SKU when the order was placed
+                             * @example TSHIRT-BLUE-M
+                             */
+                            sku: string;
+                            /**
+                             * @description The product name when the order was placed
+                             * @example Blue T-shirt (M)
+                             */
+                            name: string;
+                            /** @example 2 */
+                            quantity: number;
+                            /**
+                             * @description Unit price when the order was placed, minor units
+                             * @example 1999
+                             */
+                            unit_price_cents: number;
+                            /**
+                             * @description unit_price_cents x quantity
+                             * @example 3998
+                             */
+                            subtotal_cents: number;
+                        }[];
+                        /**
+                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
+                         * @example [
+                         *       "paid",
+                         *       "cancelled"
+                         *     ]
+                         */
+                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    transitionOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Only apply the transition if the order still has this ETag (412 otherwise)
+                 * @example "c2hhMjU2LWV0YWctZXhhbXBsZQ"
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "paid"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The status to move the order to
+                     * @example pending
+                     */
+                    status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        customer_id: string;
+                        /**
+                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+                         * @example pending
+                         */
+                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                        /**
+                         * @description ISO 4217 store currency
+                         * @example EUR
+                         */
+                        currency: string;
+                        /**
+                         * @description Sum of the item subtotals, minor units
+                         * @example 3998
+                         */
+                        total_cents: number;
+                        /** @description Order lines, one per product, sorted by product_id */
+                        items: {
+                            /**
+                             * Format: uuid
+                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                             */
+                            product_id: string;
+                            /**
+                             * @description The product SKU when the order was placed
+                             * @example TSHIRT-BLUE-M
+                             */
+                            sku: string;
+                            /**
+                             * @description The product name when the order was placed
+                             * @example Blue T-shirt (M)
+                             */
+                            name: string;
+                            /** @example 2 */
+                            quantity: number;
+                            /**
+                             * @description Unit price when the order was placed, minor units
+                             * @example 1999
+                             */
+                            unit_price_cents: number;
+                            /**
+                             * @description unit_price_cents x quantity
+                             * @example 3998
+                             */
+                            subtotal_cents: number;
+                        }[];
+                        /**
+                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
+                         * @example [
+                         *       "paid",
+                         *       "cancelled"
+                         *     ]
+                         */
+                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateUserRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The new role of the account */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "staff"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Account role
+                     * @example customer
+                     */
+                    role: "customer" | "staff" | "admin";
+                };
+            };
+        };
+        responses: {
+            /** @description A user account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
+                     *       "email": "jane.doe@example.com",
+                     *       "role": "customer",
+                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+                     *       "created_at": "2026-11-24T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                         */
+                        id: string;
+                        /**
+                         * Format: email
+                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+                         * @example jane.doe@example.com
+                         */
+                        email: string;
+                        /**
+                         * @description Account role
+                         * @example customer
+                         */
+                        role: "customer" | "staff" | "admin";
+                        /** @description The customer profile of a customer account; null for staff and admins without one */
+                        customer_id: string | null;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 UTC
+                         * @example 2026-11-24T10:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLogLevel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The log level this replica switches to */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "level": "debug"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description pino log level
+                     * @example debug
+                     */
+                    level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+                };
+            };
+        };
+        responses: {
+            /** @description The log level now in effect on the replica that answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description pino log level
+                         * @example debug
+                         */
+                        level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}
