@@ -1,5 +1,57 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
+import { IdParams, problemResponses } from '../../schemas/common.js'
+import { RoleUpdate, User } from '../../schemas/users.js'
+import { toUserBody } from '../auth/user-body.js'
+import { assertIfMatch, setEtag } from '../etag.js'
+import { changeRole } from './service.js'
 
-const adminRoutes: FastifyPluginAsyncTypebox = async () => {}
+/** Admin-only routes under /api (authentication comes from routes/api.ts). */
+const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const adminOnly = fastify.authorize('admin')
+
+  fastify.put('/users/:id/role', {
+    preHandler: adminOnly,
+    schema: {
+      tags: ['admin'],
+      operationId: 'updateUserRole',
+      summary: 'Change the role of a user',
+      description: 'Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). Tokens already issued keep the old role until they expire.',
+      security: [{ bearerAuth: [] }],
+      params: IdParams,
+      body: RoleUpdate,
+      response: { 200: User, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429) }
+    }
+  }, async (request, reply) => {
+    const user = await changeRole(fastify.db, {
+      actorId: request.user.id,
+      userId: request.params.id,
+      role: request.body.role,
+      checkIfMatch: (current) => { assertIfMatch(request, current) }
+    })
+    request.log.warn({ event: 'role_changed', user_id: user.id, role: user.role, by: request.user.id }, 'user role changed')
+    setEtag(reply, user)
+    return toUserBody(user)
+  })
+
+  fastify.put('/admin/log-level', {
+    preHandler: adminOnly,
+    schema: {
+      tags: ['admin'],
+      operationId: 'updateLogLevel',
+      summary: 'Change the log level at run time',
+      description: 'Admin only. Applies to the replica that serves the request, until it restarts (LOG_LEVEL is the start value).',
+      security: [{ bearerAuth: [] }],
+      body: LogLevelUpdate,
+      response: { 200: LogLevel, ...problemResponses(400, 401, 403, 413, 415, 429) }
+    }
+  }, async (request) => {
+    const { level } = request.body
+    const previous = fastify.log.level
+    fastify.log.level = level
+    request.log.warn({ event: 'log_level_changed', from: previous, to: level, by: request.user.id }, 'log level changed')
+    return { level }
+  })
+}
 
 export default adminRoutes

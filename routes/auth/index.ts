@@ -1,5 +1,135 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { AppError } from '../../plugins/app-error.js'
+import { maskEmail } from '../../plugins/logger.js'
+import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from '../../schemas/auth.js'
+import { NoContent, problemResponses } from '../../schemas/common.js'
+import { User } from '../../schemas/users.js'
+import { ensureAdmin } from './bootstrap.js'
+import { LoginThrottle } from './login-throttle.js'
+import { prepareUnknownUserHash } from './passwords.js'
+import { createAuthService } from './service.js'
 
-const authRoutes: FastifyPluginAsyncTypebox = async () => {}
+/** Trims and lowercases `email` before validation, so " Jane@Example.COM " is accepted and stored canonically. */
+async function normalizeEmail (request: FastifyRequest): Promise<void> {
+  const body = request.body
+  if (typeof body === 'object' && body !== null && 'email' in body && typeof body.email === 'string') {
+    body.email = body.email.trim().toLowerCase()
+  }
+}
+
+/** Public auth routes: /register, /login, /auth/refresh, /auth/logout; bearer: /auth/me. */
+const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { config } = fastify
+  const service = createAuthService({
+    db: fastify.db,
+    // Explicit expiresIn (seconds, as @fastify/jwt reads numbers): plugins/auth.ts passes ttl * 1000, a 1000x longer lifetime.
+    signAccessToken: (claims) => fastify.jwt.sign(claims, { expiresIn: config.jwt.accessTtlSeconds }),
+    accessTtlSeconds: config.jwt.accessTtlSeconds,
+    refreshTtlSeconds: config.jwt.refreshTtlSeconds,
+    throttle: new LoginThrottle(fastify.store, config.rateLimit.windowMs, fastify.log)
+  })
+  const authRateLimit = { rateLimit: { max: config.rateLimit.authMax, timeWindow: config.rateLimit.windowMs } }
+
+  // Unknown emails verify against a dummy hash; make it now so the first one costs no more than the rest.
+  fastify.addHook('onReady', prepareUnknownUserHash)
+  const admin = config.admin
+  if (admin !== null) {
+    fastify.addHook('onReady', async () => {
+      const outcome = await ensureAdmin(fastify.db, admin)
+      fastify.log.info({ event: 'admin_bootstrap', email: maskEmail(admin.email), outcome }, 'admin account ensured')
+    })
+  }
+
+  fastify.post('/register', {
+    config: authRateLimit,
+    preValidation: normalizeEmail,
+    schema: {
+      tags: ['auth'],
+      operationId: 'registerUser',
+      summary: 'Create a customer account',
+      description: 'Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name).',
+      body: RegisterRequest,
+      response: { 201: User, ...problemResponses(400, 409, 413, 415, 429) }
+    }
+  }, async (request, reply) => {
+    const user = await service.register(request.body)
+    request.log.info({ event: 'register', user_id: user.id, email: maskEmail(user.email) }, 'account registered')
+    return await reply.code(201).send(user)
+  })
+
+  fastify.post('/login', {
+    config: authRateLimit,
+    preValidation: normalizeEmail,
+    schema: {
+      tags: ['auth'],
+      operationId: 'loginUser',
+      summary: 'Exchange email and password for an access and a refresh token',
+      description: 'Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). After repeated failures for one email within the rate-limit window -> 429 RATE_LIMITED with Retry-After.',
+      body: LoginRequest,
+      response: { 200: TokenPair, ...problemResponses(400, 401, 413, 415, 429) }
+    }
+  }, async (request, reply) => {
+    const { email } = request.body
+    fastify.businessMetrics.authLogin.inc()
+    reply.header('cache-control', 'no-store')
+    try {
+      const pair = await service.login(request.body)
+      request.log.info({ event: 'login', email: maskEmail(email), outcome: 'success', ip: request.ip }, 'login attempt')
+      return pair
+    } catch (error) {
+      fastify.businessMetrics.authLoginFailed.inc()
+      const reason = error instanceof AppError ? error.code : 'ERROR'
+      request.log.info({ event: 'login', email: maskEmail(email), outcome: 'failure', reason, ip: request.ip }, 'login attempt')
+      throw error
+    }
+  })
+
+  fastify.post('/auth/refresh', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'refreshTokens',
+      summary: 'Rotate a refresh token into a new token pair',
+      description: 'Each refresh token is single use. Presenting one that was already used revokes every token of its login (reuse detection) -> 401 REFRESH_TOKEN_REUSED.',
+      body: RefreshRequest,
+      response: { 200: TokenPair, ...problemResponses(400, 401, 413, 415, 429) }
+    }
+  }, async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    try {
+      return await service.refresh(request.body.refresh_token)
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'REFRESH_TOKEN_REUSED') {
+        request.log.warn({ event: 'refresh_token_reuse', ip: request.ip }, 'refresh token reused: its family is revoked')
+      }
+      throw error
+    }
+  })
+
+  fastify.post('/auth/logout', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'logoutUser',
+      summary: 'Revoke the refresh token and every token rotated from the same login',
+      description: 'Idempotent: an unknown, expired or already revoked token also answers 204, so the answer reveals nothing about the token.',
+      body: LogoutRequest,
+      response: { 204: NoContent, ...problemResponses(400, 413, 415, 429) }
+    }
+  }, async (request, reply) => {
+    await service.logout(request.body.refresh_token)
+    return await reply.code(204).send(null)
+  })
+
+  fastify.get('/auth/me', {
+    preValidation: fastify.authenticate,
+    schema: {
+      tags: ['auth'],
+      operationId: 'getCurrentUser',
+      summary: 'The account of the access token',
+      security: [{ bearerAuth: [] }],
+      response: { 200: User, ...problemResponses(401, 429) }
+    }
+  }, async (request) => await service.me(request.user.id))
+}
 
 export default authRoutes

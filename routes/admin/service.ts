@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import type { Database, Role } from '../../db/database.js'
+import { conflict, notFound } from '../../plugins/app-error.js'
+import { isUniqueViolation } from '../auth/pg-errors.js'
+import { profileNames } from '../auth/profile-names.js'
+import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../auth/user-repository.js'
+
+export interface RoleChange {
+  actorId: string
+  userId: string
+  role: Role
+  /** Throws when the caller's If-Match does not match the locked row. */
+  checkIfMatch: (current: UserProfileRow) => void
+}
+
+/**
+ * Sets a user's role in one transaction on the locked user row. A user becoming a
+ * customer gets a customer profile if it has none (every customer owns one). Admins
+ * cannot demote themselves, so the last admin cannot lock everyone out by accident.
+ * Access tokens already issued keep their role claim until they expire; the next refresh
+ * reads the new role.
+ */
+export async function changeRole (db: Kysely<Database>, change: RoleChange): Promise<UserProfileRow> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const current = await findUserProfile(trx, change.userId, true)
+      if (current === undefined) throw notFound('USER_NOT_FOUND', 'No user with this id')
+      change.checkIfMatch(current)
+      if (current.role === change.role) return current
+      if (change.userId === change.actorId) throw conflict('CANNOT_DEMOTE_SELF', 'Admins cannot change their own role; ask another admin')
+      await updateRole(trx, change.userId, change.role)
+      if (change.role === 'customer' && current.customer_id === null) {
+        await insertCustomerProfile(trx, { userId: current.id, email: current.email, ...profileNames(current.email) })
+      }
+      const updated = await findUserProfile(trx, change.userId)
+      if (updated === undefined) throw notFound('USER_NOT_FOUND', 'No user with this id')
+      return updated
+    })
+  } catch (error) {
+    if (isUniqueViolation(error, 'customers_email_key')) {
+      throw conflict('CUSTOMER_EMAIL_TAKEN', 'Another customer profile already uses this email; the account cannot become a customer')
+    }
+    throw error
+  }
+}

@@ -1,0 +1,23 @@
+import { AppError, conflict } from '../../plugins/app-error.js'
+
+export const invalidCredentials = (): AppError =>
+  new AppError(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect')
+
+export const emailTaken = (): AppError =>
+  conflict('EMAIL_TAKEN', 'An account with this email already exists')
+
+export const tooManyFailures = (retryAfterSeconds: number): AppError =>
+  new AppError(429, 'RATE_LIMITED', `Too many failed logins for this account; retry in ${retryAfterSeconds} s`,
+    { headers: { 'retry-after': String(retryAfterSeconds) } })
+
+export const refreshRejected = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_EXPIRED' | 'REFRESH_TOKEN_REUSED'): AppError => {
+  const details = {
+    REFRESH_TOKEN_INVALID: 'The refresh token is unknown or revoked; log in again',
+    REFRESH_TOKEN_EXPIRED: 'The refresh token has expired; log in again',
+    REFRESH_TOKEN_REUSED: 'The refresh token was already used; all sessions from this login were revoked, log in again'
+  }
+  return new AppError(401, code, details[code])
+}
+
+export const accountGone = (): AppError =>
+  new AppError(401, 'TOKEN_INVALID', 'The account of this access token no longer exists', { headers: { 'www-authenticate': 'Bearer' } })

@@ -1,0 +1,74 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database, Role } from '../../db/database.js'
+
+export interface UserProfileRow {
+  id: string
+  email: string
+  role: Role
+  customer_id: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+export async function findCredentials (db: Kysely<Database>, email: string): Promise<{ id: string, role: Role, password_hash: string } | undefined> {
+  return await db.selectFrom('users')
+    .select(['id', 'role', 'password_hash'])
+    .where('email', '=', email)
+    .executeTakeFirst()
+}
+
+export async function findUserRole (db: Kysely<Database>, id: string): Promise<{ id: string, role: Role } | undefined> {
+  return await db.selectFrom('users').select(['id', 'role']).where('id', '=', id).executeTakeFirst()
+}
+
+/** The account with its customer profile id (null when it has none); `forUpdate` locks the user row. */
+export async function findUserProfile (db: Kysely<Database>, id: string, forUpdate = false): Promise<UserProfileRow | undefined> {
+  const query = db.selectFrom('users')
+    .leftJoin('customers', 'customers.user_id', 'users.id')
+    .select(['users.id', 'users.email', 'users.role', 'users.created_at', 'users.updated_at', 'customers.id as customer_id'])
+    .where('users.id', '=', id)
+  return await (forUpdate ? query.forUpdate('users') : query).executeTakeFirst()
+}
+
+export async function insertUser (db: Kysely<Database>, email: string, passwordHash: string, role: Role): Promise<{ id: string, email: string, role: Role, created_at: Date, updated_at: Date }> {
+  return await db.insertInto('users')
+    .values({ email, password_hash: passwordHash, role })
+    .returning(['id', 'email', 'role', 'created_at', 'updated_at'])
+    .executeTakeFirstOrThrow()
+}
+
+export async function insertCustomerProfile (
+  db: Kysely<Database>,
+  profile: { userId: string, email: string, firstName: string, lastName: string }
+): Promise<string> {
+  const row = await db.insertInto('customers')
+    .values({ user_id: profile.userId, email: profile.email, first_name: profile.firstName, last_name: profile.lastName })
+    .returning(['id'])
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+export async function updateRole (db: Kysely<Database>, id: string, role: Role): Promise<void> {
+  await db.updateTable('users').set({ role, updated_at: sql`now()` }).where('id', '=', id).execute()
+}
+
+/** Creates the admin unless the email is taken; concurrent callers wait on the unique index, one wins. */
+export async function insertAdminIfAbsent (db: Kysely<Database>, email: string, passwordHash: string): Promise<string | undefined> {
+  const row = await db.insertInto('users')
+    .values({ email, password_hash: passwordHash, role: 'admin' })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returning(['id'])
+    .executeTakeFirst()
+  return row?.id
+}
+
+/** Makes an existing non-admin account the admin with the given password; undefined when it already is admin. */
+export async function promoteToAdmin (db: Kysely<Database>, email: string, passwordHash: string): Promise<string | undefined> {
+  const row = await db.updateTable('users')
+    .set({ role: 'admin', password_hash: passwordHash, updated_at: sql`now()` })
+    .where('email', '=', email)
+    .where('role', '<>', 'admin')
+    .returning(['id'])
+    .executeTakeFirst()
+  return row?.id
+}

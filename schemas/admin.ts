@@ -1,0 +1,21 @@
+import { Type, type Static } from 'typebox'
+
+export const LogLevelName = Type.Union(
+  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+  { description: 'pino log level', examples: ['debug'] }
+)
+
+export const LogLevelUpdate = Type.Object({
+  level: LogLevelName
+}, {
+  additionalProperties: false,
+  title: 'LogLevelUpdate',
+  description: 'The log level this replica switches to',
+  examples: [{ level: 'debug' }]
+})
+
+export const LogLevel = Type.Object({
+  level: LogLevelName
+}, { title: 'LogLevel', description: 'The log level now in effect on the replica that answered' })
+
+export type LogLevelUpdateBody = Static<typeof LogLevelUpdate>

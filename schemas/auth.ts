@@ -1,0 +1,67 @@
+import { Type, type Static } from 'typebox'
+import { Email } from './users.js'
+
+export const PASSWORD_MIN_LENGTH = 8
+export const PASSWORD_MAX_LENGTH = 128
+
+export const NewPassword = Type.String({
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  description: 'Password, 8..128 characters; stored only as an argon2id hash',
+  examples: ['correct horse battery staple']
+})
+
+const PersonName = (what: string, example: string) => Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '\\S',
+  description: `${what}, 1..100 characters, not only whitespace (trimmed)`,
+  examples: [example]
+})
+
+export const RegisterRequest = Type.Object({
+  email: Email,
+  password: NewPassword,
+  first_name: Type.Optional(PersonName('First name for the customer profile; defaults to the email local part', 'Jane')),
+  last_name: Type.Optional(PersonName('Last name for the customer profile; defaults to "-"', 'Doe'))
+}, {
+  additionalProperties: false,
+  title: 'RegisterRequest',
+  examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple', first_name: 'Jane', last_name: 'Doe' }]
+})
+
+export const LoginRequest = Type.Object({
+  email: Email,
+  // Any length up to the maximum: a login must not reveal the password policy through a 400.
+  password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH, description: 'The account password', examples: ['correct horse battery staple'] })
+}, {
+  additionalProperties: false,
+  title: 'LoginRequest',
+  examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple' }]
+})
+
+const RefreshTokenValue = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  description: 'An opaque refresh token from /login or /auth/refresh',
+  examples: ['kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k']
+})
+
+export const RefreshRequest = Type.Object({
+  refresh_token: RefreshTokenValue
+}, { additionalProperties: false, title: 'RefreshRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+
+export const LogoutRequest = Type.Object({
+  refresh_token: RefreshTokenValue
+}, { additionalProperties: false, title: 'LogoutRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+
+export const TokenPair = Type.Object({
+  access_token: Type.String({ description: 'JWT (HS256) for Authorization: Bearer', examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'] }),
+  refresh_token: Type.String({ description: 'Opaque, single-use refresh token; rotate it with POST /auth/refresh', examples: ['kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k'] }),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ minimum: 1, description: 'Seconds until the access token expires', examples: [900] })
+}, { title: 'TokenPair', description: 'An access token and the refresh token that renews it' })
+
+export type RegisterBody = Static<typeof RegisterRequest>
+export type LoginBody = Static<typeof LoginRequest>
+export type TokenPairBody = Static<typeof TokenPair>

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { buildTestApp } from '../helpers/app.js'
+import { craftJwt, jwtClaims, me, refresh, registerAndLogin } from '../helpers/auth-flow.js'
+
+t.test('missing, expired, forged and foreign access tokens get 401 with the right code', async (t) => {
+  const app = await buildTestApp(t)
+  const { userId, session } = await registerAndLogin(app, 'holder@example.com')
+  const now = Math.floor(Date.now() / 1000)
+  const claims = { sub: userId, role: 'customer', jti: randomUUID(), iss: 'goshop-api', aud: 'goshop-clients', iat: now, exp: now + 600 }
+  const [head, payload, signature] = session.access_token.split('.')
+  const escalated = Buffer.from(JSON.stringify({ ...jwtClaims(session.access_token), role: 'admin' })).toString('base64url')
+
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['no Authorization header', {}, 'TOKEN_MISSING'],
+    ['not a Bearer scheme', { authorization: 'Basic aG9sZGVyOnB3' }, 'TOKEN_MISSING'],
+    ['expired', { authorization: `Bearer ${craftJwt({ ...claims, iat: now - 3600, exp: now - 60 })}` }, 'TOKEN_EXPIRED'],
+    ['tampered payload (role: admin)', { authorization: `Bearer ${head}.${escalated}.${signature}` }, 'TOKEN_INVALID'],
+    ['tampered signature', { authorization: `Bearer ${head}.${payload}.${'A'.repeat(signature?.length ?? 43)}` }, 'TOKEN_INVALID'],
+    ['alg: none', { authorization: `Bearer ${craftJwt(claims, { alg: 'none' })}` }, 'TOKEN_INVALID'],
+    ['wrong issuer', { authorization: `Bearer ${craftJwt({ ...claims, iss: 'someone-else' })}` }, 'TOKEN_INVALID'],
+    ['wrong audience', { authorization: `Bearer ${craftJwt({ ...claims, aud: 'other-app' })}` }, 'TOKEN_INVALID'],
+    ['signed with another secret', { authorization: `Bearer ${craftJwt(claims, { secret: 'another-secret-that-is-long-enough-0123456789' })}` }, 'TOKEN_INVALID'],
+    ['missing jti', { authorization: `Bearer ${craftJwt({ ...claims, jti: undefined })}` }, 'TOKEN_INVALID'],
+    ['refresh token used as access token', { authorization: `Bearer ${session.refresh_token}` }, 'TOKEN_INVALID'],
+    ['garbage', { authorization: 'Bearer not.a.jwt' }, 'TOKEN_INVALID']
+  ]
+  t.equal((await app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${craftJwt(claims)}` } })).statusCode, 200, 'the well-formed control token passes')
+  for (const [name, headers, code] of cases) {
+    for (const url of ['/auth/me', '/api/admin/log-level']) {
+      const method = url === '/auth/me' ? 'GET' : 'PUT'
+      const res = await app.inject({ method, url, headers, payload: method === 'PUT' ? { level: 'info' } : undefined })
+      t.equal(res.statusCode, 401, `${name} on ${url}`)
+      t.equal(res.json().code, code, `${name} on ${url} -> ${code}`)
+      t.equal(res.headers['www-authenticate'], 'Bearer')
+    }
+  }
+})
+
+t.test('a valid token of a deleted account is refused by /auth/me', async (t) => {
+  const app = await buildTestApp(t)
+  const { userId, session } = await registerAndLogin(app, 'leaver@example.com')
+  t.equal((await me(app, session.access_token)).statusCode, 200)
+  await app.db.deleteFrom('users').where('id', '=', userId).execute()
+  const res = await me(app, session.access_token)
+  t.equal(res.statusCode, 401)
+  t.equal(res.json().code, 'TOKEN_INVALID')
+  t.equal((await refresh(app, session.refresh_token)).statusCode, 401, 'its refresh tokens went with it')
+})
