@@ -1,5 +1,137 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParams, NoContent, problemResponses } from '../../schemas/common.js'
+import {
+  CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
+  ReplaceCustomerBody, UpdateCustomerBody
+} from '../../schemas/customers.js'
+import { IfMatchHeaders } from '../../schemas/products.js'
+import { assertIfMatch, setEtag } from '../etag.js'
+import { setNextLink } from '../pagination.js'
+import { normalizeEmail } from './normalize.js'
+import * as service from './service.js'
 
-const customersRoutes: FastifyPluginAsyncTypebox = async () => {}
+const tags = ['customers']
+const security = [{ bearerAuth: [] }]
+
+/**
+ * Customer profiles: staff and admin manage all of them; a customer reads and edits
+ * only its own (anyone else's answers 404), and may neither create nor delete.
+ */
+const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const staffOnly = fastify.authorize('staff', 'admin')
+  const location = (id: string): string => `${fastify.prefix}/${id}`
+
+  fastify.get('/', {
+    schema: {
+      tags,
+      operationId: 'listCustomers',
+      summary: 'List customers',
+      description: 'Keyset-paginated by creation time, filterable by name or email. A customer-role caller gets only its own profile.',
+      querystring: ListCustomersQuery,
+      response: { 200: CustomerPageResponse, ...problemResponses(400, 401, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const { rows, nextCursor } = await service.listCustomerPage(fastify.db, service.visibilityOf(request.user), request.query)
+    setNextLink(request, reply, nextCursor)
+    return { data: rows.map(service.presentCustomer), next_cursor: nextCursor }
+  })
+
+  fastify.get('/:id', {
+    schema: {
+      tags,
+      operationId: 'getCustomer',
+      summary: 'Get a customer',
+      description: 'A customer-role caller may only read its own profile (anyone else\'s answers 404).',
+      params: IdParams,
+      response: { 200: CustomerResponse, ...problemResponses(400, 401, 404, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.getCustomer(fastify.db, request.params.id, service.visibilityOf(request.user))
+    setEtag(reply, row)
+    return service.presentCustomer(row)
+  })
+
+  fastify.post('/', {
+    preValidation: normalizeEmail,
+    preHandler: staffOnly,
+    schema: {
+      tags,
+      operationId: 'createCustomer',
+      summary: 'Create a customer (staff, admin)',
+      description: 'Creates a profile not linked to any user account. Customers already have theirs (403).',
+      body: CreateCustomerBody,
+      response: { 201: CreatedCustomerResponse, ...problemResponses(400, 401, 403, 409, 413, 415, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.createCustomer(fastify.db, request.body)
+    setEtag(reply, row)
+    reply.code(201).header('location', location(row.id))
+    return service.presentCustomer(row)
+  })
+
+  fastify.put('/:id', {
+    preValidation: normalizeEmail,
+    schema: {
+      tags,
+      operationId: 'replaceCustomer',
+      summary: 'Replace a customer',
+      description: 'Full replace; staff/admin any profile, a customer its own. user_id cannot be changed. Honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      body: ReplaceCustomerBody,
+      response: { 200: CustomerResponse, ...problemResponses(400, 401, 404, 409, 412, 413, 415, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.changeCustomer(
+      fastify.db, request.params.id, service.visibilityOf(request.user), service.replacementOf(request.body),
+      (current) => assertIfMatch(request, current)
+    )
+    setEtag(reply, row)
+    return service.presentCustomer(row)
+  })
+
+  fastify.patch('/:id', {
+    preValidation: normalizeEmail,
+    schema: {
+      tags,
+      operationId: 'updateCustomer',
+      summary: 'Update some fields of a customer',
+      description: 'Partial update (at least one field); staff/admin any profile, a customer its own. Honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      body: UpdateCustomerBody,
+      response: { 200: CustomerResponse, ...problemResponses(400, 401, 404, 409, 412, 413, 415, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.changeCustomer(
+      fastify.db, request.params.id, service.visibilityOf(request.user), request.body,
+      (current) => assertIfMatch(request, current)
+    )
+    setEtag(reply, row)
+    return service.presentCustomer(row)
+  })
+
+  fastify.delete('/:id', {
+    preHandler: staffOnly,
+    schema: {
+      tags,
+      operationId: 'deleteCustomer',
+      summary: 'Delete a customer (staff, admin)',
+      description: 'A customer with orders cannot be deleted (409 CUSTOMER_HAS_ORDERS). Honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409, 412, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    await service.removeCustomer(fastify.db, request.params.id, (current) => assertIfMatch(request, current))
+    return reply.code(204).send(null)
+  })
+}
 
 export default customersRoutes

@@ -1,5 +1,126 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParams, NoContent, problemResponses } from '../../schemas/common.js'
+import {
+  CreatedProductResponse, CreateProductBody, IfMatchHeaders, ListProductsQuery, ProductPageResponse,
+  ProductResponse, ReplaceProductBody, UpdateProductBody
+} from '../../schemas/products.js'
+import { assertIfMatch, setEtag } from '../etag.js'
+import { setNextLink } from '../pagination.js'
+import * as service from './service.js'
 
-const productsRoutes: FastifyPluginAsyncTypebox = async () => {}
+const tags = ['products']
+const security = [{ bearerAuth: [] }]
+
+/** The catalog: every role reads, staff and admin write. */
+const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const staffOnly = fastify.authorize('staff', 'admin')
+  const currency = fastify.config.currency
+  const location = (id: string): string => `${fastify.prefix}/${id}`
+
+  fastify.get('/', {
+    schema: {
+      tags,
+      operationId: 'listProducts',
+      summary: 'List products',
+      description: 'Keyset-paginated catalog with search, price/stock filters and a sort order. Archived products are not listed.',
+      querystring: ListProductsQuery,
+      response: { 200: ProductPageResponse, ...problemResponses(400, 401, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const { rows, nextCursor } = await service.listProductPage(fastify.db, request.query)
+    setNextLink(request, reply, nextCursor)
+    return { data: rows.map((row) => service.presentProduct(row, currency)), next_cursor: nextCursor }
+  })
+
+  fastify.get('/:id', {
+    schema: {
+      tags,
+      operationId: 'getProduct',
+      summary: 'Get a product',
+      params: IdParams,
+      response: { 200: ProductResponse, ...problemResponses(400, 401, 404, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.getProduct(fastify.db, request.params.id)
+    setEtag(reply, row)
+    return service.presentProduct(row, currency)
+  })
+
+  fastify.post('/', {
+    preHandler: staffOnly,
+    schema: {
+      tags,
+      operationId: 'createProduct',
+      summary: 'Create a product (staff, admin)',
+      body: CreateProductBody,
+      response: { 201: CreatedProductResponse, ...problemResponses(400, 401, 403, 409, 413, 415, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.createProduct(fastify.db, request.body)
+    fastify.businessMetrics.productsCreated.inc()
+    setEtag(reply, row)
+    reply.code(201).header('location', location(row.id))
+    return service.presentProduct(row, currency)
+  })
+
+  fastify.put('/:id', {
+    preHandler: staffOnly,
+    schema: {
+      tags,
+      operationId: 'replaceProduct',
+      summary: 'Replace a product (staff, admin)',
+      description: 'Full replace; honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      body: ReplaceProductBody,
+      response: { 200: ProductResponse, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), (current) => assertIfMatch(request, current))
+    setEtag(reply, row)
+    return service.presentProduct(row, currency)
+  })
+
+  fastify.patch('/:id', {
+    preHandler: staffOnly,
+    schema: {
+      tags,
+      operationId: 'updateProduct',
+      summary: 'Update some fields of a product (staff, admin)',
+      description: 'Partial update (at least one field); honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      body: UpdateProductBody,
+      response: { 200: ProductResponse, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.changeProduct(fastify.db, request.params.id, request.body, (current) => assertIfMatch(request, current))
+    setEtag(reply, row)
+    return service.presentProduct(row, currency)
+  })
+
+  fastify.delete('/:id', {
+    preHandler: staffOnly,
+    schema: {
+      tags,
+      operationId: 'deleteProduct',
+      summary: 'Delete a product (staff, admin)',
+      description: 'Deletes the product; one that appears in orders is archived instead (hidden from the catalog, kept for order history). Honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 412, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const outcome = await service.removeProduct(fastify.db, request.params.id, (current) => assertIfMatch(request, current))
+    request.log.info({ productId: request.params.id, outcome }, 'product removed')
+    return reply.code(204).send(null)
+  })
+}
 
 export default productsRoutes

@@ -1,0 +1,69 @@
+import { sql, type Kysely } from 'kysely'
+import type { CustomerRow, Database } from '../../db/database.js'
+import { containsPattern, preciseTimestamp, timestampValue, type KeysetPosition } from '../keyset.js'
+
+type Db = Kysely<Database>
+
+export type CustomerListRecord = CustomerRow & { created_at_key: string }
+
+export interface CustomerFields {
+  first_name: string
+  last_name: string
+  email: string
+  phone: string | null
+}
+
+/** Whose profiles a caller may see: everyone's (staff, admin) or only its own (customer). */
+export type Visibility = { kind: 'all' } | { kind: 'own', userId: string }
+
+const COLUMNS = ['id', 'user_id', 'first_name', 'last_name', 'email', 'phone', 'created_at', 'updated_at'] as const
+
+// Strictly increasing at millisecond precision, so every write yields a new ETag.
+const nextUpdatedAt = sql<Date>`greatest(now(), updated_at + interval '1 millisecond')`
+
+export async function findCustomer (db: Db, id: string, visibility: Visibility, lock = false): Promise<CustomerRow | undefined> {
+  let query = db.selectFrom('customers').select(COLUMNS).where('id', '=', id)
+  if (visibility.kind === 'own') query = query.where('user_id', '=', visibility.userId)
+  return await (lock ? query.forUpdate() : query).executeTakeFirst()
+}
+
+export async function listCustomers (
+  db: Db, visibility: Visibility, q: string | undefined, after: KeysetPosition | null, limit: number
+): Promise<CustomerListRecord[]> {
+  let query = db.selectFrom('customers').select(COLUMNS).select(preciseTimestamp('created_at').as('created_at_key'))
+  if (visibility.kind === 'own') query = query.where('user_id', '=', visibility.userId)
+  if (q !== undefined) {
+    const pattern = containsPattern(q)
+    query = query.where((eb) => eb.or([
+      eb('first_name', 'ilike', pattern),
+      eb('last_name', 'ilike', pattern),
+      eb('email', 'ilike', pattern),
+      eb(eb.fn<string>('concat_ws', [sql.lit(' '), 'first_name', 'last_name']), 'ilike', pattern)
+    ]))
+  }
+  if (after !== null) {
+    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(timestampValue(after.value), after.id)))
+  }
+  return await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute()
+}
+
+export async function insertCustomer (db: Db, fields: CustomerFields): Promise<CustomerRow> {
+  return await db.insertInto('customers').values(fields).returning(COLUMNS).executeTakeFirstOrThrow()
+}
+
+export async function updateCustomer (db: Db, id: string, fields: Partial<CustomerFields>): Promise<CustomerRow> {
+  return await db.updateTable('customers')
+    .set({ ...fields, updated_at: nextUpdatedAt })
+    .where('id', '=', id)
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow()
+}
+
+export async function hasOrders (db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('orders').select('id').where('customer_id', '=', id).limit(1).executeTakeFirst()
+  return row !== undefined
+}
+
+export async function deleteCustomer (db: Db, id: string): Promise<void> {
+  await db.deleteFrom('customers').where('id', '=', id).execute()
+}

@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely'
+import type { CustomerRow, Database } from '../../db/database.js'
+import type { AuthUser } from '../../plugins/auth.js'
+import { conflict, notFound, type AppError } from '../../plugins/app-error.js'
+import type { CreateCustomerInput, CustomerBody, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
+import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../db-errors.js'
+import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
+import * as repo from './repository.js'
+import type { CustomerFields, Visibility } from './repository.js'
+
+type Db = Kysely<Database>
+
+/** Checks the caller's If-Match against the row as locked for the write. */
+export type Precondition = (current: CustomerRow) => void
+
+const DEFAULT_LIMIT = 20
+const BY_CREATED_AT: SortOrder<'created_at'> = { name: 'created_at', column: 'created_at', kind: 'timestamp', descending: false }
+
+const customerNotFound = (): AppError => notFound('CUSTOMER_NOT_FOUND', 'No customer with this id')
+const hasOrders = (): AppError => conflict('CUSTOMER_HAS_ORDERS', 'The customer has orders; order history is never deleted')
+
+function emailTakenOr (error: unknown): unknown {
+  return isConstraintViolation(error, UNIQUE_VIOLATION, 'customers_email_key')
+    ? conflict('CUSTOMER_EMAIL_TAKEN', 'Another customer already has this email', { errors: [{ pointer: '/email', in: 'body', detail: 'is already taken' }] })
+    : error
+}
+
+/** Staff and admin see every profile; a customer only the one its account owns. */
+export function visibilityOf (user: AuthUser): Visibility {
+  return user.role === 'customer' ? { kind: 'own', userId: user.id } : { kind: 'all' }
+}
+
+export function presentCustomer (row: CustomerRow): CustomerBody {
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    email: row.email,
+    phone: row.phone,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString()
+  }
+}
+
+export async function listCustomerPage (db: Db, visibility: Visibility, query: ListCustomersInput): Promise<{ rows: CustomerRow[], nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const after = decodeSortCursor(query.cursor, BY_CREATED_AT)
+  const rows = await repo.listCustomers(db, visibility, query.q, after, limit)
+  const { page, nextCursor } = pageBySort(rows, limit, BY_CREATED_AT, (row) => row.created_at_key)
+  return { rows: page, nextCursor }
+}
+
+export async function getCustomer (db: Db, id: string, visibility: Visibility): Promise<CustomerRow> {
+  const row = await repo.findCustomer(db, id, visibility)
+  if (row === undefined) throw customerNotFound()
+  return row
+}
+
+/** Profiles made through the API belong to no user account (registration links its own). */
+export async function createCustomer (db: Db, input: CreateCustomerInput): Promise<CustomerRow> {
+  try {
+    return await repo.insertCustomer(db, { ...input, phone: input.phone ?? null })
+  } catch (error) {
+    throw emailTakenOr(error)
+  }
+}
+
+export const replacementOf = (input: CreateCustomerInput): CustomerFields => ({ ...input, phone: input.phone ?? null })
+
+/** PUT and PATCH: the If-Match check and the write see the same locked row. */
+export async function changeCustomer (
+  db: Db, id: string, visibility: Visibility, fields: UpdateCustomerInput, precondition: Precondition
+): Promise<CustomerRow> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const current = await repo.findCustomer(trx, id, visibility, true)
+      if (current === undefined) throw customerNotFound()
+      precondition(current)
+      return await repo.updateCustomer(trx, id, fields)
+    })
+  } catch (error) {
+    throw emailTakenOr(error)
+  }
+}
+
+/**
+ * Orders reference customers ON DELETE RESTRICT: a customer with orders is refused
+ * up front, and an order committed concurrently makes the FK refuse with the same 409.
+ */
+export async function removeCustomer (db: Db, id: string, precondition: Precondition): Promise<void> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      const current = await repo.findCustomer(trx, id, { kind: 'all' }, true)
+      if (current === undefined) throw customerNotFound()
+      precondition(current)
+      if (await repo.hasOrders(trx, id)) throw hasOrders()
+      await repo.deleteCustomer(trx, id)
+    })
+  } catch (error) {
+    if (isConstraintViolation(error, FOREIGN_KEY_VIOLATION, 'orders_customer_id_fkey')) throw hasOrders()
+    throw error
+  }
+}

@@ -1,0 +1,83 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import type { Database, ProductsTable } from '../../db/database.js'
+import { containsPattern, keyValue, preciseTimestamp, type KeysetPosition, type SortOrder } from '../keyset.js'
+
+type Db = Kysely<Database>
+
+export type ProductRecord = Omit<Selectable<ProductsTable>, 'archived_at'>
+export type ProductListRecord = ProductRecord & { created_at_key: string }
+export type ProductSortColumn = 'created_at' | 'price_cents' | 'name'
+
+export interface ProductFields {
+  sku: string
+  name: string
+  description: string
+  price_cents: number
+  stock: number
+}
+
+export interface ProductFilter {
+  q?: string | undefined
+  minPriceCents?: number | undefined
+  maxPriceCents?: number | undefined
+  inStock?: boolean | undefined
+}
+
+const COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock', 'created_at', 'updated_at'] as const
+
+// Strictly increasing at millisecond precision, so every write yields a new ETag.
+const nextUpdatedAt = sql<Date>`greatest(now(), updated_at + interval '1 millisecond')`
+
+/** Archived products are gone for the catalog: every read here skips them. */
+export async function findProduct (db: Db, id: string, lock = false): Promise<ProductRecord | undefined> {
+  const query = db.selectFrom('products').select(COLUMNS).where('id', '=', id).where('archived_at', 'is', null)
+  return await (lock ? query.forUpdate() : query).executeTakeFirst()
+}
+
+export async function listProducts (
+  db: Db, filter: ProductFilter, sort: SortOrder<ProductSortColumn>, after: KeysetPosition | null, limit: number
+): Promise<ProductListRecord[]> {
+  const direction = sort.descending ? 'desc' : 'asc'
+  let query = db.selectFrom('products')
+    .select(COLUMNS)
+    .select(preciseTimestamp('created_at').as('created_at_key'))
+    .where('archived_at', 'is', null)
+  if (filter.q !== undefined) {
+    const pattern = containsPattern(filter.q)
+    query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('sku', 'ilike', pattern)]))
+  }
+  if (filter.minPriceCents !== undefined) query = query.where('price_cents', '>=', filter.minPriceCents)
+  if (filter.maxPriceCents !== undefined) query = query.where('price_cents', '<=', filter.maxPriceCents)
+  if (filter.inStock !== undefined) query = query.where('stock', filter.inStock ? '>' : '=', 0)
+  if (after !== null) {
+    query = query.where((eb) => eb(
+      eb.refTuple(sort.column, 'id'), sort.descending ? '<' : '>', eb.tuple(keyValue(after, sort.kind), after.id)
+    ))
+  }
+  return await query.orderBy(sort.column, direction).orderBy('id', direction).limit(limit + 1).execute()
+}
+
+export async function insertProduct (db: Db, fields: ProductFields): Promise<ProductRecord> {
+  return await db.insertInto('products').values(fields).returning(COLUMNS).executeTakeFirstOrThrow()
+}
+
+export async function updateProduct (db: Db, id: string, fields: Partial<ProductFields>): Promise<ProductRecord> {
+  return await db.updateTable('products')
+    .set({ ...fields, updated_at: nextUpdatedAt })
+    .where('id', '=', id)
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow()
+}
+
+export async function isInAnyOrder (db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('order_items').select('id').where('product_id', '=', id).limit(1).executeTakeFirst()
+  return row !== undefined
+}
+
+export async function archiveProduct (db: Db, id: string): Promise<void> {
+  await db.updateTable('products').set({ archived_at: sql<Date>`now()`, updated_at: nextUpdatedAt }).where('id', '=', id).execute()
+}
+
+export async function deleteProduct (db: Db, id: string): Promise<void> {
+  await db.deleteFrom('products').where('id', '=', id).execute()
+}

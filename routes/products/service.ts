@@ -1,0 +1,123 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/database.js'
+import { AppError, conflict, notFound } from '../../plugins/app-error.js'
+import type { CreateProductInput, ListProductsInput, ProductBody, ProductSort, UpdateProductInput } from '../../schemas/products.js'
+import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../db-errors.js'
+import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
+import * as repo from './repository.js'
+import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
+
+type Db = Kysely<Database>
+
+/** Checks the caller's If-Match against the row as locked for the write. */
+export type Precondition = (current: ProductRecord) => void
+
+const DEFAULT_LIMIT = 20
+
+const SORTS: Record<ProductSort, SortOrder<ProductSortColumn>> = {
+  created_at: { name: 'created_at', column: 'created_at', kind: 'timestamp', descending: false },
+  '-created_at': { name: '-created_at', column: 'created_at', kind: 'timestamp', descending: true },
+  price_cents: { name: 'price_cents', column: 'price_cents', kind: 'integer', descending: false },
+  '-price_cents': { name: '-price_cents', column: 'price_cents', kind: 'integer', descending: true },
+  name: { name: 'name', column: 'name', kind: 'text', descending: false }
+}
+
+function sortKey (row: ProductListRecord, column: ProductSortColumn): string | number {
+  if (column === 'price_cents') return row.price_cents
+  if (column === 'name') return row.name
+  return row.created_at_key
+}
+
+const productNotFound = (): AppError => notFound('PRODUCT_NOT_FOUND', 'No product with this id')
+
+function skuTakenOr (error: unknown): unknown {
+  return isConstraintViolation(error, UNIQUE_VIOLATION, 'products_sku_key')
+    ? conflict('SKU_TAKEN', 'Another product already has this sku', { errors: [{ pointer: '/sku', in: 'body', detail: 'is already taken' }] })
+    : error
+}
+
+export function presentProduct (row: ProductRecord, currency: string): ProductBody {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    price_cents: row.price_cents,
+    currency,
+    stock: row.stock,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString()
+  }
+}
+
+export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductRecord[], nextCursor: string | null }> {
+  const { min_price_cents: min, max_price_cents: max } = query
+  if (min !== undefined && max !== undefined && min > max) {
+    throw new AppError(400, 'VALIDATION_FAILED', 'querystring/max_price_cents must be >= min_price_cents', {
+      errors: [{ pointer: '/max_price_cents', in: 'query', detail: 'must be >= min_price_cents' }]
+    })
+  }
+  const sort = SORTS[query.sort ?? 'created_at']
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const after = decodeSortCursor(query.cursor, sort)
+  const filter = { q: query.q, minPriceCents: min, maxPriceCents: max, inStock: query.in_stock }
+  const rows = await repo.listProducts(db, filter, sort, after, limit)
+  const { page, nextCursor } = pageBySort(rows, limit, sort, (row) => sortKey(row, sort.column))
+  return { rows: page, nextCursor }
+}
+
+export async function getProduct (db: Db, id: string): Promise<ProductRecord> {
+  const row = await repo.findProduct(db, id)
+  if (row === undefined) throw productNotFound()
+  return row
+}
+
+export async function createProduct (db: Db, input: CreateProductInput): Promise<ProductRecord> {
+  try {
+    return await repo.insertProduct(db, { ...input, description: input.description ?? '' })
+  } catch (error) {
+    throw skuTakenOr(error)
+  }
+}
+
+/** PUT (full replace) and PATCH (partial): the If-Match check and the write see the same locked row. */
+export async function changeProduct (db: Db, id: string, fields: UpdateProductInput, precondition: Precondition): Promise<ProductRecord> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const current = await repo.findProduct(trx, id, true)
+      if (current === undefined) throw productNotFound()
+      precondition(current)
+      return await repo.updateProduct(trx, id, fields)
+    })
+  } catch (error) {
+    throw skuTakenOr(error)
+  }
+}
+
+export const replacementOf = (input: CreateProductInput): UpdateProductInput => ({ ...input, description: input.description ?? '' })
+
+/**
+ * Deletes the product, or archives it when an order references it so order history
+ * keeps its product. The product row is locked first: order creation locks it too,
+ * so an order cannot slip in between the check and the delete. Should one arrive
+ * anyway (the FK refuses the delete), the second attempt sees it and archives.
+ */
+export async function removeProduct (db: Db, id: string, precondition: Precondition): Promise<'deleted' | 'archived'> {
+  const attempt = async (): Promise<'deleted' | 'archived'> => await db.transaction().execute(async (trx) => {
+    const current = await repo.findProduct(trx, id, true)
+    if (current === undefined) throw productNotFound()
+    precondition(current)
+    if (await repo.isInAnyOrder(trx, id)) {
+      await repo.archiveProduct(trx, id)
+      return 'archived'
+    }
+    await repo.deleteProduct(trx, id)
+    return 'deleted'
+  })
+  try {
+    return await attempt()
+  } catch (error) {
+    if (!isConstraintViolation(error, FOREIGN_KEY_VIOLATION, 'order_items_product_id_fkey')) throw error
+    return await attempt()
+  }
+}

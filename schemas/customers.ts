@@ -1,0 +1,120 @@
+import { Type, type Static } from 'typebox'
+import { Page, PaginationQuery, Timestamp, Uuid } from './common.js'
+import { ResponseHeaders } from './products.js'
+
+const PersonName = (what: string, example: string) => Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '\\S',
+  description: `${what}, 1..100 characters, not only whitespace`,
+  examples: [example]
+})
+
+export const FirstName = PersonName('Given name', 'Ada')
+export const LastName = PersonName('Family name', 'Lovelace')
+
+export const CustomerEmail = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'Contact email, unique among customers; trimmed and lowercased before validation and storage',
+  examples: ['ada@example.com']
+})
+
+export const Phone = Type.Union([
+  Type.String({ pattern: '^\\+?[1-9][0-9]{6,14}$', description: 'E.164-like: optional +, 7..15 digits, no leading 0', examples: ['+4915112345678'] }),
+  Type.Null()
+], { description: 'Phone number or null', examples: ['+4915112345678'] })
+
+export const Customer = Type.Object({
+  id: Uuid,
+  user_id: Type.Union([Uuid, Type.Null()], { description: 'The user account owning this profile; null for profiles made by staff', examples: ['9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13'] }),
+  first_name: FirstName,
+  last_name: LastName,
+  email: CustomerEmail,
+  phone: Phone,
+  created_at: Timestamp,
+  updated_at: Timestamp
+}, {
+  title: 'Customer',
+  description: 'A customer profile',
+  examples: [{
+    id: '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13',
+    user_id: '9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13',
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    email: 'ada@example.com',
+    phone: '+4915112345678',
+    created_at: '2026-11-24T10:00:00.000Z',
+    updated_at: '2026-11-24T10:00:00.000Z'
+  }]
+})
+
+// user_id is deliberately absent: a profile's owner is never set through the API body.
+const writableFields = {
+  first_name: FirstName,
+  last_name: LastName,
+  email: CustomerEmail,
+  phone: Type.Optional(Phone)
+}
+
+const bodyExample = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', phone: '+4915112345678' }
+
+export const CreateCustomerBody = Type.Object(writableFields, {
+  additionalProperties: false,
+  title: 'CreateCustomer',
+  description: 'A new customer profile (not linked to a user account); phone defaults to null',
+  examples: [bodyExample]
+})
+
+export const ReplaceCustomerBody = Type.Object(writableFields, {
+  additionalProperties: false,
+  title: 'ReplaceCustomer',
+  description: 'The full new state of the profile (PUT); an omitted phone becomes null',
+  examples: [bodyExample]
+})
+
+export const UpdateCustomerBody = Type.Object({
+  first_name: Type.Optional(FirstName),
+  last_name: Type.Optional(LastName),
+  email: Type.Optional(CustomerEmail),
+  phone: Type.Optional(Phone)
+}, {
+  additionalProperties: false,
+  minProperties: 1,
+  title: 'UpdateCustomer',
+  description: 'The fields to change (PATCH); at least one',
+  examples: [{ phone: null }]
+})
+
+export const ListCustomersQuery = Type.Object({
+  ...PaginationQuery,
+  q: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 100,
+    description: 'Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally)',
+    examples: ['lovelace']
+  }))
+}, { additionalProperties: false })
+
+export const CustomerResponse = Type.Object(Customer.properties, {
+  title: 'Customer',
+  description: 'The customer profile',
+  headers: { etag: ResponseHeaders.etag }
+})
+
+export const CreatedCustomerResponse = Type.Object(Customer.properties, {
+  title: 'Customer',
+  description: 'The created customer profile',
+  headers: { etag: ResponseHeaders.etag, location: ResponseHeaders.location('customers') }
+})
+
+export const CustomerPageResponse = Type.Object(Page(Customer, 'CustomerPage').properties, {
+  title: 'CustomerPage',
+  description: 'One page of customers (a customer-role caller gets only its own profile)',
+  headers: { link: ResponseHeaders.link('customers') }
+})
+
+export type CustomerBody = Static<typeof Customer>
+export type CreateCustomerInput = Static<typeof CreateCustomerBody>
+export type UpdateCustomerInput = Static<typeof UpdateCustomerBody>
+export type ListCustomersInput = Static<typeof ListCustomersQuery>

@@ -1,0 +1,160 @@
+import { Type, type Static } from 'typebox'
+import { Currency, Page, PaginationQuery, Timestamp, Uuid } from './common.js'
+
+export const MAX_PRICE_CENTS = 10_000_000_000
+export const MAX_STOCK = 1_000_000_000
+
+export const Sku = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+  description: 'Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit',
+  examples: ['TSHIRT-RED-M']
+})
+export const ProductName = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '\\S',
+  description: 'Display name, 1..200 characters, not only whitespace',
+  examples: ['Red T-shirt (M)']
+})
+export const Description = Type.String({
+  maxLength: 5000,
+  description: 'Free text, up to 5000 characters; empty when omitted on create/replace',
+  examples: ['100% organic cotton, regular fit.']
+})
+export const PriceCents = Type.Integer({
+  minimum: 0,
+  maximum: MAX_PRICE_CENTS,
+  description: 'Unit price in minor units of the store currency (0..10^10)',
+  examples: [1999]
+})
+export const Stock = Type.Integer({
+  minimum: 0,
+  maximum: MAX_STOCK,
+  description: 'Units available for sale (0..10^9)',
+  examples: [42]
+})
+
+export const Product = Type.Object({
+  id: Uuid,
+  sku: Sku,
+  name: ProductName,
+  description: Description,
+  price_cents: PriceCents,
+  currency: Currency,
+  stock: Stock,
+  created_at: Timestamp,
+  updated_at: Timestamp
+}, {
+  title: 'Product',
+  description: 'A catalog product',
+  examples: [{
+    id: '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13',
+    sku: 'TSHIRT-RED-M',
+    name: 'Red T-shirt (M)',
+    description: '100% organic cotton, regular fit.',
+    price_cents: 1999,
+    currency: 'EUR',
+    stock: 42,
+    created_at: '2026-11-24T10:00:00.000Z',
+    updated_at: '2026-11-24T10:00:00.000Z'
+  }]
+})
+
+const writableFields = {
+  sku: Sku,
+  name: ProductName,
+  description: Type.Optional(Description),
+  price_cents: PriceCents,
+  stock: Stock
+}
+
+const bodyExample = { sku: 'TSHIRT-RED-M', name: 'Red T-shirt (M)', description: '100% organic cotton, regular fit.', price_cents: 1999, stock: 42 }
+
+export const CreateProductBody = Type.Object(writableFields, {
+  additionalProperties: false,
+  title: 'CreateProduct',
+  description: 'A new product; id, currency and timestamps are set by the server',
+  examples: [bodyExample]
+})
+
+export const ReplaceProductBody = Type.Object(writableFields, {
+  additionalProperties: false,
+  title: 'ReplaceProduct',
+  description: 'The full new state of the product (PUT); an omitted description becomes empty',
+  examples: [bodyExample]
+})
+
+export const UpdateProductBody = Type.Object({
+  sku: Type.Optional(Sku),
+  name: Type.Optional(ProductName),
+  description: Type.Optional(Description),
+  price_cents: Type.Optional(PriceCents),
+  stock: Type.Optional(Stock)
+}, {
+  additionalProperties: false,
+  minProperties: 1,
+  title: 'UpdateProduct',
+  description: 'The fields to change (PATCH); at least one',
+  examples: [{ price_cents: 1499, stock: 40 }]
+})
+
+export const PRODUCT_SORTS = ['created_at', '-created_at', 'price_cents', '-price_cents', 'name'] as const
+export type ProductSort = typeof PRODUCT_SORTS[number]
+
+export const ProductSortParam = Type.Union(PRODUCT_SORTS.map((sort) => Type.Literal(sort)), {
+  default: 'created_at',
+  description: 'Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for.',
+  examples: ['-price_cents']
+})
+
+export const ListProductsQuery = Type.Object({
+  ...PaginationQuery,
+  q: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 100,
+    description: 'Case-insensitive substring of the name or the sku (% and _ match literally)',
+    examples: ['shirt']
+  })),
+  min_price_cents: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at least this', examples: [1000] })),
+  max_price_cents: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at most this', examples: [5000] })),
+  in_stock: Type.Optional(Type.Boolean({ description: 'true: only stock > 0; false: only stock = 0', examples: [true] })),
+  sort: Type.Optional(ProductSortParam)
+}, { additionalProperties: false })
+
+/** Request header honoured by PUT/PATCH/DELETE of single resources (shared with customers). */
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({
+    description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any',
+    examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"']
+  }))
+})
+
+/** Documented response headers (@fastify/swagger reads `headers` off a response schema). */
+export const ResponseHeaders = {
+  etag: Type.String({ description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
+  location: (collection: string) => Type.String({ description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
+  link: (collection: string) => Type.String({ description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] })
+}
+
+export const ProductResponse = Type.Object(Product.properties, {
+  title: 'Product',
+  description: 'The product',
+  headers: { etag: ResponseHeaders.etag }
+})
+
+export const CreatedProductResponse = Type.Object(Product.properties, {
+  title: 'Product',
+  description: 'The created product',
+  headers: { etag: ResponseHeaders.etag, location: ResponseHeaders.location('products') }
+})
+
+export const ProductPageResponse = Type.Object(Page(Product, 'ProductPage').properties, {
+  title: 'ProductPage',
+  description: 'One page of products',
+  headers: { link: ResponseHeaders.link('products') }
+})
+
+export type ProductBody = Static<typeof Product>
+export type CreateProductInput = Static<typeof CreateProductBody>
+export type UpdateProductInput = Static<typeof UpdateProductBody>
+export type ListProductsInput = Static<typeof ListProductsQuery>
