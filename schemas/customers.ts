@@ -21,7 +21,7 @@ export const CustomerEmail = Type.String({
 })
 
 export const Phone = Type.Union([
-  Type.String({ pattern: '^\\+?[1-9][0-9]{6,14}$', description: 'E.164-like: optional +, 7..15 digits, no leading 0', examples: ['+4915112345678'] }),
+  Type.String({ maxLength: 16, pattern: '^\\+?[1-9][0-9]{6,14}$', description: 'E.164-like: optional +, 7..15 digits, no leading 0', examples: ['+4915112345678'] }),
   Type.Null()
 ], { description: 'Phone number or null', examples: ['+4915112345678'] })
 

@@ -5,6 +5,7 @@ export const MAX_PRICE_CENTS = 10_000_000_000
 export const MAX_STOCK = 1_000_000_000
 
 export const Sku = Type.String({
+  maxLength: 64,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
   description: 'Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit',
   examples: ['TSHIRT-RED-M']
@@ -22,12 +23,14 @@ export const Description = Type.String({
   examples: ['100% organic cotton, regular fit.']
 })
 export const PriceCents = Type.Integer({
+  format: 'int64',
   minimum: 0,
   maximum: MAX_PRICE_CENTS,
   description: 'Unit price in minor units of the store currency (0..10^10)',
   examples: [1999]
 })
 export const Stock = Type.Integer({
+  format: 'int32',
   minimum: 0,
   maximum: MAX_STOCK,
   description: 'Units available for sale (0..10^9)',
@@ -115,8 +118,8 @@ export const ListProductsQuery = Type.Object({
     description: 'Case-insensitive substring of the name or the sku (% and _ match literally)',
     examples: ['shirt']
   })),
-  min_price_cents: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at least this', examples: [1000] })),
-  max_price_cents: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at most this', examples: [5000] })),
+  min_price_cents: Type.Optional(Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at least this', examples: [1000] })),
+  max_price_cents: Type.Optional(Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at most this', examples: [5000] })),
   in_stock: Type.Optional(Type.Boolean({ description: 'true: only stock > 0; false: only stock = 0', examples: [true] })),
   sort: Type.Optional(ProductSortParam)
 }, { additionalProperties: false })
@@ -124,6 +127,7 @@ export const ListProductsQuery = Type.Object({
 /** Request header honoured by PUT/PATCH/DELETE of single resources (shared with customers). */
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({
+    maxLength: 1024,
     description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any',
     examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"']
   }))
