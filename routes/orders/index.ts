@@ -1,5 +1,111 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { IdParams, problemResponses } from '../../schemas/common.js'
+import {
+  CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody, TransitionHeaders
+} from '../../schemas/orders.js'
+import { assertIfMatch, etagOf, setEtag } from '../etag.js'
+import { setNextLink } from '../pagination.js'
+import { schedulePurge } from './idempotency.js'
+import { OrderService } from './service.js'
 
-const ordersRoutes: FastifyPluginAsyncTypebox = async () => {}
+export interface OrdersRoutesOptions {
+  /** How often expired idempotency keys are deleted (default 15 min). */
+  idempotencyPurgeIntervalMs?: number
+}
+
+const security = [{ bearerAuth: [] }]
+const tags = ['orders']
+
+/** /api/orders: authentication comes from routes/api.ts; ownership rules live in the service. */
+const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fastify, opts) => {
+  const service = new OrderService({
+    db: fastify.db,
+    currency: fastify.config.currency,
+    retry: { onRetry: (error, attempt) => { fastify.log.warn({ err: error, attempt }, 'order transaction lost a race; retrying') } }
+  })
+
+  const purge = schedulePurge(fastify.db, fastify.log, opts.idempotencyPurgeIntervalMs ?? 15 * 60 * 1000)
+  fastify.addHook('onClose', async () => { await purge.stop() })
+
+  fastify.post('/', {
+    schema: {
+      tags,
+      operationId: 'createOrder',
+      summary: 'Place an order',
+      description: 'Reserves stock and creates a pending order in one transaction; prices, names and SKUs are captured now and totals computed by the server. ' +
+        'Duplicate product lines are merged. A customer orders for itself (customer_id optional; another customer -> 404); staff and admin must name the customer. ' +
+        'Not enough stock -> 409 INSUFFICIENT_STOCK with `items: [{product_id, requested, available}]` and nothing written. ' +
+        'With an Idempotency-Key, a retry with the same body within 24 h replays the first response (`Idempotent-Replayed: true`); ' +
+        'another body -> 422 IDEMPOTENCY_KEY_REUSED; while the first is still running -> 409 IDEMPOTENCY_KEY_IN_USE.',
+      headers: CreateOrderHeaders,
+      body: CreateOrderBody,
+      response: { 201: Order, ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429, 503) },
+      security
+    }
+  }, async (request, reply) => {
+    const result = await service.create(request.user, request.body, request.headers['idempotency-key'])
+    if (result.replayed) {
+      reply.header('idempotent-replayed', 'true')
+    } else {
+      fastify.businessMetrics.ordersCreated.inc()
+      fastify.businessMetrics.orderRevenueCents.inc(result.order.total_cents)
+    }
+    reply.header('location', `${fastify.prefix}/${result.order.id}`)
+    reply.header('etag', etagOf({ id: result.order.id, updated_at: new Date(result.order.updated_at) }))
+    return reply.code(result.status).send(result.order)
+  })
+
+  fastify.get('/', {
+    schema: {
+      tags,
+      operationId: 'listOrders',
+      summary: 'List orders',
+      description: 'Cursor-paginated, oldest first (keyset on created_at, id). Staff and admin see every order; a customer only its own ' +
+        '(filtering by another customer_id gives an empty page). created_after/created_before are exclusive bounds.',
+      querystring: ListOrdersQuery,
+      response: { 200: OrderPage, ...problemResponses(400, 401, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const { data, nextCursor } = await service.list(request.user, request.query)
+    setNextLink(request, reply, nextCursor)
+    return { data, next_cursor: nextCursor }
+  })
+
+  fastify.get('/:id', {
+    schema: {
+      tags,
+      operationId: 'getOrder',
+      summary: 'Get an order',
+      description: 'Returns the order with its items and the transitions the caller may make. Someone else\'s order -> 404. Sends an ETag.',
+      params: IdParams,
+      response: { 200: Order, ...problemResponses(400, 401, 404, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const order = await service.get(request.user, request.params.id)
+    setEtag(reply, { id: order.id, updated_at: new Date(order.updated_at) })
+    return order
+  })
+
+  fastify.post('/:id/transitions', {
+    schema: {
+      tags,
+      operationId: 'transitionOrder',
+      summary: 'Change an order\'s status',
+      description: 'pending -> paid -> shipped -> delivered; pending|paid -> cancelled (restocks every item). Staff and admin may make any legal move; ' +
+        'a customer may only cancel its own pending order (other moves -> 403). An illegal move -> 409 INVALID_TRANSITION. Honours If-Match (412 when stale).',
+      params: IdParams,
+      headers: TransitionHeaders,
+      body: TransitionBody,
+      response: { 200: Order, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 429, 503) },
+      security
+    }
+  }, async (request, reply) => {
+    const order = await service.transition(request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) })
+    setEtag(reply, { id: order.id, updated_at: new Date(order.updated_at) })
+    return order
+  })
+}
 
 export default ordersRoutes

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/database.js'
+import { AppError, conflict } from '../../plugins/app-error.js'
+import { deleteKey, findKey, insertKey, purgeExpiredKeys, tryLockKey } from './idempotency-repository.js'
+
+type Db = Kysely<Database>
+
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+
+/** A stored response to send again. */
+export interface Replay {
+  status: number
+  body: unknown
+}
+
+export interface IdempotencyContext {
+  userId: string
+  key: string
+  requestHash: string
+}
+
+/** JSON with object keys sorted at every depth, so `{a, b}` and `{b, a}` hash the same. */
+export function canonicalJson (value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+export const requestHash = (body: unknown): string => createHash('sha256').update(canonicalJson(body)).digest('hex')
+
+/**
+ * First step of an idempotent transaction: take the (user, key) lock, then look
+ * for a stored response. Returns it for replay, or null when this request must
+ * run (and later call `rememberResponse` in the same transaction).
+ */
+export async function claimKey (trx: Db, ctx: IdempotencyContext): Promise<Replay | null> {
+  if (!await tryLockKey(trx, ctx.userId, ctx.key)) {
+    throw conflict('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly', {
+      headers: { 'retry-after': '1' }
+    })
+  }
+  const stored = await findKey(trx, ctx.userId, ctx.key)
+  if (stored === undefined) return null
+  if (stored.expired) {
+    await deleteKey(trx, ctx.userId, ctx.key)
+    return null
+  }
+  if (stored.request_hash !== ctx.requestHash) {
+    throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', {
+      errors: [{ pointer: '/idempotency-key', in: 'header', detail: 'was used with a different body' }]
+    })
+  }
+  return { status: stored.response_status, body: stored.response_body }
+}
+
+export async function rememberResponse (trx: Db, ctx: IdempotencyContext, response: Replay): Promise<void> {
+  await insertKey(trx, { ...ctx, status: response.status, body: response.body, ttlSeconds: IDEMPOTENCY_TTL_SECONDS })
+}
+
+/**
+ * Deletes expired keys every `intervalMs` (expired keys are already ignored on
+ * lookup; this only bounds the table). The timer does not keep the process alive;
+ * `stop` clears it and waits for a purge in flight.
+ */
+export function schedulePurge (db: Db, log: FastifyBaseLogger, intervalMs: number): { stop: () => Promise<void> } {
+  let running: Promise<void> | null = null
+  const timer = setInterval(() => {
+    if (running !== null) return
+    running = purgeExpiredKeys(db)
+      .then((deleted) => { if (deleted > 0) log.info({ deleted }, 'purged expired idempotency keys') })
+      .catch((error: unknown) => { log.warn({ err: error }, 'purging expired idempotency keys failed') })
+      .finally(() => { running = null })
+  }, intervalMs)
+  timer.unref()
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await running
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { AppError } from '../../plugins/app-error.js'
+
+/** deadlock_detected, serialization_failure: the transaction lost a race and is safe to run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001'])
+
+export function isRetryableTransactionError (error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error &&
+    typeof error.code === 'string' && RETRYABLE_SQLSTATES.has(error.code)
+}
+
+export interface RetryOptions {
+  /** Extra attempts after the first one. */
+  retries?: number
+  /** Backoff before retry n is a random delay in [0, baseDelayMs * 2^n). */
+  baseDelayMs?: number
+  onRetry?: (error: unknown, attempt: number) => void
+}
+
+/**
+ * Runs `work` (a whole transaction) and re-runs it when Postgres aborted it as a
+ * deadlock victim or serialization failure. When the retries are used up the
+ * client gets a 503 with Retry-After, never a 500.
+ */
+export async function withTransactionRetry<T> (work: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const retries = options.retries ?? 3
+  const baseDelayMs = options.baseDelayMs ?? 10
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (!isRetryableTransactionError(error)) throw error
+      if (attempt >= retries) {
+        throw new AppError(503, 'TRANSACTION_CONFLICT', 'The order could not be processed because of concurrent updates; retry shortly', {
+          headers: { 'retry-after': '1' },
+          cause: error
+        })
+      }
+      options.onRetry?.(error, attempt + 1)
+      await sleep(Math.random() * baseDelayMs * 2 ** attempt)
+    }
+  }
+}

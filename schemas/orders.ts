@@ -1,0 +1,97 @@
+import { Type, type Static } from 'typebox'
+import { Currency, PaginationQuery, Page, Timestamp, Uuid } from './common.js'
+
+export const MAX_ORDER_LINES = 100
+export const MAX_LINE_QUANTITY = 1000
+
+const statusSchema = (description: string) => Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('paid'),
+  Type.Literal('shipped'),
+  Type.Literal('delivered'),
+  Type.Literal('cancelled')
+], { description, examples: ['pending'] })
+
+export const OrderStatus = statusSchema('pending -> paid -> shipped -> delivered; pending|paid -> cancelled')
+
+const uuidSchema = (description: string, example: string) => Type.String({ format: 'uuid', description, examples: [example] })
+const timestampSchema = (description: string) =>
+  Type.String({ format: 'date-time', description, examples: ['2026-11-24T10:00:00.000Z'] })
+
+const ProductId = uuidSchema('The product ordered', '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b')
+const CUSTOMER_EXAMPLE = '7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d'
+
+export const OrderLineInput = Type.Object({
+  product_id: ProductId,
+  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, description: `Units to order (1..${MAX_LINE_QUANTITY}); lines for the same product are merged and the merged quantity must stay within the limit`, examples: [2] })
+}, { additionalProperties: false, title: 'OrderLineInput' })
+
+export const CreateOrderBody = Type.Object({
+  customer_id: Type.Optional(uuidSchema('The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)', CUSTOMER_EXAMPLE)),
+  items: Type.Array(OrderLineInput, {
+    minItems: 1,
+    maxItems: MAX_ORDER_LINES,
+    description: `1..${MAX_ORDER_LINES} lines; prices and totals are computed by the server`
+  })
+}, {
+  additionalProperties: false,
+  title: 'CreateOrderRequest',
+  examples: [{ items: [{ product_id: '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b', quantity: 2 }] }]
+})
+
+export const CreateOrderHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller.',
+    examples: ['5b1f0c7e-order-checkout-1']
+  }))
+})
+
+export const TransitionBody = Type.Object({
+  status: statusSchema('The status to move the order to')
+}, { additionalProperties: false, title: 'OrderTransitionRequest', examples: [{ status: 'paid' }] })
+
+export const TransitionHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'Only apply the transition if the order still has this ETag (412 otherwise)', examples: ['"c2hhMjU2LWV0YWctZXhhbXBsZQ"'] }))
+})
+
+export const ListOrdersQuery = Type.Object({
+  ...PaginationQuery,
+  status: Type.Optional(statusSchema('Only orders in this status')),
+  customer_id: Type.Optional(uuidSchema('Only orders of this customer (a customer caller only ever sees its own orders)', CUSTOMER_EXAMPLE)),
+  created_after: Type.Optional(timestampSchema('Only orders created strictly after this instant (RFC 3339)')),
+  created_before: Type.Optional(timestampSchema('Only orders created strictly before this instant (RFC 3339)'))
+}, { additionalProperties: false })
+
+export const OrderItem = Type.Object({
+  product_id: Uuid,
+  sku: Type.String({ description: 'The product SKU when the order was placed', examples: ['TSHIRT-BLUE-M'] }),
+  name: Type.String({ description: 'The product name when the order was placed', examples: ['Blue T-shirt (M)'] }),
+  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, examples: [2] }),
+  unit_price_cents: Type.Integer({ minimum: 0, description: 'Unit price when the order was placed, minor units', examples: [1999] }),
+  subtotal_cents: Type.Integer({ minimum: 0, description: 'unit_price_cents x quantity', examples: [3998] })
+}, { title: 'OrderItem' })
+
+export const Order = Type.Object({
+  id: Uuid,
+  customer_id: Uuid,
+  status: OrderStatus,
+  currency: Currency,
+  total_cents: Type.Integer({ minimum: 0, description: 'Sum of the item subtotals, minor units', examples: [3998] }),
+  items: Type.Array(OrderItem, { description: 'Order lines, one per product, sorted by product_id' }),
+  allowed_transitions: Type.Array(statusSchema('A status the caller may move the order to'), {
+    description: 'Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)',
+    examples: [['paid', 'cancelled']]
+  }),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}, { title: 'Order' })
+
+export const OrderPage = Page(Order, 'OrderPage')
+
+export type OrderStatusValue = Static<typeof OrderStatus>
+export type CreateOrderInput = Static<typeof CreateOrderBody>
+export type ListOrdersFilter = Static<typeof ListOrdersQuery>
+export type OrderBody = Static<typeof Order>
+export type OrderItemBody = Static<typeof OrderItem>
