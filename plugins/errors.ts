@@ -15,7 +15,7 @@ const FASTIFY_CODES: Record<string, string> = {
 }
 
 /** Postgres SQLSTATEs that mean "try again" or "the database is away" rather than a bug. */
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300'])
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '53300'])
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
 
 function isRecord (value: unknown): value is Record<string, unknown> {
