@@ -15,6 +15,7 @@ import routeTablePlugin from './plugins/route-table.js'
 import securityPlugin from './plugins/security.js'
 import swaggerUiPlugin from './plugins/swagger-ui.js'
 import swaggerPlugin from './plugins/swagger.js'
+import underPressurePlugin from './plugins/under-pressure.js'
 import apiRoutes from './routes/api.js'
 import authRoutes from './routes/auth/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -46,6 +47,7 @@ export async function buildApp ({ config, logStream }: BuildAppOptions): Promise
   // Infrastructure, in dependency order.
   await app.register(configPlugin, { config })
   await app.register(lifecyclePlugin)
+  await app.register(underPressurePlugin)
   await app.register(routeTablePlugin)
   await app.register(requestIdPlugin)
   await app.register(errorsPlugin)

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import net from 'node:net'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
@@ -22,13 +23,57 @@ export interface DatabaseHandle {
   pool: pg.Pool | null
 }
 
-export function connectDatabase (config: DatabaseConfig): DatabaseHandle {
+/**
+ * Bounds on waiting for Postgres, so an outage answers 503 quickly instead of hanging requests.
+ * - connect: a new connection, or a free pool slot, within CONNECT_TIMEOUT_MS (pg-pool applies
+ *   connectionTimeoutMillis to both); a refused connection fails at once anyway.
+ * - statement_timeout: the server cancels any statement (lock waits included) after STATEMENT_TIMEOUT_MS.
+ * - idle_in_transaction_session_timeout: a transaction left open by a stuck caller frees its locks.
+ * - socket silence: a connection that hears nothing for SILENT_SOCKET_MS is destroyed, which fails
+ *   its query and evicts it from the pool (server frozen, network black hole: TCP alone would wait
+ *   for minutes). It is longer than statement_timeout, so a slow but live server always answers
+ *   first, and longer than IDLE_TIMEOUT_MS, so the pool retires idle connections before they count as silent.
+ */
+export const DB_TIMEOUTS = {
+  CONNECT_TIMEOUT_MS: 2000,
+  STATEMENT_TIMEOUT_MS: 10_000,
+  IDLE_IN_TRANSACTION_MS: 15_000,
+  IDLE_TIMEOUT_MS: 10_000,
+  SILENT_SOCKET_MS: 15_000
+} as const
+
+function watchedSocket (): net.Socket {
+  const socket = new net.Socket()
+  socket.setTimeout(DB_TIMEOUTS.SILENT_SOCKET_MS)
+  socket.once('timeout', () => {
+    socket.destroy(Object.assign(new Error(`Postgres sent nothing for ${DB_TIMEOUTS.SILENT_SOCKET_MS} ms`), { code: 'ETIMEDOUT' }))
+  })
+  return socket
+}
+
+export interface ConnectOptions {
+  /**
+   * false for long maintenance work (e.g. a migration building an index on a big table):
+   * no statement timeout and no silence watchdog. Request-serving pools keep the default (true).
+   */
+  bounded?: boolean
+}
+
+export function connectDatabase (config: DatabaseConfig, { bounded = true }: ConnectOptions = {}): DatabaseHandle {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: config.url,
       max: config.poolMax,
-      connectionTimeoutMillis: 5000,
-      idleTimeoutMillis: 30000,
+      connectionTimeoutMillis: DB_TIMEOUTS.CONNECT_TIMEOUT_MS,
+      idleTimeoutMillis: DB_TIMEOUTS.IDLE_TIMEOUT_MS,
+      keepAlive: true,
+      ...(bounded
+        ? {
+            statement_timeout: DB_TIMEOUTS.STATEMENT_TIMEOUT_MS,
+            idle_in_transaction_session_timeout: DB_TIMEOUTS.IDLE_IN_TRANSACTION_MS,
+            stream: watchedSocket
+          }
+        : {}),
       types: {
         getTypeParser: (oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID || oid === NUMERIC_OID ? parseInt8 : pg.types.getTypeParser(oid, format)
@@ -36,6 +81,10 @@ export function connectDatabase (config: DatabaseConfig): DatabaseHandle {
     })
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {})
+    // pg also emits 'error' on a client that is checked out (by Kysely, which adds no listener) when
+    // its connection drops: unhandled, that would crash the process. The failing query is rejected
+    // anyway (-> 503), and the broken client is dropped by the pool on release.
+    pool.on('connect', (client) => { client.on('error', () => {}) })
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', pool }
   }
 

@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export interface Operation {
+  method: HttpMethod
+  /** The OpenAPI path template, e.g. /api/products/{id} */
+  path: string
+  operationId: string
+  /** Needs a bearer token. */
+  secured: boolean
+  /** Declares a JSON request body. */
+  hasBody: boolean
+  pathParams: string[]
+  queryParams: string[]
+  /** Top-level properties of the JSON request body schema (empty without a body). */
+  bodyProperties: string[]
+  /** Header parameters the operation declares (If-Match, Idempotency-Key...). */
+  headerParams: string[]
+}
+
+const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function bodyPropertyNames (requestBody: unknown): string[] {
+  if (!isRecord(requestBody) || !isRecord(requestBody.content)) return []
+  const json = requestBody.content['application/json']
+  if (!isRecord(json) || !isRecord(json.schema) || !isRecord(json.schema.properties)) return []
+  return Object.keys(json.schema.properties)
+}
+
+function parameterNames (parameters: unknown, location: string): string[] {
+  if (!Array.isArray(parameters)) return []
+  return parameters.filter(isRecord).filter((p) => p.in === location && typeof p.name === 'string').map((p) => String(p.name))
+}
+
+/** Every operation of the app's own OpenAPI document (GET /swagger/json), so tests cover routes added later. */
+export async function listOperations (app: FastifyInstance): Promise<Operation[]> {
+  const res = await app.inject({ method: 'GET', url: '/swagger/json' })
+  if (res.statusCode !== 200) throw new Error(`GET /swagger/json answered ${res.statusCode}`)
+  const doc: unknown = res.json()
+  const paths = isRecord(doc) && isRecord(doc.paths) ? doc.paths : {}
+  const operations: Operation[] = []
+  for (const [path, item] of Object.entries(paths)) {
+    if (!isRecord(item)) continue
+    for (const method of METHODS) {
+      const op = item[method.toLowerCase()]
+      if (!isRecord(op)) continue
+      const parameters = [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])]
+      operations.push({
+        method,
+        path,
+        operationId: typeof op.operationId === 'string' ? op.operationId : `${method} ${path}`,
+        secured: Array.isArray(op.security) && op.security.length > 0,
+        hasBody: isRecord(op.requestBody),
+        pathParams: parameterNames(parameters, 'path'),
+        queryParams: parameterNames(parameters, 'query'),
+        bodyProperties: bodyPropertyNames(op.requestBody),
+        headerParams: parameterNames(parameters, 'header')
+      })
+    }
+  }
+  return operations
+}
+
+/** Fills a path template: every {param} gets the value (URL-encoded). */
+export function fillPath (path: string, value: string): string {
+  return path.replace(/\{[^}]+\}/g, () => encodeURIComponent(value))
+}
