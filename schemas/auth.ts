@@ -59,7 +59,7 @@ export const TokenPair = Type.Object({
   access_token: Type.String({ description: 'JWT (HS256) for Authorization: Bearer', examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'] }),
   refresh_token: Type.String({ description: 'Opaque, single-use refresh token; rotate it with POST /auth/refresh', examples: ['kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k'] }),
   token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer({ minimum: 1, description: 'Seconds until the access token expires', examples: [900] })
+  expires_in: Type.Integer({ format: 'int32', minimum: 1, description: 'Seconds until the access token expires', examples: [900] })
 }, { title: 'TokenPair', description: 'An access token and the refresh token that renews it' })
 
 export type RegisterBody = Static<typeof RegisterRequest>

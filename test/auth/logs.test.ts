@@ -3,7 +3,7 @@ import t from 'tap'
 import { buildTestApp } from '../helpers/app.js'
 import { bearer, login, logout, me, refresh, register } from '../helpers/auth-flow.js'
 
-interface LogLine { msg?: string, event?: string, email?: string, outcome?: string, ip?: string, reqId?: string, [key: string]: unknown }
+interface LogLine { level?: number, msg?: string, event?: string, email?: string, outcome?: string, ip?: string, reqId?: string, [key: string]: unknown }
 
 t.test('logs carry the masked login audit line and never a password, token or full email', async (t) => {
   const stream = new PassThrough()
@@ -45,4 +45,5 @@ t.test('logs carry the masked login audit line and never a password, token or fu
     ['login attempt', 'se***@example.com', 'success', '127.0.0.1']
   ])
   t.ok(audit.every((l) => typeof l.reqId === 'string' && l.reqId !== ''), 'audit lines carry the request id')
+  t.equal(lines.filter((l) => l.event === 'refresh_token_reuse' && l.level === 40).length, 1, 'a reuse is logged as a warning')
 })
