@@ -52,7 +52,7 @@ export default fp(async function authPlugin (fastify) {
   const { secret, issuer, audience, accessTtlSeconds } = fastify.config.jwt
   await fastify.register(fastifyJwt, {
     secret,
-    sign: { algorithm: 'HS256', iss: issuer, aud: audience, expiresIn: accessTtlSeconds * 1000 },
+    sign: { algorithm: 'HS256', iss: issuer, aud: audience, expiresIn: accessTtlSeconds },
     verify: { algorithms: ['HS256'], allowedIss: issuer, allowedAud: audience, requiredClaims: ['sub', 'role', 'jti', 'exp', 'iat'] },
     formatUser: (payload) => ({ id: payload.sub, role: payload.role, tokenId: payload.jti })
   })

@@ -23,8 +23,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config } = fastify
   const service = createAuthService({
     db: fastify.db,
-    // Explicit expiresIn (seconds, as @fastify/jwt reads numbers): plugins/auth.ts passes ttl * 1000, a 1000x longer lifetime.
-    signAccessToken: (claims) => fastify.jwt.sign(claims, { expiresIn: config.jwt.accessTtlSeconds }),
+    signAccessToken: (claims) => fastify.jwt.sign(claims),
     accessTtlSeconds: config.jwt.accessTtlSeconds,
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
     throttle: new LoginThrottle(fastify.store, config.rateLimit.windowMs, fastify.log)
