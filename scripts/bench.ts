@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import pg from 'pg'
@@ -228,7 +229,8 @@ function machine (pgVersion: string): string {
   const cpu = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? 'unknown'
   const cores = (cpuinfo.match(/^processor\s*:/gm) ?? []).length
   const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0)
-  return `${cores} vCPU (${cpu}), ${(memKb / 1024 / 1024).toFixed(1)} GiB RAM, Node ${process.version}, PostgreSQL ${pgVersion}`
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ')
+  return `${cores} vCPU (${cpu}), ${(memKb / 1024 / 1024).toFixed(1)} GiB RAM, Node ${process.version}, PostgreSQL ${pgVersion}; load average at the end ${load}`
 }
 
 // ---------------------------------------------------------------- main
@@ -238,7 +240,7 @@ async function main (): Promise<void> {
   const servers: Server[] = []
   try {
     const pgVersion = await serverVersion(database.url)
-    console.error(`bench: ${DURATION}s per route, ${CONNECTIONS} connections, pool ${POOL_MAX}, database ${new URL(database.url).pathname.slice(1)}`)
+    console.error(`bench: ${DURATION}s per route, ${CONNECTIONS} connections, pool ${POOL_MAX}, database ${new URL(database.url).pathname.slice(1)}, load average ${loadavg()[0]?.toFixed(2) ?? '?'}`)
 
     const app = startServer(`${DIST}server.js`, await freePort(), {
       APP_ENV: 'production',

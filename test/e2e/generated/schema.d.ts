@@ -70,7 +70,7 @@ export interface paths {
          * Create a customer account
          * @description Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name).
          */
-        post: operations["register"];
+        post: operations["registerUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -90,7 +90,7 @@ export interface paths {
          * Exchange email and password for an access and a refresh token
          * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). After repeated failures for one email within the rate-limit window -> 429 RATE_LIMITED with Retry-After.
          */
-        post: operations["login"];
+        post: operations["loginUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -130,7 +130,7 @@ export interface paths {
          * Revoke the refresh token and every token rotated from the same login
          * @description Idempotent: an unknown, expired or already revoked token also answers 204, so the answer reveals nothing about the token.
          */
-        post: operations["logout"];
+        post: operations["logoutUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -145,7 +145,7 @@ export interface paths {
             cookie?: never;
         };
         /** The account of the access token */
-        get: operations["getMe"];
+        get: operations["getCurrentUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -550,7 +550,7 @@ export interface operations {
             };
         };
     };
-    register: {
+    registerUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -683,7 +683,7 @@ export interface operations {
             };
         };
     };
-    login: {
+    loginUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -734,6 +734,7 @@ export interface operations {
                         /** @enum {string} */
                         token_type: "Bearer";
                         /**
+                         * Format: int32
                          * @description Seconds until the access token expires
                          * @example 900
                          */
@@ -832,6 +833,7 @@ export interface operations {
                         /** @enum {string} */
                         token_type: "Bearer";
                         /**
+                         * Format: int32
                          * @description Seconds until the access token expires
                          * @example 900
                          */
@@ -886,7 +888,7 @@ export interface operations {
             };
         };
     };
-    logout: {
+    logoutUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -955,7 +957,7 @@ export interface operations {
             };
         };
     };
-    getMe: {
+    getCurrentUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -1097,6 +1099,7 @@ export interface operations {
                              */
                             description: string;
                             /**
+                             * Format: int64
                              * @description Unit price in minor units of the store currency (0..10^10)
                              * @example 1999
                              */
@@ -1107,6 +1110,7 @@ export interface operations {
                              */
                             currency: string;
                             /**
+                             * Format: int32
                              * @description Units available for sale (0..10^9)
                              * @example 42
                              */
@@ -1194,11 +1198,13 @@ export interface operations {
                      */
                     description?: string;
                     /**
+                     * Format: int64
                      * @description Unit price in minor units of the store currency (0..10^10)
                      * @example 1999
                      */
                     price_cents: number;
                     /**
+                     * Format: int32
                      * @description Units available for sale (0..10^9)
                      * @example 42
                      */
@@ -1239,6 +1245,7 @@ export interface operations {
                          */
                         description: string;
                         /**
+                         * Format: int64
                          * @description Unit price in minor units of the store currency (0..10^10)
                          * @example 1999
                          */
@@ -1249,6 +1256,7 @@ export interface operations {
                          */
                         currency: string;
                         /**
+                         * Format: int32
                          * @description Units available for sale (0..10^9)
                          * @example 42
                          */
@@ -1375,6 +1383,7 @@ export interface operations {
                          */
                         description: string;
                         /**
+                         * Format: int64
                          * @description Unit price in minor units of the store currency (0..10^10)
                          * @example 1999
                          */
@@ -1385,6 +1394,7 @@ export interface operations {
                          */
                         currency: string;
                         /**
+                         * Format: int32
                          * @description Units available for sale (0..10^9)
                          * @example 42
                          */
@@ -1487,11 +1497,13 @@ export interface operations {
                      */
                     description?: string;
                     /**
+                     * Format: int64
                      * @description Unit price in minor units of the store currency (0..10^10)
                      * @example 1999
                      */
                     price_cents: number;
                     /**
+                     * Format: int32
                      * @description Units available for sale (0..10^9)
                      * @example 42
                      */
@@ -1530,6 +1542,7 @@ export interface operations {
                          */
                         description: string;
                         /**
+                         * Format: int64
                          * @description Unit price in minor units of the store currency (0..10^10)
                          * @example 1999
                          */
@@ -1540,6 +1553,7 @@ export interface operations {
                          */
                         currency: string;
                         /**
+                         * Format: int32
                          * @description Units available for sale (0..10^9)
                          * @example 42
                          */
@@ -1765,11 +1779,13 @@ export interface operations {
                      */
                     description?: string;
                     /**
+                     * Format: int64
                      * @description Unit price in minor units of the store currency (0..10^10)
                      * @example 1999
                      */
                     price_cents?: number;
                     /**
+                     * Format: int32
                      * @description Units available for sale (0..10^9)
                      * @example 42
                      */
@@ -1808,6 +1824,7 @@ export interface operations {
                          */
                         description: string;
                         /**
+                         * Format: int64
                          * @description Unit price in minor units of the store currency (0..10^10)
                          * @example 1999
                          */
@@ -1818,6 +1835,7 @@ export interface operations {
                          */
                         currency: string;
                         /**
+                         * Format: int32
                          * @description Units available for sale (0..10^9)
                          * @example 42
                          */
