@@ -1,6 +1,6 @@
 import fastifyMetricsModule from 'fastify-metrics'
 import fp from 'fastify-plugin'
-import { Counter, Gauge, register } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 
 // fastify-metrics is CommonJS with `exports.default`.
 const fastifyMetrics = fastifyMetricsModule.default
@@ -24,17 +24,23 @@ declare module 'fastify' {
  * route template and status code, DB pool gauges and the business counters.
  */
 export default fp(async function metricsPlugin (fastify) {
+  // One registry per app instance (not prom-client's global one), so several apps in
+  // one process (tests, two replicas side by side) never collide on metric names.
+  const register = new Registry()
   await fastify.register(fastifyMetrics, {
     endpoint: { url: '/metrics', method: 'GET', schema: { hide: true }, config: { rateLimit: false }, handler: async () => {} },
-    clearRegisterOnInit: true,
+    defaultMetrics: { enabled: true, register },
     routeMetrics: {
       enabled: { histogram: true, summary: false },
       routeBlacklist: ['/metrics', '/health/live', '/health/ready'],
       overrides: {
         histogram: {
           name: 'http_request_duration_seconds',
+          registers: [register],
           buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
-        }
+        },
+        // fastify-metrics creates the summary even when disabled; keep it off the global registry too.
+        summary: { registers: [register] }
       }
     }
   })
