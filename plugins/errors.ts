@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { errorCode } from '../db/errors.js'
 import { AppError } from './app-error.js'
 import { sendProblem, type ProblemInput } from './problem.js'
 import { toFieldErrors } from './validation-errors.js'
@@ -14,6 +15,13 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_MALFORMED_JSON_BODY: 'MALFORMED_JSON'
 }
 
+/**
+ * Data exceptions caused by input that slipped past the schemas (NUL bytes, bad
+ * encodings, out-of-range values): the client's fault, so a 400 rather than a 500.
+ */
+const INPUT_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05'])
+const isDataException = (error: unknown): boolean => INPUT_SQLSTATES.has(errorCode(error))
+
 /** Postgres SQLSTATEs that mean "try again" or "the database is away" rather than a bug. */
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '53300'])
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
@@ -27,7 +35,7 @@ const codeFromStatus = (status: number, fallback: string): string =>
 
 function isDatabaseUnavailable (error: unknown): boolean {
   if (!isRecord(error)) return false
-  const code = typeof error.code === 'string' ? error.code : ''
+  const code = errorCode(error)
   if (TRANSIENT_SQLSTATES.has(code) || CONNECTION_ERRNOS.has(code) || code.startsWith('08')) return true
   const message = typeof error.message === 'string' ? error.message : ''
   return /timeout exceeded when trying to connect|Connection terminated/i.test(message)
@@ -46,6 +54,7 @@ function describe (error: FastifyError): ProblemInput & { headers?: Record<strin
     return { status: 400, code: 'VALIDATION_FAILED', detail, errors }
   }
   if (error instanceof SyntaxError) return { status: 400, code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON' }
+  if (isDataException(error)) return { status: 400, code: 'INVALID_INPUT', detail: 'A value in the request cannot be stored (for example a NUL character)' }
   if (isDatabaseUnavailable(error)) {
     return { status: 503, code: 'SERVICE_UNAVAILABLE', detail: 'A dependency is temporarily unavailable; retry shortly', headers: { 'retry-after': '1' } }
   }

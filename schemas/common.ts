@@ -7,9 +7,25 @@ export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'),
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false })
 
+/** Request header honoured by PUT/PATCH/DELETE of single resources . */
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({
+    maxLength: 1024,
+    description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any',
+    examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"']
+  }))
+})
+
+/** Documented response headers (@fastify/swagger reads `headers` off a response schema). */
+export const ResponseHeaders = {
+  etag: Type.String({ description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
+  location: (collection: string) => Type.String({ description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
+  link: (collection: string) => Type.String({ description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] })
+}
+
 /** `?limit=&cursor=` shared by every list route. */
 export const PaginationQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (1..100)' })),
+  limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size (1..100)' })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque cursor from next_cursor' }))
 }
 

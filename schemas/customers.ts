@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Page, PaginationQuery, Timestamp, Uuid } from './common.js'
-import { ResponseHeaders } from './products.js'
+import { Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
 
 const PersonName = (what: string, example: string) => Type.String({
   minLength: 1,

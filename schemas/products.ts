@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Currency, Page, PaginationQuery, Timestamp, Uuid } from './common.js'
+import { Currency, Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
 export const MAX_STOCK = 1_000_000_000
@@ -123,22 +123,6 @@ export const ListProductsQuery = Type.Object({
   in_stock: Type.Optional(Type.Boolean({ description: 'true: only stock > 0; false: only stock = 0', examples: [true] })),
   sort: Type.Optional(ProductSortParam)
 }, { additionalProperties: false })
-
-/** Request header honoured by PUT/PATCH/DELETE of single resources (shared with customers). */
-export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({
-    maxLength: 1024,
-    description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any',
-    examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"']
-  }))
-})
-
-/** Documented response headers (@fastify/swagger reads `headers` off a response schema). */
-export const ResponseHeaders = {
-  etag: Type.String({ description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
-  location: (collection: string) => Type.String({ description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
-  link: (collection: string) => Type.String({ description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] })
-}
 
 export const ProductResponse = Type.Object(Product.properties, {
   title: 'Product',

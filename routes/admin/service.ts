@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database, Role } from '../../db/database.js'
 import { conflict, notFound } from '../../plugins/app-error.js'
-import { isUniqueViolation } from '../auth/pg-errors.js'
+import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from '../auth/profile-names.js'
 import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../auth/user-repository.js'
 

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, NoContent, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../schemas/common.js'
 import {
   CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
   ReplaceCustomerBody, UpdateCustomerBody
 } from '../../schemas/customers.js'
-import { IfMatchHeaders } from '../../schemas/products.js'
 import { assertIfMatch, setEtag } from '../etag.js'
 import { setNextLink } from '../pagination.js'
 import { normalizeEmail } from './normalize.js'

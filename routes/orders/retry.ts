@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { errorCode } from '../../db/errors.js'
 import { AppError } from '../../plugins/app-error.js'
 
 /** deadlock_detected, serialization_failure: the transaction lost a race and is safe to run again. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001'])
 
 export function isRetryableTransactionError (error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error &&
-    typeof error.code === 'string' && RETRYABLE_SQLSTATES.has(error.code)
+  return RETRYABLE_SQLSTATES.has(errorCode(error))
 }
 
 export interface RetryOptions {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, NoContent, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../schemas/common.js'
 import {
-  CreatedProductResponse, CreateProductBody, IfMatchHeaders, ListProductsQuery, ProductPageResponse,
+  CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
   ProductResponse, ReplaceProductBody, UpdateProductBody
 } from '../../schemas/products.js'
 import { assertIfMatch, setEtag } from '../etag.js'
