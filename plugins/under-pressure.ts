@@ -22,6 +22,8 @@ export interface PressureOptions {
 const NEVER_SHED = new Set(['/health/live', '/health/ready', '/metrics'])
 
 const NO_LIMIT = 2 ** 50
+/** At most one "shedding load" warning per this period: an overload must not also flood the logs. */
+const WARN_EVERY_MS = 10_000
 
 /** cgroup v2, then v1; 0 when the process has no memory limit of its own. */
 function containerMemoryLimit (): number {
@@ -48,6 +50,7 @@ export default fp<PressureOptions>(async function underPressurePlugin (fastify, 
   // Booting (schema compilation, migrations, embedded PGlite) blocks the loop for a while; the
   // samples taken meanwhile are not load, so event-loop delay counts only from two samples after ready.
   let loopDelayCountsFrom = Number.POSITIVE_INFINITY
+  let lastWarning = 0
   fastify.addHook('onReady', async () => { loopDelayCountsFrom = Date.now() + 2 * sampleInterval })
 
   // Embedded PGlite runs its queries on this event loop, so there loop delay measures the
@@ -66,7 +69,11 @@ export default fp<PressureOptions>(async function underPressurePlugin (fastify, 
       if (type === underPressure.TYPE_EVENT_LOOP_DELAY && Date.now() < loopDelayCountsFrom) return
       // This hook runs before the request-id plugin's, so add its header here.
       reply.header('x-request-id', request.id)
-      request.log.warn({ pressure: type, value }, 'shedding load')
+      const now = Date.now()
+      if (now - lastWarning >= WARN_EVERY_MS) {
+        lastWarning = now
+        request.log.warn({ pressure: type, value }, 'overloaded: shedding load with 503')
+      }
       throw new AppError(503, 'SERVICE_OVERLOADED', 'The service is overloaded; retry shortly',
         { headers: { 'retry-after': String(retryAfter) } })
     }

@@ -57,10 +57,14 @@ export async function startServer (t: TestContext, entry: string, env: Record<st
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
   const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  await waitFor('the server to listen', async () => {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`)
-    return (await request(port, 'GET', '/health/live')).status === 200 ? true : undefined
-  }, { timeoutMs: 60_000, intervalMs: 100 })
+  // Fail at once if the process dies during boot, instead of polling until the timeout.
+  const died = exited.then((code) => { throw new Error(`the server exited with ${code} while starting:\n${output}`) })
+  await Promise.race([
+    died,
+    waitFor('the server to listen', async () => (await request(port, 'GET', '/health/live')).status === 200 ? true : undefined,
+      { timeoutMs: 60_000, intervalMs: 100 })
+  ])
+  died.catch(() => {})
   return { port, child, exited, output: () => output }
 }
 
