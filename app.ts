@@ -8,6 +8,7 @@ import errorsPlugin from './plugins/errors.js'
 import lifecyclePlugin from './plugins/lifecycle.js'
 import { loggerOptions } from './plugins/logger.js'
 import metricsPlugin from './plugins/metrics.js'
+import notFoundPlugin, { frameworkError } from './plugins/not-found.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import redisPlugin from './plugins/redis.js'
 import requestIdPlugin, { genReqId } from './plugins/request-id.js'
@@ -38,6 +39,7 @@ export async function buildApp ({ config, logStream }: BuildAppOptions): Promise
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    frameworkErrors: frameworkError,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
@@ -56,6 +58,7 @@ export async function buildApp ({ config, logStream }: BuildAppOptions): Promise
   await app.register(redisPlugin)
   await app.register(metricsPlugin)
   await app.register(rateLimitPlugin)
+  await app.register(notFoundPlugin)
   await app.register(swaggerPlugin)
   await app.register(authPlugin)
 

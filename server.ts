@@ -16,30 +16,17 @@ function readConfig (): ReturnType<typeof loadConfig> {
   }
 }
 
-/**
- * SHUTDOWN_DRAIN_MS (default 0): after SIGTERM, keep serving this long with readiness at 503,
- * so a load balancer that only learns about the shutdown from the readiness probe stops sending
- * traffic before the listener closes.
- */
-function readDrainMs (raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 0
-  const value = Number(raw)
-  if (!/^[0-9]+$/.test(raw) || value > 600_000) {
-    console.error(`Invalid configuration:\n  - SHUTDOWN_DRAIN_MS=${JSON.stringify(raw)}: must be an integer number of milliseconds (0..600000)`)
-    process.exit(1)
-  }
-  return value
-}
-
 const config = readConfig()
-const drainMs = readDrainMs(process.env.SHUTDOWN_DRAIN_MS)
+// SHUTDOWN_DRAIN_MS: after SIGTERM keep serving with readiness at 503, so a load balancer that
+// only learns of the shutdown from the readiness probe stops sending traffic first.
+const drainMs = config.shutdownDrainMs
 
 async function build (): Promise<FastifyInstance> {
   try {
     return await buildApp({ config })
   } catch (error) {
-    // Postgres unreachable, or Redis configured but unreachable (@fastify/redis waits for it and
-    // gives up at the plugin timeout): exit 1 and let the orchestrator restart us with backoff.
+    // e.g. migrations failed against an unreachable Postgres: exit 1 and let the orchestrator
+    // restart us with backoff. (Redis being down does not stop the start: readiness reports it.)
     console.error('could not start:', error)
     process.exit(1)
   }

@@ -34,6 +34,8 @@ export interface AppConfig {
   admin: { email: string, password: string } | null
   currency: string
   shutdownTimeoutMs: number
+  /** After SIGTERM, keep serving (readiness 503) this long before closing the listener. */
+  shutdownDrainMs: number
 }
 
 export class ConfigError extends Error {
@@ -171,7 +173,8 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
       ? { email: env.ADMIN_EMAIL.trim().toLowerCase(), password: env.ADMIN_PASSWORD }
       : null,
     currency: env.STORE_CURRENCY ?? 'EUR',
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10000
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10000,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS ?? 0
   }
 }
 

@@ -1,14 +1,20 @@
-import fastifyRedis from '@fastify/redis'
+import { setTimeout } from 'node:timers/promises'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { MemoryStore, type KeyValueStore } from './memory-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Redis when REDIS_URL/REDIS_HOST is set, else an in-process stand-in. */
     store: KeyValueStore
+    /** The ioredis client; only decorated when Redis is configured. */
+    redis: Redis
   }
 }
+
+/** At most one "Redis unavailable" line per this period: an outage must not flood the logs. */
+const WARN_EVERY_MS = 10_000
+const CONNECT_WAIT_MS = 3000
 
 function redisStore (client: Redis): KeyValueStore {
   return {
@@ -21,21 +27,44 @@ function redisStore (client: Redis): KeyValueStore {
   }
 }
 
+/**
+ * ioredis when configured. The process starts even while Redis is down (readiness reports
+ * it, rate limits fail open) and reconnects by itself; @fastify/redis would instead block
+ * start-up until Redis answers.
+ */
 export default fp(async function redisPlugin (fastify) {
-  const redis = fastify.config.redis
-  if (redis === null) {
+  const config = fastify.config.redis
+  if (config === null) {
     const store = new MemoryStore()
     fastify.decorate('store', store)
     fastify.addHook('onClose', async () => { store.close() })
     return
   }
-  await fastify.register(fastifyRedis, {
-    url: redis.url,
-    keyPrefix: redis.keyPrefix,
+
+  const client = new Redis(config.url, {
+    keyPrefix: config.keyPrefix,
+    lazyConnect: true,
     // Fail fast while disconnected instead of queueing: callers (rate limit, readiness) degrade explicitly.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    connectTimeout: 5000
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000)
   })
-  fastify.decorate('store', redisStore(fastify.redis))
+  let lastWarning = 0
+  client.on('error', (error) => {
+    const now = Date.now()
+    if (now - lastWarning < WARN_EVERY_MS) return
+    lastWarning = now
+    fastify.log.warn({ err: error }, 'Redis unavailable; retrying in the background')
+  })
+  // Give Redis a moment at start-up so the first requests share limits; never block on it.
+  const connecting = client.connect().then(() => true, () => false)
+  const connected = await Promise.race([connecting, setTimeout(CONNECT_WAIT_MS, false)])
+  if (!connected) fastify.log.warn({ redis: 'down' }, 'starting without Redis: rate limits fail open until it is back')
+  fastify.decorate('redis', client)
+  fastify.decorate('store', redisStore(client))
+  fastify.addHook('onClose', async () => {
+    if (client.status === 'ready') await client.quit()
+    else client.disconnect()
+  })
 }, { name: 'redis', dependencies: ['config'] })

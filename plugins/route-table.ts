@@ -1,6 +1,5 @@
 import FindMyWay, { type HTTPMethod } from 'find-my-way'
 import fp from 'fastify-plugin'
-import { sendProblem } from './problem.js'
 
 export interface RouteSummary {
   method: string
@@ -12,6 +11,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every public route (method + URL template), for /help. */
     routeTable: RouteSummary[]
+    /** The methods served on a concrete path (for 405 and Allow). */
+    allowedMethods: (path: string) => string[]
   }
 }
 
@@ -22,7 +23,7 @@ const isRoutable = (method: string): method is HTTPMethod => (METHODS as string[
 const HIDDEN = /^\/swagger\/(static|uiConfig|initOAuth)|\*$/
 
 /**
- * Records routes as they are added, so unknown methods on known paths answer 405
+ * Records routes as they are added, so unknown methods on known paths can answer 405
  * with an Allow header (Fastify answers 404) and /help can list the API.
  */
 export default fp(async function routeTablePlugin (fastify) {
@@ -45,13 +46,5 @@ export default fp(async function routeTablePlugin (fastify) {
     }
   })
 
-  fastify.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/'
-    const allowed = METHODS.filter((method) => method !== request.method && router.find(method, path) !== null)
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '))
-      return sendProblem(request, reply, { status: 405, code: 'METHOD_NOT_ALLOWED', detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}` })
-    }
-    return sendProblem(request, reply, { status: 404, code: 'ROUTE_NOT_FOUND', detail: `No route ${request.method} ${path}` })
-  })
+  fastify.decorate('allowedMethods', (path: string): HTTPMethod[] => METHODS.filter((method) => router.find(method, path) !== null))
 }, { name: 'route-table' })

@@ -42,7 +42,8 @@ export const EnvSchema = Type.Object({
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   STORE_CURRENCY: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
-  SHUTDOWN_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 }))
+  SHUTDOWN_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 })),
+  SHUTDOWN_DRAIN_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 }))
 })
 
 export type Env = Static<typeof EnvSchema>

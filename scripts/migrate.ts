@@ -5,7 +5,8 @@ import { ConfigError, loadConfig } from '../plugins/config.js'
 /** `npm run migrate`: applies pending migrations to the configured database, then exits. */
 try {
   const config = loadConfig(process.env)
-  const { db, kind } = connectDatabase(config.database)
+  // Unbounded: a long migration must not be cut by the request-path statement timeout.
+  const { db, kind } = connectDatabase(config.database, { bounded: false })
   try {
     const { results } = await migrateToLatest(db)
     for (const r of results ?? []) console.log(`${r.status}: ${r.migrationName}`)
