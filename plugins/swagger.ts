@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger'
 import fp from 'fastify-plugin'
 import { FieldError, Problem } from '../schemas/problem.js'
+import { describeCrossCuttingBehaviour } from './openapi-transform.js'
 import { readPackageVersion } from './version.js'
 
 /**
@@ -20,7 +21,7 @@ export default fp(async function swaggerPlugin (fastify) {
         version: readPackageVersion(),
         license: { name: 'UNLICENSED', identifier: 'UNLICENSED' }
       },
-      servers: [{ url: '/', description: 'This server' }],
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       tags: [
         { name: 'auth', description: 'Registration, login, tokens' },
         { name: 'products', description: 'The catalog' },
@@ -31,10 +32,16 @@ export default fp(async function swaggerPlugin (fastify) {
       ],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'Access token from POST /login or POST /auth/refresh: a short-lived HS256 JWT, verified with a pinned algorithm, issuer and audience as RFC8725 recommends.'
+          }
         }
       }
     },
+    transformObject: describeCrossCuttingBehaviour,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
     }

@@ -1,7 +1,7 @@
 import { Type, type TSchema } from 'typebox'
 
-export const Uuid = Type.String({ format: 'uuid', examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
-export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
+export const Uuid = Type.String({ format: 'uuid', maxLength: 36, examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 store currency', examples: ['EUR'] })
 export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'), Type.Literal('admin')], { description: 'Account role', examples: ['customer'] })
 

@@ -14,16 +14,16 @@ const statusSchema = (description: string) => Type.Union([
 
 export const OrderStatus = statusSchema('pending -> paid -> shipped -> delivered; pending|paid -> cancelled')
 
-const uuidSchema = (description: string, example: string) => Type.String({ format: 'uuid', description, examples: [example] })
+const uuidSchema = (description: string, example: string) => Type.String({ format: 'uuid', maxLength: 36, description, examples: [example] })
 const timestampSchema = (description: string) =>
-  Type.String({ format: 'date-time', description, examples: ['2026-11-24T10:00:00.000Z'] })
+  Type.String({ format: 'date-time', maxLength: 64, description, examples: ['2026-11-24T10:00:00.000Z'] })
 
 const ProductId = uuidSchema('The product ordered', '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b')
 const CUSTOMER_EXAMPLE = '7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d'
 
 export const OrderLineInput = Type.Object({
   product_id: ProductId,
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, description: `Units to order (1..${MAX_LINE_QUANTITY}); lines for the same product are merged and the merged quantity must stay within the limit`, examples: [2] })
+  quantity: Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_LINE_QUANTITY, description: `Units to order (1..${MAX_LINE_QUANTITY}); lines for the same product are merged and the merged quantity must stay within the limit`, examples: [2] })
 }, { additionalProperties: false, title: 'OrderLineInput' })
 
 export const CreateOrderBody = Type.Object({
@@ -52,10 +52,6 @@ export const TransitionBody = Type.Object({
   status: statusSchema('The status to move the order to')
 }, { additionalProperties: false, title: 'OrderTransitionRequest', examples: [{ status: 'paid' }] })
 
-export const TransitionHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'Only apply the transition if the order still has this ETag (412 otherwise)', examples: ['"c2hhMjU2LWV0YWctZXhhbXBsZQ"'] }))
-})
-
 export const ListOrdersQuery = Type.Object({
   ...PaginationQuery,
   status: Type.Optional(statusSchema('Only orders in this status')),
@@ -68,9 +64,9 @@ export const OrderItem = Type.Object({
   product_id: Uuid,
   sku: Type.String({ description: 'The product SKU when the order was placed', examples: ['TSHIRT-BLUE-M'] }),
   name: Type.String({ description: 'The product name when the order was placed', examples: ['Blue T-shirt (M)'] }),
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, examples: [2] }),
-  unit_price_cents: Type.Integer({ minimum: 0, description: 'Unit price when the order was placed, minor units', examples: [1999] }),
-  subtotal_cents: Type.Integer({ minimum: 0, description: 'unit_price_cents x quantity', examples: [3998] })
+  quantity: Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_LINE_QUANTITY, examples: [2] }),
+  unit_price_cents: Type.Integer({ format: 'int64', minimum: 0, description: 'Unit price when the order was placed, minor units', examples: [1999] }),
+  subtotal_cents: Type.Integer({ format: 'int64', minimum: 0, description: 'unit_price_cents x quantity', examples: [3998] })
 }, { title: 'OrderItem' })
 
 export const Order = Type.Object({
@@ -78,7 +74,7 @@ export const Order = Type.Object({
   customer_id: Uuid,
   status: OrderStatus,
   currency: Currency,
-  total_cents: Type.Integer({ minimum: 0, description: 'Sum of the item subtotals, minor units', examples: [3998] }),
+  total_cents: Type.Integer({ format: 'int64', minimum: 0, description: 'Sum of the item subtotals, minor units', examples: [3998] }),
   items: Type.Array(OrderItem, { description: 'Order lines, one per product, sorted by product_id' }),
   allowed_transitions: Type.Array(statusSchema('A status the caller may move the order to'), {
     description: 'Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)',

@@ -13,7 +13,7 @@ export const FieldError = Type.Object({
 export const Problem = Type.Object({
   type: Type.String({ description: 'URI reference identifying the problem type', examples: ['/problems/validation-failed'] }),
   title: Type.String({ examples: ['Bad Request'] }),
-  status: Type.Integer({ minimum: 400, maximum: 599, examples: [400] }),
+  status: Type.Integer({ format: 'int32', minimum: 400, maximum: 599, examples: [400] }),
   detail: Type.String({ examples: ['body/items/0/quantity must be >= 1'] }),
   instance: Type.String({ description: 'The request path', examples: ['/api/orders'] }),
   code: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$', description: 'Stable machine-readable error code', examples: ['VALIDATION_FAILED'] }),

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { readPackageVersion } from '../../plugins/version.js'
+import { problemResponses } from '../../schemas/common.js'
 import { Help } from '../../schemas/health.js'
 
 const helpRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/help', {
-    schema: { tags: ['operations'], operationId: 'getHelp', summary: 'What this service is and which routes it serves', response: { 200: Help } }
+    schema: { tags: ['operations'], operationId: 'getHelp', summary: 'What this service is and which routes it serves', response: { 200: Help, ...problemResponses(429) } }
   }, async () => ({
     name: 'GoShop API',
     description: 'E-commerce backend: register/login for a JWT, then use /api/products, /api/customers and /api/orders with "Authorization: Bearer <access_token>". Errors are RFC 9457 problem+json.',

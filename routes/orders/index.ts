@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common.js'
 import {
-  CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody, TransitionHeaders
+  CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
 import { assertIfMatch, etagOf, setEtag } from '../etag.js'
 import { setNextLink } from '../pagination.js'
@@ -96,7 +96,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       description: 'pending -> paid -> shipped -> delivered; pending|paid -> cancelled (restocks every item). Staff and admin may make any legal move; ' +
         'a customer may only cancel its own pending order (other moves -> 403). An illegal move -> 409 INVALID_TRANSITION. Honours If-Match (412 when stale).',
       params: IdParams,
-      headers: TransitionHeaders,
+      headers: IfMatchHeaders,
       body: TransitionBody,
       response: { 200: Order, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 429, 503) },
       security

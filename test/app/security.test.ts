@@ -31,6 +31,13 @@ t.test('Swagger UI and the OpenAPI document are served', async (t) => {
   t.equal(doc.statusCode, 200)
   t.equal(doc.json().openapi, '3.1.0')
   t.ok(doc.json().components.schemas.Problem, 'Problem is a named component')
+  const paths = doc.json().paths
+  const listProducts = paths['/api/products'].get.responses
+  t.ok(listProducts['400'].content['application/problem+json'], 'errors are documented as problem+json')
+  t.notOk(listProducts['400'].content['application/json'])
+  t.ok(listProducts['200'].headers['RateLimit-Remaining'], 'rate-limited routes document RateLimit headers')
+  t.ok(listProducts['429'].headers['Retry-After'], '429 documents Retry-After')
+  t.notOk(paths['/health/live'].get.responses['200'].headers?.['RateLimit-Limit'], 'probes are not rate limited')
 })
 
 t.test('CORS allows configured origins and denies others', async (t) => {
