@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox'
+import { Type, type TObject, type TSchema } from 'typebox'
 
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36, examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
@@ -54,3 +54,23 @@ export function problemResponses (...statuses: number[]): Record<number, TSchema
 }
 
 export const NoContent = Type.Null({ description: 'No content' })
+
+/**
+ * The three response shapes of a REST resource: one (with its ETag), created (ETag +
+ * Location) and a page (with the Link header), all titled for code generators.
+ */
+export function resourceResponses<T extends TObject> (model: T, names: { title: string, noun: string, collection: string, pageDescription: string }) {
+  return {
+    one: Type.Object(model.properties, { title: names.title, description: `The ${names.noun}`, headers: { etag: ResponseHeaders.etag } }),
+    created: Type.Object(model.properties, {
+      title: names.title,
+      description: `The created ${names.noun}`,
+      headers: { etag: ResponseHeaders.etag, location: ResponseHeaders.location(names.collection) }
+    }),
+    page: Type.Object(Page(model, `${names.title}Page`).properties, {
+      title: `${names.title}Page`,
+      description: names.pageDescription,
+      headers: { link: ResponseHeaders.link(names.collection) }
+    })
+  }
+}

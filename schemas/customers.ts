@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+import { PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 
 const PersonName = (what: string, example: string) => Type.String({
   minLength: 1,
@@ -95,22 +95,15 @@ export const ListCustomersQuery = Type.Object({
   }))
 }, { additionalProperties: false })
 
-export const CustomerResponse = Type.Object(Customer.properties, {
+export const {
+  one: CustomerResponse,
+  created: CreatedCustomerResponse,
+  page: CustomerPageResponse
+} = resourceResponses(Customer, {
   title: 'Customer',
-  description: 'The customer profile',
-  headers: { etag: ResponseHeaders.etag }
-})
-
-export const CreatedCustomerResponse = Type.Object(Customer.properties, {
-  title: 'Customer',
-  description: 'The created customer profile',
-  headers: { etag: ResponseHeaders.etag, location: ResponseHeaders.location('customers') }
-})
-
-export const CustomerPageResponse = Type.Object(Page(Customer, 'CustomerPage').properties, {
-  title: 'CustomerPage',
-  description: 'One page of customers (a customer-role caller gets only its own profile)',
-  headers: { link: ResponseHeaders.link('customers') }
+  noun: 'customer profile',
+  collection: 'customers',
+  pageDescription: 'One page of customers (a customer-role caller gets only its own profile)'
 })
 
 export type CustomerBody = Static<typeof Customer>

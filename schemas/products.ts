@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Currency, Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+import { Currency, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
 export const MAX_STOCK = 1_000_000_000
@@ -124,23 +124,11 @@ export const ListProductsQuery = Type.Object({
   sort: Type.Optional(ProductSortParam)
 }, { additionalProperties: false })
 
-export const ProductResponse = Type.Object(Product.properties, {
-  title: 'Product',
-  description: 'The product',
-  headers: { etag: ResponseHeaders.etag }
-})
-
-export const CreatedProductResponse = Type.Object(Product.properties, {
-  title: 'Product',
-  description: 'The created product',
-  headers: { etag: ResponseHeaders.etag, location: ResponseHeaders.location('products') }
-})
-
-export const ProductPageResponse = Type.Object(Page(Product, 'ProductPage').properties, {
-  title: 'ProductPage',
-  description: 'One page of products',
-  headers: { link: ResponseHeaders.link('products') }
-})
+export const {
+  one: ProductResponse,
+  created: CreatedProductResponse,
+  page: ProductPageResponse
+} = resourceResponses(Product, { title: 'Product', noun: 'product', collection: 'products', pageDescription: 'One page of products' })
 
 export type ProductBody = Static<typeof Product>
 export type CreateProductInput = Static<typeof CreateProductBody>

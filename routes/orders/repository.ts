@@ -1,5 +1,5 @@
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely'
-import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
+import { sql, type ExpressionBuilder, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely'
+import type { Database, OrderItemRow, OrderItemsTable, OrderRow, OrderStatus } from '../../db/database.js'
 
 type Db = Kysely<Database>
 
@@ -18,14 +18,8 @@ export interface LockedProduct {
   archived: boolean
 }
 
-export interface NewOrderLine {
-  product_id: string
-  sku: string
-  name: string
-  quantity: number
-  unit_price_cents: number
-  subtotal_cents: number
-}
+/** An order item as priced by the service, before it belongs to an order. */
+export type NewOrderLine = Omit<Insertable<OrderItemsTable>, 'id' | 'order_id'>
 
 export interface OrderListFilter {
   status?: OrderStatus

@@ -6,6 +6,7 @@ import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from './database.js'
 import { waitFor } from './wait.js'
+import { freePort } from '../../scripts/free-port.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -26,15 +27,7 @@ export async function buildServer (t: TestContext): Promise<string> {
   return entry
 }
 
-/** A TCP port that was free a moment ago. */
-export async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  const address = server.address()
-  await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-  if (address === null || typeof address !== 'object') throw new Error('no port')
-  return address.port
-}
+export { freePort }
 
 export interface ServerProcess {
   port: number
