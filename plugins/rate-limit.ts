@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import fastifyRateLimit, { type FastifyRateLimitOptions, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
@@ -8,37 +9,53 @@ import { AppError } from './app-error.js'
 export const STORE_TIMEOUT_MS = 500
 /** At most one "store unavailable" warning per this period (an outage must not flood the logs). */
 const WARN_EVERY_MS = 10_000
+/** A batch is sent early once it holds this many distinct keys (a flood from many clients). */
+const MAX_BATCH_KEYS = 500
 
 /**
- * One fixed window per key: INCR, and start the window's expiry on the first hit (or when
- * a key somehow has none). Returns the count and the milliseconds left in the window.
+ * One fixed window per key, for a batch of keys: INCRBY each key by its number of requests,
+ * and start the window's expiry on the first hit (or when a key somehow has none). Returns
+ * count and milliseconds left in the window for each key, flattened. ARGV holds an
+ * (increment, window ms) pair per key.
  */
 const INCR_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCRBY', key, ARGV[2 * i - 1])
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[2 * i])
+    ttl = tonumber(ARGV[2 * i])
+  end
+  out[2 * i - 1] = count
+  out[2 * i] = ttl
 end
-return { count, ttl }`
+return out`
+const INCR_SCRIPT_SHA = createHash('sha1').update(INCR_SCRIPT).digest('hex')
 
 type IncrCallback = Parameters<FastifyRateLimitStore['incr']>[1]
 
-function isCounterReply (value: unknown): value is [number, number] {
-  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && typeof value[1] === 'number'
+interface PendingKey { windowMs: number, callbacks: IncrCallback[] }
+
+function isCounterReply (value: unknown, keys: number): value is number[] {
+  return Array.isArray(value) && value.length === 2 * keys && value.every((n) => typeof n === 'number')
 }
 
-async function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
+function isNoScript (error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT')
+}
+
+/**
+ * Sends the script by its SHA (EVALSHA: a few bytes instead of the whole script, and Redis
+ * does not hash it again); only when Redis does not know it yet (first call, Redis restarted
+ * or flushed its script cache) is the full script sent once with EVAL, which caches it.
+ */
+async function runScript (redis: Redis, keys: string[], args: number[]): Promise<unknown> {
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => { reject(new Error(`no answer within ${ms} ms`)) }, ms)
-      })
-    ])
-  } finally {
-    clearTimeout(timer)
+    return await redis.evalsha(INCR_SCRIPT_SHA, keys.length, ...keys, ...args)
+  } catch (error) {
+    if (!isNoScript(error)) throw error
+    return await redis.eval(INCR_SCRIPT, keys.length, ...keys, ...args)
   }
 }
 
@@ -51,9 +68,15 @@ function routeKey (params: object): string {
 }
 
 /**
- * The rate-limit store over Redis, so every replica counts against the same budget. Any
- * failure (Redis down, stalled, script error) is reported to the plugin, which lets the
- * request through (skipOnError), and logged as a warning at a bounded rate.
+ * The rate-limit store over Redis, so every replica counts against the same budget.
+ * Increments arriving in the same event-loop turn go to Redis as ONE script call (sent from
+ * setImmediate, i.e. right after the I/O that delivered them): one socket write and one
+ * round trip for the batch instead of one per request. Redis runs the script atomically and
+ * each request still gets its own count (a key hit n times gets INCRBY n and the n counts
+ * are handed out in arrival order), so limits are exactly as with one call per request.
+ * Any failure (Redis down, stalled past STORE_TIMEOUT_MS, script error) is reported to the
+ * plugin for every request of the batch, which lets them through (skipOnError), and logged
+ * as a warning at a bounded rate.
  */
 function sharedStore (redis: Redis, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
   let lastWarning = 0
@@ -67,20 +90,64 @@ function sharedStore (redis: Redis, log: FastifyBaseLogger): FastifyRateLimitSto
     failuresSinceWarning = 0
   }
 
+  let batch = new Map<string, PendingKey>()
+  let scheduled: NodeJS.Immediate | null = null
+
+  const fail = (pending: PendingKey[], error: unknown): void => {
+    warn(error)
+    const reported = error instanceof Error ? error : new Error('rate limit store failed')
+    for (const { callbacks } of pending) for (const cb of callbacks) cb(reported)
+  }
+
+  const flush = (): void => {
+    if (scheduled !== null) clearImmediate(scheduled)
+    scheduled = null
+    const keys = [...batch.keys()]
+    const pending = [...batch.values()]
+    batch = new Map()
+    const args: number[] = []
+    for (const { callbacks, windowMs } of pending) args.push(callbacks.length, windowMs)
+
+    let settled = false
+    const timer = setTimeout(() => {
+      settled = true
+      fail(pending, new Error(`no answer within ${STORE_TIMEOUT_MS} ms`))
+    }, STORE_TIMEOUT_MS)
+    runScript(redis, keys, args).then((reply) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (!isCounterReply(reply, keys.length)) {
+        fail(pending, new Error('unexpected reply from the rate limit script'))
+        return
+      }
+      pending.forEach(({ callbacks }, i) => {
+        const first = (reply[2 * i] ?? 0) - callbacks.length + 1
+        const ttl = reply[2 * i + 1] ?? 0
+        callbacks.forEach((cb, n) => { cb(null, { current: first + n, ttl }) })
+      })
+    }, (error: unknown) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      fail(pending, error)
+    })
+  }
+
+  const enqueue = (key: string, windowMs: number, cb: IncrCallback): void => {
+    const entry = batch.get(key)
+    if (entry !== undefined) entry.callbacks.push(cb)
+    else batch.set(key, { windowMs, callbacks: [cb] })
+    if (batch.size >= MAX_BATCH_KEYS) flush()
+    else scheduled ??= setImmediate(flush)
+  }
+
   class SharedStore implements FastifyRateLimitStore {
     // The plugin constructs the store with its options, which this store does not need.
     constructor (_options?: FastifyRateLimitOptions, private readonly namespace = 'rl:') {}
 
     incr (key: string, cb: IncrCallback, timeWindow: number): void {
-      withTimeout(redis.eval(INCR_SCRIPT, 1, `${this.namespace}${key}`, timeWindow), STORE_TIMEOUT_MS)
-        .then((reply) => {
-          if (!isCounterReply(reply)) throw new Error('unexpected reply from the rate limit script')
-          cb(null, { current: reply[0], ttl: reply[1] })
-        })
-        .catch((error: unknown) => {
-          warn(error)
-          cb(error instanceof Error ? error : new Error('rate limit store failed'))
-        })
+      enqueue(`${this.namespace}${key}`, timeWindow, cb)
     }
 
     /** Routes with their own limit (e.g. /login) count in their own keyspace. */

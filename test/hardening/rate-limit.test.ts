@@ -29,6 +29,17 @@ t.test('RateLimit-* headers on limited routes, then a 429 problem with Retry-Aft
   t.ok(res.headers['x-request-id'], 'the 429 carries the request id')
 })
 
+t.test('concurrent requests each get their own count: exactly the budget passes, no count is shared or lost', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW: '60' } })
+  // Fired together, these reach the store in the same event-loop turn (one batch for Redis).
+  const responses = await Promise.all(Array.from({ length: 8 }, async () => await app.inject({ method: 'GET', url: '/help' })))
+  const passed = responses.filter((res) => res.statusCode === 200)
+  t.equal(passed.length, 5, 'the budget of 5 is served')
+  t.equal(responses.filter((res) => res.statusCode === 429).length, 3, 'the rest is refused')
+  t.same(passed.map((res) => res.headers['ratelimit-remaining']).sort(), ['0', '1', '2', '3', '4'], 'every served request saw a distinct count')
+  t.equal((await app.inject({ method: 'GET', url: '/help' })).statusCode, 429, 'and the count stays spent')
+})
+
 t.test('probes and metrics are never rate limited', async (t) => {
   const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1' } })
   await app.inject({ method: 'GET', url: '/help' })
