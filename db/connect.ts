@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import net from 'node:net'
-import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect } from 'kysely'
-import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import type { DatabaseConfig } from '../plugins/config.js'
 import type { Database } from './database.js'
@@ -59,7 +57,7 @@ export interface ConnectOptions {
   bounded?: boolean
 }
 
-export function connectDatabase (config: DatabaseConfig, { bounded = true }: ConnectOptions = {}): DatabaseHandle {
+export async function connectDatabase (config: DatabaseConfig, { bounded = true }: ConnectOptions = {}): Promise<DatabaseHandle> {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: config.url,
@@ -89,6 +87,8 @@ export function connectDatabase (config: DatabaseConfig, { bounded = true }: Con
   }
 
   if (config.dataDir !== null) mkdirSync(config.dataDir, { recursive: true })
+  // Loaded only in embedded mode: a server on real Postgres never pays for the WebAssembly build.
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')])
   const pglite = new PGlite({
     ...(config.dataDir !== null ? { dataDir: config.dataDir } : {}),
     parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 }

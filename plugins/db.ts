@@ -13,7 +13,7 @@ declare module 'fastify' {
 
 /** Kysely over pg (DATABASE_URL / DB_*) or over embedded PGlite; migrates on start when configured. */
 export default fp(async function dbPlugin (fastify) {
-  const handle = connectDatabase(fastify.config.database)
+  const handle = await connectDatabase(fastify.config.database)
   fastify.decorate('db', handle.db)
   fastify.decorate('dbHandle', handle)
   fastify.addHook('onClose', async () => { await handle.db.destroy() })

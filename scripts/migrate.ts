@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../plugins/config.js'
 try {
   const config = loadConfig(process.env)
   // Unbounded: a long migration must not be cut by the request-path statement timeout.
-  const { db, kind } = connectDatabase(config.database, { bounded: false })
+  const { db, kind } = await connectDatabase(config.database, { bounded: false })
   try {
     const { results } = await migrateToLatest(db)
     for (const r of results ?? []) console.log(`${r.status}: ${r.migrationName}`)
