@@ -47,3 +47,18 @@ t.test('a valid token of a deleted account is refused by /auth/me', async (t) =>
   t.equal(res.json().code, 'TOKEN_INVALID')
   t.equal((await refresh(app, session.refresh_token)).statusCode, 401, 'its refresh tokens went with it')
 })
+
+t.test('a token verified (and cached) while valid is refused once it expires', async (t) => {
+  const app = await buildTestApp(t)
+  const { userId } = await registerAndLogin(app, 'short-lived@example.com')
+  const now = Math.floor(Date.now() / 1000)
+  const token = craftJwt({ sub: userId, role: 'customer', jti: randomUUID(), iss: 'goshop-api', aud: 'goshop-clients', iat: now, exp: now + 2 })
+  const headers = { authorization: `Bearer ${token}` }
+  for (let i = 0; i < 3; i++) t.equal((await app.inject({ method: 'GET', url: '/api/products', headers })).statusCode, 200, 'valid, used repeatedly')
+  // exp is in whole seconds: wait until the clock is past it.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, (now + 2) * 1000 - Date.now()) + 50))
+  const res = await app.inject({ method: 'GET', url: '/api/products', headers })
+  t.equal(res.statusCode, 401, 'refused after exp, cache or not')
+  t.equal(res.json().code, 'TOKEN_EXPIRED')
+  t.equal(res.headers['www-authenticate'], 'Bearer')
+})
