@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely'
+import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely'
 import type { Database, ProductsTable } from '../../db/database.js'
 import { containsPattern, keyValue, preciseTimestamp, type KeysetPosition, type SortOrder } from '../keyset.js'
 
@@ -28,10 +28,29 @@ const COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock', 'cr
 // Strictly increasing at millisecond precision, so every write yields a new ETag.
 const nextUpdatedAt = sql<Date>`greatest(now(), updated_at + interval '1 millisecond')`
 
+const selectProduct = (db: Db, id: string) => db.selectFrom('products').select(COLUMNS).where('id', '=', id).where('archived_at', 'is', null)
+
+/**
+ * The catalog read by id is the hottest query: Kysely builds and compiles it once per
+ * database handle, and each call binds its id as the statement's only parameter ($1).
+ */
+const compiledFind = new WeakMap<Db, CompiledQuery<ProductRecord>>()
+
+function findProductQuery (db: Db, id: string): CompiledQuery<ProductRecord> {
+  let compiled = compiledFind.get(db)
+  if (compiled === undefined) {
+    compiled = selectProduct(db, id).compile()
+    if (compiled.parameters.length !== 1) throw new Error('the product-by-id query must have exactly one parameter')
+    compiledFind.set(db, compiled)
+  }
+  return { ...compiled, parameters: [id] }
+}
+
 /** Archived products are gone for the catalog: every read here skips them. */
 export async function findProduct (db: Db, id: string, lock = false): Promise<ProductRecord | undefined> {
-  const query = db.selectFrom('products').select(COLUMNS).where('id', '=', id).where('archived_at', 'is', null)
-  return await (lock ? query.forUpdate() : query).executeTakeFirst()
+  if (lock) return await selectProduct(db, id).forUpdate().executeTakeFirst()
+  const { rows } = await db.executeQuery(findProductQuery(db, id))
+  return rows[0]
 }
 
 export async function listProducts (
