@@ -30,7 +30,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { rows, nextCursor } = await service.listProductPage(fastify.db, request.query)
     setNextLink(request, reply, nextCursor)
-    return { data: rows.map((row) => service.presentProduct(row, currency)), next_cursor: nextCursor }
+    return { data: rows.map((row) => service.presentListedProduct(row, currency)), next_cursor: nextCursor }
   })
 
   fastify.get('/:id', {

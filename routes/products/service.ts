@@ -50,7 +50,21 @@ export function presentProduct (row: ProductRecord, currency: string): ProductBo
   }
 }
 
-export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductRecord[], nextCursor: string | null }> {
+export function presentListedProduct (row: ProductListRecord, currency: string): ProductBody {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    price_cents: row.price_cents,
+    currency,
+    stock: row.stock,
+    created_at: row.created_at_iso,
+    updated_at: row.updated_at_iso
+  }
+}
+
+export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductListRecord[], nextCursor: string | null }> {
   const { min_price_cents: min, max_price_cents: max } = query
   if (min !== undefined && max !== undefined && min > max) {
     throw new AppError(400, 'VALIDATION_FAILED', 'querystring/max_price_cents must be >= min_price_cents', {
