@@ -72,7 +72,7 @@ function isClaims (payload: unknown): payload is AccessTokenClaims {
  * pins the algorithm, issuer and audience, so alg:none or a foreign token never passes.
  *
  * Clients send the same access token many times, so verified tokens are cached (fast-jwt's
- * verifier cache, keyed by the exact token string). A cache entry never outlives the token:
+ * verifier cache, keyed by a hash of the whole token). A cache entry never outlives the token:
  * fast-jwt bounds it by the token's exp, so an expired token is refused even when cached.
  * Every request still goes through the verifier. authenticate calls the global verifier
  * directly instead of request.jwtVerify(), which decodes the token a second time and merges
@@ -88,8 +88,8 @@ export default fp(async function authPlugin (fastify) {
       allowedIss: issuer,
       allowedAud: audience,
       requiredClaims: ['sub', 'role', 'jti', 'exp', 'iat'],
-      cache: VERIFIED_TOKEN_CACHE_SIZE,
-      cacheKeyBuilder: (token: string) => token
+      // Keyed by fast-jwt's default shake256 hash of the whole token (collision-resistant).
+      cache: VERIFIED_TOKEN_CACHE_SIZE
     },
     formatUser: (payload) => ({ id: payload.sub, role: payload.role, tokenId: payload.jti })
   })
