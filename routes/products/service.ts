@@ -36,7 +36,8 @@ function skuTakenOr (error: unknown): unknown {
     : error
 }
 
-export function presentProduct (row: ProductRecord, currency: string): ProductBody {
+/** The API shape of a product, from its fields and its timestamps as ISO text. */
+function productBody (row: Omit<ProductRecord, 'created_at' | 'updated_at'>, currency: string, createdAt: string, updatedAt: string): ProductBody {
   return {
     id: row.id,
     sku: row.sku,
@@ -45,24 +46,16 @@ export function presentProduct (row: ProductRecord, currency: string): ProductBo
     price_cents: row.price_cents,
     currency,
     stock: row.stock,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString()
+    created_at: createdAt,
+    updated_at: updatedAt
   }
 }
 
-export function presentListedProduct (row: ProductListRecord, currency: string): ProductBody {
-  return {
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    description: row.description,
-    price_cents: row.price_cents,
-    currency,
-    stock: row.stock,
-    created_at: row.created_at_iso,
-    updated_at: row.updated_at_iso
-  }
-}
+export const presentProduct = (row: ProductRecord, currency: string): ProductBody =>
+  productBody(row, currency, row.created_at.toISOString(), row.updated_at.toISOString())
+
+export const presentListedProduct = (row: ProductListRecord, currency: string): ProductBody =>
+  productBody(row, currency, row.created_at_iso, row.updated_at_iso)
 
 export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductListRecord[], nextCursor: string | null }> {
   const { min_price_cents: min, max_price_cents: max } = query
