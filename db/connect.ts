@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../plugins/config.js'
 import type { Database } from './database.js'
+import { namingPool } from './named-statements.js'
 
 const INT8_OID = 20
 const NUMERIC_OID = 1700
@@ -83,7 +84,7 @@ export async function connectDatabase (config: DatabaseConfig, { bounded = true 
     // its connection drops: unhandled, that would crash the process. The failing query is rejected
     // anyway (-> 503), and the broken client is dropped by the pool on release.
     pool.on('connect', (client) => { client.on('error', () => {}) })
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', pool }
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) }), kind: 'postgres', pool }
   }
 
   if (config.dataDir !== null) mkdirSync(config.dataDir, { recursive: true })

@@ -46,6 +46,9 @@ export default fp(async function securityPlugin (fastify) {
   })
 
   const origins = fastify.config.corsOrigins
+  // No origin allowed (the production default): no CORS handling at all. Browsers then refuse
+  // cross-origin reads by themselves, and responses carry no Vary/Access-Control-* headers.
+  if (origins !== '*' && origins.length === 0) return
   await fastify.register(cors, {
     origin: origins === '*' ? true : origins,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],

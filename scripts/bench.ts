@@ -8,13 +8,15 @@
  * database is created on that server and dropped at the end), REDIS_URL (default
  * redis://127.0.0.1:6379), BENCH_DURATION seconds per route (10), BENCH_CONNECTIONS (50),
  * BENCH_WARMUP seconds (2), DB_POOL_MAX (10, both servers), BENCH_LOG_LEVEL (warn),
+ * BENCH_RATIO_ROUNDS (6) and BENCH_RATIO_SECONDS (5) for the interleaved ratio (see ratioRounds),
  * BENCH_JSON=path to also write the raw numbers, BENCH_ROUTES=catalog (or byid) to measure only the
  * baseline and the two catalog reads (or the read by id) (quick iterations; the full run is the one to report),
- * BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to pass node flags to the app only.
+ * BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to pass node flags to the app
+ * (BENCH_BASELINE_NODE_ARGS: to the baseline).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -26,6 +28,8 @@ const DURATION = positive('BENCH_DURATION', 10)
 const CONNECTIONS = positive('BENCH_CONNECTIONS', 50)
 const WARMUP = positive('BENCH_WARMUP', 2)
 const POOL_MAX = positive('DB_POOL_MAX', 10)
+const RATIO_ROUNDS = positive('BENCH_RATIO_ROUNDS', 6)
+const RATIO_SECONDS = positive('BENCH_RATIO_SECONDS', 5)
 const PRODUCTS = 100
 const CATALOG_ONLY = process.env.BENCH_ROUTES === 'catalog' || process.env.BENCH_ROUTES === 'byid'
 const BY_ID_ONLY = process.env.BENCH_ROUTES === 'byid'
@@ -51,6 +55,10 @@ interface Row {
   cpuUsPerReq: number | null
   /** Busy CPU time of the whole machine per request (server, Postgres, Redis, autocannon, kernel), in microseconds. */
   machineUsPerReq: number | null
+  /** Of that: all Postgres processes, Redis, and this process (autocannon runs in it). */
+  postgresUsPerReq: number | null
+  redisUsPerReq: number | null
+  loadToolUsPerReq: number | null
 }
 
 // ---------------------------------------------------------------- processes
@@ -69,6 +77,10 @@ async function freePort (): Promise<number> {
 interface Server { child: ChildProcess, url: string, output: string[] }
 
 /** Starts a node script as a child; keeps its last output lines for diagnostics. */
+function nodeArgs (variable: string): string[] {
+  return (process.env[variable] ?? '').split(' ').filter((arg) => arg !== '')
+}
+
 function startServer (script: string, port: number, env: Record<string, string>, nodeArgs: string[] = []): Server {
   const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] })
   const output: string[] = []
@@ -128,6 +140,56 @@ function cpuSeconds (pid: number | undefined): number | null {
   } catch {
     return null
   }
+}
+
+/**
+ * User + system CPU seconds used so far by each process with this command name, by pid (Linux
+ * /proc). Diffed per pid: a process that ends takes its ticks with it (Postgres backends come and go).
+ */
+function commandCpuSeconds (command: string): Map<string, number> | null {
+  try {
+    const seconds = new Map<string, number>()
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        seconds.set(entry, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND)
+      } catch {
+        // the process ended between listing and reading
+      }
+    }
+    return seconds
+  } catch {
+    return null
+  }
+}
+
+type Party = 'server' | 'machine' | 'postgres' | 'redis' | 'loadTool'
+type CpuSnapshot = Record<Party, Map<string, number> | null>
+
+const single = (seconds: number | null): Map<string, number> | null => seconds === null ? null : new Map([['', seconds]])
+
+/** CPU snapshot of the parties of a run, to split the machine's CPU per request. */
+function cpuSnapshot (pid: number | undefined): CpuSnapshot {
+  const own = process.cpuUsage()
+  return {
+    server: single(cpuSeconds(pid)),
+    machine: single(machineBusySeconds()),
+    postgres: commandCpuSeconds('postgres'),
+    redis: commandCpuSeconds('redis-server'),
+    loadTool: single((own.user + own.system) / 1e6)
+  }
+}
+
+/** CPU seconds a party used between two snapshots (processes that started in between count from zero). */
+function cpuBetween (before: CpuSnapshot, after: CpuSnapshot, party: Party): number | null {
+  const [start, end] = [before[party], after[party]]
+  if (start === null || end === null) return null
+  let total = 0
+  for (const [pid, seconds] of end) total += seconds - (start.get(pid) ?? 0)
+  return total
 }
 
 /** Busy CPU seconds of the whole machine so far (all cores; Linux /proc/stat), or null elsewhere. */
@@ -215,19 +277,21 @@ async function cannon (base: string, { path, ...scenario }: Scenario, duration: 
   return await autocannon({ url: `${base}${path ?? ''}`, connections: CONNECTIONS, duration, ...scenario })
 }
 
-async function measure (name: string, server: Server, scenario: Scenario): Promise<Row> {
-  await cannon(server.url, scenario, WARMUP)
+async function measure (name: string, server: Server, scenario: Scenario, { duration = DURATION, warmup = WARMUP, quiet = false } = {}): Promise<Row> {
+  if (warmup > 0) await cannon(server.url, scenario, warmup)
   let peak: number | null = null
   const sampler = setInterval(() => {
     const rss = rssMb(server.child.pid)
     if (rss !== null) peak = Math.max(peak ?? 0, rss)
   }, 250)
-  const cpuBefore = cpuSeconds(server.child.pid)
-  const machineBefore = machineBusySeconds()
-  const result = await cannon(server.url, scenario, DURATION)
-  const cpuAfter = cpuSeconds(server.child.pid)
-  const machineAfter = machineBusySeconds()
+  const before = cpuSnapshot(server.child.pid)
+  const result = await cannon(server.url, scenario, duration)
+  const after = cpuSnapshot(server.child.pid)
   clearInterval(sampler)
+  const perRequest = (party: Party): number | null => {
+    const seconds = cpuBetween(before, after, party)
+    return seconds !== null && result.requests.total > 0 ? seconds * 1e6 / result.requests.total : null
+  }
   const row: Row = {
     name,
     reqPerSec: result.requests.average,
@@ -236,15 +300,51 @@ async function measure (name: string, server: Server, scenario: Scenario): Promi
     errors: result.errors,
     non2xx: result.non2xx,
     peakRssMb: peak,
-    cpuUsPerReq: cpuBefore !== null && cpuAfter !== null && result.requests.total > 0
-      ? (cpuAfter - cpuBefore) * 1e6 / result.requests.total
-      : null,
-    machineUsPerReq: machineBefore !== null && machineAfter !== null && result.requests.total > 0
-      ? (machineAfter - machineBefore) * 1e6 / result.requests.total
-      : null
+    cpuUsPerReq: perRequest('server'),
+    machineUsPerReq: perRequest('machine'),
+    postgresUsPerReq: perRequest('postgres'),
+    redisUsPerReq: perRequest('redis'),
+    loadToolUsPerReq: perRequest('loadTool')
   }
-  console.error(`  ${name}: ${Math.round(row.reqPerSec)} req/s, p99 ${row.p99} ms, ${fmt(row.cpuUsPerReq)} µs CPU/req (machine ${fmt(row.machineUsPerReq)}), ${row.errors} errors, ${row.non2xx} non-2xx`)
+  if (!quiet) {
+    console.error(`  ${name}: ${Math.round(row.reqPerSec)} req/s, p99 ${row.p99} ms, ${fmt(row.cpuUsPerReq)} µs CPU/req ` +
+      `(machine ${fmt(row.machineUsPerReq)}: postgres ${fmt(row.postgresUsPerReq)}, redis ${fmt(row.redisUsPerReq)}, autocannon ${fmt(row.loadToolUsPerReq)}), ` +
+      `${row.errors} errors, ${row.non2xx} non-2xx`)
+  }
   return row
+}
+
+interface Target { server: Server, scenario: Scenario }
+
+interface RatioResult { median: number, min: number, max: number, rounds: Array<{ baseline: number, app: number }> }
+
+/**
+ * The by-id ratio, measured in interleaved rounds: baseline then app, app then baseline, and so
+ * on, RATIO_SECONDS each, both servers up all along (the idle one costs nothing). On a shared VM
+ * whose speed drifts by tens of percent within a minute, two back-to-back 10 s runs compare
+ * different machines; adjacent short runs in alternating order see nearly the same one, and the
+ * median over the rounds drops the round a burst of neighbour load happened to hit.
+ */
+async function ratioRounds (baseline: Target, app: Target): Promise<RatioResult> {
+  const reqPerSec = async ({ server, scenario }: Target): Promise<number> =>
+    (await measure('', server, scenario, { duration: RATIO_SECONDS, warmup: 0, quiet: true })).reqPerSec
+  const rounds: Array<{ baseline: number, app: number }> = []
+  for (let round = 0; round < RATIO_ROUNDS; round++) {
+    let base: number, mine: number
+    if (round % 2 === 0) {
+      base = await reqPerSec(baseline)
+      mine = await reqPerSec(app)
+    } else {
+      mine = await reqPerSec(app)
+      base = await reqPerSec(baseline)
+    }
+    rounds.push({ baseline: base, app: mine })
+    console.error(`  ratio round ${round + 1}/${RATIO_ROUNDS}: baseline ${Math.round(base)} req/s, app ${Math.round(mine)} req/s, ratio ${(mine / base).toFixed(2)}`)
+  }
+  const ratios = rounds.map((r) => r.baseline > 0 ? r.app / r.baseline : 0).sort((a, b) => a - b)
+  const middle = ratios.length / 2
+  const median = ratios.length % 2 === 1 ? ratios[Math.floor(middle)] ?? 0 : ((ratios[middle - 1] ?? 0) + (ratios[middle] ?? 0)) / 2
+  return { median, min: ratios[0] ?? 0, max: ratios.at(-1) ?? 0, rounds }
 }
 
 /** Cycles through the seeded products so orders and reads do not all hit one row. */
@@ -263,9 +363,9 @@ function rotating (ids: string[], make: (id: string) => autocannon.Request): aut
 const fmt = (n: number | null, digits = 0): string => n === null ? 'n/a' : n.toFixed(digits)
 
 function table (rows: Row[]): string {
-  const header = '| Route | req/s | p50 ms | p99 ms | server CPU µs/req | machine CPU µs/req | errors | non-2xx | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+  const header = '| Route | req/s | p50 ms | p99 ms | server CPU µs/req | machine CPU µs/req | of which Postgres / Redis / autocannon | errors | non-2xx | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   return [header, ...rows.map((r) =>
-    `| ${r.name} | ${fmt(r.reqPerSec)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpuUsPerReq)} | ${fmt(r.machineUsPerReq)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} |`)].join('\n')
+    `| ${r.name} | ${fmt(r.reqPerSec)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpuUsPerReq)} | ${fmt(r.machineUsPerReq)} | ${fmt(r.postgresUsPerReq)} / ${fmt(r.redisUsPerReq)} / ${fmt(r.loadToolUsPerReq)} | ${r.errors} | ${r.non2xx} | ${fmt(r.peakRssMb)} |`)].join('\n')
 }
 
 function machine (pgVersion: string): string {
@@ -299,23 +399,26 @@ async function main (): Promise<void> {
       RATE_LIMIT_AUTH_MAX: '1000000000',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password
-    }, (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''))
+    }, nodeArgs('BENCH_APP_NODE_ARGS'))
     servers.push(app)
     await waitFor(app, '/health/ready')
     const data = await seed(app.url)
     const auth = { authorization: `Bearer ${data.customerToken}`, 'content-type': 'application/json' }
 
     // The baseline runs while the app is idle, against the same database.
-    const baseline = startServer(`${DIST}scripts/bench-baseline.js`, await freePort(), { DATABASE_URL: database.url, DB_POOL_MAX: String(POOL_MAX) })
+    const baseline = startServer(`${DIST}scripts/bench-baseline.js`, await freePort(), { DATABASE_URL: database.url, DB_POOL_MAX: String(POOL_MAX) }, nodeArgs('BENCH_BASELINE_NODE_ARGS'))
     servers.push(baseline)
     await waitFor(baseline, '/health')
-    const baseRow = await measure('baseline: node:http + pg, GET /products/{id}', baseline, { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/products/${id}` })) })
-    await stopServer(baseline)
+    const baseByIdScenario: Scenario = { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/products/${id}` })) }
+    const byIdScenario: Scenario = { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: auth })) }
+    const baseRow = await measure('baseline: node:http + pg, GET /products/{id}', baseline, baseByIdScenario)
 
     const rows: Row[] = [baseRow]
     if (!CATALOG_ONLY) rows.push(await measure('GET /health/live', app, { path: '/health/live' }))
-    const byId = await measure('GET /api/products/{id}', app, { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: auth })) })
+    const byId = await measure('GET /api/products/{id}', app, byIdScenario)
     rows.push(byId)
+    const ratio = await ratioRounds({ server: baseline, scenario: baseByIdScenario }, { server: app, scenario: byIdScenario })
+    await stopServer(baseline)
     const list = BY_ID_ONLY ? null : await measure('GET /api/products?limit=20', app, { path: '/api/products?limit=20', headers: auth })
     if (list !== null) rows.push(list)
     if (!CATALOG_ONLY) {
@@ -327,16 +430,16 @@ async function main (): Promise<void> {
       }))
     }
 
-    const ratio = baseRow.reqPerSec > 0 ? byId.reqPerSec / baseRow.reqPerSec : 0
+    const ratioText = `median ${ratio.median.toFixed(2)} of ${RATIO_ROUNDS} interleaved rounds, range ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}`
     const targets = [
-      { name: `GET /api/products/{id} >= 0.75 x baseline req/s (ratio ${ratio.toFixed(2)})`, pass: ratio >= 0.75 },
+      { name: `GET /api/products/{id} >= 0.75 x baseline req/s (${ratioText})`, pass: ratio.median >= 0.75 },
       { name: `catalog reads p99 < 20 ms at ${CONNECTIONS} connections (by id ${byId.p99} ms, list ${list?.p99 ?? 'not run'} ms)`, pass: byId.p99 < 20 && list !== null && list.p99 < 20 },
       { name: 'no errors and no non-2xx on any route', pass: rows.every((r) => r.errors === 0 && r.non2xx === 0) }
     ]
     const command = `BENCH_DURATION=${DURATION} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench`
     console.log(`\n${machine(pgVersion)}\nCommand: ${command}\n`)
     console.log(table(rows))
-    console.log(`\nRatio GET /api/products/{id} / baseline: ${ratio.toFixed(2)}`)
+    console.log(`\nRatio GET /api/products/{id} / baseline: ${ratio.median.toFixed(2)} (${ratioText}; the two ${DURATION} s rows above alone: ${(baseRow.reqPerSec > 0 ? byId.reqPerSec / baseRow.reqPerSec : 0).toFixed(2)})`)
     for (const target of targets) console.log(`${target.pass ? 'PASS' : 'FAIL'}  ${target.name}`)
     if (process.env.BENCH_JSON !== undefined) {
       writeFileSync(process.env.BENCH_JSON, JSON.stringify({ machine: machine(pgVersion), command, rows, ratio, targets }, null, 2))

@@ -1,5 +1,6 @@
 import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely'
 import type { Database, ProductsTable } from '../../db/database.js'
+import { nameStatement } from '../../db/named-statements.js'
 import { containsPattern, keyValue, preciseTimestamp, type KeysetPosition, type SortOrder } from '../keyset.js'
 
 type Db = Kysely<Database>
@@ -43,14 +44,15 @@ const selectProduct = (db: Db, id: string) => db.selectFrom('products').select(C
 
 /**
  * The catalog read by id is the hottest query: Kysely builds and compiles it once per
- * database handle, and each call binds its id as the statement's only parameter ($1).
+ * database handle, and each call binds its id as the statement's only parameter ($1). On
+ * Postgres it runs as a named statement, planned once per connection (db/named-statements.ts).
  */
 const compiledFind = new WeakMap<Db, CompiledQuery<ProductRecord>>()
 
 function findProductQuery (db: Db, id: string): CompiledQuery<ProductRecord> {
   let compiled = compiledFind.get(db)
   if (compiled === undefined) {
-    compiled = selectProduct(db, id).compile()
+    compiled = nameStatement('product_by_id', selectProduct(db, id).compile())
     if (compiled.parameters.length !== 1) throw new Error('the product-by-id query must have exactly one parameter')
     compiledFind.set(db, compiled)
   }

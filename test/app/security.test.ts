@@ -60,6 +60,23 @@ t.test('CORS allows configured origins and denies others', async (t) => {
   t.match(String(simple.headers['access-control-expose-headers']), /X-Request-Id/)
 })
 
+t.test('with no CORS origin allowed (the production default) no response carries CORS headers', async (t) => {
+  const app = await buildTestApp(t, { env: { APP_ENV: 'production', MIGRATE_ON_START: 'true' } })
+  t.same(app.config.corsOrigins, [])
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/api/products',
+    headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' }
+  })
+  t.ok(preflight.statusCode >= 400, `preflight refused (${preflight.statusCode})`)
+  t.notOk(preflight.headers['access-control-allow-origin'])
+  const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://shop.example' } })
+  t.equal(simple.statusCode, 200)
+  const corsHeaders = Object.keys(simple.headers).filter((name) => name.startsWith('access-control-') || name === 'vary')
+  t.same(corsHeaders, [], 'no Access-Control-* or Vary')
+  t.equal(simple.headers['x-content-type-options'], 'nosniff', 'security headers still set')
+})
+
 t.test('help lists the routes and points at the docs', async (t) => {
   const app = await buildTestApp(t)
   const res = await app.inject({ method: 'GET', url: '/help' })
