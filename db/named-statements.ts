@@ -14,15 +14,28 @@ import type pg from 'pg'
  * "cached plan must not change result type" after a migration adds a column under running pods.
  */
 const namesBySql = new Map<string, string>()
+const sqlByName = new Map<string, string>()
 
 /** Registers a compiled query's SQL under a statement name (idempotent; one SQL text per name). */
 export function nameStatement<Q extends CompiledQuery<unknown>> (name: string, query: Q): Q {
-  for (const [sql, existing] of namesBySql) {
-    if (existing === name && sql !== query.sql) throw new Error(`statement name ${name} is already used for another query`)
-  }
-  if (/\*/.test(query.sql)) throw new Error(`statement ${name} selects or returns *: name only explicit column lists`)
+  if (namesBySql.get(query.sql) === name) return query
+  if (sqlByName.has(name)) throw new Error(`statement name ${name} is already used for another query`)
+  if (query.sql.includes('*')) throw new Error(`statement ${name} selects or returns *: name only explicit column lists`)
   namesBySql.set(query.sql, name)
+  sqlByName.set(name, query.sql)
   return query
+}
+
+/**
+ * Names a query built per request whose SQL takes one of a bounded set of shapes (the values
+ * are all parameters; only the optional clauses vary): each new shape gets `${family}_${n}`.
+ */
+export function nameStatementShape<Q extends CompiledQuery<unknown>> (family: string, query: Q): Q {
+  const existing = namesBySql.get(query.sql)
+  if (existing !== undefined) return query
+  let n = 1
+  while (sqlByName.has(`${family}_${n}`)) n++
+  return nameStatement(`${family}_${n}`, query)
 }
 
 export function statementName (sql: string): string | undefined {

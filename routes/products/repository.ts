@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Kysely, type Selectable } from 'kysely'
 import type { Database, ProductsTable } from '../../db/database.js'
-import { nameStatement } from '../../db/named-statements.js'
+import { nameStatement, nameStatementShape } from '../../db/named-statements.js'
 import { containsPattern, keyValue, preciseTimestamp, type KeysetPosition, type SortOrder } from '../keyset.js'
 
 type Db = Kysely<Database>
@@ -88,7 +88,10 @@ export async function listProducts (
       eb.refTuple(sort.column, 'id'), sort.descending ? '<' : '>', eb.tuple(keyValue(after, sort.kind), after.id)
     ))
   }
-  return await query.orderBy(sort.column, direction).orderBy('id', direction).limit(limit + 1).execute()
+  // 5 sorts x first page or not x 4 optional filters: a bounded set of SQL shapes, each planned
+  // once per connection (the catalog list is the second-hottest read).
+  const compiled = query.orderBy(sort.column, direction).orderBy('id', direction).limit(limit + 1).compile()
+  return (await db.executeQuery(nameStatementShape('products_list', compiled))).rows
 }
 
 export async function insertProduct (db: Db, fields: ProductFields): Promise<ProductRecord> {

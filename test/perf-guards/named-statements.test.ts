@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import t from 'tap'
-import { nameStatement, namingPool, statementName } from '../../db/named-statements.js'
+import { nameStatement, nameStatementShape, namingPool, statementName } from '../../db/named-statements.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestDatabase, usingRealPostgres } from '../helpers/database.js'
 import { createUser } from '../helpers/users.js'
@@ -35,6 +35,16 @@ t.test('nameStatement refuses a name reused for other SQL and SELECT * statement
   t.throws(() => nameStatement('guard_one', query('select $1::int as "two"')), /already used/)
   t.throws(() => nameStatement('guard_star', query('select * from products where id = $1')), /explicit column lists/)
   t.equal(statementName('select $1::int as "two"'), undefined)
+})
+
+t.test('nameStatementShape gives each new SQL shape of a family its own name, and the same shape the same name', async (t) => {
+  const shape = (text: string): CompiledQuery => nameStatementShape('guard_shape', CompiledQuery.raw(text, [1]))
+  shape('select $1::int as "a"')
+  shape('select $1::int as "b"')
+  shape('select $1::int as "a"')
+  t.equal(statementName('select $1::int as "a"'), 'guard_shape_1')
+  t.equal(statementName('select $1::int as "b"'), 'guard_shape_2')
+  t.throws(() => shape('select * from products'), /explicit column lists/)
 })
 
 t.test('on Postgres: registered SQL is prepared once per connection, other SQL stays unnamed, results unchanged', async (t) => {
