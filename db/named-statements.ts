@@ -18,7 +18,9 @@ const sqlByName = new Map<string, string>()
 
 /** Registers a compiled query's SQL under a statement name (idempotent; one SQL text per name). */
 export function nameStatement<Q extends CompiledQuery<unknown>> (name: string, query: Q): Q {
-  if (namesBySql.get(query.sql) === name) return query
+  const existing = namesBySql.get(query.sql)
+  if (existing === name) return query
+  if (existing !== undefined) throw new Error(`this query is already named ${existing}`)
   if (sqlByName.has(name)) throw new Error(`statement name ${name} is already used for another query`)
   if (query.sql.includes('*')) throw new Error(`statement ${name} selects or returns *: name only explicit column lists`)
   namesBySql.set(query.sql, name)
@@ -31,8 +33,7 @@ export function nameStatement<Q extends CompiledQuery<unknown>> (name: string, q
  * are all parameters; only the optional clauses vary): each new shape gets `${family}_${n}`.
  */
 export function nameStatementShape<Q extends CompiledQuery<unknown>> (family: string, query: Q): Q {
-  const existing = namesBySql.get(query.sql)
-  if (existing !== undefined) return query
+  if (namesBySql.has(query.sql)) return query
   let n = 1
   while (sqlByName.has(`${family}_${n}`)) n++
   return nameStatement(`${family}_${n}`, query)

@@ -3,7 +3,7 @@ import { IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common
 import {
   CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
-import { assertIfMatch, etagOf, setEtag } from '../etag.js'
+import { assertIfMatch, setEtag } from '../etag.js'
 import { setNextLink } from '../pagination.js'
 import { schedulePurge } from './idempotency.js'
 import { OrderService } from './service.js'
@@ -51,7 +51,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       fastify.businessMetrics.orderRevenueCents.inc(result.order.total_cents)
     }
     reply.header('location', `${fastify.prefix}/${result.order.id}`)
-    reply.header('etag', etagOf({ id: result.order.id, updated_at: new Date(result.order.updated_at) }))
+    setEtag(reply, { updated_at: new Date(result.order.updated_at) })
     return reply.code(result.status).send(result.order)
   })
 
@@ -84,7 +84,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
     }
   }, async (request, reply) => {
     const order = await service.get(request.user, request.params.id)
-    setEtag(reply, { id: order.id, updated_at: new Date(order.updated_at) })
+    setEtag(reply, { updated_at: new Date(order.updated_at) })
     return order
   })
 
@@ -103,7 +103,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
     }
   }, async (request, reply) => {
     const order = await service.transition(request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) })
-    setEtag(reply, { id: order.id, updated_at: new Date(order.updated_at) })
+    setEtag(reply, { updated_at: new Date(order.updated_at) })
     return order
   })
 }

@@ -33,6 +33,7 @@ t.test('nameStatement refuses a name reused for other SQL and SELECT * statement
   nameStatement('guard_one', query('select $1::int as "one"'))
   t.doesNotThrow(() => nameStatement('guard_one', query('select $1::int as "one"')), 'same name, same SQL: fine')
   t.throws(() => nameStatement('guard_one', query('select $1::int as "two"')), /already used/)
+  t.throws(() => nameStatement('guard_other', query('select $1::int as "one"')), /already named guard_one/, 'one name per SQL text')
   t.throws(() => nameStatement('guard_star', query('select * from products where id = $1')), /explicit column lists/)
   t.equal(statementName('select $1::int as "two"'), undefined)
 })
