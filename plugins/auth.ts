@@ -1,8 +1,9 @@
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Role } from '../db/database.js'
 import { AppError, forbidden } from './app-error.js'
+import { LiveAccounts } from './live-accounts.js'
 
 export interface AccessTokenClaims {
   sub: string
@@ -12,6 +13,7 @@ export interface AccessTokenClaims {
 
 export interface AuthUser {
   id: string
+  /** The account's role now (not the token's claim): see LiveAccounts. */
   role: Role
   tokenId: string
 }
@@ -25,58 +27,60 @@ declare module '@fastify/jwt' {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preValidation hook: a valid access token is required. */
+    /** Hook: a valid access token of an existing account is required; sets request.user with the current role. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** preHandler hook: the caller's role must be one of these (run after authenticate). */
     authorize: (...roles: Role[]) => preHandlerAsyncHookHandler
+    /** Current role (or deletion) of accounts; forget() one after changing it on this replica. */
+    liveAccounts: LiveAccounts
   }
 }
 
-/** Verified tokens kept (LRU) so a token used again skips the HMAC and claim checks; see authPlugin. */
+/** Every claim of SPEC §3; a token without any of them is refused. */
+export const REQUIRED_CLAIMS = ['sub', 'role', 'iss', 'aud', 'iat', 'exp', 'jti']
+/** Verified tokens kept (LRU) so a token used again skips the HMAC and claim checks. */
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const unauthorized = (code: string, detail: string): AppError => new AppError(401, code, detail, { headers: { 'www-authenticate': 'Bearer' } })
 
+/** @fastify/jwt's error codes mapped to ours. */
 function tokenError (error: unknown): AppError {
-  const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : ''
-  return code === 'FAST_JWT_EXPIRED'
-    ? unauthorized('TOKEN_EXPIRED', 'The access token has expired; refresh it')
-    : unauthorized('TOKEN_INVALID', 'The access token is invalid')
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
+  switch (code) {
+    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
+      return unauthorized('TOKEN_MISSING', 'An Authorization: Bearer <access token> header is required')
+    case 'FST_JWT_BAD_REQUEST':
+      return unauthorized('TOKEN_MISSING', 'The Authorization header must be "Bearer <access token>"')
+    case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
+      return unauthorized('TOKEN_EXPIRED', 'The access token has expired; refresh it')
+    default:
+      return unauthorized('TOKEN_INVALID', 'The access token is invalid')
+  }
 }
 
-const BEARER = /^Bearer\s/i
+export const accountGone = (): AppError => unauthorized('TOKEN_INVALID', 'The account of this access token no longer exists')
 
-/** The token of an `Authorization: Bearer <token>` header (the same rules @fastify/jwt applies). */
-function bearerToken (request: FastifyRequest): string {
-  const header = request.headers.authorization
-  if (header === undefined || !BEARER.test(header)) {
-    throw unauthorized('TOKEN_MISSING', 'An Authorization: Bearer <access token> header is required')
-  }
-  const parts = header.split(' ')
-  const token = parts[1]
-  if (parts.length !== 2 || token === undefined || token === '') {
-    throw unauthorized('TOKEN_MISSING', 'The Authorization header must be "Bearer <access token>"')
-  }
-  return token
-}
-
-function isClaims (payload: unknown): payload is AccessTokenClaims {
-  return typeof payload === 'object' && payload !== null &&
-    'sub' in payload && typeof payload.sub === 'string' &&
-    'role' in payload && typeof payload.role === 'string' &&
-    'jti' in payload && typeof payload.jti === 'string'
+/**
+ * Makes every route registered later in `instance` (and its children) authenticate in
+ * onRequest: before the body is read or parsed, so a request without a valid token costs
+ * no parsing. The hook is appended to the route's own onRequest hooks, i.e. after the
+ * rate limiter (added by its own onRoute hook, registered earlier), so floods without a
+ * token still count against the limit.
+ */
+export function authenticateRoutes (instance: FastifyInstance): void {
+  instance.addHook('onRoute', (route) => {
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+    route.onRequest = [...own, instance.authenticate]
+  })
 }
 
 /**
- * Access tokens: HS256 JWTs with sub, role, iss, aud, iat, exp and jti. Verification
- * pins the algorithm, issuer and audience, so alg:none or a foreign token never passes.
- *
- * Clients send the same access token many times, so verified tokens are cached (fast-jwt's
- * verifier cache, keyed by a hash of the whole token). A cache entry never outlives the token:
- * fast-jwt bounds it by the token's exp, so an expired token is refused even when cached.
- * Every request still goes through the verifier. authenticate calls the global verifier
- * directly instead of request.jwtVerify(), which decodes the token a second time and merges
- * options on every call.
+ * Access tokens: HS256 JWTs with sub, role, iss, aud, iat, exp and jti, all required.
+ * Verification (@fastify/jwt over fast-jwt) pins the algorithm, issuer and audience, so
+ * alg:none or a foreign token never passes; fast-jwt caches verified tokens by a hash of
+ * the whole token, never beyond their exp. Authorization then uses the account's current
+ * role (LiveAccounts), so a role change or a deletion applies on the next request.
  */
 export default fp(async function authPlugin (fastify) {
   const { secret, issuer, audience, accessTtlSeconds } = fastify.config.jwt
@@ -87,23 +91,25 @@ export default fp(async function authPlugin (fastify) {
       algorithms: ['HS256'],
       allowedIss: issuer,
       allowedAud: audience,
-      requiredClaims: ['sub', 'role', 'jti', 'exp', 'iat'],
-      // Keyed by fast-jwt's default shake256 hash of the whole token (collision-resistant).
+      requiredClaims: REQUIRED_CLAIMS,
       cache: VERIFIED_TOKEN_CACHE_SIZE
     },
     formatUser: (payload) => ({ id: payload.sub, role: payload.role, tokenId: payload.jti })
   })
+  const liveAccounts = new LiveAccounts(fastify.db)
+  fastify.decorate('liveAccounts', liveAccounts)
 
   fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
-    const token = bearerToken(request)
-    let payload: unknown
     try {
-      payload = fastify.jwt.verify(token)
+      await request.jwtVerify()
     } catch (error) {
       throw tokenError(error)
     }
-    if (!isClaims(payload)) throw tokenError(null)
-    request.user = { id: payload.sub, role: payload.role, tokenId: payload.jti }
+    const { id } = request.user
+    if (typeof id !== 'string' || !UUID.test(id)) throw tokenError(null)
+    const role = await liveAccounts.role(id)
+    if (role === null) throw accountGone()
+    request.user.role = role
   })
 
   fastify.decorate('authorize', (...roles: Role[]): preHandlerAsyncHookHandler => {
@@ -112,4 +118,4 @@ export default fp(async function authPlugin (fastify) {
       if (!allowed.has(request.user.role)) throw forbidden()
     }
   })
-}, { name: 'auth', dependencies: ['config'] })
+}, { name: 'auth', dependencies: ['config', 'db'] })

@@ -16,7 +16,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['admin'],
       operationId: 'updateUserRole',
       summary: 'Change the role of a user',
-      description: 'Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). Tokens already issued keep the old role until they expire.',
+      description: 'Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). The new role applies to the user\'s next request on every replica (within 1 s), access tokens already issued included; the next refresh issues tokens with the new role claim.',
       security: [{ bearerAuth: [] }],
       params: IdParams,
       body: RoleUpdate,
@@ -29,6 +29,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       role: request.body.role,
       checkIfMatch: (current) => { assertIfMatch(request, current) }
     })
+    fastify.liveAccounts.forget(user.id)
     request.log.warn({ event: 'role_changed', user_id: user.id, role: user.role, by: request.user.id }, 'user role changed')
     setEtag(reply, user)
     return toUserBody(user)

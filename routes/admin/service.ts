@@ -17,8 +17,8 @@ export interface RoleChange {
  * Sets a user's role in one transaction on the locked user row. A user becoming a
  * customer gets a customer profile if it has none (every customer owns one). Admins
  * cannot demote themselves, so the last admin cannot lock everyone out by accident.
- * Access tokens already issued keep their role claim until they expire; the next refresh
- * reads the new role.
+ * Authorization reads the current role (plugins/live-accounts.ts), so tokens already
+ * issued follow the change within a second; the next refresh signs the new role.
  */
 export async function changeRole (db: Kysely<Database>, change: RoleChange): Promise<UserProfileRow> {
   try {

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/database.js'
+import { AppError } from '../../plugins/app-error.js'
+import { assertStrongPassword } from './password-policy.js'
 import { hashPassword } from './passwords.js'
 import { revokeUserTokens } from './token-repository.js'
 import { insertAdminIfAbsent, promoteToAdmin } from './user-repository.js'
@@ -12,8 +14,15 @@ export type BootstrapOutcome = 'created' | 'promoted' | 'unchanged'
  * An existing admin is left alone (its password is not reset on every start). An existing
  * non-admin account with that email (e.g. someone registered it first) is taken over:
  * promoted, given ADMIN_PASSWORD and logged out everywhere, so only the operator gets in.
+ * ADMIN_PASSWORD obeys the password policy like any other: a weak one stops the start.
  */
 export async function ensureAdmin (db: Kysely<Database>, admin: { email: string, password: string }): Promise<BootstrapOutcome> {
+  try {
+    await assertStrongPassword(admin.password, admin.email)
+  } catch (error) {
+    if (error instanceof AppError) throw new Error(`ADMIN_PASSWORD is refused (${error.code}): ${error.message}`)
+    throw error
+  }
   const passwordHash = await hashPassword(admin.password)
   return await db.transaction().execute(async (trx) => {
     if (await insertAdminIfAbsent(trx, admin.email, passwordHash) !== undefined) return 'created'

@@ -7,7 +7,7 @@ export const emailTaken = (): AppError =>
   conflict('EMAIL_TAKEN', 'An account with this email already exists')
 
 export const tooManyFailures = (retryAfterSeconds: number): AppError =>
-  new AppError(429, 'RATE_LIMITED', `Too many failed logins for this account; retry in ${retryAfterSeconds} s`,
+  new AppError(429, 'RATE_LIMITED', `Too many failed logins from this client; retry in ${retryAfterSeconds} s`,
     { headers: { 'retry-after': String(retryAfterSeconds) } })
 
 export const refreshRejected = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_EXPIRED' | 'REFRESH_TOKEN_REUSED'): AppError => {
@@ -19,5 +19,4 @@ export const refreshRejected = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_E
   return new AppError(401, code, details[code])
 }
 
-export const accountGone = (): AppError =>
-  new AppError(401, 'TOKEN_INVALID', 'The account of this access token no longer exists', { headers: { 'www-authenticate': 'Bearer' } })
+export { accountGone } from '../../plugins/auth.js'

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../plugins/app-error.js'
+import { authenticateRoutes } from '../../plugins/auth.js'
 import { maskEmail } from '../../plugins/logger.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from '../../schemas/auth.js'
 import { NoContent, problemResponses } from '../../schemas/common.js'
@@ -17,6 +18,13 @@ async function normalizeEmail (request: FastifyRequest): Promise<void> {
     body.email = body.email.trim().toLowerCase()
   }
 }
+
+/**
+ * Bodies of the public auth routes: the largest valid one (a register with a 254-character
+ * email, a 128-character password and two 100-character names, every character escaped as
+ * \uXXXX) stays under 4 KiB; anything bigger is refused with 413 before it is parsed.
+ */
+export const AUTH_BODY_LIMIT_BYTES = 8 * 1024
 
 /** Public auth routes: /register, /login, /auth/refresh, /auth/logout; bearer: /auth/me. */
 const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -42,12 +50,13 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/register', {
     config: authRateLimit,
+    bodyLimit: AUTH_BODY_LIMIT_BYTES,
     preValidation: normalizeEmail,
     schema: {
       tags: ['auth'],
       operationId: 'registerUser',
       summary: 'Create a customer account',
-      description: 'Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name).',
+      description: 'Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.',
       body: RegisterRequest,
       response: { 201: User, ...problemResponses(400, 409, 413, 415, 429) }
     }
@@ -59,12 +68,13 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/login', {
     config: authRateLimit,
+    bodyLimit: AUTH_BODY_LIMIT_BYTES,
     preValidation: normalizeEmail,
     schema: {
       tags: ['auth'],
       operationId: 'loginUser',
       summary: 'Exchange email and password for an access and a refresh token',
-      description: 'Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). After repeated failures for one email within the rate-limit window -> 429 RATE_LIMITED with Retry-After.',
+      description: 'Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP) and per email+client, never per email alone, so other clients cannot lock an account: after 5 failures for one email, or 20 for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).',
       body: LoginRequest,
       response: { 200: TokenPair, ...problemResponses(400, 401, 413, 415, 429) }
     }
@@ -73,7 +83,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.businessMetrics.authLogin.inc()
     reply.header('cache-control', 'no-store')
     try {
-      const pair = await service.login(request.body)
+      const pair = await service.login(request.body, request.ip)
       request.log.info({ event: 'login', email: maskEmail(email), outcome: 'success', ip: request.ip }, 'login attempt')
       return pair
     } catch (error) {
@@ -85,6 +95,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/auth/refresh', {
+    bodyLimit: AUTH_BODY_LIMIT_BYTES,
     schema: {
       tags: ['auth'],
       operationId: 'refreshTokens',
@@ -106,6 +117,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/auth/logout', {
+    bodyLimit: AUTH_BODY_LIMIT_BYTES,
     schema: {
       tags: ['auth'],
       operationId: 'logoutUser',
@@ -119,16 +131,18 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await reply.code(204).send(null)
   })
 
-  fastify.get('/auth/me', {
-    preValidation: fastify.authenticate,
-    schema: {
-      tags: ['auth'],
-      operationId: 'getCurrentUser',
-      summary: 'The account of the access token',
-      security: [{ bearerAuth: [] }],
-      response: { 200: User, ...problemResponses(401, 429) }
-    }
-  }, async (request) => await service.me(request.user.id))
+  await fastify.register(async function bearerRoutes (bearer) {
+    authenticateRoutes(bearer)
+    bearer.get('/auth/me', {
+      schema: {
+        tags: ['auth'],
+        operationId: 'getCurrentUser',
+        summary: 'The account of the access token',
+        security: [{ bearerAuth: [] }],
+        response: { 200: User, ...problemResponses(401, 429) }
+      }
+    }, async (request) => await service.me(request.user.id))
+  })
 }
 
 export default authRoutes

@@ -2,62 +2,83 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { KeyValueStore } from '../../plugins/memory-store.js'
 
-/** Failed logins allowed for one email within the rate-limit window. */
-export const LOGIN_FAILURES_PER_EMAIL = 5
+/** Failed logins allowed for one email from one client (IP) within the rate-limit window. */
+export const LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = 5
+/** Failed logins allowed from one client (IP), whatever the emails, within the window. */
+export const LOGIN_FAILURES_PER_CLIENT = 20
+
+/** The client whose failures are counted: its address (request.ip, so TRUST_PROXY applies). */
+export interface LoginAttempt { email: string, clientIp: string }
 
 /**
- * Counts failed logins per email in the shared store (Redis when configured, so all
- * replicas see the same count). Each failure claims the first free numbered slot with
- * SET NX, so concurrent failures never under-count; once the last slot is taken the email
- * is blocked until that slot expires. A store outage fails open: the per-IP limit still holds.
+ * Counts failed logins in the shared store (Redis when configured, so all replicas see the
+ * same counts) under two keys: the client (IP) and the pair (email, client). Either one
+ * full blocks that client (with the pair: for that email only) until the window ends.
+ * Nothing is counted per email alone, so failures from one client never keep any other
+ * client out of an account: a third party cannot lock anyone out. The price is that
+ * guessing spread over many addresses is bounded only per address (docs/operations.md).
+ *
+ * Each failure claims the first free numbered slot of a key with SET NX, so concurrent
+ * failures never under-count. A success clears the pair's count, not the client's (else
+ * logging in to one's own account would reset a guessing budget). A store outage fails
+ * open: the per-IP request limit on /login still holds.
  */
 export class LoginThrottle {
   private readonly store: KeyValueStore
   private readonly windowMs: number
   private readonly log: FastifyBaseLogger
-  private readonly maxFailures: number
 
-  constructor (store: KeyValueStore, windowMs: number, log: FastifyBaseLogger, maxFailures = LOGIN_FAILURES_PER_EMAIL) {
+  constructor (store: KeyValueStore, windowMs: number, log: FastifyBaseLogger) {
     this.store = store
     this.windowMs = windowMs
     this.log = log
-    this.maxFailures = maxFailures
   }
 
-  /** Seconds until this email may try again; 0 when it is not blocked. */
-  async retryAfterSeconds (email: string): Promise<number> {
+  /** Seconds until this client may try this email again; 0 when it is not blocked. */
+  async retryAfterSeconds (attempt: LoginAttempt): Promise<number> {
     try {
-      const blockedUntil = await this.store.get(this.key(email, this.maxFailures))
-      if (blockedUntil === null) return 0
-      return Math.max(1, Math.ceil((Number(blockedUntil) - Date.now()) / 1000))
+      const blockedUntil = await Promise.all(this.counters(attempt).map(async ({ key, max }) => await this.store.get(slotKey(key, max))))
+      const until = Math.max(0, ...blockedUntil.map((value) => value === null ? 0 : Number(value)))
+      if (until === 0) return 0
+      return Math.max(1, Math.ceil((until - Date.now()) / 1000))
     } catch (error) {
-      this.log.warn({ err: error }, 'login throttle store unavailable; not limiting by email')
+      this.log.warn({ err: error }, 'login throttle store unavailable; not limiting failed logins')
       return 0
     }
   }
 
-  async recordFailure (email: string): Promise<void> {
+  async recordFailure (attempt: LoginAttempt): Promise<void> {
     const expiresAt = String(Date.now() + this.windowMs)
     try {
-      for (let slot = 1; slot <= this.maxFailures; slot++) {
-        if (await this.store.setIfAbsent(this.key(email, slot), expiresAt, this.windowMs)) return
-      }
+      await Promise.all(this.counters(attempt).map(async ({ key, max }) => {
+        for (let slot = 1; slot <= max; slot++) {
+          if (await this.store.setIfAbsent(slotKey(key, slot), expiresAt, this.windowMs)) return
+        }
+      }))
     } catch (error) {
       this.log.warn({ err: error }, 'login throttle store unavailable; failure not counted')
     }
   }
 
-  async reset (email: string): Promise<void> {
+  async reset (attempt: LoginAttempt): Promise<void> {
+    const [, pair] = this.counters(attempt)
+    if (pair === undefined) return
     try {
-      const slots = Array.from({ length: this.maxFailures }, (_, i) => i + 1)
-      await Promise.all(slots.map(async (slot) => { await this.store.del(this.key(email, slot)) }))
+      const slots = Array.from({ length: pair.max }, (_, i) => i + 1)
+      await Promise.all(slots.map(async (slot) => { await this.store.del(slotKey(pair.key, slot)) }))
     } catch (error) {
       this.log.warn({ err: error }, 'login throttle store unavailable; failures not reset')
     }
   }
 
-  // The email is hashed so the store never holds addresses.
-  private key (email: string, slot: number): string {
-    return `login-failures:${createHash('sha256').update(email).digest('base64url')}:${slot}`
+  // Hashed so the store never holds addresses (email or IP).
+  private counters ({ email, clientIp }: LoginAttempt): Array<{ key: string, max: number }> {
+    return [
+      { key: `login-failures:client:${digest(clientIp)}`, max: LOGIN_FAILURES_PER_CLIENT },
+      { key: `login-failures:pair:${digest(`${email}\n${clientIp}`)}`, max: LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT }
+    ]
   }
 }
+
+const digest = (value: string): string => createHash('sha256').update(value).digest('base64url')
+const slotKey = (key: string, slot: number): string => `${key}:${slot}`

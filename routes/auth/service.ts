@@ -6,6 +6,7 @@ import type { LoginBody, RegisterBody, TokenPairBody } from '../../schemas/auth.
 import type { UserBody } from '../../schemas/users.js'
 import { accountGone, emailTaken, invalidCredentials, refreshRejected, tooManyFailures } from './errors.js'
 import type { LoginThrottle } from './login-throttle.js'
+import { assertStrongPassword } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from './profile-names.js'
@@ -24,7 +25,8 @@ export interface AuthServiceDeps {
 
 export interface AuthService {
   register: (input: RegisterBody) => Promise<UserBody>
-  login: (input: LoginBody) => Promise<TokenPairBody>
+  /** `clientIp` keys the failed-login throttle (with the email). */
+  login: (input: LoginBody, clientIp: string) => Promise<TokenPairBody>
   refresh: (refreshToken: string) => Promise<TokenPairBody>
   logout: (refreshToken: string) => Promise<void>
   me: (userId: string) => Promise<UserBody>
@@ -50,6 +52,7 @@ export function createAuthService (deps: AuthServiceDeps): AuthService {
   }
 
   async function register (input: RegisterBody): Promise<UserBody> {
+    await assertStrongPassword(input.password, input.email)
     // Hash before the transaction: no connection is held during the ~20 ms of argon2.
     const passwordHash = await hashPassword(input.password)
     try {
@@ -66,16 +69,17 @@ export function createAuthService (deps: AuthServiceDeps): AuthService {
     }
   }
 
-  async function login ({ email, password }: LoginBody): Promise<TokenPairBody> {
-    const retryAfter = await throttle.retryAfterSeconds(email)
+  async function login ({ email, password }: LoginBody, clientIp: string): Promise<TokenPairBody> {
+    const attempt = { email, clientIp }
+    const retryAfter = await throttle.retryAfterSeconds(attempt)
     if (retryAfter > 0) throw tooManyFailures(retryAfter)
     const user = await findCredentials(db, email)
     const valid = await verifyPassword(user?.password_hash, password)
     if (user === undefined || !valid) {
-      await throttle.recordFailure(email)
+      await throttle.recordFailure(attempt)
       throw invalidCredentials()
     }
-    await throttle.reset(email)
+    await throttle.reset(attempt)
     return await issuePair(db, user, randomUUID())
   }
 
