@@ -62,3 +62,22 @@ t.test('a token verified (and cached) while valid is refused once it expires', a
   t.equal(res.json().code, 'TOKEN_EXPIRED')
   t.equal(res.headers['www-authenticate'], 'Bearer')
 })
+
+t.test('a token missing any SPEC claim is refused, even when signed with the right secret', async (t) => {
+  const app = await buildTestApp(t)
+  const { userId } = await registerAndLogin(app, 'claims@example.com')
+  const now = Math.floor(Date.now() / 1000)
+  const claims: Record<string, unknown> = { sub: userId, role: 'customer', iss: 'goshop-api', aud: 'goshop-clients', iat: now, exp: now + 600, jti: randomUUID() }
+  const get = async (token: string) => await app.inject({ method: 'GET', url: '/api/products', headers: { authorization: `Bearer ${token}` } })
+  t.equal((await get(craftJwt(claims))).statusCode, 200, 'the complete token passes')
+  for (const claim of ['sub', 'role', 'iss', 'aud', 'iat', 'exp', 'jti']) {
+    const res = await get(craftJwt({ ...claims, [claim]: undefined }))
+    t.equal(res.statusCode, 401, `without ${claim}: 401`)
+    t.equal(res.json().code, 'TOKEN_INVALID', `without ${claim}: TOKEN_INVALID`)
+  }
+  const notAnId = await get(craftJwt({ ...claims, sub: 'not-a-uuid' }))
+  t.equal(notAnId.statusCode, 401, 'a sub that cannot be an account id')
+  t.equal(notAnId.json().code, 'TOKEN_INVALID')
+  const malformedHeader = await app.inject({ method: 'GET', url: '/api/products', headers: { authorization: 'Bearer a b' } })
+  t.equal(malformedHeader.json().code, 'TOKEN_MISSING', '"Bearer a b" is not one token')
+})
