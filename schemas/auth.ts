@@ -7,7 +7,7 @@ export const PASSWORD_MAX_LENGTH = 128
 export const NewPassword = Type.String({
   minLength: PASSWORD_MIN_LENGTH,
   maxLength: PASSWORD_MAX_LENGTH,
-  description: 'Password, 8..128 characters; stored only as an argon2id hash',
+  description: 'Password, 8..128 characters; not only whitespace, not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash',
   examples: ['correct horse battery staple']
 })
 

@@ -7,7 +7,7 @@ import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair
 import { NoContent, problemResponses } from '../../schemas/common.js'
 import { User } from '../../schemas/users.js'
 import { ensureAdmin } from './bootstrap.js'
-import { LoginThrottle } from './login-throttle.js'
+import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT, LoginThrottle } from './login-throttle.js'
 import { prepareUnknownUserHash } from './passwords.js'
 import { createAuthService } from './service.js'
 
@@ -74,7 +74,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['auth'],
       operationId: 'loginUser',
       summary: 'Exchange email and password for an access and a refresh token',
-      description: 'Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP) and per email+client, never per email alone, so other clients cannot lock an account: after 5 failures for one email, or 20 for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).',
+      description: `Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP) and per email+client, never per email alone, so other clients cannot lock an account: after ${LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT} failures for one email, or ${LOGIN_FAILURES_PER_CLIENT} for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).`,
       body: LoginRequest,
       response: { 200: TokenPair, ...problemResponses(400, 401, 413, 415, 429) }
     }
