@@ -82,6 +82,52 @@ export interface IdempotencyKeysTable {
   expires_at: ColumnType<Date, Date | string, Date | string>
 }
 
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed'
+
+export interface WebhookEndpointsTable {
+  id: Generated<string>
+  url: string
+  /** Event types, a JSON array (jsonb): written as JSON text. */
+  events: ColumnType<string[], string, string>
+  description: ColumnType<string, string | undefined, string>
+  secret: string
+  enabled: ColumnType<boolean, boolean | undefined, boolean>
+  created_at: CreatedAt
+  updated_at: Timestamp
+}
+
+export interface WebhookEventsTable {
+  id: Generated<string>
+  type: string
+  data: ColumnType<unknown, string, never>
+  created_at: CreatedAt
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>
+  endpoint_id: string
+  event_id: string
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>
+  attempts: ColumnType<number, number | undefined, number>
+  next_attempt_at: Timestamp
+  last_response_status: ColumnType<number | null, number | null | undefined, number | null>
+  last_latency_ms: ColumnType<number | null, number | null | undefined, number | null>
+  last_error: ColumnType<string | null, string | null | undefined, string | null>
+  created_at: CreatedAt
+  updated_at: Timestamp
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<string>
+  delivery_id: string
+  attempt: number
+  outcome: 'succeeded' | 'failed'
+  response_status: number | null
+  latency_ms: number
+  error: string | null
+  created_at: CreatedAt
+}
+
 export interface Database {
   users: UsersTable
   refresh_tokens: RefreshTokensTable
@@ -90,6 +136,10 @@ export interface Database {
   orders: OrdersTable
   order_items: OrderItemsTable
   idempotency_keys: IdempotencyKeysTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_events: WebhookEventsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
 }
 
 export type UserRow = Selectable<UsersTable>

@@ -36,6 +36,20 @@ export interface AppConfig {
   shutdownTimeoutMs: number
   /** After SIGTERM, keep serving (readiness 503) this long before closing the listener. */
   shutdownDrainMs: number
+  webhooks: WebhookConfig
+}
+
+export interface WebhookConfig {
+  /** Run the delivery worker in this process (WEBHOOK_WORKER, default true). */
+  worker: boolean
+  pollIntervalMs: number
+  /** Backoff before retry n is a random delay in [0, min(maxDelay, base * 2^(n-1))). */
+  retryBaseMs: number
+  retryMaxDelayMs: number
+  /** After this long since the event, a failing delivery is marked failed. */
+  maxRetryAgeMs: number
+  /** Lifts the SSRF guard (https only, no private/loopback/link-local/metadata targets). */
+  allowPrivateTargets: boolean
 }
 
 export class ConfigError extends Error {
@@ -174,7 +188,15 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
       : null,
     currency: env.STORE_CURRENCY ?? 'EUR',
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10000,
-    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS ?? 0
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS ?? 0,
+    webhooks: {
+      worker: parseBool(env.WEBHOOK_WORKER, true),
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS ?? 1000,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS ?? 5000,
+      retryMaxDelayMs: env.WEBHOOK_RETRY_MAX_DELAY_MS ?? 3_600_000,
+      maxRetryAgeMs: parseDurationSeconds(env.WEBHOOK_MAX_RETRY_AGE ?? '24h') * 1000,
+      allowPrivateTargets: parseBool(env.WEBHOOK_ALLOW_PRIVATE_TARGETS, appEnv !== 'production')
+    }
   }
 }
 

@@ -28,6 +28,7 @@ export default fp(async function swaggerPlugin (fastify) {
         { name: 'customers', description: 'Customer profiles' },
         { name: 'orders', description: 'Orders and their status' },
         { name: 'admin', description: 'Role and runtime management (admin only)' },
+        { name: 'webhooks', description: 'Signed event delivery to integrators (admin only)' },
         { name: 'operations', description: 'Health, metrics, help' }
       ],
       components: {

@@ -4,6 +4,7 @@ import adminRoutes from './admin/index.js'
 import customersRoutes from './customers/index.js'
 import ordersRoutes from './orders/index.js'
 import productsRoutes from './products/index.js'
+import webhooksRoutes from './webhooks/index.js'
 
 /**
  * Everything under /api needs a valid access token, checked onRequest (before the body is
@@ -15,6 +16,7 @@ const apiRoutes: FastifyPluginAsync = async (fastify) => {
   await fastify.register(customersRoutes, { prefix: '/customers' })
   await fastify.register(ordersRoutes, { prefix: '/orders' })
   await fastify.register(adminRoutes)
+  await fastify.register(webhooksRoutes, { prefix: '/webhooks' })
 }
 
 export default apiRoutes

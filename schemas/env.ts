@@ -43,7 +43,13 @@ export const EnvSchema = Type.Object({
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   STORE_CURRENCY: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
   SHUTDOWN_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 })),
-  SHUTDOWN_DRAIN_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 }))
+  SHUTDOWN_DRAIN_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 })),
+  WEBHOOK_WORKER: Type.Optional(Bool),
+  WEBHOOK_POLL_INTERVAL_MS: Type.Optional(Type.Integer({ minimum: 10, maximum: 600000 })),
+  WEBHOOK_RETRY_BASE_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600000 })),
+  WEBHOOK_RETRY_MAX_DELAY_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400000 })),
+  WEBHOOK_MAX_RETRY_AGE: Type.Optional(Duration),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: Type.Optional(Bool)
 })
 
 export type Env = Static<typeof EnvSchema>

@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely'
 import * as initial from './0001_initial.js'
+import * as webhooks from './0003_webhooks.js'
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled
  * build and the TypeScript sources see exactly the same set.
  */
 export const migrations: Record<string, Migration> = {
-  '0001_initial': initial
+  '0001_initial': initial,
+  '0003_webhooks': webhooks
 }

@@ -14,6 +14,7 @@ import {
   type LockedProduct, type NewOrderLine, type OrderScope
 } from './repository.js'
 import { withTransactionRetry, type RetryOptions } from './retry.js'
+import { recordOrderCreated, recordOrderStatusChanged } from '../webhooks/events.js'
 import { isLegalTransition, restocks, roleMayTransition } from './status-machine.js'
 
 type Db = Kysely<Database>
@@ -86,6 +87,7 @@ export class OrderService {
       const total = orderLines.reduce((sum, line) => sum + line.subtotal_cents, 0)
       const order = await insertOrder(trx, { customer_id: customerId, currency: this.#currency, total_cents: total })
       const items = await insertOrderItems(trx, order.id, orderLines)
+      await recordOrderCreated(trx, order, items, this.#currency)
       const body = toOrderBody(order, items, caller.role)
       if (idempotency !== null) await rememberResponse(trx, idempotency, { status: 201, body })
       return { replayed: false, status: 201, order: body }
@@ -133,7 +135,9 @@ export class OrderService {
       if (!roleMayTransition(caller.role, order.status, to)) throw forbidden(`Customers may only cancel pending orders; this order is ${order.status}`)
       if (restocks(to)) await restockOrder(trx, order.id)
       const updated = await updateOrderStatus(trx, order.id, to)
-      return toOrderBody(updated, await findItemsOfOrders(trx, [order.id]), caller.role)
+      const items = await findItemsOfOrders(trx, [order.id])
+      await recordOrderStatusChanged(trx, updated, items, order.status)
+      return toOrderBody(updated, items, caller.role)
     }), this.#retry)
   }
 

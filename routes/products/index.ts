@@ -7,6 +7,7 @@ import {
 import { assertIfMatch, setEtag } from '../etag.js'
 import { setNextLink } from '../pagination.js'
 import * as service from './service.js'
+import { recordProductStockChange } from '../webhooks/events.js'
 
 const tags = ['products']
 const security = [{ bearerAuth: [] }]
@@ -16,6 +17,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const staffOnly = fastify.authorize('staff', 'admin')
   const currency = fastify.config.currency
   const location = (id: string): string => `${fastify.prefix}/${id}`
+  const stockEvents: service.AfterWrite = async (trx, before, after) => { await recordProductStockChange(trx, before, service.presentProduct(after, currency)) }
 
   fastify.get('/', {
     schema: {
@@ -80,7 +82,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), (current) => assertIfMatch(request, current))
+    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), (current) => assertIfMatch(request, current), stockEvents)
     setEtag(reply, row)
     return service.presentProduct(row, currency)
   })
@@ -99,7 +101,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, request.body, (current) => assertIfMatch(request, current))
+    const row = await service.changeProduct(fastify.db, request.params.id, request.body, (current) => assertIfMatch(request, current), stockEvents)
     setEtag(reply, row)
     return service.presentProduct(row, currency)
   })

@@ -87,14 +87,19 @@ export async function createProduct (db: Db, input: CreateProductInput): Promise
   }
 }
 
+/** Runs in the write's transaction with the row before and after (e.g. to record events). */
+export type AfterWrite = (trx: Db, before: ProductRecord, after: ProductRecord) => Promise<void>
+
 /** PUT (full replace) and PATCH (partial): the If-Match check and the write see the same locked row. */
-export async function changeProduct (db: Db, id: string, fields: UpdateProductInput, precondition: Precondition): Promise<ProductRecord> {
+export async function changeProduct (db: Db, id: string, fields: UpdateProductInput, precondition: Precondition, afterWrite?: AfterWrite): Promise<ProductRecord> {
   try {
     return await db.transaction().execute(async (trx) => {
       const current = await repo.findProduct(trx, id, true)
       if (current === undefined) throw productNotFound()
       precondition(current)
-      return await repo.updateProduct(trx, id, fields)
+      const updated = await repo.updateProduct(trx, id, fields)
+      await afterWrite?.(trx, current, updated)
+      return updated
     })
   } catch (error) {
     throw skuTakenOr(error)

@@ -1,0 +1,174 @@
+import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../schemas/common.js'
+import {
+  CreateWebhookBody, DeliveryParams, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookBody, WEBHOOK_SCHEMAS, webhookHeaders
+} from '../../schemas/webhooks.js'
+import { assertIfMatch, setEtag } from '../etag.js'
+import { setNextLink } from '../pagination.js'
+import { presentEndpoint } from './presenter.js'
+import { WebhookService } from './service.js'
+
+const tags = ['webhooks']
+const security = [{ bearerAuth: [] }]
+
+const ref = (id: string, description: string, headers?: Record<string, unknown>) =>
+  Type.Ref(id, { description, ...(headers !== undefined ? { headers } : {}) })
+
+/**
+ * /api/webhooks: endpoints that receive signed events (SPEC §5). Admin only: an endpoint
+ * receives every order and customer id of the shop, and its secret signs for the shop,
+ * so registering one is a data-sharing decision, not catalog or order handling.
+ */
+const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  for (const schema of WEBHOOK_SCHEMAS) fastify.addSchema(schema)
+  // addSchema in a child context makes Fastify build its default Ajv here (coercing, stripping
+  // unknown fields): keep the strict TypeBox validator of the rest of the API.
+  fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
+  const adminOnly = fastify.authorize('admin')
+  const service = new WebhookService(fastify.db, { allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets })
+
+  fastify.post('/', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'createWebhook',
+      summary: 'Register a webhook endpoint (admin)',
+      description: 'Returns the signing secret once; it is never shown again (rotate it to get a new one). ' +
+        'In production the url must be https and must not point at a loopback, private, link-local or metadata address (422 WEBHOOK_URL_NOT_ALLOWED).',
+      body: CreateWebhookBody,
+      response: { 201: ref('WebhookEndpointWithSecret', 'The created endpoint, with its secret', webhookHeaders.created), ...problemResponses(400, 401, 403, 413, 415, 422, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const { row, body } = await service.create(request.body)
+    request.log.warn({ event: 'webhook_created', webhook_id: row.id, by: request.user.id }, 'webhook endpoint created')
+    setEtag(reply, row)
+    return reply.code(201).header('location', `${fastify.prefix}/${row.id}`).send(body)
+  })
+
+  fastify.get('/', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'listWebhooks',
+      summary: 'List webhook endpoints (admin)',
+      description: 'Cursor-paginated, oldest first (keyset on created_at, id). Secrets are not included.',
+      querystring: ListWebhooksQuery,
+      response: { 200: ref('WebhookEndpointPage', 'One page of endpoints', webhookHeaders.page), ...problemResponses(400, 401, 403, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const { data, nextCursor } = await service.list(request.query)
+    setNextLink(request, reply, nextCursor)
+    return { data, next_cursor: nextCursor }
+  })
+
+  fastify.get('/:id', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'getWebhook',
+      summary: 'Get a webhook endpoint (admin)',
+      params: IdParams,
+      response: { 200: ref('WebhookEndpoint', 'The endpoint', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.get(request.params.id)
+    setEtag(reply, row)
+    return presentEndpoint(row)
+  })
+
+  fastify.patch('/:id', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'updateWebhook',
+      summary: 'Change a webhook endpoint (admin)',
+      description: 'Partial update (at least one field); `enabled: false` pauses deliveries (pending ones wait, new events are not queued for it). Honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      body: UpdateWebhookBody,
+      response: { 200: ref('WebhookEndpoint', 'The endpoint', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 412, 413, 415, 422, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const row = await service.update(request.params.id, request.body, (current) => { assertIfMatch(request, current) })
+    setEtag(reply, row)
+    return presentEndpoint(row)
+  })
+
+  fastify.delete('/:id', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'deleteWebhook',
+      summary: 'Delete a webhook endpoint (admin)',
+      description: 'Deletes the endpoint with its delivery log; pending deliveries are dropped. Honours If-Match.',
+      params: IdParams,
+      headers: IfMatchHeaders,
+      response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 412, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    await service.remove(request.params.id, (current) => { assertIfMatch(request, current) })
+    request.log.warn({ event: 'webhook_deleted', webhook_id: request.params.id, by: request.user.id }, 'webhook endpoint deleted')
+    return reply.code(204).send(null)
+  })
+
+  fastify.post('/:id/rotate-secret', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'rotateWebhookSecret',
+      summary: 'Replace the signing secret of a webhook endpoint (admin)',
+      description: 'Returns the new secret once. Attempts from now on are signed with it only.',
+      params: IdParams,
+      response: { 200: ref('WebhookEndpointWithSecret', 'The endpoint, with its new secret', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const { row, body } = await service.rotateSecret(request.params.id)
+    request.log.warn({ event: 'webhook_secret_rotated', webhook_id: row.id, by: request.user.id }, 'webhook secret rotated')
+    setEtag(reply, row)
+    return body
+  })
+
+  fastify.get('/:id/deliveries', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'listWebhookDeliveries',
+      summary: 'The delivery log of a webhook endpoint (admin)',
+      description: 'One delivery per event sent to this endpoint, oldest first (keyset on created_at, id), with every attempt (status, latency, error excerpt) and the next retry of pending ones. Filter with ?status=.',
+      params: IdParams,
+      querystring: ListDeliveriesQuery,
+      response: { 200: ref('WebhookDeliveryPage', 'One page of deliveries', webhookHeaders.page), ...problemResponses(400, 401, 403, 404, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const { data, nextCursor } = await service.deliveries(request.params.id, request.query)
+    setNextLink(request, reply, nextCursor)
+    return { data, next_cursor: nextCursor }
+  })
+
+  fastify.post('/:id/deliveries/:delivery_id/retry', {
+    preHandler: adminOnly,
+    schema: {
+      tags,
+      operationId: 'retryWebhookDelivery',
+      summary: 'Deliver an event again now (admin)',
+      description: 'Makes the delivery due now, whatever its status (a failed one becomes pending, a succeeded one is sent again). ' +
+        'Retries after a failure stay within the retry window counted from the event.',
+      params: DeliveryParams,
+      response: { 202: ref('WebhookDelivery', 'The delivery, due now'), ...problemResponses(400, 401, 403, 404, 429) },
+      security
+    }
+  }, async (request, reply) => {
+    const delivery = await service.retry(request.params.id, request.params.delivery_id)
+    return reply.code(202).send(delivery)
+  })
+}
+
+export default webhooksRoutes

@@ -1,0 +1,54 @@
+import type { WebhookAttemptBody, WebhookDeliveryBody, WebhookEndpointBody, WebhookEventType } from '../../schemas/webhooks.js'
+import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './repository.js'
+
+export function presentEndpoint (row: EndpointRecord): WebhookEndpointBody {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events.filter(isEventType),
+    description: row.description,
+    enabled: row.enabled,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString()
+  }
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<WebhookEventType>(['order.created', 'order.status_changed', 'product.out_of_stock'])
+function isEventType (type: string): type is WebhookEventType {
+  return EVENT_TYPES.has(type)
+}
+
+/** The outbox only ever holds the types recordEvents writes. */
+function eventType (type: string): WebhookEventType {
+  if (!isEventType(type)) throw new Error(`unknown event type in the outbox: ${type}`)
+  return type
+}
+
+export function presentAttempt (row: AttemptRecord): WebhookAttemptBody {
+  return {
+    attempt: row.attempt,
+    outcome: row.outcome,
+    response_status: row.response_status,
+    latency_ms: row.latency_ms,
+    error: row.error,
+    created_at: row.created_at.toISOString()
+  }
+}
+
+export function presentDelivery (row: DeliveryRecord, attempts: readonly AttemptRecord[]): WebhookDeliveryBody {
+  return {
+    id: row.id,
+    endpoint_id: row.endpoint_id,
+    event_id: row.event_id,
+    event_type: eventType(row.event_type),
+    status: row.status,
+    attempts: row.attempts,
+    next_attempt_at: row.status === 'pending' ? row.next_attempt_at.toISOString() : null,
+    last_response_status: row.last_response_status,
+    last_latency_ms: row.last_latency_ms,
+    last_error: row.last_error,
+    attempt_log: attempts.map(presentAttempt),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString()
+  }
+}

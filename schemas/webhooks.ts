@@ -1,0 +1,160 @@
+import { Type, type Static } from 'typebox'
+import { PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+
+const ENDPOINT_EXAMPLE_ID = '6c1e0f3a-2b4d-4c8e-9f1a-3d5b7e9c1f2a'
+
+export const WebhookEventTypeSchema = Type.Union([Type.Literal('order.created'), Type.Literal('order.status_changed'), Type.Literal('product.out_of_stock')], {
+  description: 'order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)',
+  examples: ['order.created']
+})
+
+export const WebhookUrl = Type.String({
+  minLength: 8,
+  maxLength: 2048,
+  description: 'Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.',
+  examples: ['https://erp.example.com/hooks/goshop']
+})
+
+const EventList = Type.Array(WebhookEventTypeSchema, {
+  minItems: 1,
+  maxItems: 3,
+  uniqueItems: true,
+  description: 'The event types sent to this endpoint',
+  examples: [['order.created', 'order.status_changed']]
+})
+
+const EndpointDescription = Type.String({ maxLength: 500, description: 'Free text for the admins, up to 500 characters', examples: ['ERP order import'] })
+
+export const WebhookSecret = Type.String({
+  pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$',
+  description: 'The signing secret (Standard Webhooks: `whsec_` + base64 of 32 random bytes). Shown only when the endpoint is created or its secret rotated; store it now.',
+  examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3zuN6NJf3dE=']
+})
+
+const endpointProperties = {
+  id: Uuid,
+  url: WebhookUrl,
+  events: EventList,
+  description: EndpointDescription,
+  enabled: Type.Boolean({ description: 'A disabled endpoint gets no new deliveries and its pending ones wait', examples: [true] }),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}
+
+const endpointExample = {
+  id: ENDPOINT_EXAMPLE_ID,
+  url: 'https://erp.example.com/hooks/goshop',
+  events: ['order.created', 'order.status_changed'],
+  description: 'ERP order import',
+  enabled: true,
+  created_at: '2026-11-24T10:00:00.000Z',
+  updated_at: '2026-11-24T10:00:00.000Z'
+}
+
+export const WebhookEndpoint = Type.Object(endpointProperties, {
+  $id: 'WebhookEndpoint',
+  title: 'WebhookEndpoint',
+  description: 'A registered webhook endpoint (its secret is never shown again after creation or rotation)',
+  examples: [endpointExample]
+})
+
+export const WebhookEndpointWithSecret = Type.Object({ ...endpointProperties, secret: WebhookSecret }, {
+  $id: 'WebhookEndpointWithSecret',
+  title: 'WebhookEndpointWithSecret',
+  description: 'A webhook endpoint with its signing secret: only returned on creation and secret rotation',
+  examples: [{ ...endpointExample, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3zuN6NJf3dE=' }]
+})
+
+export const WebhookEndpointPage = Type.Object({
+  data: Type.Array(Type.Ref('WebhookEndpoint')),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+}, { $id: 'WebhookEndpointPage', title: 'WebhookEndpointPage', description: 'One page of webhook endpoints' })
+
+export const CreateWebhookBody = Type.Object({
+  url: WebhookUrl,
+  events: EventList,
+  description: Type.Optional(EndpointDescription)
+}, {
+  additionalProperties: false,
+  title: 'CreateWebhookEndpoint',
+  examples: [{ url: 'https://erp.example.com/hooks/goshop', events: ['order.created'], description: 'ERP order import' }]
+})
+
+export const UpdateWebhookBody = Type.Object({
+  url: Type.Optional(WebhookUrl),
+  events: Type.Optional(EventList),
+  description: Type.Optional(EndpointDescription),
+  enabled: Type.Optional(Type.Boolean({ description: 'false pauses deliveries to this endpoint', examples: [false] }))
+}, {
+  additionalProperties: false,
+  minProperties: 1,
+  title: 'UpdateWebhookEndpoint',
+  examples: [{ enabled: false }]
+})
+
+export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')], {
+  description: 'pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted',
+  examples: ['pending']
+})
+
+const HttpStatus = Type.Integer({ format: 'int32', minimum: 100, maximum: 599, description: 'HTTP status the receiver answered', examples: [200] })
+const LatencyMs = Type.Integer({ format: 'int32', minimum: 0, description: 'Milliseconds from sending to the response (or the failure)', examples: [87] })
+const ErrorExcerpt = Type.String({ maxLength: 512, description: 'Why the attempt failed: a network error, or the start of the response body', examples: ['connect ECONNREFUSED 203.0.113.10:443'] })
+
+export const WebhookAttempt = Type.Object({
+  attempt: Type.Integer({ format: 'int32', minimum: 1, description: 'The attempt number, from 1', examples: [1] }),
+  outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')], { examples: ['failed'] }),
+  response_status: Type.Union([HttpStatus, Type.Null()], { description: 'null when no response came (network error, timeout, refused target)' }),
+  latency_ms: LatencyMs,
+  error: Type.Union([ErrorExcerpt, Type.Null()]),
+  created_at: Timestamp
+}, { $id: 'WebhookAttempt', title: 'WebhookAttempt', description: 'One attempt to deliver an event' })
+
+export const WebhookDelivery = Type.Object({
+  id: Uuid,
+  endpoint_id: Uuid,
+  event_id: Type.String({ format: 'uuid', maxLength: 36, description: 'The event (also sent as the webhook-id header)', examples: ['9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'] }),
+  event_type: WebhookEventTypeSchema,
+  status: DeliveryStatus,
+  attempts: Type.Integer({ format: 'int32', minimum: 0, description: 'Attempts made so far', examples: [2] }),
+  next_attempt_at: Type.Union([Timestamp, Type.Null()], { description: 'When the next attempt is due (pending only)' }),
+  last_response_status: Type.Union([HttpStatus, Type.Null()]),
+  last_latency_ms: Type.Union([LatencyMs, Type.Null()]),
+  last_error: Type.Union([ErrorExcerpt, Type.Null()]),
+  attempt_log: Type.Array(Type.Ref('WebhookAttempt'), { description: 'Every attempt, oldest first' }),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}, { $id: 'WebhookDelivery', title: 'WebhookDelivery', description: 'The delivery of one event to one endpoint' })
+
+export const WebhookDeliveryPage = Type.Object({
+  data: Type.Array(Type.Ref('WebhookDelivery')),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+}, { $id: 'WebhookDeliveryPage', title: 'WebhookDeliveryPage', description: 'One page of deliveries, oldest first' })
+
+export const ListWebhooksQuery = Type.Object({ ...PaginationQuery }, { additionalProperties: false })
+
+export const ListDeliveriesQuery = Type.Object({
+  ...PaginationQuery,
+  status: Type.Optional(DeliveryStatus)
+}, { additionalProperties: false })
+
+export const DeliveryParams = Type.Object({ id: Uuid, delivery_id: Uuid }, { additionalProperties: false })
+
+/** Every named schema of this file, for addSchema (they are referenced by $id). */
+export const WEBHOOK_SCHEMAS = [WebhookEndpoint, WebhookEndpointWithSecret, WebhookEndpointPage, WebhookAttempt, WebhookDelivery, WebhookDeliveryPage]
+
+export const webhookHeaders = {
+  one: { etag: ResponseHeaders.etag },
+  created: { etag: ResponseHeaders.etag, location: ResponseHeaders.location('webhooks') },
+  page: { link: ResponseHeaders.link('webhooks') }
+}
+
+export type WebhookEventType = Static<typeof WebhookEventTypeSchema>
+export type WebhookEndpointBody = Static<typeof WebhookEndpoint>
+export type WebhookEndpointWithSecretBody = Static<typeof WebhookEndpointWithSecret>
+export type CreateWebhookInput = Static<typeof CreateWebhookBody>
+export type UpdateWebhookInput = Static<typeof UpdateWebhookBody>
+export type WebhookAttemptBody = Static<typeof WebhookAttempt>
+export type WebhookDeliveryBody = Static<typeof WebhookDelivery>
+export type ListDeliveriesInput = Static<typeof ListDeliveriesQuery>
+export type DeliveryStatusValue = Static<typeof DeliveryStatus>
