@@ -17,6 +17,7 @@ import securityPlugin from './plugins/security.js'
 import swaggerUiPlugin from './plugins/swagger-ui.js'
 import swaggerPlugin from './plugins/swagger.js'
 import underPressurePlugin from './plugins/under-pressure.js'
+import webhookWorkerPlugin from './plugins/webhook-worker.js'
 import apiRoutes from './routes/api.js'
 import authRoutes from './routes/auth/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -61,6 +62,7 @@ export async function buildApp ({ config, logStream }: BuildAppOptions): Promise
   await app.register(notFoundPlugin)
   await app.register(swaggerPlugin)
   await app.register(authPlugin)
+  await app.register(webhookWorkerPlugin)
 
   // Routes.
   await app.register(healthRoutes)

@@ -16,6 +16,8 @@ export interface BusinessMetrics {
 declare module 'fastify' {
   interface FastifyInstance {
     businessMetrics: BusinessMetrics
+    /** This app's registry, for plugins that add their own metrics (e.g. webhook-worker). */
+    metricsRegistry: Registry
   }
 }
 
@@ -27,6 +29,7 @@ export default fp(async function metricsPlugin (fastify) {
   // One registry per app instance (not prom-client's global one), so several apps in
   // one process (tests, two replicas side by side) never collide on metric names.
   const register = new Registry()
+  fastify.decorate('metricsRegistry', register)
   await fastify.register(fastifyMetrics, {
     endpoint: { url: '/metrics', method: 'GET', schema: { hide: true }, config: { rateLimit: false }, handler: async () => {} },
     defaultMetrics: { enabled: true, register },

@@ -1,0 +1,190 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../../db/database.js'
+import type { WebhookConfig } from '../../plugins/config.js'
+import { sendWebhook, type SendResult } from './sender.js'
+import { signatureHeaders } from './signature.js'
+
+type Db = Kysely<Database>
+
+/** A 2xx within this long is a success (SPEC §5). */
+export const DELIVERY_TIMEOUT_MS = 5000
+/**
+ * A claimed delivery is not due again for this long: the attempt (at most the timeout) and its
+ * record fit well inside, and if the replica dies mid-attempt another one retries after it.
+ */
+const LEASE_SECONDS = 60
+const BATCH_SIZE = 20
+
+export type AttemptOutcome = 'succeeded' | 'retry' | 'failed'
+
+export interface WorkerHooks {
+  onAttempt?: (outcome: AttemptOutcome, latencySeconds: number) => void
+}
+
+interface ClaimedDelivery {
+  id: string
+  attempts: number
+  created_at: Date
+  event_id: string
+  type: string
+  data: unknown
+  event_created_at: Date
+  url: string
+  secret: string
+}
+
+/** Full jitter: a random delay in [0, min(maxDelay, base * 2^(attempt-1))). */
+export function retryDelayMs (attempt: number, config: Pick<WebhookConfig, 'retryBaseMs' | 'retryMaxDelayMs'>, random: () => number = Math.random): number {
+  const ceiling = Math.min(config.retryMaxDelayMs, config.retryBaseMs * 2 ** Math.min(attempt - 1, 40))
+  return Math.floor(random() * ceiling)
+}
+
+/** The Standard Webhooks payload: `{id, type, created_at, data}`, the same bytes on every attempt. */
+export function payloadOf (event: { event_id: string, type: string, event_created_at: Date, data: unknown }): string {
+  return JSON.stringify({ id: event.event_id, type: event.type, created_at: event.event_created_at.toISOString(), data: event.data })
+}
+
+/**
+ * Delivers the outbox. Each round claims due deliveries in one short statement
+ * (`FOR UPDATE SKIP LOCKED`, attempts + 1, next_attempt_at pushed past a lease), so every
+ * attempt belongs to exactly one replica; then sends outside any transaction and records the
+ * outcome. Order creation never waits for any of this.
+ */
+export class DeliveryWorker {
+  readonly #db: Db
+  readonly #log: FastifyBaseLogger
+  readonly #config: WebhookConfig
+  readonly #hooks: WorkerHooks
+  readonly #userAgent: string
+  #timer: NodeJS.Timeout | null = null
+  #running: Promise<void> | null = null
+  #stopped = true
+
+  constructor (options: { db: Db, log: FastifyBaseLogger, config: WebhookConfig, hooks?: WorkerHooks, userAgent: string }) {
+    this.#db = options.db
+    this.#log = options.log
+    this.#config = options.config
+    this.#hooks = options.hooks ?? {}
+    this.#userAgent = options.userAgent
+  }
+
+  start (): void {
+    this.#stopped = false
+    this.#schedule(0)
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped = true
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+    await this.#running
+  }
+
+  /** Claims and delivers due deliveries until fewer than a batch are due; returns how many were attempted. */
+  async drain (): Promise<number> {
+    let total = 0
+    for (;;) {
+      const claimed = await this.#claim()
+      await Promise.all(claimed.map(async (delivery) => { await this.#attempt(delivery) }))
+      total += claimed.length
+      if (claimed.length < BATCH_SIZE || this.#stopped) return total
+    }
+  }
+
+  #schedule (delayMs: number): void {
+    if (this.#stopped) return
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      this.#running = this.drain()
+        .catch((error: unknown) => { this.#log.warn({ err: error }, 'webhook delivery round failed') })
+        .then(() => { this.#running = null; this.#schedule(this.#config.pollIntervalMs) })
+    }, delayMs)
+    this.#timer.unref()
+  }
+
+  async #claim (): Promise<ClaimedDelivery[]> {
+    return await this.#db
+      .with('claimed', (db) => db.updateTable('webhook_deliveries')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: sql<Date>`now() + make_interval(secs => ${LEASE_SECONDS})`,
+          updated_at: sql<Date>`now()`
+        }))
+        .where('id', 'in', (eb) => eb.selectFrom('webhook_deliveries as due')
+          .innerJoin('webhook_endpoints as target', 'target.id', 'due.endpoint_id')
+          .select('due.id')
+          .where('due.status', '=', 'pending')
+          .where('due.next_attempt_at', '<=', sql<Date>`now()`)
+          .where('target.enabled', '=', true)
+          .orderBy('due.next_attempt_at')
+          .limit(BATCH_SIZE)
+          .forUpdate('due')
+          .skipLocked())
+        .returning(['id', 'attempts', 'created_at', 'event_id', 'endpoint_id']))
+      .selectFrom('claimed')
+      .innerJoin('webhook_events', 'webhook_events.id', 'claimed.event_id')
+      .innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'claimed.endpoint_id')
+      .select([
+        'claimed.id', 'claimed.attempts', 'claimed.created_at', 'claimed.event_id',
+        'webhook_events.type', 'webhook_events.data', 'webhook_events.created_at as event_created_at',
+        'webhook_endpoints.url', 'webhook_endpoints.secret'
+      ])
+      .execute()
+  }
+
+  async #attempt (delivery: ClaimedDelivery): Promise<void> {
+    const body = payloadOf(delivery)
+    const headers = signatureHeaders(delivery.secret, delivery.event_id, Math.floor(Date.now() / 1000), body)
+    const result = await sendWebhook(delivery.url, headers, body, {
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      allowPrivateTargets: this.#config.allowPrivateTargets,
+      userAgent: this.#userAgent
+    })
+    const outcome = this.#outcome(delivery, result)
+    try {
+      await this.#record(delivery, result, outcome)
+    } catch (error) {
+      // The lease runs out and another round makes the next attempt: at least once, never lost.
+      this.#log.warn({ err: error, delivery_id: delivery.id }, 'recording a webhook attempt failed')
+      return
+    }
+    this.#hooks.onAttempt?.(outcome.kind, result.latencyMs / 1000)
+    if (outcome.kind !== 'succeeded') {
+      this.#log.info({ delivery_id: delivery.id, event_id: delivery.event_id, attempt: delivery.attempts, outcome: outcome.kind, status: result.status, error: result.error }, 'webhook attempt failed')
+    }
+  }
+
+  #outcome (delivery: ClaimedDelivery, result: SendResult): { kind: AttemptOutcome, delayMs: number } {
+    if (result.ok) return { kind: 'succeeded', delayMs: 0 }
+    const delayMs = retryDelayMs(delivery.attempts, this.#config)
+    const deadline = delivery.created_at.getTime() + this.#config.maxRetryAgeMs
+    return { kind: Date.now() + delayMs > deadline ? 'failed' : 'retry', delayMs }
+  }
+
+  async #record (delivery: ClaimedDelivery, result: SendResult, outcome: { kind: AttemptOutcome, delayMs: number }): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto('webhook_attempts').values({
+        delivery_id: delivery.id,
+        attempt: delivery.attempts,
+        outcome: result.ok ? 'succeeded' : 'failed',
+        response_status: result.status,
+        latency_ms: result.latencyMs,
+        error: result.error
+      }).execute()
+      // Only while this attempt is still the latest claim (a manual retry may have started another).
+      await trx.updateTable('webhook_deliveries')
+        .set({
+          status: outcome.kind === 'retry' ? 'pending' : outcome.kind,
+          next_attempt_at: sql<Date>`now() + make_interval(secs => ${outcome.delayMs / 1000})`,
+          last_response_status: result.status,
+          last_latency_ms: result.latencyMs,
+          last_error: result.error,
+          updated_at: sql<Date>`now()`
+        })
+        .where('id', '=', delivery.id)
+        .where('attempts', '=', delivery.attempts)
+        .execute()
+    })
+  }
+}
