@@ -86,7 +86,7 @@ t.test('webhook endpoints: admin only, secret shown once, CRUD with ETags, rotat
 })
 
 t.test('in production config an http or private target is refused at creation (422)', async (t) => {
-  const app = await buildTestApp(t, { env: { APP_ENV: 'production', LOG_LEVEL: 'silent' } })
+  const app = await buildTestApp(t, { env: { APP_ENV: 'production', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'true' } })
   const admin = await createUser(app, 'admin')
   for (const url of ['http://erp.example.com/hooks', 'https://127.0.0.1/x', 'https://[::1]/x', 'https://169.254.169.254/latest', 'https://10.1.2.3/x', 'https://localhost:8443/x', 'https://[::ffff:192.168.0.1]/x']) {
     const res = await app.inject({ method: 'POST', url: '/api/webhooks', headers: { ...admin.headers, ...json }, payload: { url, events: ['order.created'] } })

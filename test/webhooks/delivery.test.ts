@@ -80,6 +80,10 @@ t.test('events are delivered signed (verified with the standardwebhooks package)
   const again = receiver.received[4]
   if (again === undefined) throw new Error('no redelivery')
   t.equal(verified(endpoint.secret, again).id, first.event_id, 'the same event id again: receivers dedupe on it')
+  await waitFor('the redelivery recorded', async () => {
+    const delivery = (await deliveriesOf(app, admin, endpoint.id)).find((d) => d.id === first.id)
+    return delivery?.status === 'succeeded' && delivery.attempts === 2 ? true : undefined
+  })
 
   const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
   t.match(metrics, /webhook_deliveries_total\{outcome="succeeded"\} 5/)
