@@ -68,7 +68,7 @@ export interface paths {
         put?: never;
         /**
          * Create a customer account
-         * @description Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name).
+         * @description Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.
          */
         post: operations["registerUser"];
         delete?: never;
@@ -88,7 +88,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for an access and a refresh token
-         * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). After repeated failures for one email within the rate-limit window -> 429 RATE_LIMITED with Retry-After.
+         * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP) and per email+client, never per email alone, so other clients cannot lock an account: after 5 failures for one email, or 20 for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).
          */
         post: operations["loginUser"];
         delete?: never;
@@ -334,7 +334,7 @@ export interface paths {
         get?: never;
         /**
          * Change the role of a user
-         * @description Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). Tokens already issued keep the old role until they expire.
+         * @description Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). The new role applies to the user's next request on every replica (within 1 s), access tokens already issued included; the next refresh issues tokens with the new role claim.
          */
         put: operations["updateUserRole"];
         post?: never;
@@ -936,7 +936,7 @@ export interface operations {
                      */
                     email: string;
                     /**
-                     * @description Password, 8..128 characters; stored only as an argon2id hash
+                     * @description Password, 8..128 characters; not only whitespace, not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash
                      * @example correct horse battery staple
                      */
                     password: string;
