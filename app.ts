@@ -14,6 +14,7 @@ import redisPlugin from './plugins/redis.js'
 import requestIdPlugin, { genReqId } from './plugins/request-id.js'
 import routeTablePlugin from './plugins/route-table.js'
 import securityPlugin from './plugins/security.js'
+import { pluginName } from './plugins/startup-deadline.js'
 import swaggerUiPlugin from './plugins/swagger-ui.js'
 import swaggerPlugin from './plugins/swagger.js'
 import underPressurePlugin from './plugins/under-pressure.js'
@@ -29,15 +30,22 @@ export interface BuildAppOptions {
   config: AppConfig
   /** Where pino writes (tests capture logs); stdout by default. */
   logStream?: DestinationStream
+  /** Told the name of each plugin as its loading starts (server.ts names the step that hung). */
+  onStep?: (step: string) => void
 }
 
 /** Builds the whole service from its plugins; server.ts listens, tests inject. */
-export async function buildApp ({ config, logStream }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp ({ config, logStream, onStep }: BuildAppOptions): Promise<FastifyInstance> {
+  // Registrations below are awaited one by one, so a plugin starts loading when it is registered.
+  const step = <P>(plugin: P): P => { onStep?.(pluginName(plugin)); return plugin }
   const app = Fastify({
     logger: loggerOptions(config, logStream),
     genReqId,
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify's default (10 s per plugin) fails a boot only for being slow (PGlite start,
+    // migrations on a busy machine); the whole boot has one deadline instead.
+    pluginTimeout: config.startupTimeoutMs,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     frameworkErrors: frameworkError,
@@ -48,28 +56,28 @@ export async function buildApp ({ config, logStream }: BuildAppOptions): Promise
   app.removeContentTypeParser('text/plain')
 
   // Infrastructure, in dependency order.
-  await app.register(configPlugin, { config })
-  await app.register(lifecyclePlugin)
-  await app.register(underPressurePlugin)
-  await app.register(routeTablePlugin)
-  await app.register(requestIdPlugin)
-  await app.register(errorsPlugin)
-  await app.register(securityPlugin)
-  await app.register(dbPlugin)
-  await app.register(redisPlugin)
-  await app.register(metricsPlugin)
-  await app.register(rateLimitPlugin)
-  await app.register(notFoundPlugin)
-  await app.register(swaggerPlugin)
-  await app.register(authPlugin)
-  await app.register(webhookWorkerPlugin)
+  await app.register(step(configPlugin), { config })
+  await app.register(step(lifecyclePlugin))
+  await app.register(step(underPressurePlugin))
+  await app.register(step(routeTablePlugin))
+  await app.register(step(requestIdPlugin))
+  await app.register(step(errorsPlugin))
+  await app.register(step(securityPlugin))
+  await app.register(step(dbPlugin))
+  await app.register(step(redisPlugin))
+  await app.register(step(metricsPlugin))
+  await app.register(step(rateLimitPlugin))
+  await app.register(step(notFoundPlugin))
+  await app.register(step(swaggerPlugin))
+  await app.register(step(authPlugin))
+  await app.register(step(webhookWorkerPlugin))
 
   // Routes.
-  await app.register(healthRoutes)
-  await app.register(helpRoutes)
-  await app.register(authRoutes)
-  await app.register(apiRoutes, { prefix: '/api' })
-  await app.register(swaggerUiPlugin)
+  await app.register(step(healthRoutes))
+  await app.register(step(helpRoutes))
+  await app.register(step(authRoutes))
+  await app.register(step(apiRoutes), { prefix: '/api' })
+  await app.register(step(swaggerUiPlugin))
 
   return app
 }

@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './plugins/config.js'
+import { startupDeadline } from './plugins/startup-deadline.js'
 
 function readConfig (): ReturnType<typeof loadConfig> {
   try {
@@ -17,13 +18,21 @@ function readConfig (): ReturnType<typeof loadConfig> {
 }
 
 const config = readConfig()
+// STARTUP_TIMEOUT_MS bounds the whole boot (database start, migrations, Redis, bootstrap,
+// listen). Past it the process exits 1 naming the step that hung, and the orchestrator restarts
+// it; no single step has a shorter limit of its own, so a slow machine only makes boot slower.
+const boot = startupDeadline(config.startupTimeoutMs, (step, timeoutMs) => {
+  console.error(`could not start: still in step '${step}' when the startup deadline passed (STARTUP_TIMEOUT_MS=${timeoutMs})`)
+  process.exit(1)
+})
+const bootStarted = Date.now()
 // SHUTDOWN_DRAIN_MS: after SIGTERM keep serving with readiness at 503, so a load balancer that
 // only learns of the shutdown from the readiness probe stops sending traffic first.
 const drainMs = config.shutdownDrainMs
 
 async function build (): Promise<FastifyInstance> {
   try {
-    return await buildApp({ config })
+    return await buildApp({ config, onStep: boot.step })
   } catch (error) {
     // e.g. migrations failed against an unreachable Postgres: exit 1 and let the orchestrator
     // restart us with backoff. (Redis being down does not stop the start: readiness reports it.)
@@ -58,8 +67,13 @@ closeWithGrace({ delay: drainMs + config.shutdownTimeoutMs, logger: app.log }, a
 })
 
 try {
+  boot.step('ready (onReady hooks: admin bootstrap, ...)')
+  await app.ready()
+  boot.step('listen')
   await app.listen({ port: config.port, host: config.host })
+  boot.done()
+  app.log.info({ bootMs: Date.now() - bootStarted }, 'started')
 } catch (error) {
-  app.log.fatal({ err: error }, 'could not start')
+  app.log.fatal({ err: error, step: boot.current }, 'could not start')
   process.exit(1)
 }

@@ -36,6 +36,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number
   /** After SIGTERM, keep serving (readiness 503) this long before closing the listener. */
   shutdownDrainMs: number
+  /** The whole boot must finish within this; server.ts exits 1 naming the step that hung. */
+  startupTimeoutMs: number
   webhooks: WebhookConfig
 }
 
@@ -64,6 +66,9 @@ const PLACEHOLDER_SECRETS = new Set([
   'changeme', 'change-me', 'secret', 'please-change-me', 'dev-secret-change-me-dev-secret-change-me',
   'replace-me-with-at-least-32-random-bytes'
 ])
+
+/** Generous: a first boot on a busy machine (PGlite start, long migrations) must not fail for being slow. */
+export const DEFAULT_STARTUP_TIMEOUT_MS = 5 * 60 * 1000
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const
 
@@ -196,7 +201,8 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
       retryMaxDelayMs: env.WEBHOOK_RETRY_MAX_DELAY_MS ?? 3_600_000,
       maxRetryAgeMs: parseDurationSeconds(env.WEBHOOK_MAX_RETRY_AGE ?? '24h') * 1000,
       allowPrivateTargets: parseBool(env.WEBHOOK_ALLOW_PRIVATE_TARGETS, appEnv !== 'production')
-    }
+    },
+    startupTimeoutMs: env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS
   }
 }
 

@@ -49,7 +49,9 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_BASE_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600000 })),
   WEBHOOK_RETRY_MAX_DELAY_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400000 })),
   WEBHOOK_MAX_RETRY_AGE: Type.Optional(Duration),
-  WEBHOOK_ALLOW_PRIVATE_TARGETS: Type.Optional(Bool)
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: Type.Optional(Bool),
+  /** One deadline for the whole boot (database start, migrations, Redis, bootstrap, listen). */
+  STARTUP_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000 }))
 })
 
 export type Env = Static<typeof EnvSchema>

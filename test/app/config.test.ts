@@ -100,3 +100,11 @@ t.test('durations', async (t) => {
   t.equal(parseDurationSeconds('2h'), 7200)
   t.equal(parseDurationSeconds('7d'), 604800)
 })
+
+t.test('STARTUP_TIMEOUT_MS: generous default, validated', async (t) => {
+  t.equal(loadConfig({}).startupTimeoutMs, 300_000)
+  t.equal(loadConfig({ STARTUP_TIMEOUT_MS: '60000' }).startupTimeoutMs, 60_000)
+  for (const bad of ['0', '999', 'soon', '-5', '1.5', '3600001']) {
+    t.match(problemsOf({ STARTUP_TIMEOUT_MS: bad }), [/^STARTUP_TIMEOUT_MS=/], `${bad} is refused`)
+  }
+})

@@ -6,6 +6,7 @@ import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from './database.js'
 import { waitFor } from './wait.js'
+import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../plugins/config.js'
 import { freePort } from '../../scripts/free-port.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -50,12 +51,14 @@ export async function startServer (t: TestContext, entry: string, env: Record<st
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
   const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  // Fail at once if the process dies during boot, instead of polling until the timeout.
+  // Fail at once if the process dies during boot, instead of polling until the timeout. The
+  // server enforces its own startup deadline, so waiting as long as it does never cuts a slow boot short.
+  const startupTimeoutMs = Number(env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS)
   const died = exited.then((code) => { throw new Error(`the server exited with ${code} while starting:\n${output}`) })
   await Promise.race([
     died,
     waitFor('the server to listen', async () => (await request(port, 'GET', '/health/live')).status === 200 ? true : undefined,
-      { timeoutMs: 60_000, intervalMs: 100 })
+      { timeoutMs: startupTimeoutMs + 10_000, intervalMs: 100 })
   ])
   died.catch(() => {})
   return { port, child, exited, output: () => output }
