@@ -5,6 +5,7 @@ import authPlugin from './plugins/auth.js'
 import configPlugin, { type AppConfig } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
+import jsonBodyPlugin from './plugins/json-body.js'
 import lifecyclePlugin from './plugins/lifecycle.js'
 import { loggerOptions } from './plugins/logger.js'
 import metricsPlugin from './plugins/metrics.js'
@@ -62,6 +63,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(routeTablePlugin))
   await app.register(step(requestIdPlugin))
   await app.register(step(errorsPlugin))
+  await app.register(step(jsonBodyPlugin))
   await app.register(step(securityPlugin))
   await app.register(step(dbPlugin))
   await app.register(step(redisPlugin))

@@ -213,6 +213,8 @@ export default fp(async function rateLimitPlugin (fastify) {
   const { max, windowMs } = fastify.config.rateLimit
   await fastify.register(fastifyRateLimit, {
     global: true,
+    // onRequest: a client over its budget is refused before its body is even read.
+    hook: 'onRequest',
     max,
     timeWindow: windowMs,
     store: fastify.config.redis !== null ? sharedStore(fastify.redis, fastify.log) : localStore(),

@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin'
+import { AppError } from './app-error.js'
+
+/**
+ * Deepest array/object nesting a request body may have. The deepest real body (an order:
+ * object > items array > item object) is 3 levels; 64 leaves room for any client library
+ * while keeping JSON.parse and schema validation away from pathological inputs.
+ */
+export const MAX_JSON_DEPTH = 64
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN_BRACKET = 0x5b
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACKET = 0x5d
+const CLOSE_BRACE = 0x7d
+
+/**
+ * True when no array or object in `text` is nested deeper than `max`. One pass over the text
+ * (linear in its length, and it stops at the first level too deep), tracking only whether it
+ * is inside a string: brackets inside strings do not count. It does not validate the JSON;
+ * JSON.parse does that afterwards, on a body now known to be shallow.
+ */
+export function jsonDepthWithin (text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === BACKSLASH) i++
+      else if (c === QUOTE) inString = false
+    } else if (c === QUOTE) {
+      inString = true
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > max) return false
+    } else if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && depth > 0) {
+      // Never below 0: stray closers (invalid JSON anyway) cannot buy extra depth later on.
+      depth--
+    }
+  }
+  return true
+}
+
+/**
+ * The JSON body parser: Fastify's own (prototype-poisoning checks included), behind the
+ * nesting check, so a deeply nested body is refused with 400 BODY_TOO_DEEP before any
+ * parsing or validation work is spent on it.
+ */
+export default fp(async function jsonBodyPlugin (fastify) {
+  const parse = fastify.getDefaultJsonParser('error', 'error')
+  fastify.removeContentTypeParser('application/json')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (!jsonDepthWithin(text, MAX_JSON_DEPTH)) {
+      done(new AppError(400, 'BODY_TOO_DEEP', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined)
+      return
+    }
+    parse(request, text, done)
+  })
+}, { name: 'json-body' })
