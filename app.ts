@@ -2,6 +2,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import authPlugin from './plugins/auth.js'
+import clientErrorPlugin, { clientErrorHandler } from './plugins/client-error.js'
 import configPlugin, { type AppConfig } from './plugins/config.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
@@ -50,6 +51,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     frameworkErrors: frameworkError,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
@@ -64,6 +66,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(requestIdPlugin))
   await app.register(step(errorsPlugin))
   await app.register(step(jsonBodyPlugin))
+  await app.register(step(clientErrorPlugin))
   await app.register(step(securityPlugin))
   await app.register(step(dbPlugin))
   await app.register(step(redisPlugin))
