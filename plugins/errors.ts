@@ -67,7 +67,9 @@ function describe (error: FastifyError): ProblemInput & { headers?: Record<strin
 
 function handleError (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = describe(error)
-  if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
+  // An AppError is an answer the service chose (503 SERVICE_OVERLOADED when shedding load
+  // included): one line, no stack. Only unexpected failures are errors with their stack.
+  if (problem.status >= 500 && !(error instanceof AppError)) request.log.error({ err: error }, 'request failed')
   else request.log.info({ code: problem.code, status: problem.status }, problem.detail)
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value)
   return sendProblem(request, reply, problem)

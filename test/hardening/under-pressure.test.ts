@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import configPlugin, { loadConfig } from '../../plugins/config.js'
@@ -7,11 +8,12 @@ import requestIdPlugin, { genReqId } from '../../plugins/request-id.js'
 import underPressurePlugin, { type PressureOptions } from '../../plugins/under-pressure.js'
 import { buildTestApp } from '../helpers/app.js'
 import type { TestContext } from '../helpers/database.js'
+import { captureLogs } from '../helpers/log-capture.js'
 import { waitFor } from '../helpers/wait.js'
 
 /** The plugin as app.ts registers it, with thresholds a test can cross on purpose. */
-async function pressuredApp (t: TestContext, options: PressureOptions, env: Record<string, string> = { DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, genReqId, requestIdHeader: false })
+async function pressuredApp (t: TestContext, options: PressureOptions, env: Record<string, string> = { DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }, logStream?: Writable): Promise<FastifyInstance> {
+  const app = Fastify({ logger: logStream === undefined ? false : { level: 'info', stream: logStream }, genReqId, requestIdHeader: false })
   await app.register(configPlugin, { config: loadConfig({ APP_ENV: 'test', ...env }) })
   await app.register(lifecyclePlugin)
   await app.register(underPressurePlugin, { sampleIntervalMs: 10, ...options })
@@ -85,4 +87,24 @@ t.test('the real app registers load shedding, and booting does not count as load
   // Boot (schema compilation, migrations, PGlite) blocks the loop; the first requests must not be shed for it.
   for (let i = 0; i < 5; i++) t.equal((await app.inject({ method: 'GET', url: '/help' })).statusCode, 200)
   t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200)
+})
+
+t.test('expected overload is logged as one line per shed request, no stack, nothing at error level', async (t) => {
+  const logs = captureLogs()
+  const app = await pressuredApp(t, { maxHeapUsedBytes: 1 }, undefined, logs.stream)
+  await waitFor('the first memory sample', async () => app.isUnderPressure() ? true : undefined)
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ method: 'GET', url: '/api/products', headers: { 'x-request-id': `shed-${i}` } })
+    t.equal(res.statusCode, 503)
+  }
+  const lines = logs.lines()
+  t.same(lines.filter((line) => typeof line.level === 'number' && line.level >= 50), [], 'nothing at error level or above')
+  t.same(lines.filter((line) => JSON.stringify(line).includes('stack')), [], 'no stack trace anywhere')
+  for (let i = 0; i < 3; i++) {
+    const about = lines.filter((line) => line.reqId === `shed-${i}` && line.code === 'SERVICE_OVERLOADED')
+    t.equal(about.length, 1, `shed-${i}: one line`)
+    t.equal(about[0]?.level, 30, 'at info')
+  }
+  t.equal(lines.filter((line) => line.level === 40 && line.msg === 'overloaded: shedding load with 503').length, 1,
+    'one rate-limited warning for the whole episode')
 })
