@@ -6,15 +6,16 @@
 #   docker build -t goshop-api:latest .
 #   docker run --rm -p 8080:8080 -e JWT_SECRET=... -e DATABASE_URL=postgres://... goshop-api:latest
 
-# Pinned base (Node 20 LTS on Debian bookworm, glibc: argon2 ships prebuilt binaries for
-# linux x64/arm64 glibc, so no compiler toolchain is needed). Pin a digest in your registry
-# mirror if you need byte-for-byte reproducible builds.
-FROM node:20.20.2-bookworm-slim AS base
+# Pinned base (Node 24, the active LTS, on Debian bookworm, glibc: argon2 ships prebuilt binaries
+# for linux x64/arm64 glibc, so no compiler toolchain is needed). CI tests on Node 22 and 24;
+# package.json engines still allows Node >= 20.11. Pin a digest in your registry mirror if you
+# need byte-for-byte reproducible builds.
+FROM node:24.21.0-bookworm-slim AS base
 WORKDIR /app
 
 # All dependencies, for the TypeScript build. Install scripts are disabled for every
 # package, then run for argon2 alone: the same policy as package.json "allowScripts"
-# ({"argon2": true}), which the npm 10 bundled with Node 20 does not read.
+# ({"argon2": true}), which npm itself does not enforce.
 FROM base AS deps
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \

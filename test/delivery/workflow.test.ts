@@ -38,7 +38,10 @@ t.test('test job: install, lint, typecheck, the README test command against the 
   const uses = steps('test').map((s) => s.uses).filter((u) => typeof u === 'string')
   t.ok(uses.some((u) => u.startsWith('actions/checkout@')))
   const setupNode = steps('test').find((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/setup-node@'))
-  t.equal(String(at(setupNode, 'with', 'node-version')), '20')
+  t.equal(String(at(setupNode, 'with', 'node-version')), ['$', '{{ matrix.node }}'].join(''), 'the version comes from the matrix')
+  t.same(list(at(job('test'), 'strategy', 'matrix', 'node'), 'node matrix').map(String), ['22', '24'], 'tests on Node 22 and 24')
+  t.equal(at(job('test'), 'strategy', 'fail-fast'), false, 'one Node version failing does not hide the other')
+  t.equal(at(JSON.parse(readRepoFile('package.json')), 'engines', 'node'), '>=20.11', 'engines still admit Node 20 (older hosts)')
   t.equal(at(setupNode, 'with', 'cache'), 'npm')
 
   const runs = runLines('test')
