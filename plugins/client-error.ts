@@ -58,7 +58,10 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const problem = describe(error.code)
   this.log.debug({ err: error, status: problem.status }, 'client error below the router')
-  if (socket.writable) {
+  // As Node does: answer unless a response to a request on this socket has already begun.
+  const inFlight: unknown = Reflect.get(socket, '_httpMessage')
+  const responseStarted = inFlight instanceof Object && Reflect.get(inFlight, 'headersSent') === true
+  if (socket.writable && !responseStarted) {
     const { head, body } = rawProblem(problem, '/')
     const headers = Object.entries(head).map(([name, value]) => `${name}: ${value}\r\n`).join('')
     socket.write(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n${headers}\r\n${body}`)

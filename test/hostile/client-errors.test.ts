@@ -36,6 +36,7 @@ t.test('answers made below the router are problem+json', async (t) => {
     { name: 'bad HTTP version', raw: 'GET / HTTP/9.9\r\nHost: x\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
     { name: 'space in a header name', raw: 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
     { name: 'Content-Length and chunked together', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+    { name: 'chunk extensions over 16 KiB', raw: `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=${'a'.repeat(20_000)}\r\n`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
     { name: 'unsupported Expect', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nExpect: telepathy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', status: 417, code: 'EXPECTATION_FAILED' }
   ]
   for (const { name, raw, status, code } of cases) {
