@@ -66,6 +66,8 @@ t.test('rate limiting runs before the body is read: over budget, a hostile body 
 
 t.test('a declared Content-Length over the limit is refused with 413 before any of the body arrives', async (t) => {
   const app = await buildTestApp(t)
+  const admin = await createUser(app, 'admin')
+  const authorization = admin.headers.authorization
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address !== 'object') throw new Error('no address')
@@ -79,7 +81,7 @@ t.test('a declared Content-Length over the limit is refused with 413 before any 
     socket.on('error', reject)
     socket.on('close', () => { resolve(received) })
     // Headers only: the 50 MiB body is never sent.
-    socket.write(`POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${50 * BODY_LIMIT_BYTES}\r\n\r\n[`)
+    socket.write(`POST /api/products HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${50 * BODY_LIMIT_BYTES}\r\n\r\n[`)
   })
   t.match(answer, /^HTTP\/1\.1 413 /)
   t.match(answer, /content-type: application\/problem\+json/i)
