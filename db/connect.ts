@@ -89,8 +89,12 @@ export async function connectDatabase (config: DatabaseConfig, { bounded = true 
 
   if (config.dataDir !== null) mkdirSync(config.dataDir, { recursive: true })
   // Loaded only in embedded mode: a server on real Postgres never pays for the WebAssembly build.
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')])
+  const [{ PGlite }, { PGliteDialect }, { pg_trgm: pgTrgm }] = await Promise.all([
+    import('@electric-sql/pglite'), import('kysely-pglite-dialect'), import('@electric-sql/pglite/contrib/pg_trgm')
+  ])
   const pglite = new PGlite({
+    // Trigram indexes back product and customer search (migration 0002).
+    extensions: { pg_trgm: pgTrgm },
     ...(config.dataDir !== null ? { dataDir: config.dataDir } : {}),
     parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 }
   })

@@ -4,6 +4,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>
+/** The row version behind its ETag: set to 1 on insert and bumped by a trigger on every UPDATE. */
+type RowVersion = ColumnType<number, never, never>
 
 export type Role = 'customer' | 'staff' | 'admin'
 export type OrderStatus = 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled'
@@ -15,6 +17,7 @@ export interface UsersTable {
   role: ColumnType<Role, Role | undefined, Role>
   created_at: CreatedAt
   updated_at: Timestamp
+  version: RowVersion
 }
 
 export interface RefreshTokensTable {
@@ -37,6 +40,7 @@ export interface CustomersTable {
   phone: string | null
   created_at: CreatedAt
   updated_at: Timestamp
+  version: RowVersion
 }
 
 export interface ProductsTable {
@@ -49,6 +53,7 @@ export interface ProductsTable {
   archived_at: NullableTimestamp
   created_at: CreatedAt
   updated_at: Timestamp
+  version: RowVersion
 }
 
 export interface OrdersTable {
@@ -59,6 +64,7 @@ export interface OrdersTable {
   total_cents: number
   created_at: CreatedAt
   updated_at: Timestamp
+  version: RowVersion
 }
 
 export interface OrderItemsTable {

@@ -14,6 +14,8 @@ import type pg from 'pg'
  * "cached plan must not change result type" after a migration adds a column under running pods.
  */
 const namesBySql = new Map<string, string>()
+/** `select *`, `returning *`, `t.*` (a product like `price * quantity` is fine). */
+const SELECTS_STAR = /\b(select|returning)\s+\*|\.\*|,\s*\*/i
 const sqlByName = new Map<string, string>()
 
 /** Registers a compiled query's SQL under a statement name (idempotent; one SQL text per name). */
@@ -22,7 +24,7 @@ export function nameStatement<Q extends CompiledQuery<unknown>> (name: string, q
   if (existing === name) return query
   if (existing !== undefined) throw new Error(`this query is already named ${existing}`)
   if (sqlByName.has(name)) throw new Error(`statement name ${name} is already used for another query`)
-  if (query.sql.includes('*')) throw new Error(`statement ${name} selects or returns *: name only explicit column lists`)
+  if (SELECTS_STAR.test(query.sql)) throw new Error(`statement ${name} selects or returns *: name only explicit column lists`)
   namesBySql.set(query.sql, name)
   sqlByName.set(name, query.sql)
   return query

@@ -1,22 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { preconditionFailed } from '../plugins/app-error.js'
 
-/** What an ETag is made of: the version of a row. */
-interface Versioned { updated_at: Date }
+/**
+ * What an ETag is made of: the row's version (bumped by a trigger on every UPDATE, migration 0002).
+ * Tables without a version column yet (webhook_endpoints, migration 0003) fall back to their
+ * updated_at in milliseconds, which their writes move strictly forward.
+ */
+export type Versioned = { version: number } | { updated_at: Date }
 
 /**
- * A strong ETag: the row's version, i.e. its updated_at in milliseconds (base 36). Writes move
- * updated_at forward by at least 1 ms, so every change gives a new tag, and an ETag is only ever
- * compared for one resource (its URL, its row), so the id adds nothing. Hashing id and time
- * (sha256, as before) cost ~2.5 % of the CPU of a product read for no gain.
+ * A strong ETag: the row version. The database moves it on any write to the row, by any code
+ * path, and concurrent writers are serialized by the row lock, so a version never names two
+ * states of one row. An ETag is only compared for one resource (its URL), so the id adds nothing.
  */
 export function etagOf (row: Versioned): string {
-  return `"${row.updated_at.getTime().toString(36)}"`
+  return 'version' in row ? `"${row.version}"` : `"t${row.updated_at.getTime().toString(36)}"`
 }
 
 export function setEtag (reply: FastifyReply, row: Versioned): void {
   reply.header('etag', etagOf(row))
 }
+
+/** The entity tags of an If-Match / If-None-Match list (weak prefixes dropped: the comparison is by value). */
+const listedTags = (header: string): string[] => header.split(',').map((tag) => tag.trim().replace(/^W\//, ''))
 
 /**
  * Honours If-Match on PUT/PATCH/DELETE: absent -> proceed; `*` or a listed ETag
@@ -25,7 +31,19 @@ export function setEtag (reply: FastifyReply, row: Versioned): void {
 export function assertIfMatch (request: FastifyRequest, current: Versioned): void {
   const header = request.headers['if-match']
   if (header === undefined) return
-  const wanted = header.split(',').map((tag) => tag.trim().replace(/^W\//, ''))
+  const wanted = listedTags(header)
   if (wanted.includes('*') || wanted.includes(etagOf(current))) return
   throw preconditionFailed()
+}
+
+/**
+ * For single-resource GETs: sets the ETag and tells whether the caller's If-None-Match already
+ * names it (or is `*`), in which case the route answers 304 without a body (RFC 9110 §13.1.2).
+ */
+export function notModified (request: FastifyRequest, reply: FastifyReply, current: Versioned): boolean {
+  setEtag(reply, current)
+  const header = request.headers['if-none-match']
+  if (header === undefined) return false
+  const listed = listedTags(header)
+  return listed.includes('*') || listed.includes(etagOf(current))
 }

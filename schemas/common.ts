@@ -74,3 +74,14 @@ export function resourceResponses<T extends TObject> (model: T, names: { title: 
     })
   }
 }
+
+/** Request header honoured by single-resource GETs. */
+export const IfNoneMatchHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({
+    maxLength: 1024,
+    description: 'Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)',
+    examples: ['"7"']
+  }))
+})
+
+export const NotModified = Type.Null({ description: 'Not modified: the resource still has the ETag sent in If-None-Match (no body)' })

@@ -14,7 +14,7 @@ const PRODUCT_PATH = /^\/products\/([^/?]+)$/
 // The same statement the app's repository issues for a product by id, sent the same way: as a
 // named statement, prepared once per connection (db/named-statements.ts), so both servers ask the
 // same work of Postgres and the ratio measures what the service adds in Node.
-const SELECT_PRODUCT = 'select "id", "sku", "name", "description", "price_cents", "stock", "created_at", "updated_at" ' +
+const SELECT_PRODUCT = 'select "id", "sku", "name", "description", "price_cents", "stock", "created_at", "updated_at", "version" ' +
   'from "products" where "id" = $1 and "archived_at" is null'
 
 const pool = new pg.Pool({

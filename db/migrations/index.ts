@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely'
 import * as initial from './0001_initial.js'
+import * as searchAndRowVersions from './0002_search_and_row_versions.js'
 import * as webhooks from './0003_webhooks.js'
 
 /**
@@ -8,5 +9,6 @@ import * as webhooks from './0003_webhooks.js'
  */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_search_and_row_versions': searchAndRowVersions,
   '0003_webhooks': webhooks
 }

@@ -8,6 +8,8 @@ export interface UserProfileRow {
   customer_id: string | null
   created_at: Date
   updated_at: Date
+  /** Row version (the ETag), bumped by the database on every UPDATE. */
+  version: number
 }
 
 export async function findCredentials (db: Kysely<Database>, email: string): Promise<{ id: string, role: Role, password_hash: string } | undefined> {
@@ -25,7 +27,7 @@ export async function findUserRole (db: Kysely<Database>, id: string): Promise<{
 export async function findUserProfile (db: Kysely<Database>, id: string, forUpdate = false): Promise<UserProfileRow | undefined> {
   const query = db.selectFrom('users')
     .leftJoin('customers', 'customers.user_id', 'users.id')
-    .select(['users.id', 'users.email', 'users.role', 'users.created_at', 'users.updated_at', 'customers.id as customer_id'])
+    .select(['users.id', 'users.email', 'users.role', 'users.created_at', 'users.updated_at', 'users.version', 'customers.id as customer_id'])
     .where('users.id', '=', id)
   return await (forUpdate ? query.forUpdate('users') : query).executeTakeFirst()
 }

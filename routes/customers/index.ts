@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import {
   CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
   ReplaceCustomerBody, UpdateCustomerBody
 } from '../../schemas/customers.js'
-import { assertIfMatch, setEtag } from '../etag.js'
+import { assertIfMatch, notModified, setEtag } from '../etag.js'
 import { setNextLink } from '../pagination.js'
 import { normalizeEmail } from './normalize.js'
 import * as service from './service.js'
@@ -41,14 +41,15 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'getCustomer',
       summary: 'Get a customer',
-      description: 'A customer-role caller may only read its own profile (anyone else\'s answers 404).',
+      description: 'A customer-role caller may only read its own profile (anyone else\'s answers 404). Sends an ETag; honours If-None-Match (304 without a body while unchanged).',
       params: IdParams,
-      response: { 200: CustomerResponse, ...problemResponses(400, 401, 404, 429) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: CustomerResponse, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
       security
     }
   }, async (request, reply) => {
     const row = await service.getCustomer(fastify.db, request.params.id, service.visibilityOf(request.user))
-    setEtag(reply, row)
+    if (notModified(request, reply, row)) return await reply.code(304).send(null)
     return service.presentCustomer(row)
   })
 

@@ -16,10 +16,13 @@ export interface CustomerFields {
 /** Whose profiles a caller may see: everyone's (staff, admin) or only its own (customer). */
 export type Visibility = { kind: 'all' } | { kind: 'own', userId: string }
 
-const COLUMNS = ['id', 'user_id', 'first_name', 'last_name', 'email', 'phone', 'created_at', 'updated_at'] as const
+const COLUMNS = ['id', 'user_id', 'first_name', 'last_name', 'email', 'phone', 'created_at', 'updated_at', 'version'] as const
 
-// Strictly increasing at millisecond precision, so every write yields a new ETag.
-const nextUpdatedAt = sql<Date>`greatest(now(), updated_at + interval '1 millisecond')`
+// Never moves backwards (the ETag comes from the row version, not from this).
+const nextUpdatedAt = sql<Date>`greatest(now(), updated_at)`
+
+/** "first last": one trigram-indexed expression (migration 0002) that also covers each name alone. */
+const fullName = sql<string>`(first_name || ' ' || last_name)`
 
 export async function findCustomer (db: Db, id: string, visibility: Visibility, lock = false): Promise<CustomerRow | undefined> {
   let query = db.selectFrom('customers').select(COLUMNS).where('id', '=', id)
@@ -34,12 +37,7 @@ export async function listCustomers (
   if (visibility.kind === 'own') query = query.where('user_id', '=', visibility.userId)
   if (q !== undefined) {
     const pattern = containsPattern(q)
-    query = query.where((eb) => eb.or([
-      eb('first_name', 'ilike', pattern),
-      eb('last_name', 'ilike', pattern),
-      eb('email', 'ilike', pattern),
-      eb(eb.fn<string>('concat_ws', [sql.lit(' '), 'first_name', 'last_name']), 'ilike', pattern)
-    ]))
+    query = query.where((eb) => eb.or([eb(fullName, 'ilike', pattern), eb('email', 'ilike', pattern)]))
   }
   if (after !== null) {
     query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(timestampValue(after.value), after.id)))

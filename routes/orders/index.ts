@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.js'
 import {
   CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
-import { assertIfMatch, setEtag } from '../etag.js'
+import { assertIfMatch, notModified, setEtag } from '../etag.js'
 import { setNextLink } from '../pagination.js'
 import { schedulePurge } from './idempotency.js'
 import { OrderService } from './service.js'
@@ -51,7 +51,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       fastify.businessMetrics.orderRevenueCents.inc(result.order.total_cents)
     }
     reply.header('location', `${fastify.prefix}/${result.order.id}`)
-    setEtag(reply, { updated_at: new Date(result.order.updated_at) })
+    setEtag(reply, result)
     return reply.code(result.status).send(result.order)
   })
 
@@ -77,14 +77,15 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       tags,
       operationId: 'getOrder',
       summary: 'Get an order',
-      description: 'Returns the order with its items and the transitions the caller may make. Someone else\'s order -> 404. Sends an ETag.',
+      description: 'Returns the order with its items and the transitions the caller may make. Someone else\'s order -> 404. Sends an ETag; honours If-None-Match (304 without a body while unchanged).',
       params: IdParams,
-      response: { 200: Order, ...problemResponses(400, 401, 404, 429) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: Order, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
       security
     }
   }, async (request, reply) => {
-    const order = await service.get(request.user, request.params.id)
-    setEtag(reply, { updated_at: new Date(order.updated_at) })
+    const { order, version } = await service.get(request.user, request.params.id)
+    if (notModified(request, reply, { version })) return await reply.code(304).send(null)
     return order
   })
 
@@ -102,8 +103,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       security
     }
   }, async (request, reply) => {
-    const order = await service.transition(request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) })
-    setEtag(reply, { updated_at: new Date(order.updated_at) })
+    const { order, version } = await service.transition(request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) })
+    setEtag(reply, { version })
     return order
   })
 }

@@ -1,5 +1,5 @@
-import { sql, type ExpressionBuilder, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely'
-import type { Database, OrderItemRow, OrderItemsTable, OrderRow, OrderStatus } from '../../db/database.js'
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely'
+import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
 
 type Db = Kysely<Database>
 
@@ -17,9 +17,6 @@ export interface LockedProduct {
   stock: number
   archived: boolean
 }
-
-/** An order item as priced by the service, before it belongs to an order. */
-export type NewOrderLine = Omit<Insertable<OrderItemsTable>, 'id' | 'order_id'>
 
 export interface OrderListFilter {
   status?: OrderStatus
@@ -43,39 +40,6 @@ function scoped<O> (query: SelectQueryBuilder<Database, 'orders', O>, scope: Ord
     eb.selectFrom('customers').select('customers.id').where('customers.user_id', '=', scope.userId))
 }
 
-/**
- * The customer profile, by id or by owning user, key-share locked: it cannot be
- * deleted before this transaction's order references it.
- */
-export async function lockCustomer (trx: Db, by: { id: string } | { userId: string }): Promise<string | undefined> {
-  const query = trx.selectFrom('customers').select('id').forKeyShare()
-  const row = await ('id' in by ? query.where('id', '=', by.id) : query.where('user_id', '=', by.userId)).executeTakeFirst()
-  return row?.id
-}
-
-/**
- * Locks the product rows in id order. Every transaction that locks several
- * products does it in this order, so two orders for {A, B} and {B, A} queue
- * behind each other instead of deadlocking.
- */
-export async function lockProducts (trx: Db, ids: readonly string[]): Promise<LockedProduct[]> {
-  if (ids.length === 0) return []
-  const rows = await trx.selectFrom('products')
-    .select(['id', 'sku', 'name', 'price_cents', 'stock', 'archived_at'])
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .forUpdate()
-    .execute()
-  return rows.map(({ archived_at: archivedAt, ...row }) => ({ ...row, archived: archivedAt !== null }))
-}
-
-export async function decrementStock (trx: Db, productId: string, quantity: number): Promise<void> {
-  await trx.updateTable('products')
-    .set((eb) => ({ stock: eb('stock', '-', quantity), updated_at: eb.fn<Date>('now') }))
-    .where('id', '=', productId)
-    .execute()
-}
-
 /** Locks (in id order) the products of an order, then puts each item's quantity back. */
 export async function restockOrder (trx: Db, orderId: string): Promise<void> {
   await trx.selectFrom('products')
@@ -86,25 +50,10 @@ export async function restockOrder (trx: Db, orderId: string): Promise<void> {
     .execute()
   await trx.updateTable('products')
     .from('order_items')
-    .set((eb) => ({ stock: eb('products.stock', '+', eb.ref('order_items.quantity')), updated_at: eb.fn<Date>('now') }))
+    .set((eb) => ({ stock: eb('products.stock', '+', eb.ref('order_items.quantity')), updated_at: sql<Date>`greatest(now(), products.updated_at)` }))
     .whereRef('order_items.product_id', '=', 'products.id')
     .where('order_items.order_id', '=', orderId)
     .execute()
-}
-
-export async function insertOrder (trx: Db, order: { customer_id: string, currency: string, total_cents: number }): Promise<OrderRow> {
-  return await trx.insertInto('orders')
-    .values((eb) => ({ ...order, created_at: nowMs(eb), updated_at: nowMs(eb) }))
-    .returningAll()
-    .executeTakeFirstOrThrow()
-}
-
-export async function insertOrderItems (trx: Db, orderId: string, lines: readonly NewOrderLine[]): Promise<OrderItemRow[]> {
-  const rows = await trx.insertInto('order_items')
-    .values(lines.map((line) => ({ ...line, order_id: orderId })))
-    .returningAll()
-    .execute()
-  return rows.sort(byProductId)
 }
 
 export async function findOrder (db: Db, id: string, scope: OrderScope): Promise<OrderRow | undefined> {
@@ -120,8 +69,8 @@ export async function updateOrderStatus (trx: Db, id: string, status: OrderStatu
   return await trx.updateTable('orders')
     .set((eb) => ({
       status,
-      // Strictly later than before even within one millisecond, so the ETag always changes.
-      updated_at: eb.fn<Date>('greatest', [nowMs(eb), eb('updated_at', '+', sql<Date>`interval '1 millisecond'`)])
+      // Never earlier than before; the ETag comes from the row version, which the database bumps.
+      updated_at: eb.fn<Date>('greatest', [nowMs(eb), eb.ref('updated_at')])
     }))
     .where('id', '=', id)
     .returningAll()
@@ -151,8 +100,4 @@ export async function listOrders (db: Db, scope: OrderScope, filter: OrderListFi
     query = query.where((eb) => eb(eb.refTuple('orders.created_at', 'orders.id'), '>', eb.tuple(after.createdAt, after.id)))
   }
   return await query.orderBy('orders.created_at').orderBy('orders.id').limit(limit).execute()
-}
-
-function byProductId (a: { product_id: string }, b: { product_id: string }): number {
-  return a.product_id < b.product_id ? -1 : a.product_id > b.product_id ? 1 : 0
 }

@@ -8,10 +8,10 @@ import { decodeCursor, paginate } from '../pagination.js'
 import { toOrderBody } from './dto.js'
 import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from './idempotency.js'
 import { mergeLines, type MergedLine } from './lines.js'
+import { isRefusal, placeOrder, type OrderRefusal, type OrderRequest } from './place-order.js'
 import {
-  decrementStock, findItemsOfOrders, findOrder, insertOrder, insertOrderItems,
-  listOrders, lockCustomer, lockOrder, lockProducts, restockOrder, updateOrderStatus,
-  type LockedProduct, type NewOrderLine, type OrderScope
+  findItemsOfOrders, findOrder, listOrders, lockOrder, restockOrder, updateOrderStatus,
+  type LockedProduct, type OrderScope
 } from './repository.js'
 import { withTransactionRetry, type RetryOptions } from './retry.js'
 import { recordOrderCreated, recordOrderStatusChanged } from '../webhooks/events.js'
@@ -30,7 +30,18 @@ export interface CreateOrderResult {
   /** Only successful creations are stored, so a replay is a 201 too. */
   status: 201
   order: OrderBody
+  /** Its row version (ETag); a stored response describes the order as created, version 1. */
+  version: number
 }
+
+/** An order as the API shows it, with the row version behind its ETag. */
+export interface VersionedOrder {
+  order: OrderBody
+  version: number
+}
+
+/** Every row starts at version 1 (migration 0002). */
+const CREATED_VERSION = 1
 
 export interface OrderServiceOptions {
   db: Db
@@ -60,9 +71,10 @@ export class OrderService {
   }
 
   /**
-   * Places an order in one transaction: (idempotency lock and lookup), customer
-   * check, product rows locked in id order, stock checked and decremented, order
-   * and items inserted with the prices of now, (response stored under the key).
+   * Places an order in one transaction: ONE order statement (place-order.ts: customer
+   * key-shared, products locked in id order, stock decremented, order and items inserted; a
+   * refusal rolls all of it back) and its outbox events; with a key, also the key lock and
+   * lookup before and the stored response after.
    */
   async create (caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<CreateOrderResult> {
     const lines = mergeLines(input.items)
@@ -71,33 +83,36 @@ export class OrderService {
         errors: [{ pointer: '/customer_id', in: 'body', detail: 'is required for staff and admin callers' }]
       })
     }
-    const idempotency: IdempotencyContext | null = idempotencyKey === undefined
-      ? null
-      : { userId: caller.id, key: idempotencyKey, requestHash: requestHash(input) }
+    const request: OrderRequest = {
+      customer: caller.role === 'customer'
+        ? { kind: 'own', userId: caller.id, requested: input.customer_id?.toLowerCase() ?? null }
+        : { kind: 'named', customerId: input.customer_id ?? '' },
+      currency: this.#currency,
+      lines
+    }
+    // The order statement, then its outbox events (order.created, product.out_of_stock) in the same transaction.
+    const place = async (trx: Db): Promise<CreateOrderResult> => {
+      const outcome = await placeOrder(trx, request)
+      if (isRefusal(outcome)) throw refusalError(caller, input.customer_id, lines, outcome)
+      await recordOrderCreated(trx, outcome.order, outcome.items, this.#currency)
+      return { replayed: false, status: 201, order: toOrderBody(outcome.order, outcome.items, caller.role), version: outcome.order.version }
+    }
+    if (idempotencyKey === undefined) return await withTransactionRetry(() => this.#db.transaction().execute(place), this.#retry)
 
+    const idempotency: IdempotencyContext = { userId: caller.id, key: idempotencyKey, requestHash: requestHash(input) }
     return await withTransactionRetry(() => this.#db.transaction().execute(async (trx) => {
-      if (idempotency !== null) {
-        const replay = await claimKey(trx, idempotency)
-        if (replay !== null) return { replayed: true, status: 201, order: storedOrder(replay.status, replay.body) }
-      }
-      const customerId = await this.#resolveCustomer(trx, caller, input.customer_id)
-      const products = await lockProducts(trx, lines.map((line) => line.productId))
-      const orderLines = priceLines(lines, products)
-      for (const line of orderLines) await decrementStock(trx, line.product_id, line.quantity)
-      const total = orderLines.reduce((sum, line) => sum + line.subtotal_cents, 0)
-      const order = await insertOrder(trx, { customer_id: customerId, currency: this.#currency, total_cents: total })
-      const items = await insertOrderItems(trx, order.id, orderLines)
-      await recordOrderCreated(trx, order, items, this.#currency)
-      const body = toOrderBody(order, items, caller.role)
-      if (idempotency !== null) await rememberResponse(trx, idempotency, { status: 201, body })
-      return { replayed: false, status: 201, order: body }
+      const replay = await claimKey(trx, idempotency)
+      if (replay !== null) return { replayed: true, status: 201, order: storedOrder(replay.status, replay.body), version: CREATED_VERSION }
+      const result = await place(trx)
+      await rememberResponse(trx, idempotency, { status: 201, body: result.order })
+      return result
     }), this.#retry)
   }
 
-  async get (caller: Caller, id: string): Promise<OrderBody> {
+  async get (caller: Caller, id: string): Promise<VersionedOrder> {
     const order = await findOrder(this.#db, id, scopeOf(caller))
     if (order === undefined) throw orderNotFound()
-    return toOrderBody(order, await findItemsOfOrders(this.#db, [order.id]), caller.role)
+    return { order: toOrderBody(order, await findItemsOfOrders(this.#db, [order.id]), caller.role), version: order.version }
   }
 
   /** One page in (created_at, id) order; a customer only ever sees its own orders. */
@@ -121,7 +136,7 @@ export class OrderService {
    * of two concurrent transitions the second sees the first's result; a cancel
    * restocks in the same transaction, locking the products in id order.
    */
-  async transition (caller: Caller, id: string, to: OrderStatus, checkPrecondition: (current: OrderRow) => void): Promise<OrderBody> {
+  async transition (caller: Caller, id: string, to: OrderStatus, checkPrecondition: (current: OrderRow) => void): Promise<VersionedOrder> {
     return await withTransactionRetry(() => this.#db.transaction().execute(async (trx) => {
       const order = await lockOrder(trx, id, scopeOf(caller))
       if (order === undefined) throw orderNotFound()
@@ -137,47 +152,39 @@ export class OrderService {
       const updated = await updateOrderStatus(trx, order.id, to)
       const items = await findItemsOfOrders(trx, [order.id])
       await recordOrderStatusChanged(trx, updated, items, order.status)
-      return toOrderBody(updated, items, caller.role)
+      return { order: toOrderBody(updated, items, caller.role), version: updated.version }
     }), this.#retry)
-  }
-
-  /** The customer the order is for, key-share locked so it cannot vanish before the insert. */
-  async #resolveCustomer (trx: Db, caller: Caller, requested: string | undefined): Promise<string> {
-    if (caller.role === 'customer') {
-      const own = await lockCustomer(trx, { userId: caller.id })
-      if (own === undefined) {
-        throw new AppError(422, 'UNKNOWN_CUSTOMER', 'Your account has no customer profile to order for', {
-          errors: [{ pointer: '/customer_id', in: 'body', detail: 'the caller has no customer profile' }]
-        })
-      }
-      if (requested !== undefined && requested.toLowerCase() !== own) throw notFound('CUSTOMER_NOT_FOUND', 'No such customer')
-      return own
-    }
-    // create() has already rejected a staff/admin call without customer_id.
-    const customerId = await lockCustomer(trx, { id: requested ?? '' })
-    if (customerId === undefined) {
-      throw new AppError(422, 'UNKNOWN_CUSTOMER', `Customer ${requested ?? ''} does not exist`, {
-        errors: [{ pointer: '/customer_id', in: 'body', detail: 'does not reference an existing customer' }]
-      })
-    }
-    return customerId
   }
 }
 
 /**
- * Prices the merged lines against the locked product rows. Unknown or archived
- * products -> 422 UNKNOWN_PRODUCT; any line short of stock -> 409
- * INSUFFICIENT_STOCK listing every short product. Nothing has been written yet.
+ * Why the order statement refused, as the API says it (nothing was written): no customer
+ * profile / unknown customer -> 422 UNKNOWN_CUSTOMER; a customer naming another customer ->
+ * 404; unknown or archived products -> 422 UNKNOWN_PRODUCT; short lines -> 409
+ * INSUFFICIENT_STOCK listing every short product with requested and available.
  */
-function priceLines (lines: readonly MergedLine[], products: readonly LockedProduct[]): NewOrderLine[] {
+function refusalError (caller: Caller, requested: string | undefined, lines: readonly MergedLine[], refusal: OrderRefusal): Error {
+  if (refusal.customerId === null) {
+    return caller.role === 'customer'
+      ? new AppError(422, 'UNKNOWN_CUSTOMER', 'Your account has no customer profile to order for', {
+        errors: [{ pointer: '/customer_id', in: 'body', detail: 'the caller has no customer profile' }]
+      })
+      : new AppError(422, 'UNKNOWN_CUSTOMER', `Customer ${requested ?? ''} does not exist`, {
+        errors: [{ pointer: '/customer_id', in: 'body', detail: 'does not reference an existing customer' }]
+      })
+  }
+  if (requested !== undefined && requested.toLowerCase() !== refusal.customerId) return notFound('CUSTOMER_NOT_FOUND', 'No such customer')
+  return lineRefusal(lines, refusal.products) ?? new Error('the order statement refused an order that looks valid')
+}
+
+function lineRefusal (lines: readonly MergedLine[], products: readonly LockedProduct[]): AppError | null {
   const byId = new Map(products.map((product) => [product.id, product]))
   const unknown = lines.filter((line) => byId.get(line.productId)?.archived !== false)
   if (unknown.length > 0) {
-    throw new AppError(422, 'UNKNOWN_PRODUCT', `Unknown or unavailable product: ${unknown.map((line) => line.productId).join(', ')}`, {
+    return new AppError(422, 'UNKNOWN_PRODUCT', `Unknown or unavailable product: ${unknown.map((line) => line.productId).join(', ')}`, {
       errors: unknown.flatMap((line) => pointersTo(line, 'product_id', 'does not reference an available product'))
     })
   }
-  const priced: NewOrderLine[] = []
   const short: Array<{ product_id: string, requested: number, available: number }> = []
   const shortPointers: FieldErrorBody[] = []
   for (const line of lines) {
@@ -186,21 +193,12 @@ function priceLines (lines: readonly MergedLine[], products: readonly LockedProd
     if (product.stock < line.quantity) {
       short.push({ product_id: product.id, requested: line.quantity, available: product.stock })
       shortPointers.push(...pointersTo(line, 'quantity', `only ${product.stock} in stock`))
-      continue
     }
-    priced.push({
-      product_id: product.id,
-      sku: product.sku,
-      name: product.name,
-      quantity: line.quantity,
-      unit_price_cents: product.price_cents,
-      subtotal_cents: product.price_cents * line.quantity
-    })
   }
   if (short.length > 0) {
-    throw conflict('INSUFFICIENT_STOCK', `Not enough stock for ${short.length} product(s)`, { extensions: { items: short }, errors: shortPointers })
+    return conflict('INSUFFICIENT_STOCK', `Not enough stock for ${short.length} product(s)`, { extensions: { items: short }, errors: shortPointers })
   }
-  return priced
+  return null
 }
 
 /** A keyset cursor from this route: the last row's created_at (ISO) and id. */

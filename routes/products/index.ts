@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import {
   CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
   ProductResponse, ReplaceProductBody, UpdateProductBody
 } from '../../schemas/products.js'
-import { assertIfMatch, setEtag } from '../etag.js'
+import { assertIfMatch, notModified, setEtag } from '../etag.js'
 import { setNextLink } from '../pagination.js'
 import * as service from './service.js'
 import { recordProductStockChange } from '../webhooks/events.js'
@@ -40,13 +40,15 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'getProduct',
       summary: 'Get a product',
+      description: 'Sends an ETag; honours If-None-Match (304 without a body while the product is unchanged).',
       params: IdParams,
-      response: { 200: ProductResponse, ...problemResponses(400, 401, 404, 429) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: ProductResponse, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
       security
     }
   }, async (request, reply) => {
     const row = await service.getProduct(fastify.db, request.params.id)
-    setEtag(reply, row)
+    if (notModified(request, reply, row)) return await reply.code(304).send(null)
     return service.presentProduct(row, currency)
   })
 

@@ -7,7 +7,7 @@ type Db = Kysely<Database>
 
 export type ProductRecord = Omit<Selectable<ProductsTable>, 'archived_at'>
 /** A catalog list row: timestamps already as ISO text (what the API returns), plus the cursor key. */
-export type ProductListRecord = Omit<ProductRecord, 'created_at' | 'updated_at'> & { created_at_iso: string, updated_at_iso: string, created_at_key: string }
+export type ProductListRecord = Omit<ProductRecord, 'created_at' | 'updated_at' | 'version'> & { created_at_iso: string, updated_at_iso: string, created_at_key: string }
 export type ProductSortColumn = 'created_at' | 'price_cents' | 'name'
 
 export interface ProductFields {
@@ -25,7 +25,7 @@ export interface ProductFilter {
   inStock?: boolean | undefined
 }
 
-const COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock', 'created_at', 'updated_at'] as const
+const COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock', 'created_at', 'updated_at', 'version'] as const
 const LIST_COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock'] as const
 
 /**
@@ -37,8 +37,8 @@ const LIST_COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock'
 const isoTimestamp = (column: 'created_at' | 'updated_at') =>
   sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
-// Strictly increasing at millisecond precision, so every write yields a new ETag.
-const nextUpdatedAt = sql<Date>`greatest(now(), updated_at + interval '1 millisecond')`
+// Never moves backwards (the ETag comes from the row version, not from this).
+const nextUpdatedAt = sql<Date>`greatest(now(), updated_at)`
 
 const selectProduct = (db: Db, id: string) => db.selectFrom('products').select(COLUMNS).where('id', '=', id).where('archived_at', 'is', null)
 

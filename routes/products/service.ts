@@ -37,7 +37,7 @@ function skuTakenOr (error: unknown): unknown {
 }
 
 /** The API shape of a product, from its fields and its timestamps as ISO text. */
-function productBody (row: Omit<ProductRecord, 'created_at' | 'updated_at'>, currency: string, createdAt: string, updatedAt: string): ProductBody {
+function productBody (row: Omit<ProductRecord, 'created_at' | 'updated_at' | 'version'>, currency: string, createdAt: string, updatedAt: string): ProductBody {
   return {
     id: row.id,
     sku: row.sku,

@@ -1,0 +1,171 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database, OrderItemRow, OrderRow } from '../../db/database.js'
+import { errorCode } from '../../db/errors.js'
+import { nameStatement } from '../../db/named-statements.js'
+import type { LockedProduct } from './repository.js'
+
+type Db = Kysely<Database>
+
+/** Who the order is for: the caller's own profile (customers) or a named one (staff, admin). */
+export type OrderCustomer = { kind: 'own', userId: string, requested: string | null } | { kind: 'named', customerId: string }
+
+export interface OrderRequest {
+  customer: OrderCustomer
+  currency: string
+  /** Merged lines in product id order (ids lower-case). */
+  lines: ReadonlyArray<{ productId: string, quantity: number }>
+}
+
+export interface PlacedOrder {
+  order: OrderRow
+  items: OrderItemRow[]
+  /** Each touched product's stock after this order's decrement (for stock events). */
+  stockAfter: Map<string, number>
+}
+
+/** Why the statement refused: what it saw, with the rows locked (nothing was written). */
+export interface OrderRefusal {
+  /** The customer found for the request, null when none. */
+  customerId: string | null
+  /** The requested products that exist (archived ones included). */
+  products: LockedProduct[]
+}
+
+const REFUSED = 'order_refused'
+
+interface PlacedRow {
+  id: string
+  customer_id: string
+  status: OrderRow['status']
+  currency: string
+  total_cents: number
+  created_at: Date
+  updated_at: Date
+  version: number
+  item_id: string
+  product_id: string
+  sku: string
+  name: string
+  quantity: number
+  unit_price_cents: number
+  subtotal_cents: number
+  stock_after: number
+}
+
+/**
+ * An order in ONE statement (one round trip, no BEGIN/COMMIT of its own):
+ * - the customer, found by id or by owning user, taken FOR KEY SHARE;
+ * - the products locked FOR UPDATE in id order (the order every multi-product writer uses,
+ *   so two orders for {A, B} and {B, A} queue instead of deadlocking);
+ * - each line's stock decremented only `WHERE stock >= quantity`;
+ * - the order and its items inserted with the prices, names and SKUs of now.
+ * When any part fails (no such customer, another customer's id, an unknown/archived product,
+ * a short line), refuse_statement() raises: the whole statement rolls back, and its detail
+ * lists what was seen so the service can answer 404/422/409 exactly as before.
+ * Inside a transaction (idempotent requests) it is one statement of that transaction.
+ */
+export async function placeOrder (db: Db, request: OrderRequest): Promise<PlacedOrder | OrderRefusal> {
+  const ids = request.lines.map((line) => line.productId)
+  const quantities = request.lines.map((line) => line.quantity)
+  const byId = request.customer.kind === 'named' ? request.customer.customerId : null
+  const byUser = request.customer.kind === 'own' ? request.customer.userId : null
+  const requested = request.customer.kind === 'own' ? request.customer.requested : null
+  const query = sql<PlacedRow>`
+    WITH input AS (
+      SELECT product_id, quantity FROM unnest(${ids}::uuid[], ${quantities}::int[]) AS line (product_id, quantity)
+    ),
+    customer AS (
+      SELECT id FROM customers WHERE id = ${byId}::uuid OR user_id = ${byUser}::uuid FOR KEY SHARE
+    ),
+    locked AS (
+      SELECT id, sku, name, price_cents, stock, archived_at FROM products WHERE id = ANY (${ids}::uuid[]) ORDER BY id FOR UPDATE
+    ),
+    taken AS (
+      UPDATE products AS p SET stock = p.stock - i.quantity, updated_at = greatest(now(), p.updated_at)
+      FROM locked AS l JOIN input AS i ON i.product_id = l.id
+      WHERE p.id = l.id AND l.archived_at IS NULL AND p.stock >= i.quantity
+      RETURNING p.id AS product_id, p.sku, p.name, p.price_cents, i.quantity, p.stock
+    ),
+    verdict AS (
+      SELECT CASE
+        WHEN (SELECT count(*) FROM taken) = cardinality(${ids}::uuid[])
+          AND EXISTS (SELECT 1 FROM customer WHERE ${requested}::uuid IS NULL OR id = ${requested}::uuid)
+        THEN true
+        ELSE refuse_statement(${REFUSED}, jsonb_build_object(
+          'customer_id', (SELECT id FROM customer LIMIT 1),
+          'products', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'id', id, 'sku', sku, 'name', name, 'price_cents', price_cents, 'stock', stock, 'archived', archived_at IS NOT NULL
+          )), '[]'::jsonb) FROM locked)
+        ))
+      END AS ok
+    ),
+    new_order AS (
+      INSERT INTO orders (customer_id, currency, total_cents, created_at, updated_at)
+      SELECT c.id, ${request.currency}, (SELECT sum(price_cents * quantity) FROM taken),
+        date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
+      -- verdict is the preserved side, so it is always evaluated (refusing) even with no customer row.
+      FROM verdict AS v LEFT JOIN customer AS c ON true
+      WHERE v.ok
+      RETURNING id, customer_id, status, currency, total_cents, created_at, updated_at, version
+    ),
+    items AS (
+      INSERT INTO order_items (order_id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents)
+      SELECT o.id, t.product_id, t.sku, t.name, t.quantity, t.price_cents, t.price_cents * t.quantity
+      FROM new_order AS o CROSS JOIN taken AS t
+      RETURNING id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents
+    )
+    SELECT o.id, o.customer_id, o.status, o.currency, o.total_cents, o.created_at, o.updated_at, o.version,
+      i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents, t.stock AS stock_after
+    FROM new_order AS o CROSS JOIN items AS i JOIN taken AS t ON t.product_id = i.product_id
+    ORDER BY i.product_id`
+  try {
+    // One SQL text whatever the number of lines (arrays are parameters): planned once per connection.
+    const { rows } = await db.executeQuery(nameStatement('place_order', query.compile(db)))
+    const first = rows[0]
+    // Unreachable: a statement that inserts no order has refused (and rolled back) above.
+    if (first === undefined) throw new Error('placing an order returned no rows')
+    const order: OrderRow = {
+      id: first.id,
+      customer_id: first.customer_id,
+      status: first.status,
+      currency: first.currency,
+      total_cents: first.total_cents,
+      created_at: first.created_at,
+      updated_at: first.updated_at,
+      version: first.version
+    }
+    const items = rows.map((row): OrderItemRow => ({
+      id: row.item_id,
+      order_id: row.id,
+      product_id: row.product_id,
+      sku: row.sku,
+      name: row.name,
+      quantity: row.quantity,
+      unit_price_cents: row.unit_price_cents,
+      subtotal_cents: row.subtotal_cents
+    }))
+    return { order, items, stockAfter: new Map(rows.map((row) => [row.product_id, row.stock_after])) }
+  } catch (error) {
+    const refusal = refusalOf(error)
+    if (refusal === null) throw error
+    return refusal
+  }
+}
+
+export const isRefusal = (outcome: PlacedOrder | OrderRefusal): outcome is OrderRefusal => 'products' in outcome
+
+interface RefusalDetail {
+  customer_id: string | null
+  products: Array<{ id: string, sku: string, name: string, price_cents: number, stock: number, archived: boolean }>
+}
+
+function isRefusalDetail (value: unknown): value is RefusalDetail {
+  return typeof value === 'object' && value !== null && 'customer_id' in value && 'products' in value && Array.isArray(value.products)
+}
+
+function refusalOf (error: unknown): OrderRefusal | null {
+  if (errorCode(error) !== 'P0001' || !(error instanceof Error) || error.message !== REFUSED) return null
+  const detail: unknown = 'detail' in error && typeof error.detail === 'string' ? JSON.parse(error.detail) : null
+  if (!isRefusalDetail(detail)) return null
+  return { customerId: detail.customer_id, products: detail.products }
+}
