@@ -42,8 +42,9 @@ export default fp(async function metricsPlugin (fastify) {
           registers: [register],
           buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
         },
-        // fastify-metrics creates the summary even when disabled; keep it off the global registry too.
-        summary: { registers: [register] }
+        // fastify-metrics creates the summary even when disabled: register it nowhere, so /metrics
+        // shows no empty http_request_summary_seconds family (and the global registry stays clean).
+        summary: { registers: [] }
       }
     }
   })
@@ -61,7 +62,7 @@ export default fp(async function metricsPlugin (fastify) {
   const poolGauge = (name: string, help: string, read: () => number): Gauge =>
     new Gauge({ name, help, registers: [register], collect () { this.set(read()) } })
   if (pool !== null) {
-    poolGauge('db_pool_connections_total', 'Connections open in the Postgres pool', () => pool.totalCount)
+    poolGauge('db_pool_connections', 'Connections open in the Postgres pool', () => pool.totalCount)
     poolGauge('db_pool_connections_idle', 'Idle connections in the Postgres pool', () => pool.idleCount)
     poolGauge('db_pool_requests_waiting', 'Queries waiting for a pool connection', () => pool.waitingCount)
   }
