@@ -11,6 +11,9 @@
  * BENCH_RATIO_ROUNDS (6) and BENCH_RATIO_SECONDS (5) for the interleaved ratio (see ratioRounds),
  * BENCH_JSON=path to also write the raw numbers, BENCH_ROUTES=catalog (or byid) to measure only the
  * baseline and the two catalog reads (or the read by id) (quick iterations; the full run is the one to report),
+ * BENCH_ROUTES=orders to measure only the order rows (spread over 100 products and all on one, each with and
+ * without an Idempotency-Key, then the stock accounting check), BENCH_APP_DIST=dir of another build's dist/
+ * to run that server instead (before/after comparisons with this same script),
  * BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to pass node flags to the app
  * (BENCH_BASELINE_NODE_ARGS: to the baseline).
  */
@@ -33,6 +36,8 @@ const RATIO_SECONDS = positive('BENCH_RATIO_SECONDS', 5)
 const PRODUCTS = 100
 const CATALOG_ONLY = process.env.BENCH_ROUTES === 'catalog' || process.env.BENCH_ROUTES === 'byid'
 const BY_ID_ONLY = process.env.BENCH_ROUTES === 'byid'
+const ORDERS_ONLY = process.env.BENCH_ROUTES === 'orders'
+const APP_DIST = process.env.BENCH_APP_DIST ?? DIST
 const ADMIN = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
 const CUSTOMER_PASSWORD = 'bench-customer-password'
 
@@ -358,6 +363,49 @@ function rotating (ids: string[], make: (id: string) => autocannon.Request): aut
   }]
 }
 
+const ORDER_ROWS = [
+  { label: 'spread over 100 products', hot: false, idempotent: false },
+  { label: 'spread, with Idempotency-Key', hot: false, idempotent: true },
+  { label: 'one hot product', hot: true, idempotent: false },
+  { label: 'one hot product, with Idempotency-Key', hot: true, idempotent: true }
+]
+
+/** POST /api/orders, one line of quantity 1: spread over the products or all on one, with and without a key. */
+async function measureOrders (app: Server, data: Seed, auth: Record<string, string>): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const kind of ORDER_ROWS) {
+    const ids = kind.hot ? data.productIds.slice(0, 1) : data.productIds
+    rows.push(await measure(`POST /api/orders (1 line, ${kind.label})`, app, {
+      requests: rotating(ids, (id) => ({
+        method: 'POST',
+        path: '/api/orders',
+        headers: kind.idempotent ? { ...auth, 'idempotency-key': randomUUID() } : auth,
+        body: JSON.stringify({ items: [{ product_id: id, quantity: 1 }] })
+      }))
+    }))
+  }
+  return rows
+}
+
+/** After the run: stock taken = ordered quantity = order lines (all of quantity 1), and no stock below zero. */
+async function stockAccounting (url: string): Promise<{ exact: boolean, text: string, taken: number, quantity: number, orders: number }> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ taken: string, quantity: string, orders: string, negative: string }>(`
+      SELECT (SELECT coalesce(sum(1000000000 - stock), 0) FROM products WHERE sku LIKE 'BENCH-%') AS taken,
+             (SELECT coalesce(sum(quantity), 0) FROM order_items) AS quantity,
+             (SELECT count(*) FROM orders) AS orders,
+             (SELECT count(*) FROM products WHERE stock < 0) AS negative`)
+    const row = rows[0]
+    const [taken, quantity, orders, negative] = [row?.taken, row?.quantity, row?.orders, row?.negative].map(Number) as [number, number, number, number]
+    const exact = taken === quantity && quantity === orders && negative === 0
+    return { exact, taken, quantity, orders, text: `stock accounting: stock taken ${taken}, ordered quantity ${quantity}, orders ${orders}, products below zero ${negative}` }
+  } finally {
+    await client.end()
+  }
+}
+
 // ---------------------------------------------------------------- report
 
 const fmt = (n: number | null, digits = 0): string => n === null ? 'n/a' : n.toFixed(digits)
@@ -386,7 +434,7 @@ async function main (): Promise<void> {
     const pgVersion = await serverVersion(database.url)
     console.error(`bench: ${DURATION}s per route, ${CONNECTIONS} connections, pool ${POOL_MAX}, database ${new URL(database.url).pathname.slice(1)}, load average ${loadavg()[0]?.toFixed(2) ?? '?'}`)
 
-    const app = startServer(`${DIST}server.js`, await freePort(), {
+    const app = startServer(`${APP_DIST}${APP_DIST.endsWith('/') ? '' : '/'}server.js`, await freePort(), {
       APP_ENV: 'production',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       DATABASE_URL: database.url,
@@ -405,6 +453,16 @@ async function main (): Promise<void> {
     const data = await seed(app.url)
     const auth = { authorization: `Bearer ${data.customerToken}`, 'content-type': 'application/json' }
 
+    if (ORDERS_ONLY) {
+      const rows = await measureOrders(app, data, auth)
+      const accounting = await stockAccounting(database.url)
+      console.log(`\n${machine(pgVersion)}\nCommand: BENCH_ROUTES=orders BENCH_DURATION=${DURATION} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench${process.env.BENCH_APP_DIST !== undefined ? ` (app from ${APP_DIST})` : ''}\n`)
+      console.log(table(rows))
+      console.log(`\n${accounting.text}`)
+      if (process.env.BENCH_JSON !== undefined) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ machine: machine(pgVersion), rows, accounting }, null, 2))
+      return
+    }
+
     // The baseline runs while the app is idle, against the same database.
     const baseline = startServer(`${DIST}scripts/bench-baseline.js`, await freePort(), { DATABASE_URL: database.url, DB_POOL_MAX: String(POOL_MAX) }, nodeArgs('BENCH_BASELINE_NODE_ARGS'))
     servers.push(baseline)
@@ -422,19 +480,19 @@ async function main (): Promise<void> {
     const list = BY_ID_ONLY ? null : await measure('GET /api/products?limit=20', app, { path: '/api/products?limit=20', headers: auth })
     if (list !== null) rows.push(list)
     if (!CATALOG_ONLY) {
-      rows.push(await measure('POST /api/orders (1 line)', app, {
-        requests: rotating(data.productIds, (id) => ({ method: 'POST', path: '/api/orders', headers: auth, body: JSON.stringify({ items: [{ product_id: id, quantity: 1 }] }) }))
-      }))
+      rows.push(...await measureOrders(app, data, auth))
       rows.push(await measure('POST /login (argon2id)', app, {
         method: 'POST', path: '/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: data.customerEmail, password: CUSTOMER_PASSWORD })
       }))
     }
 
     const ratioText = `median ${ratio.median.toFixed(2)} of ${RATIO_ROUNDS} interleaved rounds, range ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}`
+    const accounting = CATALOG_ONLY ? null : await stockAccounting(database.url)
     const targets = [
       { name: `GET /api/products/{id} >= 0.75 x baseline req/s (${ratioText})`, pass: ratio.median >= 0.75 },
       { name: `catalog reads p99 < 20 ms at ${CONNECTIONS} connections (by id ${byId.p99} ms, list ${list?.p99 ?? 'not run'} ms)`, pass: byId.p99 < 20 && list !== null && list.p99 < 20 },
-      { name: 'no errors and no non-2xx on any route', pass: rows.every((r) => r.errors === 0 && r.non2xx === 0) }
+      { name: 'no errors and no non-2xx on any route', pass: rows.every((r) => r.errors === 0 && r.non2xx === 0) },
+      ...(accounting !== null ? [{ name: accounting.text, pass: accounting.exact }] : [])
     ]
     const command = `BENCH_DURATION=${DURATION} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench`
     console.log(`\n${machine(pgVersion)}\nCommand: ${command}\n`)
