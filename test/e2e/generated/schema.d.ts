@@ -182,7 +182,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a product */
+        /**
+         * Get a product
+         * @description Sends an ETag; honours If-None-Match (304 without a body while the product is unchanged).
+         */
         get: operations["getProduct"];
         /**
          * Replace a product (staff, admin)
@@ -237,7 +240,7 @@ export interface paths {
         };
         /**
          * Get a customer
-         * @description A customer-role caller may only read its own profile (anyone else's answers 404).
+         * @description A customer-role caller may only read its own profile (anyone else's answers 404). Sends an ETag; honours If-None-Match (304 without a body while unchanged).
          */
         get: operations["getCustomer"];
         /**
@@ -293,7 +296,7 @@ export interface paths {
         };
         /**
          * Get an order
-         * @description Returns the order with its items and the transitions the caller may make. Someone else's order -> 404. Sends an ETag.
+         * @description Returns the order with its items and the transitions the caller may make. Someone else's order -> 404. Sends an ETag; honours If-None-Match (304 without a body while unchanged).
          */
         get: operations["getOrder"];
         put?: never;
@@ -1947,7 +1950,13 @@ export interface operations {
     getProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)
+                 * @example "7"
+                 */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
                 id: string;
@@ -2022,6 +2031,19 @@ export interface operations {
                         updated_at: string;
                     };
                 };
+            };
+            /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
@@ -3093,7 +3115,13 @@ export interface operations {
     getCustomer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)
+                 * @example "7"
+                 */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
                 id: string;
@@ -3162,6 +3190,19 @@ export interface operations {
                         updated_at: string;
                     };
                 };
+            };
+            /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
@@ -4316,7 +4357,13 @@ export interface operations {
     getOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)
+                 * @example "7"
+                 */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
                 id: string;
@@ -4421,6 +4468,19 @@ export interface operations {
                         updated_at: string;
                     };
                 };
+            };
+            /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
