@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 
-export const Liveness = Type.Object({ status: Type.Literal('ok') }, { title: 'Liveness' })
+export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness' })
 
 export const DependencyCheck = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('embedded')]),
@@ -12,7 +12,7 @@ export const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
   shutting_down: Type.Optional(Type.Boolean()),
   checks: Type.Object({ postgres: DependencyCheck, redis: DependencyCheck })
-}, { title: 'Readiness' })
+}, { $id: 'Readiness', title: 'Readiness' })
 
 export const Help = Type.Object({
   name: Type.String(),
@@ -20,4 +20,4 @@ export const Help = Type.Object({
   version: Type.String(),
   docs: Type.Object({ swagger_ui: Type.String(), openapi_json: Type.String(), openapi_yaml: Type.String() }),
   routes: Type.Array(Type.Object({ method: Type.String(), url: Type.String(), summary: Type.Optional(Type.String()) }))
-}, { title: 'Help' })
+}, { $id: 'Help', title: 'Help' })
