@@ -27,6 +27,8 @@ function referenceNamed (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(referenceNamed)
   if (!isRecord(value)) return value
   if (typeof value.$id === 'string') return componentRef(value.$id)
+  // Type.Ref('<$id>'): a second use of a named schema inside the same route schema.
+  if (typeof value.$ref === 'string' && COMPONENTS.has(value.$ref)) return componentRef(value.$ref)
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, referenceNamed(child)]))
 }
 

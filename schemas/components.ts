@@ -2,7 +2,7 @@ import type { TSchema } from 'typebox'
 import { LogLevel, LogLevelUpdate } from './admin.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
 import { CreateCustomerBody, Customer, CustomerPage, ReplaceCustomerBody, UpdateCustomerBody } from './customers.js'
-import { Help, Liveness, Readiness } from './health.js'
+import { DependencyCheck, Help, Liveness, Readiness } from './health.js'
 import { CreateOrderBody, Order, OrderItem, OrderLineInput, OrderPage, TransitionBody } from './orders.js'
 import { FieldError, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
@@ -17,8 +17,8 @@ import { RoleUpdate, User } from './users.js'
  * as `#/components/schemas/<$id>` (plugins/openapi-transform.ts), and an unlisted `$id` fails
  * document generation, so a generated client gets exactly one type per schema.
  * A schema with `$id` may occur only once within one route schema (fast-json-stringify rejects
- * an `$id` that resolves to two places), so a shape used twice in one parent (Readiness's
- * DependencyCheck) stays unnamed.
+ * an `$id` that resolves to two places): further uses in the same parent are `Type.Ref('<$id>')`
+ * (see Readiness.checks), which the document also shows as the component reference.
  */
 export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   FieldError, Problem, ProblemType, ProblemTypeList,
@@ -27,5 +27,5 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   Customer, CustomerPage, CreateCustomerBody, ReplaceCustomerBody, UpdateCustomerBody,
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,
-  Liveness, Readiness, Help
+  Liveness, DependencyCheck, Readiness, Help
 ]

@@ -1,4 +1,4 @@
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 
 export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness' })
 
@@ -6,12 +6,13 @@ export const DependencyCheck = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('embedded')]),
   latency_ms: Type.Number({ minimum: 0, examples: [0.8] }),
   error: Type.Optional(Type.String())
-}, { title: 'DependencyCheck' })
+}, { $id: 'DependencyCheck', title: 'DependencyCheck' })
 
 export const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
   shutting_down: Type.Optional(Type.Boolean()),
-  checks: Type.Object({ postgres: DependencyCheck, redis: DependencyCheck })
+  // A named schema may occur once per route schema (its $id), so the second use is a reference to it.
+  checks: Type.Object({ postgres: DependencyCheck, redis: Type.Unsafe<Static<typeof DependencyCheck>>(Type.Ref('DependencyCheck')) })
 }, { $id: 'Readiness', title: 'Readiness' })
 
 export const Help = Type.Object({
