@@ -57,6 +57,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every error code
+         * @description The registry of problem types: code, status, title and what to do about it.
+         */
+        get: operations["listProblemTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain one error code
+         * @description What a problem `type` URI (e.g. /problems/token-missing) means.
+         */
+        get: operations["getProblemType"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/register": {
         parameters: {
             query?: never;
@@ -68,7 +108,7 @@ export interface paths {
         put?: never;
         /**
          * Create a customer account
-         * @description Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.
+         * @description Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name).
          */
         post: operations["registerUser"];
         delete?: never;
@@ -88,7 +128,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for an access and a refresh token
-         * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP) and per email+client, never per email alone, so other clients cannot lock an account: after 5 failures for one email, or 20 for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).
+         * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). After repeated failures for one email within the rate-limit window -> 429 RATE_LIMITED with Retry-After.
          */
         post: operations["loginUser"];
         delete?: never;
@@ -334,7 +374,7 @@ export interface paths {
         get?: never;
         /**
          * Change the role of a user
-         * @description Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). The new role applies to the user's next request on every replica (within 1 s), access tokens already issued included; the next refresh issues tokens with the new role claim.
+         * @description Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). Tokens already issued keep the old role until they expire.
          */
         put: operations["updateUserRole"];
         post?: never;
@@ -358,115 +398,6 @@ export interface paths {
          */
         put: operations["updateLogLevel"];
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/webhooks": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List webhook endpoints (admin)
-         * @description Cursor-paginated, oldest first (keyset on created_at, id). Secrets are not included.
-         */
-        get: operations["listWebhooks"];
-        put?: never;
-        /**
-         * Register a webhook endpoint (admin)
-         * @description Returns the signing secret once; it is never shown again (rotate it to get a new one). In production the url must be https and must not point at a loopback, private, link-local or metadata address (422 WEBHOOK_URL_NOT_ALLOWED).
-         */
-        post: operations["createWebhook"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/webhooks/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a webhook endpoint (admin) */
-        get: operations["getWebhook"];
-        put?: never;
-        post?: never;
-        /**
-         * Delete a webhook endpoint (admin)
-         * @description Deletes the endpoint with its delivery log; pending deliveries are dropped. Honours If-Match.
-         */
-        delete: operations["deleteWebhook"];
-        options?: never;
-        head?: never;
-        /**
-         * Change a webhook endpoint (admin)
-         * @description Partial update (at least one field); `enabled: false` pauses deliveries (pending ones wait, new events are not queued for it). Honours If-Match.
-         */
-        patch: operations["updateWebhook"];
-        trace?: never;
-    };
-    "/api/webhooks/{id}/rotate-secret": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replace the signing secret of a webhook endpoint (admin)
-         * @description Returns the new secret once. Attempts from now on are signed with it only.
-         */
-        post: operations["rotateWebhookSecret"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/webhooks/{id}/deliveries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The delivery log of a webhook endpoint (admin)
-         * @description One delivery per event sent to this endpoint, oldest first (keyset on created_at, id), with every attempt (status, latency, error excerpt) and the next retry of pending ones. Filter with ?status=.
-         */
-        get: operations["listWebhookDeliveries"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/webhooks/{id}/deliveries/{delivery_id}/retry": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Deliver an event again now (admin)
-         * @description Makes the delivery due now, whatever its status (a failed one becomes pending, a succeeded one is sent again). Retries after a failure stay within the retry window counted from the event.
-         */
-        post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -516,64 +447,255 @@ export interface components {
             code: string;
             /** @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e */
             request_id: string;
-            errors?: {
-                /**
-                 * @description JSON Pointer (RFC 6901) into the part named by `in`
-                 * @example /items/0/quantity
-                 */
-                pointer: string;
-                in?: "body" | "query" | "path" | "header";
-                /** @example must be >= 1 */
-                detail: string;
-            }[];
+            errors?: components["schemas"]["FieldError"][];
         } & {
             [key: string]: unknown;
         };
         /**
-         * WebhookEndpoint
-         * @description A registered webhook endpoint (its secret is never shown again after creation or rotation)
+         * ProblemType
+         * @description One error code of this API
+         */
+        ProblemType: {
+            /**
+             * @description The problem type URI that problems with this code carry
+             * @example /problems/token-missing
+             */
+            type: string;
+            /**
+             * @description The stable error code (Problem.code)
+             * @example TOKEN_MISSING
+             */
+            code: string;
+            /**
+             * Format: int32
+             * @description The HTTP status it comes with
+             * @example 401
+             */
+            status: number;
+            /**
+             * @description Short summary
+             * @example Access token missing
+             */
+            title: string;
+            /**
+             * @description What it means and what the client can do
+             * @example No usable Authorization: Bearer header was sent; log in and send the access token.
+             */
+            description: string;
+        };
+        /**
+         * ProblemTypeList
+         * @description Every error code this API answers with
+         */
+        ProblemTypeList: {
+            data: components["schemas"]["ProblemType"][];
+        };
+        /**
+         * RegisterRequest
          * @example {
-         *       "id": "6c1e0f3a-2b4d-4c8e-9f1a-3d5b7e9c1f2a",
-         *       "url": "https://erp.example.com/hooks/goshop",
-         *       "events": [
-         *         "order.created",
-         *         "order.status_changed"
-         *       ],
-         *       "description": "ERP order import",
-         *       "enabled": true,
+         *       "email": "jane.doe@example.com",
+         *       "password": "correct horse battery staple",
+         *       "first_name": "Jane",
+         *       "last_name": "Doe"
+         *     }
+         */
+        RegisterRequest: {
+            /**
+             * Format: email
+             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description Password, 8..128 characters; stored only as an argon2id hash
+             * @example correct horse battery staple
+             */
+            password: string;
+            /**
+             * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace (trimmed)
+             * @example Jane
+             */
+            first_name?: string;
+            /**
+             * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace (trimmed)
+             * @example Doe
+             */
+            last_name?: string;
+        };
+        /**
+         * LoginRequest
+         * @example {
+         *       "email": "jane.doe@example.com",
+         *       "password": "correct horse battery staple"
+         *     }
+         */
+        LoginRequest: {
+            /**
+             * Format: email
+             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description The account password
+             * @example correct horse battery staple
+             */
+            password: string;
+        };
+        /**
+         * RefreshRequest
+         * @example {
+         *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
+         *     }
+         */
+        RefreshRequest: {
+            /**
+             * @description An opaque refresh token from /login or /auth/refresh
+             * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+             */
+            refresh_token: string;
+        };
+        /**
+         * LogoutRequest
+         * @example {
+         *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
+         *     }
+         */
+        LogoutRequest: {
+            /**
+             * @description An opaque refresh token from /login or /auth/refresh
+             * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+             */
+            refresh_token: string;
+        };
+        /**
+         * TokenPair
+         * @description An access token and the refresh token that renews it
+         */
+        TokenPair: {
+            /**
+             * @description JWT (HS256) for Authorization: Bearer
+             * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
+             */
+            access_token: string;
+            /**
+             * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
+             * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+             */
+            refresh_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires
+             * @example 900
+             */
+            expires_in: number;
+        };
+        /**
+         * User
+         * @description A user account
+         * @example {
+         *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
+         *       "email": "jane.doe@example.com",
+         *       "role": "customer",
+         *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "created_at": "2026-11-24T10:00:00.000Z"
+         *     }
+         */
+        User: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * Format: email
+             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description Account role
+             * @example customer
+             */
+            role: "customer" | "staff" | "admin";
+            /** @description The customer profile of a customer account; null for staff and admins without one */
+            customer_id: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+        };
+        /**
+         * RoleUpdate
+         * @description The new role of the account
+         * @example {
+         *       "role": "staff"
+         *     }
+         */
+        RoleUpdate: {
+            /**
+             * @description Account role
+             * @example customer
+             */
+            role: "customer" | "staff" | "admin";
+        };
+        /**
+         * Product
+         * @description A catalog product
+         * @example {
+         *       "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "sku": "TSHIRT-RED-M",
+         *       "name": "Red T-shirt (M)",
+         *       "description": "100% organic cotton, regular fit.",
+         *       "price_cents": 1999,
+         *       "currency": "EUR",
+         *       "stock": 42,
          *       "created_at": "2026-11-24T10:00:00.000Z",
          *       "updated_at": "2026-11-24T10:00:00.000Z"
          *     }
          */
-        WebhookEndpoint: {
+        Product: {
             /**
              * Format: uuid
              * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
              */
             id: string;
             /**
-             * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
-             * @example https://erp.example.com/hooks/goshop
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
              */
-            url: string;
+            sku: string;
             /**
-             * @description The event types sent to this endpoint
-             * @example [
-             *       "order.created",
-             *       "order.status_changed"
-             *     ]
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            name: string;
             /**
-             * @description Free text for the admins, up to 500 characters
-             * @example ERP order import
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
              */
             description: string;
             /**
-             * @description A disabled endpoint gets no new deliveries and its pending ones wait
-             * @example true
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
              */
-            enabled: boolean;
+            price_cents: number;
+            /**
+             * @description ISO 4217 store currency
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock: number;
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -588,51 +710,177 @@ export interface components {
             updated_at: string;
         };
         /**
-         * WebhookEndpointWithSecret
-         * @description A webhook endpoint with its signing secret: only returned on creation and secret rotation
+         * ProductPage
+         * @description One page of products
+         */
+        ProductPage: {
+            data: components["schemas"]["Product"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /**
+         * CreateProduct
+         * @description A new product; id, currency and timestamps are set by the server
          * @example {
-         *       "id": "6c1e0f3a-2b4d-4c8e-9f1a-3d5b7e9c1f2a",
-         *       "url": "https://erp.example.com/hooks/goshop",
-         *       "events": [
-         *         "order.created",
-         *         "order.status_changed"
-         *       ],
-         *       "description": "ERP order import",
-         *       "enabled": true,
-         *       "created_at": "2026-11-24T10:00:00.000Z",
-         *       "updated_at": "2026-11-24T10:00:00.000Z",
-         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3zuN6NJf3dE="
+         *       "sku": "TSHIRT-RED-M",
+         *       "name": "Red T-shirt (M)",
+         *       "description": "100% organic cotton, regular fit.",
+         *       "price_cents": 1999,
+         *       "stock": 42
          *     }
          */
-        WebhookEndpointWithSecret: {
+        CreateProduct: {
+            /**
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
+             */
+            sku: string;
+            /**
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
+             */
+            name: string;
+            /**
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
+             */
+            description?: string;
+            /**
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
+             */
+            price_cents: number;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock: number;
+        };
+        /**
+         * ReplaceProduct
+         * @description The full new state of the product (PUT); an omitted description becomes empty
+         * @example {
+         *       "sku": "TSHIRT-RED-M",
+         *       "name": "Red T-shirt (M)",
+         *       "description": "100% organic cotton, regular fit.",
+         *       "price_cents": 1999,
+         *       "stock": 42
+         *     }
+         */
+        ReplaceProduct: {
+            /**
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
+             */
+            sku: string;
+            /**
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
+             */
+            name: string;
+            /**
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
+             */
+            description?: string;
+            /**
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
+             */
+            price_cents: number;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock: number;
+        };
+        /**
+         * UpdateProduct
+         * @description The fields to change (PATCH); at least one
+         * @example {
+         *       "price_cents": 1499,
+         *       "stock": 40
+         *     }
+         */
+        UpdateProduct: {
+            /**
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
+             */
+            sku?: string;
+            /**
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
+             */
+            name?: string;
+            /**
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
+             */
+            description?: string;
+            /**
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
+             */
+            price_cents?: number;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock?: number;
+        };
+        /**
+         * Customer
+         * @description A customer profile
+         * @example {
+         *       "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "user_id": "9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "phone": "+4915112345678",
+         *       "created_at": "2026-11-24T10:00:00.000Z",
+         *       "updated_at": "2026-11-24T10:00:00.000Z"
+         *     }
+         */
+        Customer: {
             /**
              * Format: uuid
              * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
              */
             id: string;
             /**
-             * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
-             * @example https://erp.example.com/hooks/goshop
+             * @description The user account owning this profile; null for profiles made by staff
+             * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
              */
-            url: string;
+            user_id: string | null;
             /**
-             * @description The event types sent to this endpoint
-             * @example [
-             *       "order.created",
-             *       "order.status_changed"
-             *     ]
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            first_name: string;
             /**
-             * @description Free text for the admins, up to 500 characters
-             * @example ERP order import
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
              */
-            description: string;
+            last_name: string;
             /**
-             * @description A disabled endpoint gets no new deliveries and its pending ones wait
-             * @example true
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
              */
-            enabled: boolean;
+            email: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone: string | null;
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -645,94 +893,185 @@ export interface components {
              * @example 2026-11-24T10:00:00.000Z
              */
             updated_at: string;
-            /**
-             * @description The signing secret (Standard Webhooks: `whsec_` + base64 of 32 random bytes). Shown only when the endpoint is created or its secret rotated; store it now.
-             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3zuN6NJf3dE=
-             */
-            secret: string;
         };
         /**
-         * WebhookEndpointPage
-         * @description One page of webhook endpoints
+         * CustomerPage
+         * @description One page of customers
          */
-        WebhookEndpointPage: {
-            data: components["schemas"]["WebhookEndpoint"][];
+        CustomerPage: {
+            data: components["schemas"]["Customer"][];
             /** @description Pass as ?cursor= for the next page; null on the last page */
             next_cursor: string | null;
         };
         /**
-         * WebhookAttempt
-         * @description One attempt to deliver an event
+         * CreateCustomer
+         * @description A new customer profile (not linked to a user account); phone defaults to null
+         * @example {
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "phone": "+4915112345678"
+         *     }
          */
-        WebhookAttempt: {
+        CreateCustomer: {
             /**
-             * Format: int32
-             * @description The attempt number, from 1
-             * @example 1
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
              */
-            attempt: number;
-            /** @example failed */
-            outcome: "succeeded" | "failed";
-            /** @description null when no response came (network error, timeout, refused target) */
-            response_status: number | null;
+            first_name: string;
             /**
-             * Format: int32
-             * @description Milliseconds from sending to the response (or the failure)
-             * @example 87
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
              */
-            latency_ms: number;
-            error: string | null;
+            last_name: string;
             /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             * @example 2026-11-24T10:00:00.000Z
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
              */
-            created_at: string;
+            email: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone?: string | null;
         };
         /**
-         * WebhookDelivery
-         * @description The delivery of one event to one endpoint
+         * ReplaceCustomer
+         * @description The full new state of the profile (PUT); an omitted phone becomes null
+         * @example {
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "phone": "+4915112345678"
+         *     }
          */
-        WebhookDelivery: {
+        ReplaceCustomer: {
+            /**
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
+             */
+            first_name: string;
+            /**
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
+             */
+            last_name: string;
+            /**
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone?: string | null;
+        };
+        /**
+         * UpdateCustomer
+         * @description The fields to change (PATCH); at least one
+         * @example {
+         *       "phone": null
+         *     }
+         */
+        UpdateCustomer: {
+            /**
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
+             */
+            first_name?: string;
+            /**
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
+             */
+            last_name?: string;
+            /**
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
+             */
+            email?: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone?: string | null;
+        };
+        /** OrderItem */
+        OrderItem: {
             /**
              * Format: uuid
              * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
              */
-            id: string;
+            product_id: string;
             /**
-             * Format: uuid
-             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             * @description The product SKU when the order was placed
+             * @example TSHIRT-BLUE-M
              */
-            endpoint_id: string;
+            sku: string;
             /**
-             * Format: uuid
-             * @description The event (also sent as the webhook-id header)
-             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
+             * @description The product name when the order was placed
+             * @example Blue T-shirt (M)
              */
-            event_id: string;
-            /**
-             * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
-             * @example order.created
-             */
-            event_type: "order.created" | "order.status_changed" | "product.out_of_stock";
-            /**
-             * @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted
-             * @example pending
-             */
-            status: "pending" | "succeeded" | "failed";
+            name: string;
             /**
              * Format: int32
-             * @description Attempts made so far
              * @example 2
              */
-            attempts: number;
-            /** @description When the next attempt is due (pending only) */
-            next_attempt_at: string | null;
-            last_response_status: number | null;
-            last_latency_ms: number | null;
-            last_error: string | null;
-            /** @description Every attempt, oldest first */
-            attempt_log: components["schemas"]["WebhookAttempt"][];
+            quantity: number;
+            /**
+             * Format: int64
+             * @description Unit price when the order was placed, minor units
+             * @example 1999
+             */
+            unit_price_cents: number;
+            /**
+             * Format: int64
+             * @description unit_price_cents x quantity
+             * @example 3998
+             */
+            subtotal_cents: number;
+        };
+        /** Order */
+        Order: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            customer_id: string;
+            /**
+             * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+             * @example pending
+             */
+            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+            /**
+             * @description ISO 4217 store currency
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * Format: int64
+             * @description Sum of the item subtotals, minor units
+             * @example 3998
+             */
+            total_cents: number;
+            /** @description Order lines, one per product, sorted by product_id */
+            items: components["schemas"]["OrderItem"][];
+            /**
+             * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
+             * @example [
+             *       "paid",
+             *       "cancelled"
+             *     ]
+             */
+            allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -747,13 +1086,124 @@ export interface components {
             updated_at: string;
         };
         /**
-         * WebhookDeliveryPage
-         * @description One page of deliveries, oldest first
+         * OrderPage
+         * @description One page of orders
          */
-        WebhookDeliveryPage: {
-            data: components["schemas"]["WebhookDelivery"][];
+        OrderPage: {
+            data: components["schemas"]["Order"][];
             /** @description Pass as ?cursor= for the next page; null on the last page */
             next_cursor: string | null;
+        };
+        /** OrderLineInput */
+        OrderLineInput: {
+            /**
+             * Format: uuid
+             * @description The product ordered
+             * @example 0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
+             */
+            product_id: string;
+            /**
+             * Format: int32
+             * @description Units to order (1..1000); lines for the same product are merged and the merged quantity must stay within the limit
+             * @example 2
+             */
+            quantity: number;
+        };
+        /**
+         * CreateOrderRequest
+         * @example {
+         *       "items": [
+         *         {
+         *           "product_id": "0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+         *           "quantity": 2
+         *         }
+         *       ]
+         *     }
+         */
+        CreateOrderRequest: {
+            /**
+             * Format: uuid
+             * @description The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)
+             * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
+             */
+            customer_id?: string;
+            /** @description 1..100 lines; prices and totals are computed by the server */
+            items: components["schemas"]["OrderLineInput"][];
+        };
+        /**
+         * OrderTransitionRequest
+         * @example {
+         *       "status": "paid"
+         *     }
+         */
+        OrderTransitionRequest: {
+            /**
+             * @description The status to move the order to
+             * @example pending
+             */
+            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+        };
+        /**
+         * LogLevel
+         * @description The log level now in effect on the replica that answered
+         */
+        LogLevel: {
+            /**
+             * @description pino log level
+             * @example debug
+             */
+            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        };
+        /**
+         * LogLevelUpdate
+         * @description The log level this replica switches to
+         * @example {
+         *       "level": "debug"
+         *     }
+         */
+        LogLevelUpdate: {
+            /**
+             * @description pino log level
+             * @example debug
+             */
+            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        };
+        /** Liveness */
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        /** DependencyCheck */
+        DependencyCheck: {
+            status: "up" | "down" | "embedded";
+            /** @example 0.8 */
+            latency_ms: number;
+            error?: string;
+        };
+        /** Readiness */
+        Readiness: {
+            status: "ready" | "not_ready";
+            shutting_down?: boolean;
+            checks: {
+                postgres: components["schemas"]["DependencyCheck"];
+                redis: components["schemas"]["DependencyCheck"];
+            };
+        };
+        /** Help */
+        Help: {
+            name: string;
+            description: string;
+            version: string;
+            docs: {
+                swagger_ui: string;
+                openapi_json: string;
+                openapi_yaml: string;
+            };
+            routes: {
+                method: string;
+                url: string;
+                summary?: string;
+            }[];
         };
     };
     responses: never;
@@ -776,13 +1226,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -799,57 +1248,25 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "ready" | "not_ready";
-                        shutting_down?: boolean;
-                        checks: {
-                            /** DependencyCheck */
-                            postgres: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                            /** DependencyCheck */
-                            redis: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Default Response */
             503: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        status: "ready" | "not_ready";
-                        shutting_down?: boolean;
-                        checks: {
-                            /** DependencyCheck */
-                            postgres: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                            /** DependencyCheck */
-                            redis: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                        };
-                    };
+                    "application/problem+json": components["schemas"]["Readiness"];
                 };
             };
         };
@@ -866,6 +1283,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -875,26 +1294,148 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        description: string;
-                        version: string;
-                        docs: {
-                            swagger_ui: string;
-                            openapi_json: string;
-                            openapi_yaml: string;
-                        };
-                        routes: {
-                            method: string;
-                            url: string;
-                            summary?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Help"];
                 };
             };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProblemTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every error code this API answers with */
+            200: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemTypeList"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProblemType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The last segment of a problem type URI
+                 * @example token-missing
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One error code of this API */
+            200: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemType"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -920,43 +1461,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "email": "jane.doe@example.com",
-                 *       "password": "correct horse battery staple",
-                 *       "first_name": "Jane",
-                 *       "last_name": "Doe"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * Format: email
-                     * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                     * @example jane.doe@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description Password, 8..128 characters; not only whitespace, not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash
-                     * @example correct horse battery staple
-                     */
-                    password: string;
-                    /**
-                     * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace (trimmed)
-                     * @example Jane
-                     */
-                    first_name?: string;
-                    /**
-                     * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace (trimmed)
-                     * @example Doe
-                     */
-                    last_name?: string;
-                };
+                "application/json": components["schemas"]["RegisterRequest"];
             };
         };
         responses: {
             /** @description A user account */
             201: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -966,46 +1479,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
-                     *       "email": "jane.doe@example.com",
-                     *       "role": "customer",
-                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
-                     *       "created_at": "2026-11-24T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                         * @example jane.doe@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Account role
-                         * @example customer
-                         */
-                        role: "customer" | "staff" | "admin";
-                        /** @description The customer profile of a customer account; null for staff and admins without one */
-                        customer_id: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1021,6 +1502,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1036,6 +1519,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1051,6 +1536,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1066,6 +1553,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1091,31 +1580,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "email": "jane.doe@example.com",
-                 *       "password": "correct horse battery staple"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * Format: email
-                     * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                     * @example jane.doe@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description The account password
-                     * @example correct horse battery staple
-                     */
-                    password: string;
-                };
+                "application/json": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
             /** @description An access token and the refresh token that renews it */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1125,31 +1598,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description JWT (HS256) for Authorization: Bearer
-                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
-                         */
-                        access_token: string;
-                        /**
-                         * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
-                         * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                         */
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                        /**
-                         * Format: int32
-                         * @description Seconds until the access token expires
-                         * @example 900
-                         */
-                        expires_in: number;
-                    };
+                    "application/json": components["schemas"]["TokenPair"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1165,6 +1621,8 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1180,6 +1638,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1195,6 +1655,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1210,6 +1672,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1235,24 +1699,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description An opaque refresh token from /login or /auth/refresh
-                     * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                     */
-                    refresh_token: string;
-                };
+                "application/json": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
             /** @description An access token and the refresh token that renews it */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1262,31 +1717,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description JWT (HS256) for Authorization: Bearer
-                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
-                         */
-                        access_token: string;
-                        /**
-                         * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
-                         * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                         */
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                        /**
-                         * Format: int32
-                         * @description Seconds until the access token expires
-                         * @example 900
-                         */
-                        expires_in: number;
-                    };
+                    "application/json": components["schemas"]["TokenPair"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1302,6 +1740,8 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1317,6 +1757,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1332,6 +1774,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1347,6 +1791,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1372,24 +1818,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description An opaque refresh token from /login or /auth/refresh
-                     * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                     */
-                    refresh_token: string;
-                };
+                "application/json": components["schemas"]["LogoutRequest"];
             };
         };
         responses: {
             /** @description No content */
             204: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1403,6 +1840,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1418,6 +1857,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1433,6 +1874,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1448,6 +1891,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1476,6 +1921,8 @@ export interface operations {
             /** @description A user account */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1485,52 +1932,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
-                     *       "email": "jane.doe@example.com",
-                     *       "role": "customer",
-                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
-                     *       "created_at": "2026-11-24T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                         * @example jane.doe@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Account role
-                         * @example customer
-                         */
-                        role: "customer" | "staff" | "admin";
-                        /** @description The customer profile of a customer account; null for staff and admins without one */
-                        customer_id: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1540,6 +1957,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1563,30 +1982,15 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /**
-                 * @description Case-insensitive substring of the name or the sku (% and _ match literally)
-                 * @example shirt
-                 */
+                /** @description Case-insensitive substring of the name or the sku (% and _ match literally) */
                 q?: string;
-                /**
-                 * @description Only products priced at least this
-                 * @example 1000
-                 */
+                /** @description Only products priced at least this */
                 min_price_cents?: number;
-                /**
-                 * @description Only products priced at most this
-                 * @example 5000
-                 */
+                /** @description Only products priced at most this */
                 max_price_cents?: number;
-                /**
-                 * @description true: only stock > 0; false: only stock = 0
-                 * @example true
-                 */
+                /** @description true: only stock > 0; false: only stock = 0 */
                 in_stock?: boolean;
-                /**
-                 * @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for.
-                 * @example -price_cents
-                 */
+                /** @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. */
                 sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name";
             };
             header?: never;
@@ -1599,7 +2003,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1609,66 +2015,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            id: string;
-                            /**
-                             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                             * @example TSHIRT-RED-M
-                             */
-                            sku: string;
-                            /**
-                             * @description Display name, 1..200 characters, not only whitespace
-                             * @example Red T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                             * @example 100% organic cotton, regular fit.
-                             */
-                            description: string;
-                            /**
-                             * Format: int64
-                             * @description Unit price in minor units of the store currency (0..10^10)
-                             * @example 1999
-                             */
-                            price_cents: number;
-                            /**
-                             * @description ISO 4217 store currency
-                             * @example EUR
-                             */
-                            currency: string;
-                            /**
-                             * Format: int32
-                             * @description Units available for sale (0..10^9)
-                             * @example 42
-                             */
-                            stock: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
-                        /** @description Pass as ?cursor= for the next page; null on the last page */
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ProductPage"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1684,12 +2038,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1699,6 +2057,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1722,47 +2082,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description A new product; id, currency and timestamps are set by the server */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "sku": "TSHIRT-RED-M",
-                 *       "name": "Red T-shirt (M)",
-                 *       "description": "100% organic cotton, regular fit.",
-                 *       "price_cents": 1999,
-                 *       "stock": 42
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                     * @example TSHIRT-RED-M
-                     */
-                    sku: string;
-                    /**
-                     * @description Display name, 1..200 characters, not only whitespace
-                     * @example Red T-shirt (M)
-                     */
-                    name: string;
-                    /**
-                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                     * @example 100% organic cotton, regular fit.
-                     */
-                    description?: string;
-                    /**
-                     * Format: int64
-                     * @description Unit price in minor units of the store currency (0..10^10)
-                     * @example 1999
-                     */
-                    price_cents: number;
-                    /**
-                     * Format: int32
-                     * @description Units available for sale (0..10^9)
-                     * @example 42
-                     */
-                    stock: number;
-                };
+                "application/json": components["schemas"]["CreateProduct"];
             };
         };
         responses: {
@@ -1770,9 +2092,11 @@ export interface operations {
             201: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
                     /** @description URL of the created resource */
-                    location?: string;
+                    Location?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1782,62 +2106,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1853,12 +2129,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1868,6 +2148,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1883,6 +2165,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1898,6 +2182,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1913,6 +2199,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1928,6 +2216,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1960,7 +2250,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1970,62 +2262,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2041,12 +2285,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2056,6 +2304,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2071,6 +2321,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2091,10 +2343,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -2103,47 +2352,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The full new state of the product (PUT); an omitted description becomes empty */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "sku": "TSHIRT-RED-M",
-                 *       "name": "Red T-shirt (M)",
-                 *       "description": "100% organic cotton, regular fit.",
-                 *       "price_cents": 1999,
-                 *       "stock": 42
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                     * @example TSHIRT-RED-M
-                     */
-                    sku: string;
-                    /**
-                     * @description Display name, 1..200 characters, not only whitespace
-                     * @example Red T-shirt (M)
-                     */
-                    name: string;
-                    /**
-                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                     * @example 100% organic cotton, regular fit.
-                     */
-                    description?: string;
-                    /**
-                     * Format: int64
-                     * @description Unit price in minor units of the store currency (0..10^10)
-                     * @example 1999
-                     */
-                    price_cents: number;
-                    /**
-                     * Format: int32
-                     * @description Units available for sale (0..10^9)
-                     * @example 42
-                     */
-                    stock: number;
-                };
+                "application/json": components["schemas"]["ReplaceProduct"];
             };
         };
         responses: {
@@ -2151,7 +2362,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2161,62 +2374,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2232,12 +2397,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2247,6 +2416,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2262,6 +2433,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2277,6 +2450,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2292,6 +2467,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2307,6 +2484,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2322,6 +2501,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2337,6 +2518,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2357,10 +2540,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -2374,6 +2554,8 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2387,6 +2569,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2402,12 +2586,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2417,6 +2605,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2432,6 +2622,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2447,6 +2639,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2462,6 +2656,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2482,10 +2678,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -2494,44 +2687,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The fields to change (PATCH); at least one */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "price_cents": 1499,
-                 *       "stock": 40
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                     * @example TSHIRT-RED-M
-                     */
-                    sku?: string;
-                    /**
-                     * @description Display name, 1..200 characters, not only whitespace
-                     * @example Red T-shirt (M)
-                     */
-                    name?: string;
-                    /**
-                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                     * @example 100% organic cotton, regular fit.
-                     */
-                    description?: string;
-                    /**
-                     * Format: int64
-                     * @description Unit price in minor units of the store currency (0..10^10)
-                     * @example 1999
-                     */
-                    price_cents?: number;
-                    /**
-                     * Format: int32
-                     * @description Units available for sale (0..10^9)
-                     * @example 42
-                     */
-                    stock?: number;
-                };
+                "application/json": components["schemas"]["UpdateProduct"];
             };
         };
         responses: {
@@ -2539,7 +2697,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2549,62 +2709,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2620,12 +2732,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2635,6 +2751,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2650,6 +2768,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2665,6 +2785,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2680,6 +2802,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2695,6 +2819,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2710,6 +2836,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2725,6 +2853,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2748,10 +2878,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /**
-                 * @description Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally)
-                 * @example lovelace
-                 */
+                /** @description Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally) */
                 q?: string;
             };
             header?: never;
@@ -2764,7 +2891,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2774,60 +2903,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            id: string;
-                            /**
-                             * @description The user account owning this profile; null for profiles made by staff
-                             * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            user_id: string | null;
-                            /**
-                             * @description Given name, 1..100 characters, not only whitespace
-                             * @example Ada
-                             */
-                            first_name: string;
-                            /**
-                             * @description Family name, 1..100 characters, not only whitespace
-                             * @example Lovelace
-                             */
-                            last_name: string;
-                            /**
-                             * Format: email
-                             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                             * @example ada@example.com
-                             */
-                            email: string;
-                            /**
-                             * @description Phone number or null
-                             * @example +4915112345678
-                             */
-                            phone: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
-                        /** @description Pass as ?cursor= for the next page; null on the last page */
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["CustomerPage"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2843,12 +2926,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2858,6 +2945,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2881,40 +2970,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description A new customer profile (not linked to a user account); phone defaults to null */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "first_name": "Ada",
-                 *       "last_name": "Lovelace",
-                 *       "email": "ada@example.com",
-                 *       "phone": "+4915112345678"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Given name, 1..100 characters, not only whitespace
-                     * @example Ada
-                     */
-                    first_name: string;
-                    /**
-                     * @description Family name, 1..100 characters, not only whitespace
-                     * @example Lovelace
-                     */
-                    last_name: string;
-                    /**
-                     * Format: email
-                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                     * @example ada@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description Phone number or null
-                     * @example +4915112345678
-                     */
-                    phone?: string | null;
-                };
+                "application/json": components["schemas"]["CreateCustomer"];
             };
         };
         responses: {
@@ -2922,9 +2980,11 @@ export interface operations {
             201: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
                     /** @description URL of the created resource */
-                    location?: string;
+                    Location?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2934,56 +2994,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2999,12 +3017,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3014,6 +3036,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3029,6 +3053,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3044,6 +3070,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3059,6 +3087,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3074,6 +3104,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3106,7 +3138,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3116,56 +3150,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3181,12 +3173,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3196,6 +3192,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3211,6 +3209,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3231,10 +3231,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -3243,40 +3240,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The full new state of the profile (PUT); an omitted phone becomes null */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "first_name": "Ada",
-                 *       "last_name": "Lovelace",
-                 *       "email": "ada@example.com",
-                 *       "phone": "+4915112345678"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Given name, 1..100 characters, not only whitespace
-                     * @example Ada
-                     */
-                    first_name: string;
-                    /**
-                     * @description Family name, 1..100 characters, not only whitespace
-                     * @example Lovelace
-                     */
-                    last_name: string;
-                    /**
-                     * Format: email
-                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                     * @example ada@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description Phone number or null
-                     * @example +4915112345678
-                     */
-                    phone?: string | null;
-                };
+                "application/json": components["schemas"]["ReplaceCustomer"];
             };
         };
         responses: {
@@ -3284,7 +3250,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3294,56 +3262,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3359,12 +3285,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3374,6 +3304,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3389,6 +3321,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3404,6 +3338,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3419,6 +3355,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3434,6 +3372,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3449,6 +3389,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3469,10 +3411,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -3486,6 +3425,8 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3499,6 +3440,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3514,12 +3457,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3529,6 +3476,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3544,6 +3493,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3559,6 +3510,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3574,6 +3527,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3589,6 +3544,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3609,10 +3566,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -3621,37 +3575,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The fields to change (PATCH); at least one */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "phone": null
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Given name, 1..100 characters, not only whitespace
-                     * @example Ada
-                     */
-                    first_name?: string;
-                    /**
-                     * @description Family name, 1..100 characters, not only whitespace
-                     * @example Lovelace
-                     */
-                    last_name?: string;
-                    /**
-                     * Format: email
-                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                     * @example ada@example.com
-                     */
-                    email?: string;
-                    /**
-                     * @description Phone number or null
-                     * @example +4915112345678
-                     */
-                    phone?: string | null;
-                };
+                "application/json": components["schemas"]["UpdateCustomer"];
             };
         };
         responses: {
@@ -3659,7 +3585,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3669,56 +3597,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3734,12 +3620,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3749,6 +3639,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3764,6 +3656,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3779,6 +3673,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3794,6 +3690,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3809,6 +3707,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3824,6 +3724,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3847,25 +3749,13 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /**
-                 * @description Only orders in this status
-                 * @example pending
-                 */
+                /** @description Only orders in this status */
                 status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                /**
-                 * @description Only orders of this customer (a customer caller only ever sees its own orders)
-                 * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
-                 */
+                /** @description Only orders of this customer (a customer caller only ever sees its own orders) */
                 customer_id?: string;
-                /**
-                 * @description Only orders created strictly after this instant (RFC 3339)
-                 * @example 2026-11-24T10:00:00.000Z
-                 */
+                /** @description Only orders created strictly after this instant (RFC 3339) */
                 created_after?: string;
-                /**
-                 * @description Only orders created strictly before this instant (RFC 3339)
-                 * @example 2026-11-24T10:00:00.000Z
-                 */
+                /** @description Only orders created strictly before this instant (RFC 3339) */
                 created_before?: string;
             };
             header?: never;
@@ -3874,9 +3764,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description One page of orders */
             200: {
                 headers: {
+                    /** @description RFC 8288 link to the next page, when there is one */
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3886,98 +3780,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            customer_id: string;
-                            /**
-                             * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                             * @example pending
-                             */
-                            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                            /**
-                             * @description ISO 4217 store currency
-                             * @example EUR
-                             */
-                            currency: string;
-                            /**
-                             * Format: int64
-                             * @description Sum of the item subtotals, minor units
-                             * @example 3998
-                             */
-                            total_cents: number;
-                            /** @description Order lines, one per product, sorted by product_id */
-                            items: {
-                                /**
-                                 * Format: uuid
-                                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                                 */
-                                product_id: string;
-                                /**
-                                 * @description The product SKU when the order was placed
-                                 * @example TSHIRT-BLUE-M
-                                 */
-                                sku: string;
-                                /**
-                                 * @description The product name when the order was placed
-                                 * @example Blue T-shirt (M)
-                                 */
-                                name: string;
-                                /**
-                                 * Format: int32
-                                 * @example 2
-                                 */
-                                quantity: number;
-                                /**
-                                 * Format: int64
-                                 * @description Unit price when the order was placed, minor units
-                                 * @example 1999
-                                 */
-                                unit_price_cents: number;
-                                /**
-                                 * Format: int64
-                                 * @description unit_price_cents x quantity
-                                 * @example 3998
-                                 */
-                                subtotal_cents: number;
-                            }[];
-                            /**
-                             * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                             * @example [
-                             *       "paid",
-                             *       "cancelled"
-                             *     ]
-                             */
-                            allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
-                        /** @description Pass as ?cursor= for the next page; null on the last page */
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["OrderPage"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3993,12 +3803,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4008,6 +3822,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4028,10 +3844,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller.
-                 * @example 5b1f0c7e-order-checkout-1
-                 */
+                /** @description Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller. */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -4039,45 +3852,21 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "items": [
-                 *         {
-                 *           "product_id": "0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                 *           "quantity": 2
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * Format: uuid
-                     * @description The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)
-                     * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
-                     */
-                    customer_id?: string;
-                    /** @description 1..100 lines; prices and totals are computed by the server */
-                    items: {
-                        /**
-                         * Format: uuid
-                         * @description The product ordered
-                         * @example 0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
-                         */
-                        product_id: string;
-                        /**
-                         * Format: int32
-                         * @description Units to order (1..1000); lines for the same product are merged and the merged quantity must stay within the limit
-                         * @example 2
-                         */
-                        quantity: number;
-                    }[];
-                };
+                "application/json": components["schemas"]["CreateOrderRequest"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The created order (or, with `Idempotent-Replayed: true`, the one created by an earlier request with the same key) */
             201: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description URL of the created resource */
+                    Location?: string;
+                    /** @description Present when this response is the replay of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4087,94 +3876,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        customer_id: string;
-                        /**
-                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                         * @example pending
-                         */
-                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int64
-                         * @description Sum of the item subtotals, minor units
-                         * @example 3998
-                         */
-                        total_cents: number;
-                        /** @description Order lines, one per product, sorted by product_id */
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            product_id: string;
-                            /**
-                             * @description The product SKU when the order was placed
-                             * @example TSHIRT-BLUE-M
-                             */
-                            sku: string;
-                            /**
-                             * @description The product name when the order was placed
-                             * @example Blue T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * Format: int32
-                             * @example 2
-                             */
-                            quantity: number;
-                            /**
-                             * Format: int64
-                             * @description Unit price when the order was placed, minor units
-                             * @example 1999
-                             */
-                            unit_price_cents: number;
-                            /**
-                             * Format: int64
-                             * @description unit_price_cents x quantity
-                             * @example 3998
-                             */
-                            subtotal_cents: number;
-                        }[];
-                        /**
-                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                         * @example [
-                         *       "paid",
-                         *       "cancelled"
-                         *     ]
-                         */
-                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Order"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4190,12 +3899,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4205,6 +3918,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4220,6 +3935,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4235,6 +3952,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4250,6 +3969,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4265,6 +3986,8 @@ export interface operations {
             /** @description Semantically invalid (unknown references) */
             422: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4280,6 +4003,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4297,6 +4022,8 @@ export interface operations {
             /** @description A dependency is unavailable */
             503: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4325,9 +4052,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The order */
             200: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4337,94 +4068,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        customer_id: string;
-                        /**
-                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                         * @example pending
-                         */
-                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int64
-                         * @description Sum of the item subtotals, minor units
-                         * @example 3998
-                         */
-                        total_cents: number;
-                        /** @description Order lines, one per product, sorted by product_id */
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            product_id: string;
-                            /**
-                             * @description The product SKU when the order was placed
-                             * @example TSHIRT-BLUE-M
-                             */
-                            sku: string;
-                            /**
-                             * @description The product name when the order was placed
-                             * @example Blue T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * Format: int32
-                             * @example 2
-                             */
-                            quantity: number;
-                            /**
-                             * Format: int64
-                             * @description Unit price when the order was placed, minor units
-                             * @example 1999
-                             */
-                            unit_price_cents: number;
-                            /**
-                             * Format: int64
-                             * @description unit_price_cents x quantity
-                             * @example 3998
-                             */
-                            subtotal_cents: number;
-                        }[];
-                        /**
-                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                         * @example [
-                         *       "paid",
-                         *       "cancelled"
-                         *     ]
-                         */
-                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Order"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4440,12 +4091,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4455,6 +4110,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4470,6 +4127,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4490,10 +4149,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -4504,24 +4160,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "status": "paid"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description The status to move the order to
-                     * @example pending
-                     */
-                    status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                };
+                "application/json": components["schemas"]["OrderTransitionRequest"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The order */
             200: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4531,94 +4180,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        customer_id: string;
-                        /**
-                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                         * @example pending
-                         */
-                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int64
-                         * @description Sum of the item subtotals, minor units
-                         * @example 3998
-                         */
-                        total_cents: number;
-                        /** @description Order lines, one per product, sorted by product_id */
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            product_id: string;
-                            /**
-                             * @description The product SKU when the order was placed
-                             * @example TSHIRT-BLUE-M
-                             */
-                            sku: string;
-                            /**
-                             * @description The product name when the order was placed
-                             * @example Blue T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * Format: int32
-                             * @example 2
-                             */
-                            quantity: number;
-                            /**
-                             * Format: int64
-                             * @description Unit price when the order was placed, minor units
-                             * @example 1999
-                             */
-                            unit_price_cents: number;
-                            /**
-                             * Format: int64
-                             * @description unit_price_cents x quantity
-                             * @example 3998
-                             */
-                            subtotal_cents: number;
-                        }[];
-                        /**
-                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                         * @example [
-                         *       "paid",
-                         *       "cancelled"
-                         *     ]
-                         */
-                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Order"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4634,12 +4203,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4649,6 +4222,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4664,6 +4239,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4679,6 +4256,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4694,6 +4273,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4709,6 +4290,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4724,6 +4307,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4741,6 +4326,8 @@ export interface operations {
             /** @description A dependency is unavailable */
             503: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4767,27 +4354,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The new role of the account */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "role": "staff"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Account role
-                     * @example customer
-                     */
-                    role: "customer" | "staff" | "admin";
-                };
+                "application/json": components["schemas"]["RoleUpdate"];
             };
         };
         responses: {
             /** @description A user account */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4797,46 +4374,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
-                     *       "email": "jane.doe@example.com",
-                     *       "role": "customer",
-                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
-                     *       "created_at": "2026-11-24T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                         * @example jane.doe@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Account role
-                         * @example customer
-                         */
-                        role: "customer" | "staff" | "admin";
-                        /** @description The customer profile of a customer account; null for staff and admins without one */
-                        customer_id: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4852,12 +4397,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4867,6 +4416,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4882,6 +4433,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4897,6 +4450,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4912,6 +4467,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4927,6 +4484,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4942,6 +4501,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4957,6 +4518,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4980,27 +4543,17 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The log level this replica switches to */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "level": "debug"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description pino log level
-                     * @example debug
-                     */
-                    level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-                };
+                "application/json": components["schemas"]["LogLevelUpdate"];
             };
         };
         responses: {
             /** @description The log level now in effect on the replica that answered */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5010,18 +4563,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description pino log level
-                         * @example debug
-                         */
-                        level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-                    };
+                    "application/json": components["schemas"]["LogLevel"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5037,12 +4586,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5052,6 +4605,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5067,6 +4622,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5082,6 +4639,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5097,1044 +4656,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listWebhooks: {
-        parameters: {
-            query?: {
-                /** @description Page size (1..100) */
-                limit?: number;
-                /** @description Opaque cursor from next_cursor */
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of endpoints */
-            200: {
-                headers: {
-                    /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEndpointPage"];
-                };
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    createWebhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "url": "https://erp.example.com/hooks/goshop",
-                 *       "events": [
-                 *         "order.created"
-                 *       ],
-                 *       "description": "ERP order import"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
-                     * @example https://erp.example.com/hooks/goshop
-                     */
-                    url: string;
-                    /**
-                     * @description The event types sent to this endpoint
-                     * @example [
-                     *       "order.created",
-                     *       "order.status_changed"
-                     *     ]
-                     */
-                    events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
-                    /**
-                     * @description Free text for the admins, up to 500 characters
-                     * @example ERP order import
-                     */
-                    description?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description The created endpoint, with its secret */
-            201: {
-                headers: {
-                    /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
-                    /** @description URL of the created resource */
-                    location?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
-                };
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body larger than 1 MiB */
-            413: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Content-Type must be application/json */
-            415: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Semantically invalid (unknown references) */
-            422: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getWebhook: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The endpoint */
-            200: {
-                headers: {
-                    /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEndpoint"];
-                };
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    deleteWebhook: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
-                "if-match"?: string;
-            };
-            path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No content */
-            204: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    updateWebhook: {
-        parameters: {
-            query?: never;
-            header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
-                "if-match"?: string;
-            };
-            path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "enabled": false
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
-                     * @example https://erp.example.com/hooks/goshop
-                     */
-                    url?: string;
-                    /**
-                     * @description The event types sent to this endpoint
-                     * @example [
-                     *       "order.created",
-                     *       "order.status_changed"
-                     *     ]
-                     */
-                    events?: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
-                    /**
-                     * @description Free text for the admins, up to 500 characters
-                     * @example ERP order import
-                     */
-                    description?: string;
-                    /**
-                     * @description false pauses deliveries to this endpoint
-                     * @example false
-                     */
-                    enabled?: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description The endpoint */
-            200: {
-                headers: {
-                    /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEndpoint"];
-                };
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description If-Match does not match the current ETag */
-            412: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body larger than 1 MiB */
-            413: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Content-Type must be application/json */
-            415: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Semantically invalid (unknown references) */
-            422: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    rotateWebhookSecret: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The endpoint, with its new secret */
-            200: {
-                headers: {
-                    /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
-                };
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listWebhookDeliveries: {
-        parameters: {
-            query?: {
-                /** @description Page size (1..100) */
-                limit?: number;
-                /** @description Opaque cursor from next_cursor */
-                cursor?: string;
-                /**
-                 * @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted
-                 * @example pending
-                 */
-                status?: "pending" | "succeeded" | "failed";
-            };
-            header?: never;
-            path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of deliveries */
-            200: {
-                headers: {
-                    /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookDeliveryPage"];
-                };
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    retryWebhookDelivery: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
-                id: string;
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
-                delivery_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The delivery, due now */
-            202: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookDelivery"];
-                };
-            };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
-            400: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Missing, expired or invalid access token */
-            401: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The caller's role does not allow this */
-            403: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found (or not yours) */
-            404: {
-                headers: {
-                    /** @description Requests allowed in the current window */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets */
-                    "RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limit exceeded */
-            429: {
-                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
