@@ -111,7 +111,7 @@ function useProblemMediaType (response: Json): void {
 
 /** Header names are case-insensitive; keep one spelling (the canonical one) per header. */
 function canonicalHeaderName (name: string): string {
-  const known: Record<string, string> = { etag: 'ETag', location: 'Location', link: 'Link', 'idempotent-replayed': 'Idempotent-Replayed' }
+  const known: Record<string, string> = { etag: 'ETag', location: 'Location', link: 'Link', 'idempotent-replayed': 'Idempotent-Replayed', 'cache-control': 'Cache-Control' }
   return known[name.toLowerCase()] ?? name
 }
 

@@ -22,7 +22,8 @@ export const ResponseHeaders = {
   etag: Type.String({ description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
   location: (collection: string) => Type.String({ description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
   link: (collection: string) => Type.String({ description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] }),
-  idempotentReplayed: Type.Literal('true', { description: 'Present when this response is the replay of an earlier request with the same Idempotency-Key' })
+  idempotentReplayed: Type.Literal('true', { description: 'Present when this response is the replay of an earlier request with the same Idempotency-Key' }),
+  noStore: Type.Literal('no-store', { description: 'Tokens must not be cached' })
 }
 
 /** `?limit=&cursor=` shared by every list route. */
@@ -63,6 +64,11 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 /** Problem responses for the given statuses, referencing the shared Problem component. */
 export function problemResponses (...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(statuses.map((status) => [status, documented(Problem, { description: ERROR_DESCRIPTIONS[status] ?? 'Error' })]))
+}
+
+/** The same responses, each also declaring these headers. */
+export function withHeaders (responses: Record<number, TSchema>, headers: Record<string, TSchema>): Record<number, TSchema> {
+  return Object.fromEntries(Object.entries(responses).map(([status, schema]) => [status, Object.assign({}, schema, { headers })]))
 }
 
 export const NoContent = Type.Null({ description: 'No content' })
