@@ -6,7 +6,7 @@ import type { Test } from 'tap'
  * is recorded, then compared with the live document: each header sent must be declared on that
  * operation's response for that status, so the document cannot drift from the wire again.
  */
-interface Exchange { method: string, url: URL, status: number, headers: string[] }
+interface Exchange { method: string, url: URL, status: number, headers: string[], problemType?: string }
 
 const exchanges: Exchange[] = []
 let installed = false
@@ -26,7 +26,9 @@ export function recordExchanges (): void {
   globalThis.fetch = async (input, init) => {
     const request = new Request(input, init)
     const response = await original(request)
-    exchanges.push({ method: request.method, url: new URL(request.url), status: response.status, headers: [...response.headers.keys()] })
+    const problem: unknown = response.headers.get('content-type')?.startsWith('application/problem+json') === true ? await response.clone().json() : undefined
+    const problemType = isRecord(problem) && typeof problem.type === 'string' ? { problemType: problem.type } : {}
+    exchanges.push({ method: request.method, url: new URL(request.url), status: response.status, headers: [...response.headers.keys()], ...problemType })
     return response
   }
 }
@@ -70,4 +72,11 @@ export async function assertHeadersDeclared (t: Test, baseUrl: string): Promise<
   t.ok(checked > 0, `${checked} of ${recorded.length} exchanges were with documented responses`)
   t.same([...undocumentedStatus].sort(), [], 'every status the operations answered is documented')
   t.same([...undeclared].sort(), [], 'every header sent is declared on its response')
+
+  // Every problem type the flows met resolves to its entry in the registry (GET /problems/{slug}).
+  const types = new Set(recorded.map((e) => e.problemType).filter((type): type is string => type !== undefined))
+  for (const type of types) {
+    const explained = await fetch(new URL(type, baseUrl))
+    t.equal(explained.status, 200, `problem type ${type} resolves`)
+  }
 }

@@ -1587,6 +1587,8 @@ export interface operations {
             /** @description An access token and the refresh token that renews it */
             200: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
@@ -1621,6 +1623,8 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
@@ -1672,6 +1676,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
@@ -1706,6 +1712,8 @@ export interface operations {
             /** @description An access token and the refresh token that renews it */
             200: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
@@ -1740,6 +1748,8 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
@@ -1791,6 +1801,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
