@@ -12,6 +12,7 @@ const CODES: Record<string, Entry> = {
   VALIDATION_FAILED: [400, 'Validation failed', 'A field of the body, query, path or headers breaks the documented schema; `errors` points at each field.'],
   MALFORMED_JSON: [400, 'Malformed JSON', 'The body is empty or not valid JSON.'],
   INVALID_INPUT: [400, 'Invalid input', 'A value cannot be stored (for example a NUL character in a string).'],
+  WEAK_PASSWORD: [400, 'Weak password', 'The new password is too easy to guess (too short, only whitespace, the email, or a common or breached password); `errors` points at /password.'],
   INVALID_CURSOR: [400, 'Invalid cursor', 'The cursor was not returned by this API for this list and sort; start again without it.'],
   INVALID_URL: [400, 'Invalid URL', 'The request URL is malformed (bad percent-encoding).'],
   INVALID_CONTENT_LENGTH: [400, 'Invalid Content-Length', 'Content-Length does not match the body.'],
