@@ -43,9 +43,11 @@ export function componentSchemas (): Record<string, Json> {
 
 /** A response keeps its description and headers (see `documented`); its body becomes a reference. */
 function referenceResponse (schema: unknown): unknown {
-  if (!isRecord(schema) || typeof schema.$id !== 'string') return referenceNamed(schema)
+  // A named schema itself, or Type.Ref('<$id>') of one added with addSchema (routes/webhooks).
+  const id = !isRecord(schema) ? undefined : typeof schema.$id === 'string' ? schema.$id : typeof schema.$ref === 'string' && COMPONENTS.has(schema.$ref) ? schema.$ref : undefined
+  if (!isRecord(schema) || id === undefined) return referenceNamed(schema)
   return {
-    ...componentRef(schema.$id),
+    ...componentRef(id),
     ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
     ...(isRecord(schema.headers) ? { headers: schema.headers } : {})
   }

@@ -8,6 +8,7 @@ import { FieldError, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
 import { CreateProductBody, Product, ProductPage, ReplaceProductBody, UpdateProductBody } from './products.js'
 import { RoleUpdate, User } from './users.js'
+import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS } from './webhooks.js'
 
 /**
  * The one place that names schemas for the OpenAPI document. Convention: a schema that is a
@@ -27,5 +28,6 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   Customer, CustomerPage, CreateCustomerBody, ReplaceCustomerBody, UpdateCustomerBody,
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,
-  Liveness, DependencyCheck, Readiness, Help
+  Liveness, DependencyCheck, Readiness, Help,
+  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody
 ]
