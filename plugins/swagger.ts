@@ -41,6 +41,10 @@ export default fp(async function swaggerPlugin (fastify) {
       }
     },
     transform: referenceComponents,
-    transformObject: describeCrossCuttingBehaviour
+    transformObject: describeCrossCuttingBehaviour,
+    // Schemas added with addSchema (routes/webhooks) keep their $id as component name.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
+    }
   })
 }, { name: 'swagger', dependencies: ['config'] })
