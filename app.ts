@@ -25,6 +25,7 @@ import apiRoutes from './routes/api.js'
 import authRoutes from './routes/auth/index.js'
 import healthRoutes from './routes/health/index.js'
 import helpRoutes from './routes/help/index.js'
+import problemsRoutes from './routes/problems/index.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
@@ -52,7 +53,9 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
     return503OnClosing: true,
     frameworkErrors: frameworkError,
     clientErrorHandler,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // HEAD is not part of the API contract (not in the OpenAPI document), so it is not served: 405 with Allow.
+    exposeHeadRoutes: false
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   // JSON only: any other body type is a 415, not a string that fails validation.
@@ -80,6 +83,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   // Routes.
   await app.register(step(healthRoutes))
   await app.register(step(helpRoutes))
+  await app.register(step(problemsRoutes))
   await app.register(step(authRoutes))
   await app.register(step(apiRoutes), { prefix: '/api' })
   await app.register(step(swaggerUiPlugin))

@@ -28,6 +28,8 @@ export interface AppConfig {
     audience: string
   }
   corsOrigins: string[] | '*'
+  /** Where clients reach the service (the OpenAPI `servers` URL): PUBLIC_URL, default relative `/`. */
+  publicUrl: string
   rateLimit: { max: number, windowMs: number, authMax: number }
   /** true, a comma list of addresses/CIDRs, or a hop count turned into a predicate */
   trustProxy: boolean | string | ((address: string, hop: number) => boolean)
@@ -182,6 +184,7 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     corsOrigins: cors === undefined
       ? (appEnv === 'production' ? [] : '*')
       : cors === '*' ? '*' : cors.split(',').map((o) => o.trim()).filter((o) => o !== ''),
+    publicUrl: env.PUBLIC_URL ?? '/',
     rateLimit: {
       max: env.RATE_LIMIT_MAX ?? 300,
       windowMs: parseDurationSeconds(env.RATE_LIMIT_WINDOW ?? '1m') * 1000,

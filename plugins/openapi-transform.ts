@@ -1,7 +1,86 @@
-import type { SwaggerTransformObject } from '@fastify/swagger'
+import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
+import type { TSchema } from 'typebox'
+import { COMPONENT_SCHEMAS } from '../schemas/components.js'
 
 type Json = Record<string, unknown>
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/* ---- Named schemas: one component per `$id`, referenced everywhere else ---- */
+
+const asRecord = (schema: TSchema): Json => Object.fromEntries(Object.entries(schema))
+
+const COMPONENTS = new Map<string, Json>()
+for (const schema of COMPONENT_SCHEMAS.map(asRecord)) {
+  const id = schema.$id
+  if (typeof id !== 'string') throw new Error(`component schema ${JSON.stringify(schema.title)} has no $id`)
+  if (COMPONENTS.has(id)) throw new Error(`two component schemas are named ${id}`)
+  COMPONENTS.set(id, schema)
+}
+
+function componentRef (id: string): Json {
+  if (!COMPONENTS.has(id)) throw new Error(`schema ${id} has an $id but is not listed in schemas/components.ts`)
+  return { $ref: `#/components/schemas/${id}` }
+}
+
+/** A deep copy in which every named schema (one with `$id`) is a `$ref` to its component. */
+function referenceNamed (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(referenceNamed)
+  if (!isRecord(value)) return value
+  if (typeof value.$id === 'string') return componentRef(value.$id)
+  // Type.Ref('<$id>'): a second use of a named schema inside the same route schema.
+  if (typeof value.$ref === 'string' && COMPONENTS.has(value.$ref)) return componentRef(value.$ref)
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, referenceNamed(child)]))
+}
+
+/** `components.schemas`: each listed schema without its `$id`, the named schemas inside it referenced. */
+export function componentSchemas (): Record<string, Json> {
+  const components: Record<string, Json> = {}
+  for (const [id, { $id: _id, ...body }] of COMPONENTS) {
+    components[id] = Object.fromEntries(Object.entries(body).map(([key, child]) => [key, referenceNamed(child)]))
+  }
+  return components
+}
+
+/** A response keeps its description and headers (see `documented`); its body becomes a reference. */
+function referenceResponse (schema: unknown): unknown {
+  // A named schema itself, or Type.Ref('<$id>') of one added with addSchema (routes/webhooks).
+  const id = !isRecord(schema) ? undefined : typeof schema.$id === 'string' ? schema.$id : typeof schema.$ref === 'string' && COMPONENTS.has(schema.$ref) ? schema.$ref : undefined
+  if (!isRecord(schema) || id === undefined) return referenceNamed(schema)
+  return {
+    ...componentRef(id),
+    ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
+    ...(isRecord(schema.headers) ? { headers: schema.headers } : {})
+  }
+}
+
+/**
+ * Query and header parameters lose their `examples`: Swagger UI pre-fills parameters with
+ * them, so "Try it out" on a list would send every filter (and a stale If-Match) and return
+ * nothing. Their descriptions say what they take.
+ */
+function withoutExamples (schema: unknown): unknown {
+  if (!isRecord(schema) || !isRecord(schema.properties)) return schema
+  const properties = Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => {
+    if (!isRecord(property)) return [name, property]
+    const { examples: _examples, ...rest } = property
+    return [name, rest]
+  }))
+  return { ...schema, properties }
+}
+
+/** Per-route transform: named schemas become `$ref`s; query/header parameters carry no examples. */
+export const referenceComponents: SwaggerTransform = ({ schema, url }) => {
+  const route: Json = { ...schema }
+  if (route.body !== undefined) route.body = referenceResponse(route.body)
+  if (route.querystring !== undefined) route.querystring = withoutExamples(route.querystring)
+  if (route.headers !== undefined) route.headers = withoutExamples(route.headers)
+  if (isRecord(route.response)) {
+    route.response = Object.fromEntries(Object.entries(route.response).map(([status, response]) => [status, referenceResponse(response)]))
+  }
+  return { schema: route, url }
+}
+
+/* ---- Headers that hooks (not route schemas) put on the wire ---- */
 
 /** Routes the rate limiter skips: their responses carry no RateLimit headers. */
 const UNLIMITED_PATHS = new Set(['/health/live', '/health/ready', '/metrics'])
@@ -9,12 +88,21 @@ const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head',
 
 const integerHeader = (description: string): Json => ({ description, schema: { type: 'integer', format: 'int32', minimum: 0 } })
 
+const REQUEST_ID: Json = {
+  'X-Request-Id': {
+    description: 'The id of this request (the caller\'s X-Request-Id when it sent a valid one); also in logs and problem bodies',
+    schema: { type: 'string', maxLength: 128 }
+  }
+}
 const RATE_LIMIT_HEADERS: Json = {
   'RateLimit-Limit': integerHeader('Requests allowed in the current window'),
   'RateLimit-Remaining': integerHeader('Requests left in the current window'),
   'RateLimit-Reset': integerHeader('Seconds until the window resets')
 }
 const RETRY_AFTER: Json = { 'Retry-After': integerHeader('Seconds to wait before retrying') }
+const WWW_AUTHENTICATE: Json = {
+  'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`', schema: { type: 'string', enum: ['Bearer'] } }
+}
 
 /** Errors leave as RFC 9457 documents: say so instead of application/json. */
 function useProblemMediaType (response: Json): void {
@@ -23,18 +111,33 @@ function useProblemMediaType (response: Json): void {
   response.content = { 'application/problem+json': content['application/json'] }
 }
 
-function decorateResponse (status: string, response: Json, limited: boolean): void {
-  const statusCode = Number(status)
-  if (statusCode >= 400) useProblemMediaType(response)
-  if (!limited) return
-  const headers = isRecord(response.headers) ? response.headers : {}
-  response.headers = { ...headers, ...RATE_LIMIT_HEADERS, ...(statusCode === 429 || statusCode === 503 ? RETRY_AFTER : {}) }
+/** Header names are case-insensitive; keep one spelling (the canonical one) per header. */
+function canonicalHeaderName (name: string): string {
+  const known: Record<string, string> = { etag: 'ETag', location: 'Location', link: 'Link', 'idempotent-replayed': 'Idempotent-Replayed', 'cache-control': 'Cache-Control' }
+  return known[name.toLowerCase()] ?? name
 }
 
+function decorateResponse (status: string, response: Json, context: { limited: boolean, bearer: boolean }): void {
+  const statusCode = Number(status)
+  if (statusCode >= 400) useProblemMediaType(response)
+  const declared = Object.fromEntries(Object.entries(isRecord(response.headers) ? response.headers : {}).map(([name, header]) => [canonicalHeaderName(name), header]))
+  response.headers = {
+    ...declared,
+    ...REQUEST_ID,
+    ...(context.limited ? RATE_LIMIT_HEADERS : {}),
+    ...((context.limited && statusCode === 429) || statusCode === 503 ? RETRY_AFTER : {}),
+    ...(context.bearer && statusCode === 401 ? WWW_AUTHENTICATE : {})
+  }
+}
+
+const usesBearer = (operation: Json): boolean =>
+  Array.isArray(operation.security) && operation.security.some((requirement) => isRecord(requirement) && 'bearerAuth' in requirement)
+
 /**
- * Adds to the generated document what hooks (not route schemas) put on the wire:
- * RateLimit-* headers on every rate-limited response, Retry-After on 429/503, and the
- * application/problem+json media type of error responses.
+ * Adds to the generated document what hooks put on the wire: X-Request-Id on every response,
+ * RateLimit-* on every rate-limited one, Retry-After on 429/503, WWW-Authenticate on the 401
+ * of bearer operations, the problem+json media type of errors; and `security: []` on public
+ * operations, so tools read them as deliberately public rather than unspecified.
  */
 export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) => {
   if (!('openapiObject' in document)) return document.swaggerObject
@@ -44,8 +147,10 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
     if (!isRecord(item)) continue
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
+      if (operation.security === undefined) operation.security = []
+      const context = { limited: !UNLIMITED_PATHS.has(path), bearer: usesBearer(operation) }
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (isRecord(response)) decorateResponse(status, response, !UNLIMITED_PATHS.has(path))
+        if (isRecord(response)) decorateResponse(status, response, context)
       }
     }
   }

@@ -1,27 +1,24 @@
 import fastifySwagger from '@fastify/swagger'
 import fp from 'fastify-plugin'
-import { FieldError, Problem } from '../schemas/problem.js'
-import { describeCrossCuttingBehaviour } from './openapi-transform.js'
+import { componentSchemas, describeCrossCuttingBehaviour, referenceComponents } from './openapi-transform.js'
 import { readPackageVersion } from './version.js'
 
 /**
- * OpenAPI 3.1 document generated from the route schemas. Shared schemas registered
- * with addSchema become named components (Problem, FieldError, ...).
+ * OpenAPI 3.1 document generated from the route schemas. Every schema with an `$id` (listed in
+ * schemas/components.ts) is one component, referenced by `$ref` wherever routes use it.
  */
 export default fp(async function swaggerPlugin (fastify) {
-  fastify.addSchema(FieldError)
-  fastify.addSchema(Problem)
-
   await fastify.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'GoShop API',
-        description: 'E-commerce backend: auth, catalog, customers and orders. Errors are RFC 9457 problem+json; lists are cursor-paginated; money is integer minor units.',
+        description: 'E-commerce backend: auth, catalog, customers and orders. Errors are RFC 9457 problem+json (each `type` URI explains its code at GET /problems/{slug}); lists are cursor-paginated; money is integer minor units.',
         version: readPackageVersion(),
-        license: { name: 'UNLICENSED', identifier: 'UNLICENSED' }
+        // The package is private (not published, no open-source licence), so no SPDX identifier applies.
+        license: { name: 'Proprietary' }
       },
-      servers: [{ url: '/', description: 'The server that serves this document' }],
+      servers: [{ url: fastify.config.publicUrl, description: 'This deployment (PUBLIC_URL)' }],
       tags: [
         { name: 'auth', description: 'Registration, login, tokens' },
         { name: 'products', description: 'The catalog' },
@@ -29,9 +26,10 @@ export default fp(async function swaggerPlugin (fastify) {
         { name: 'orders', description: 'Orders and their status' },
         { name: 'admin', description: 'Role and runtime management (admin only)' },
         { name: 'webhooks', description: 'Signed event delivery to integrators (admin only)' },
-        { name: 'operations', description: 'Health, metrics, help' }
+        { name: 'operations', description: 'Health probes, the route list (/help) and the error code registry (/problems)' }
       ],
       components: {
+        schemas: componentSchemas(),
         securitySchemes: {
           bearerAuth: {
             type: 'http',
@@ -42,9 +40,11 @@ export default fp(async function swaggerPlugin (fastify) {
         }
       }
     },
+    transform: referenceComponents,
     transformObject: describeCrossCuttingBehaviour,
+    // Schemas added with addSchema (routes/webhooks) keep their $id as component name.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
     }
   })
-}, { name: 'swagger' })
+}, { name: 'swagger', dependencies: ['config'] })

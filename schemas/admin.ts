@@ -9,6 +9,7 @@ export const LogLevelUpdate = Type.Object({
   level: LogLevelName
 }, {
   additionalProperties: false,
+  $id: 'LogLevelUpdate',
   title: 'LogLevelUpdate',
   description: 'The log level this replica switches to',
   examples: [{ level: 'debug' }]
@@ -16,6 +17,6 @@ export const LogLevelUpdate = Type.Object({
 
 export const LogLevel = Type.Object({
   level: LogLevelName
-}, { title: 'LogLevel', description: 'The log level now in effect on the replica that answered' })
+}, { $id: 'LogLevel', title: 'LogLevel', description: 'The log level now in effect on the replica that answered' })
 
 export type LogLevelUpdateBody = Static<typeof LogLevelUpdate>

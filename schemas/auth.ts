@@ -26,6 +26,7 @@ export const RegisterRequest = Type.Object({
   last_name: Type.Optional(PersonName('Last name for the customer profile; defaults to "-"', 'Doe'))
 }, {
   additionalProperties: false,
+  $id: 'RegisterRequest',
   title: 'RegisterRequest',
   examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple', first_name: 'Jane', last_name: 'Doe' }]
 })
@@ -36,6 +37,7 @@ export const LoginRequest = Type.Object({
   password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH, description: 'The account password', examples: ['correct horse battery staple'] })
 }, {
   additionalProperties: false,
+  $id: 'LoginRequest',
   title: 'LoginRequest',
   examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple' }]
 })
@@ -49,18 +51,18 @@ const RefreshTokenValue = Type.String({
 
 export const RefreshRequest = Type.Object({
   refresh_token: RefreshTokenValue
-}, { additionalProperties: false, title: 'RefreshRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+}, { additionalProperties: false, $id: 'RefreshRequest', title: 'RefreshRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
 
 export const LogoutRequest = Type.Object({
   refresh_token: RefreshTokenValue
-}, { additionalProperties: false, title: 'LogoutRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+}, { additionalProperties: false, $id: 'LogoutRequest', title: 'LogoutRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
 
 export const TokenPair = Type.Object({
   access_token: Type.String({ description: 'JWT (HS256) for Authorization: Bearer', examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'] }),
   refresh_token: Type.String({ description: 'Opaque, single-use refresh token; rotate it with POST /auth/refresh', examples: ['kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k'] }),
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer({ format: 'int32', minimum: 1, description: 'Seconds until the access token expires', examples: [900] })
-}, { title: 'TokenPair', description: 'An access token and the refresh token that renews it' })
+}, { $id: 'TokenPair', title: 'TokenPair', description: 'An access token and the refresh token that renews it' })
 
 export type RegisterBody = Static<typeof RegisterRequest>
 export type LoginBody = Static<typeof LoginRequest>

@@ -1,4 +1,5 @@
 import { Type, type TObject, type TSchema } from 'typebox'
+import { Problem } from './problem.js'
 
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36, examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
@@ -20,7 +21,9 @@ export const IfMatchHeaders = Type.Object({
 export const ResponseHeaders = {
   etag: Type.String({ description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
   location: (collection: string) => Type.String({ description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
-  link: (collection: string) => Type.String({ description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] })
+  link: (collection: string) => Type.String({ description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] }),
+  idempotentReplayed: Type.Literal('true', { description: 'Present when this response is the replay of an earlier request with the same Idempotency-Key' }),
+  noStore: Type.Literal('no-store', { description: 'Tokens must not be cached' })
 }
 
 /** `?limit=&cursor=` shared by every list route. */
@@ -29,10 +32,20 @@ export const PaginationQuery = {
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque cursor from next_cursor' }))
 }
 
-export const Page = <T extends TSchema>(item: T, title: string) => Type.Object({
+/** A page of a list; `name` (e.g. ProductPage) is its component name. */
+export const Page = <T extends TSchema>(item: T, name: string, description: string) => Type.Object({
   data: Type.Array(item),
   next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
-}, { title })
+}, { $id: name, title: name, description })
+
+/**
+ * A named schema as one route responds with it: the same schema (so validation, serialization
+ * and types are unchanged) plus the response description and headers, which the OpenAPI
+ * transform moves onto the response while the body becomes a `$ref` to the component.
+ */
+export function documented<T extends TSchema> (schema: T, doc: { description: string, headers?: Record<string, TSchema> }): T {
+  return Object.assign({}, schema, doc)
+}
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (VALIDATION_FAILED, MALFORMED_JSON)',
@@ -50,28 +63,28 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 /** Problem responses for the given statuses, referencing the shared Problem component. */
 export function problemResponses (...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, Type.Ref('Problem', { description: ERROR_DESCRIPTIONS[status] ?? 'Error' })]))
+  return Object.fromEntries(statuses.map((status) => [status, documented(Problem, { description: ERROR_DESCRIPTIONS[status] ?? 'Error' })]))
+}
+
+/** The same responses, each also declaring these headers. */
+export function withHeaders (responses: Record<number, TSchema>, headers: Record<string, TSchema>): Record<number, TSchema> {
+  return Object.fromEntries(Object.entries(responses).map(([status, schema]) => [status, Object.assign({}, schema, { headers })]))
 }
 
 export const NoContent = Type.Null({ description: 'No content' })
 
 /**
- * The three response shapes of a REST resource: one (with its ETag), created (ETag +
- * Location) and a page (with the Link header), all titled for code generators.
+ * The three responses of a REST resource: one (with its ETag), created (ETag + Location) and a
+ * page (with the Link header). `page` is the named page schema (e.g. ProductPage).
  */
-export function resourceResponses<T extends TObject> (model: T, names: { title: string, noun: string, collection: string, pageDescription: string }) {
+export function resourceResponses<T extends TObject, P extends TSchema> (model: T, page: P, names: { noun: string, collection: string, pageDescription: string }) {
   return {
-    one: Type.Object(model.properties, { title: names.title, description: `The ${names.noun}`, headers: { etag: ResponseHeaders.etag } }),
-    created: Type.Object(model.properties, {
-      title: names.title,
+    one: documented(model, { description: `The ${names.noun}`, headers: { etag: ResponseHeaders.etag } }),
+    created: documented(model, {
       description: `The created ${names.noun}`,
       headers: { etag: ResponseHeaders.etag, location: ResponseHeaders.location(names.collection) }
     }),
-    page: Type.Object(Page(model, `${names.title}Page`).properties, {
-      title: `${names.title}Page`,
-      description: names.pageDescription,
-      headers: { link: ResponseHeaders.link(names.collection) }
-    })
+    page: documented(page, { description: names.pageDescription, headers: { link: ResponseHeaders.link(names.collection) } })
   }
 }
 
@@ -84,4 +97,7 @@ export const IfNoneMatchHeaders = Type.Object({
   }))
 })
 
-export const NotModified = Type.Null({ description: 'Not modified: the resource still has the ETag sent in If-None-Match (no body)' })
+export const NotModified = documented(Type.Null(), {
+  description: 'Not modified: the resource still has the ETag sent in If-None-Match (no body)',
+  headers: { etag: ResponseHeaders.etag }
+})

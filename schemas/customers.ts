@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 
 const PersonName = (what: string, example: string) => Type.String({
   minLength: 1,
@@ -34,6 +34,7 @@ export const Customer = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp
 }, {
+  $id: 'Customer',
   title: 'Customer',
   description: 'A customer profile',
   examples: [{
@@ -60,6 +61,7 @@ const bodyExample = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@exam
 
 export const CreateCustomerBody = Type.Object(writableFields, {
   additionalProperties: false,
+  $id: 'CreateCustomer',
   title: 'CreateCustomer',
   description: 'A new customer profile (not linked to a user account); phone defaults to null',
   examples: [bodyExample]
@@ -67,6 +69,7 @@ export const CreateCustomerBody = Type.Object(writableFields, {
 
 export const ReplaceCustomerBody = Type.Object(writableFields, {
   additionalProperties: false,
+  $id: 'ReplaceCustomer',
   title: 'ReplaceCustomer',
   description: 'The full new state of the profile (PUT); an omitted phone becomes null',
   examples: [bodyExample]
@@ -80,6 +83,7 @@ export const UpdateCustomerBody = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
+  $id: 'UpdateCustomer',
   title: 'UpdateCustomer',
   description: 'The fields to change (PATCH); at least one',
   examples: [{ phone: null }]
@@ -95,12 +99,13 @@ export const ListCustomersQuery = Type.Object({
   }))
 }, { additionalProperties: false })
 
+export const CustomerPage = Page(Customer, 'CustomerPage', 'One page of customers')
+
 export const {
   one: CustomerResponse,
   created: CreatedCustomerResponse,
   page: CustomerPageResponse
-} = resourceResponses(Customer, {
-  title: 'Customer',
+} = resourceResponses(Customer, CustomerPage, {
   noun: 'customer profile',
   collection: 'customers',
   pageDescription: 'One page of customers (a customer-role caller gets only its own profile)'

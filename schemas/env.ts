@@ -35,6 +35,7 @@ export const EnvSchema = Type.Object({
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   CORS_ORIGINS: Type.Optional(Type.String()),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^(/|https?://[^/?#\\s]+)[^?#\\s]*$', maxLength: 2048 })),
   RATE_LIMIT_MAX: Type.Optional(PositiveInt),
   RATE_LIMIT_WINDOW: Type.Optional(Duration),
   RATE_LIMIT_AUTH_MAX: Type.Optional(PositiveInt),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Currency, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { Currency, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
 export const MAX_STOCK = 1_000_000_000
@@ -48,6 +48,7 @@ export const Product = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp
 }, {
+  $id: 'Product',
   title: 'Product',
   description: 'A catalog product',
   examples: [{
@@ -75,6 +76,7 @@ const bodyExample = { sku: 'TSHIRT-RED-M', name: 'Red T-shirt (M)', description:
 
 export const CreateProductBody = Type.Object(writableFields, {
   additionalProperties: false,
+  $id: 'CreateProduct',
   title: 'CreateProduct',
   description: 'A new product; id, currency and timestamps are set by the server',
   examples: [bodyExample]
@@ -82,6 +84,7 @@ export const CreateProductBody = Type.Object(writableFields, {
 
 export const ReplaceProductBody = Type.Object(writableFields, {
   additionalProperties: false,
+  $id: 'ReplaceProduct',
   title: 'ReplaceProduct',
   description: 'The full new state of the product (PUT); an omitted description becomes empty',
   examples: [bodyExample]
@@ -96,6 +99,7 @@ export const UpdateProductBody = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
+  $id: 'UpdateProduct',
   title: 'UpdateProduct',
   description: 'The fields to change (PATCH); at least one',
   examples: [{ price_cents: 1499, stock: 40 }]
@@ -124,11 +128,13 @@ export const ListProductsQuery = Type.Object({
   sort: Type.Optional(ProductSortParam)
 }, { additionalProperties: false })
 
+export const ProductPage = Page(Product, 'ProductPage', 'One page of products')
+
 export const {
   one: ProductResponse,
   created: CreatedProductResponse,
   page: ProductPageResponse
-} = resourceResponses(Product, { title: 'Product', noun: 'product', collection: 'products', pageDescription: 'One page of products' })
+} = resourceResponses(Product, ProductPage, { noun: 'product', collection: 'products', pageDescription: 'One page of products' })
 
 export type ProductBody = Static<typeof Product>
 export type CreateProductInput = Static<typeof CreateProductBody>

@@ -17,6 +17,7 @@ export const User = Type.Object({
   customer_id: Type.Union([Uuid, Type.Null()], { description: 'The customer profile of a customer account; null for staff and admins without one' }),
   created_at: Timestamp
 }, {
+  $id: 'User',
   title: 'User',
   description: 'A user account',
   examples: [{
@@ -32,6 +33,7 @@ export const RoleUpdate = Type.Object({
   role: Role
 }, {
   additionalProperties: false,
+  $id: 'RoleUpdate',
   title: 'RoleUpdate',
   description: 'The new role of the account',
   examples: [{ role: 'staff' }]

@@ -76,6 +76,7 @@ export const CreateWebhookBody = Type.Object({
   description: Type.Optional(EndpointDescription)
 }, {
   additionalProperties: false,
+  $id: 'CreateWebhookEndpoint',
   title: 'CreateWebhookEndpoint',
   examples: [{ url: 'https://erp.example.com/hooks/goshop', events: ['order.created'], description: 'ERP order import' }]
 })
@@ -88,6 +89,7 @@ export const UpdateWebhookBody = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
+  $id: 'UpdateWebhookEndpoint',
   title: 'UpdateWebhookEndpoint',
   examples: [{ enabled: false }]
 })

@@ -4,12 +4,20 @@ import { AppError } from '../../plugins/app-error.js'
 import { authenticateRoutes } from '../../plugins/auth.js'
 import { maskEmail } from '../../plugins/logger.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from '../../schemas/auth.js'
-import { NoContent, problemResponses } from '../../schemas/common.js'
+import { documented, NoContent, problemResponses, ResponseHeaders, withHeaders } from '../../schemas/common.js'
 import { User } from '../../schemas/users.js'
 import { ensureAdmin } from './bootstrap.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT, LoginThrottle } from './login-throttle.js'
 import { prepareUnknownUserHash } from './passwords.js'
 import { createAuthService } from './service.js'
+
+// Login and refresh answer with Cache-Control: no-store from their handlers (tokens, and their failures).
+const noStore = { 'cache-control': ResponseHeaders.noStore }
+const tokenResponses = {
+  200: documented(TokenPair, { description: 'An access token and the refresh token that renews it', headers: noStore }),
+  ...problemResponses(400, 413, 415),
+  ...withHeaders(problemResponses(401, 429), noStore)
+}
 
 /** Trims and lowercases `email` before validation, so " Jane@Example.COM " is accepted and stored canonically. */
 async function normalizeEmail (request: FastifyRequest): Promise<void> {
@@ -76,7 +84,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Exchange email and password for an access and a refresh token',
       description: `Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP) and per email+client, never per email alone, so other clients cannot lock an account: after ${LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT} failures for one email, or ${LOGIN_FAILURES_PER_CLIENT} for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).`,
       body: LoginRequest,
-      response: { 200: TokenPair, ...problemResponses(400, 401, 413, 415, 429) }
+      response: tokenResponses
     }
   }, async (request, reply) => {
     const { email } = request.body
@@ -102,7 +110,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Rotate a refresh token into a new token pair',
       description: 'Each refresh token is single use. Presenting one that was already used revokes every token of its login (reuse detection) -> 401 REFRESH_TOKEN_REUSED.',
       body: RefreshRequest,
-      response: { 200: TokenPair, ...problemResponses(400, 401, 413, 415, 429) }
+      response: tokenResponses
     }
   }, async (request, reply) => {
     reply.header('cache-control', 'no-store')

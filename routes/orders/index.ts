@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.js'
+import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, problemResponses, ResponseHeaders } from '../../schemas/common.js'
 import {
   CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
@@ -15,6 +15,13 @@ export interface OrdersRoutesOptions {
 
 const security = [{ bearerAuth: [] }]
 const tags = ['orders']
+
+const OrderResponse = documented(Order, { description: 'The order', headers: { etag: ResponseHeaders.etag } })
+const CreatedOrderResponse = documented(Order, {
+  description: 'The created order (or, with `Idempotent-Replayed: true`, the one created by an earlier request with the same key)',
+  headers: { etag: ResponseHeaders.etag, location: ResponseHeaders.location('orders'), 'idempotent-replayed': ResponseHeaders.idempotentReplayed }
+})
+const OrderPageResponse = documented(OrderPage, { description: 'One page of orders', headers: { link: ResponseHeaders.link('orders') } })
 
 /** /api/orders: authentication comes from routes/api.ts; ownership rules live in the service. */
 const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fastify, opts) => {
@@ -39,7 +46,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
         'another body -> 422 IDEMPOTENCY_KEY_REUSED; while the first is still running -> 409 IDEMPOTENCY_KEY_IN_USE.',
       headers: CreateOrderHeaders,
       body: CreateOrderBody,
-      response: { 201: Order, ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429, 503) },
+      response: { 201: CreatedOrderResponse, ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429, 503) },
       security
     }
   }, async (request, reply) => {
@@ -63,7 +70,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       description: 'Cursor-paginated, oldest first (keyset on created_at, id). Staff and admin see every order; a customer only its own ' +
         '(filtering by another customer_id gives an empty page). created_after/created_before are exclusive bounds.',
       querystring: ListOrdersQuery,
-      response: { 200: OrderPage, ...problemResponses(400, 401, 429) },
+      response: { 200: OrderPageResponse, ...problemResponses(400, 401, 429) },
       security
     }
   }, async (request, reply) => {
@@ -80,7 +87,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       description: 'Returns the order with its items and the transitions the caller may make. Someone else\'s order -> 404. Sends an ETag; honours If-None-Match (304 without a body while unchanged).',
       params: IdParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: Order, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
+      response: { 200: OrderResponse, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
       security
     }
   }, async (request, reply) => {
@@ -99,7 +106,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fast
       params: IdParams,
       headers: IfMatchHeaders,
       body: TransitionBody,
-      response: { 200: Order, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 429, 503) },
+      response: { 200: OrderResponse, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 429, 503) },
       security
     }
   }, async (request, reply) => {

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { apiClient } from './client.js'
 import { PASSWORD, uniqueEmail } from './flows.js'
+import { assertHeadersDeclared } from './header-audit.js'
 import { startServer } from './harness.js'
 
 const server = await startServer(t)
@@ -82,4 +83,8 @@ t.test('tokens: missing, forged and alg:none are refused', async (t) => {
   const none = await apiClient(server.baseUrl, `${header}.${claims}.`).GET('/auth/me')
   t.equal(none.response.status, 401)
   t.equal(none.error?.code, 'TOKEN_INVALID')
+})
+
+t.test('every response header this file received is declared in the document', async (t) => {
+  await assertHeadersDeclared(t, server.baseUrl)
 })

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../../scripts/free-port.js'
 import { createTestDatabase, type TestContext } from '../helpers/database.js'
+import { recordExchanges } from './header-audit.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const SERVER_JS = join(ROOT, 'dist', 'server.js')
@@ -64,6 +65,7 @@ export interface RunningServer {
  * set, under a key prefix of its own. Stopped at teardown.
  */
 export async function startServer (t: TestContext, env: Record<string, string> = {}): Promise<RunningServer> {
+  recordExchanges()
   await ensureBuilt()
   const database = await createTestDatabase(t)
   const port = await freePort()

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { adminClient, createProduct, registerCustomer } from './flows.js'
+import { assertHeadersDeclared } from './header-audit.js'
 import { startServer } from './harness.js'
 
 const server = await startServer(t)
@@ -118,4 +119,8 @@ t.test('concurrent buyers never oversell the last units', async (t) => {
   t.ok(attempts.filter((a) => a.response.status === 409).every((a) => a.error?.code === 'INSUFFICIENT_STOCK'))
   const { data } = await admin.GET('/api/products/{id}', { params: { path: { id: product.id } } })
   t.equal(data?.stock, 0, 'sold out, not below')
+})
+
+t.test('every response header this file received is declared in the document', async (t) => {
+  await assertHeadersDeclared(t, server.baseUrl)
 })

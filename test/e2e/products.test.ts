@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { apiClient } from './client.js'
 import { adminAccessToken, adminClient, registerCustomer } from './flows.js'
+import { assertHeadersDeclared } from './header-audit.js'
 import { startServer } from './harness.js'
 
 const server = await startServer(t)
@@ -104,4 +105,8 @@ t.test('pagination walks every page once with next_cursor and a Link header', as
     cursor = data.next_cursor
   }
   t.same([...seen].sort(), [...ids].sort(), 'every product exactly once')
+})
+
+t.test('every response header this file received is declared in the document', async (t) => {
+  await assertHeadersDeclared(t, server.baseUrl)
 })

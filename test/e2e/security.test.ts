@@ -1,6 +1,7 @@
 import t from 'tap'
 import { apiClient } from './client.js'
 import { adminClient, uniqueEmail } from './flows.js'
+import { assertHeadersDeclared } from './header-audit.js'
 import { startServer } from './harness.js'
 
 const ALLOWED_ORIGIN = 'https://shop.example.com'
@@ -119,4 +120,8 @@ t.test('the server shuts down cleanly on SIGTERM (exit 0)', async (t) => {
   const extra = await startServer(t)
   t.equal((await fetch(`${extra.baseUrl}/health/live`)).status, 200)
   t.equal(await extra.stop(), 0)
+})
+
+t.test('every response header this file received is declared in the document', async (t) => {
+  await assertHeadersDeclared(t, server.baseUrl)
 })

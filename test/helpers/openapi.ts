@@ -23,11 +23,20 @@ const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-function bodyPropertyNames (requestBody: unknown): string[] {
+/** The schema itself, or the component a `#/components/schemas/...` reference names. */
+function resolve (doc: unknown, schema: unknown): unknown {
+  if (!isRecord(schema) || typeof schema.$ref !== 'string') return schema
+  const name = schema.$ref.replace('#/components/schemas/', '')
+  const components = isRecord(doc) && isRecord(doc.components) && isRecord(doc.components.schemas) ? doc.components.schemas : {}
+  return components[name]
+}
+
+function bodyPropertyNames (doc: unknown, requestBody: unknown): string[] {
   if (!isRecord(requestBody) || !isRecord(requestBody.content)) return []
   const json = requestBody.content['application/json']
-  if (!isRecord(json) || !isRecord(json.schema) || !isRecord(json.schema.properties)) return []
-  return Object.keys(json.schema.properties)
+  const schema = isRecord(json) ? resolve(doc, json.schema) : undefined
+  if (!isRecord(schema) || !isRecord(schema.properties)) return []
+  return Object.keys(schema.properties)
 }
 
 function parameterNames (parameters: unknown, location: string): string[] {
@@ -56,7 +65,7 @@ export async function listOperations (app: FastifyInstance): Promise<Operation[]
         hasBody: isRecord(op.requestBody),
         pathParams: parameterNames(parameters, 'path'),
         queryParams: parameterNames(parameters, 'query'),
-        bodyProperties: bodyPropertyNames(op.requestBody),
+        bodyProperties: bodyPropertyNames(doc, op.requestBody),
         headerParams: parameterNames(parameters, 'header')
       })
     }

@@ -15,6 +15,14 @@ export function objectAt (value: Json | undefined, key: string): JsonObject {
   return isObject(child) ? child : {}
 }
 
+/** The component a `#/components/schemas/<name>` reference names, else the schema itself. */
+export function resolveSchema (doc: JsonObject, schema: Json | undefined): Json | undefined {
+  if (!isObject(schema) || typeof schema.$ref !== 'string') return schema
+  const prefix = '#/components/schemas/'
+  if (!schema.$ref.startsWith(prefix)) return schema
+  return objectAt(objectAt(doc, 'components'), 'schemas')[schema.$ref.slice(prefix.length)]
+}
+
 function toJson (value: unknown): Json {
   const parsed: Json = JSON.parse(JSON.stringify(value))
   return parsed

@@ -57,6 +57,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every error code
+         * @description The registry of problem types: code, status, title and what to do about it.
+         */
+        get: operations["listProblemTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain one error code
+         * @description What a problem `type` URI (e.g. /problems/token-missing) means.
+         */
+        get: operations["getProblemType"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/register": {
         parameters: {
             query?: never;
@@ -519,18 +559,763 @@ export interface components {
             code: string;
             /** @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e */
             request_id: string;
-            errors?: {
-                /**
-                 * @description JSON Pointer (RFC 6901) into the part named by `in`
-                 * @example /items/0/quantity
-                 */
-                pointer: string;
-                in?: "body" | "query" | "path" | "header";
-                /** @example must be >= 1 */
-                detail: string;
-            }[];
+            errors?: components["schemas"]["FieldError"][];
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * ProblemType
+         * @description One error code of this API
+         */
+        ProblemType: {
+            /**
+             * @description The problem type URI that problems with this code carry
+             * @example /problems/token-missing
+             */
+            type: string;
+            /**
+             * @description The stable error code (Problem.code)
+             * @example TOKEN_MISSING
+             */
+            code: string;
+            /**
+             * Format: int32
+             * @description The HTTP status it comes with
+             * @example 401
+             */
+            status: number;
+            /**
+             * @description Short summary
+             * @example Access token missing
+             */
+            title: string;
+            /**
+             * @description What it means and what the client can do
+             * @example No usable Authorization: Bearer header was sent; log in and send the access token.
+             */
+            description: string;
+        };
+        /**
+         * ProblemTypeList
+         * @description Every error code this API answers with
+         */
+        ProblemTypeList: {
+            data: components["schemas"]["ProblemType"][];
+        };
+        /**
+         * RegisterRequest
+         * @example {
+         *       "email": "jane.doe@example.com",
+         *       "password": "correct horse battery staple",
+         *       "first_name": "Jane",
+         *       "last_name": "Doe"
+         *     }
+         */
+        RegisterRequest: {
+            /**
+             * Format: email
+             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description Password, 8..128 characters; not only whitespace, not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash
+             * @example correct horse battery staple
+             */
+            password: string;
+            /**
+             * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace (trimmed)
+             * @example Jane
+             */
+            first_name?: string;
+            /**
+             * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace (trimmed)
+             * @example Doe
+             */
+            last_name?: string;
+        };
+        /**
+         * LoginRequest
+         * @example {
+         *       "email": "jane.doe@example.com",
+         *       "password": "correct horse battery staple"
+         *     }
+         */
+        LoginRequest: {
+            /**
+             * Format: email
+             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description The account password
+             * @example correct horse battery staple
+             */
+            password: string;
+        };
+        /**
+         * RefreshRequest
+         * @example {
+         *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
+         *     }
+         */
+        RefreshRequest: {
+            /**
+             * @description An opaque refresh token from /login or /auth/refresh
+             * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+             */
+            refresh_token: string;
+        };
+        /**
+         * LogoutRequest
+         * @example {
+         *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
+         *     }
+         */
+        LogoutRequest: {
+            /**
+             * @description An opaque refresh token from /login or /auth/refresh
+             * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+             */
+            refresh_token: string;
+        };
+        /**
+         * TokenPair
+         * @description An access token and the refresh token that renews it
+         */
+        TokenPair: {
+            /**
+             * @description JWT (HS256) for Authorization: Bearer
+             * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
+             */
+            access_token: string;
+            /**
+             * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
+             * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
+             */
+            refresh_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /**
+             * Format: int32
+             * @description Seconds until the access token expires
+             * @example 900
+             */
+            expires_in: number;
+        };
+        /**
+         * User
+         * @description A user account
+         * @example {
+         *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
+         *       "email": "jane.doe@example.com",
+         *       "role": "customer",
+         *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "created_at": "2026-11-24T10:00:00.000Z"
+         *     }
+         */
+        User: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * Format: email
+             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @example jane.doe@example.com
+             */
+            email: string;
+            /**
+             * @description Account role
+             * @example customer
+             */
+            role: "customer" | "staff" | "admin";
+            /** @description The customer profile of a customer account; null for staff and admins without one */
+            customer_id: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+        };
+        /**
+         * RoleUpdate
+         * @description The new role of the account
+         * @example {
+         *       "role": "staff"
+         *     }
+         */
+        RoleUpdate: {
+            /**
+             * @description Account role
+             * @example customer
+             */
+            role: "customer" | "staff" | "admin";
+        };
+        /**
+         * Product
+         * @description A catalog product
+         * @example {
+         *       "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "sku": "TSHIRT-RED-M",
+         *       "name": "Red T-shirt (M)",
+         *       "description": "100% organic cotton, regular fit.",
+         *       "price_cents": 1999,
+         *       "currency": "EUR",
+         *       "stock": 42,
+         *       "created_at": "2026-11-24T10:00:00.000Z",
+         *       "updated_at": "2026-11-24T10:00:00.000Z"
+         *     }
+         */
+        Product: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
+             */
+            sku: string;
+            /**
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
+             */
+            name: string;
+            /**
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
+             */
+            description: string;
+            /**
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
+             */
+            price_cents: number;
+            /**
+             * @description ISO 4217 store currency
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /**
+         * ProductPage
+         * @description One page of products
+         */
+        ProductPage: {
+            data: components["schemas"]["Product"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /**
+         * CreateProduct
+         * @description A new product; id, currency and timestamps are set by the server
+         * @example {
+         *       "sku": "TSHIRT-RED-M",
+         *       "name": "Red T-shirt (M)",
+         *       "description": "100% organic cotton, regular fit.",
+         *       "price_cents": 1999,
+         *       "stock": 42
+         *     }
+         */
+        CreateProduct: {
+            /**
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
+             */
+            sku: string;
+            /**
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
+             */
+            name: string;
+            /**
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
+             */
+            description?: string;
+            /**
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
+             */
+            price_cents: number;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock: number;
+        };
+        /**
+         * ReplaceProduct
+         * @description The full new state of the product (PUT); an omitted description becomes empty
+         * @example {
+         *       "sku": "TSHIRT-RED-M",
+         *       "name": "Red T-shirt (M)",
+         *       "description": "100% organic cotton, regular fit.",
+         *       "price_cents": 1999,
+         *       "stock": 42
+         *     }
+         */
+        ReplaceProduct: {
+            /**
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
+             */
+            sku: string;
+            /**
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
+             */
+            name: string;
+            /**
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
+             */
+            description?: string;
+            /**
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
+             */
+            price_cents: number;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock: number;
+        };
+        /**
+         * UpdateProduct
+         * @description The fields to change (PATCH); at least one
+         * @example {
+         *       "price_cents": 1499,
+         *       "stock": 40
+         *     }
+         */
+        UpdateProduct: {
+            /**
+             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
+             * @example TSHIRT-RED-M
+             */
+            sku?: string;
+            /**
+             * @description Display name, 1..200 characters, not only whitespace
+             * @example Red T-shirt (M)
+             */
+            name?: string;
+            /**
+             * @description Free text, up to 5000 characters; empty when omitted on create/replace
+             * @example 100% organic cotton, regular fit.
+             */
+            description?: string;
+            /**
+             * Format: int64
+             * @description Unit price in minor units of the store currency (0..10^10)
+             * @example 1999
+             */
+            price_cents?: number;
+            /**
+             * Format: int32
+             * @description Units available for sale (0..10^9)
+             * @example 42
+             */
+            stock?: number;
+        };
+        /**
+         * Customer
+         * @description A customer profile
+         * @example {
+         *       "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "user_id": "9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "phone": "+4915112345678",
+         *       "created_at": "2026-11-24T10:00:00.000Z",
+         *       "updated_at": "2026-11-24T10:00:00.000Z"
+         *     }
+         */
+        Customer: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * @description The user account owning this profile; null for profiles made by staff
+             * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            user_id: string | null;
+            /**
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
+             */
+            first_name: string;
+            /**
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
+             */
+            last_name: string;
+            /**
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /**
+         * CustomerPage
+         * @description One page of customers
+         */
+        CustomerPage: {
+            data: components["schemas"]["Customer"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /**
+         * CreateCustomer
+         * @description A new customer profile (not linked to a user account); phone defaults to null
+         * @example {
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "phone": "+4915112345678"
+         *     }
+         */
+        CreateCustomer: {
+            /**
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
+             */
+            first_name: string;
+            /**
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
+             */
+            last_name: string;
+            /**
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone?: string | null;
+        };
+        /**
+         * ReplaceCustomer
+         * @description The full new state of the profile (PUT); an omitted phone becomes null
+         * @example {
+         *       "first_name": "Ada",
+         *       "last_name": "Lovelace",
+         *       "email": "ada@example.com",
+         *       "phone": "+4915112345678"
+         *     }
+         */
+        ReplaceCustomer: {
+            /**
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
+             */
+            first_name: string;
+            /**
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
+             */
+            last_name: string;
+            /**
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone?: string | null;
+        };
+        /**
+         * UpdateCustomer
+         * @description The fields to change (PATCH); at least one
+         * @example {
+         *       "phone": null
+         *     }
+         */
+        UpdateCustomer: {
+            /**
+             * @description Given name, 1..100 characters, not only whitespace
+             * @example Ada
+             */
+            first_name?: string;
+            /**
+             * @description Family name, 1..100 characters, not only whitespace
+             * @example Lovelace
+             */
+            last_name?: string;
+            /**
+             * Format: email
+             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @example ada@example.com
+             */
+            email?: string;
+            /**
+             * @description Phone number or null
+             * @example +4915112345678
+             */
+            phone?: string | null;
+        };
+        /** OrderItem */
+        OrderItem: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            product_id: string;
+            /**
+             * @description The product SKU when the order was placed
+             * @example TSHIRT-BLUE-M
+             */
+            sku: string;
+            /**
+             * @description The product name when the order was placed
+             * @example Blue T-shirt (M)
+             */
+            name: string;
+            /**
+             * Format: int32
+             * @example 2
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description Unit price when the order was placed, minor units
+             * @example 1999
+             */
+            unit_price_cents: number;
+            /**
+             * Format: int64
+             * @description unit_price_cents x quantity
+             * @example 3998
+             */
+            subtotal_cents: number;
+        };
+        /** Order */
+        Order: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            customer_id: string;
+            /**
+             * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+             * @example pending
+             */
+            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+            /**
+             * @description ISO 4217 store currency
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * Format: int64
+             * @description Sum of the item subtotals, minor units
+             * @example 3998
+             */
+            total_cents: number;
+            /** @description Order lines, one per product, sorted by product_id */
+            items: components["schemas"]["OrderItem"][];
+            /**
+             * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
+             * @example [
+             *       "paid",
+             *       "cancelled"
+             *     ]
+             */
+            allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /**
+         * OrderPage
+         * @description One page of orders
+         */
+        OrderPage: {
+            data: components["schemas"]["Order"][];
+            /** @description Pass as ?cursor= for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /** OrderLineInput */
+        OrderLineInput: {
+            /**
+             * Format: uuid
+             * @description The product ordered
+             * @example 0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
+             */
+            product_id: string;
+            /**
+             * Format: int32
+             * @description Units to order (1..1000); lines for the same product are merged and the merged quantity must stay within the limit
+             * @example 2
+             */
+            quantity: number;
+        };
+        /**
+         * CreateOrderRequest
+         * @example {
+         *       "items": [
+         *         {
+         *           "product_id": "0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+         *           "quantity": 2
+         *         }
+         *       ]
+         *     }
+         */
+        CreateOrderRequest: {
+            /**
+             * Format: uuid
+             * @description The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)
+             * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
+             */
+            customer_id?: string;
+            /** @description 1..100 lines; prices and totals are computed by the server */
+            items: components["schemas"]["OrderLineInput"][];
+        };
+        /**
+         * OrderTransitionRequest
+         * @example {
+         *       "status": "paid"
+         *     }
+         */
+        OrderTransitionRequest: {
+            /**
+             * @description The status to move the order to
+             * @example pending
+             */
+            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+        };
+        /**
+         * LogLevel
+         * @description The log level now in effect on the replica that answered
+         */
+        LogLevel: {
+            /**
+             * @description pino log level
+             * @example debug
+             */
+            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        };
+        /**
+         * LogLevelUpdate
+         * @description The log level this replica switches to
+         * @example {
+         *       "level": "debug"
+         *     }
+         */
+        LogLevelUpdate: {
+            /**
+             * @description pino log level
+             * @example debug
+             */
+            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        };
+        /** Liveness */
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        /** DependencyCheck */
+        DependencyCheck: {
+            status: "up" | "down" | "embedded";
+            /** @example 0.8 */
+            latency_ms: number;
+            error?: string;
+        };
+        /** Readiness */
+        Readiness: {
+            status: "ready" | "not_ready";
+            shutting_down?: boolean;
+            checks: {
+                postgres: components["schemas"]["DependencyCheck"];
+                redis: components["schemas"]["DependencyCheck"];
+            };
+        };
+        /** Help */
+        Help: {
+            name: string;
+            description: string;
+            version: string;
+            docs: {
+                swagger_ui: string;
+                openapi_json: string;
+                openapi_yaml: string;
+            };
+            routes: {
+                method: string;
+                url: string;
+                summary?: string;
+            }[];
         };
         /**
          * WebhookEndpoint
@@ -758,6 +1543,67 @@ export interface components {
             /** @description Pass as ?cursor= for the next page; null on the last page */
             next_cursor: string | null;
         };
+        /**
+         * CreateWebhookEndpoint
+         * @example {
+         *       "url": "https://erp.example.com/hooks/goshop",
+         *       "events": [
+         *         "order.created"
+         *       ],
+         *       "description": "ERP order import"
+         *     }
+         */
+        CreateWebhookEndpoint: {
+            /**
+             * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
+             * @example https://erp.example.com/hooks/goshop
+             */
+            url: string;
+            /**
+             * @description The event types sent to this endpoint
+             * @example [
+             *       "order.created",
+             *       "order.status_changed"
+             *     ]
+             */
+            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            /**
+             * @description Free text for the admins, up to 500 characters
+             * @example ERP order import
+             */
+            description?: string;
+        };
+        /**
+         * UpdateWebhookEndpoint
+         * @example {
+         *       "enabled": false
+         *     }
+         */
+        UpdateWebhookEndpoint: {
+            /**
+             * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
+             * @example https://erp.example.com/hooks/goshop
+             */
+            url?: string;
+            /**
+             * @description The event types sent to this endpoint
+             * @example [
+             *       "order.created",
+             *       "order.status_changed"
+             *     ]
+             */
+            events?: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            /**
+             * @description Free text for the admins, up to 500 characters
+             * @example ERP order import
+             */
+            description?: string;
+            /**
+             * @description false pauses deliveries to this endpoint
+             * @example false
+             */
+            enabled?: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -779,13 +1625,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
         };
@@ -802,57 +1647,25 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "ready" | "not_ready";
-                        shutting_down?: boolean;
-                        checks: {
-                            /** DependencyCheck */
-                            postgres: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                            /** DependencyCheck */
-                            redis: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Default Response */
             503: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        status: "ready" | "not_ready";
-                        shutting_down?: boolean;
-                        checks: {
-                            /** DependencyCheck */
-                            postgres: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                            /** DependencyCheck */
-                            redis: {
-                                status: "up" | "down" | "embedded";
-                                /** @example 0.8 */
-                                latency_ms: number;
-                                error?: string;
-                            };
-                        };
-                    };
+                    "application/problem+json": components["schemas"]["Readiness"];
                 };
             };
         };
@@ -869,6 +1682,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -878,26 +1693,148 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        description: string;
-                        version: string;
-                        docs: {
-                            swagger_ui: string;
-                            openapi_json: string;
-                            openapi_yaml: string;
-                        };
-                        routes: {
-                            method: string;
-                            url: string;
-                            summary?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Help"];
                 };
             };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProblemTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every error code this API answers with */
+            200: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemTypeList"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProblemType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The last segment of a problem type URI
+                 * @example token-missing
+                 */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One error code of this API */
+            200: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemType"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -923,43 +1860,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "email": "jane.doe@example.com",
-                 *       "password": "correct horse battery staple",
-                 *       "first_name": "Jane",
-                 *       "last_name": "Doe"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * Format: email
-                     * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                     * @example jane.doe@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description Password, 8..128 characters; not only whitespace, not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash
-                     * @example correct horse battery staple
-                     */
-                    password: string;
-                    /**
-                     * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace (trimmed)
-                     * @example Jane
-                     */
-                    first_name?: string;
-                    /**
-                     * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace (trimmed)
-                     * @example Doe
-                     */
-                    last_name?: string;
-                };
+                "application/json": components["schemas"]["RegisterRequest"];
             };
         };
         responses: {
             /** @description A user account */
             201: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -969,46 +1878,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
-                     *       "email": "jane.doe@example.com",
-                     *       "role": "customer",
-                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
-                     *       "created_at": "2026-11-24T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                         * @example jane.doe@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Account role
-                         * @example customer
-                         */
-                        role: "customer" | "staff" | "admin";
-                        /** @description The customer profile of a customer account; null for staff and admins without one */
-                        customer_id: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1024,6 +1901,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1039,6 +1918,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1054,6 +1935,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1069,6 +1952,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1094,31 +1979,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "email": "jane.doe@example.com",
-                 *       "password": "correct horse battery staple"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * Format: email
-                     * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                     * @example jane.doe@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description The account password
-                     * @example correct horse battery staple
-                     */
-                    password: string;
-                };
+                "application/json": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
             /** @description An access token and the refresh token that renews it */
             200: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1128,31 +1999,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description JWT (HS256) for Authorization: Bearer
-                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
-                         */
-                        access_token: string;
-                        /**
-                         * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
-                         * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                         */
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                        /**
-                         * Format: int32
-                         * @description Seconds until the access token expires
-                         * @example 900
-                         */
-                        expires_in: number;
-                    };
+                    "application/json": components["schemas"]["TokenPair"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1168,6 +2022,10 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1183,6 +2041,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1198,6 +2058,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1213,6 +2075,10 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1238,24 +2104,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description An opaque refresh token from /login or /auth/refresh
-                     * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                     */
-                    refresh_token: string;
-                };
+                "application/json": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
             /** @description An access token and the refresh token that renews it */
             200: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1265,31 +2124,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description JWT (HS256) for Authorization: Bearer
-                         * @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
-                         */
-                        access_token: string;
-                        /**
-                         * @description Opaque, single-use refresh token; rotate it with POST /auth/refresh
-                         * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                         */
-                        refresh_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                        /**
-                         * Format: int32
-                         * @description Seconds until the access token expires
-                         * @example 900
-                         */
-                        expires_in: number;
-                    };
+                    "application/json": components["schemas"]["TokenPair"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1305,6 +2147,10 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1320,6 +2166,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1335,6 +2183,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1350,6 +2200,10 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description Tokens must not be cached */
+                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1375,24 +2229,15 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description An opaque refresh token from /login or /auth/refresh
-                     * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
-                     */
-                    refresh_token: string;
-                };
+                "application/json": components["schemas"]["LogoutRequest"];
             };
         };
         responses: {
             /** @description No content */
             204: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1406,6 +2251,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1421,6 +2268,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1436,6 +2285,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1451,6 +2302,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1479,6 +2332,8 @@ export interface operations {
             /** @description A user account */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1488,52 +2343,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
-                     *       "email": "jane.doe@example.com",
-                     *       "role": "customer",
-                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
-                     *       "created_at": "2026-11-24T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                         * @example jane.doe@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Account role
-                         * @example customer
-                         */
-                        role: "customer" | "staff" | "admin";
-                        /** @description The customer profile of a customer account; null for staff and admins without one */
-                        customer_id: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1543,6 +2368,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1566,30 +2393,15 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /**
-                 * @description Case-insensitive substring of the name or the sku (% and _ match literally)
-                 * @example shirt
-                 */
+                /** @description Case-insensitive substring of the name or the sku (% and _ match literally) */
                 q?: string;
-                /**
-                 * @description Only products priced at least this
-                 * @example 1000
-                 */
+                /** @description Only products priced at least this */
                 min_price_cents?: number;
-                /**
-                 * @description Only products priced at most this
-                 * @example 5000
-                 */
+                /** @description Only products priced at most this */
                 max_price_cents?: number;
-                /**
-                 * @description true: only stock > 0; false: only stock = 0
-                 * @example true
-                 */
+                /** @description true: only stock > 0; false: only stock = 0 */
                 in_stock?: boolean;
-                /**
-                 * @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for.
-                 * @example -price_cents
-                 */
+                /** @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. */
                 sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name";
             };
             header?: never;
@@ -1602,7 +2414,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1612,66 +2426,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            id: string;
-                            /**
-                             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                             * @example TSHIRT-RED-M
-                             */
-                            sku: string;
-                            /**
-                             * @description Display name, 1..200 characters, not only whitespace
-                             * @example Red T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                             * @example 100% organic cotton, regular fit.
-                             */
-                            description: string;
-                            /**
-                             * Format: int64
-                             * @description Unit price in minor units of the store currency (0..10^10)
-                             * @example 1999
-                             */
-                            price_cents: number;
-                            /**
-                             * @description ISO 4217 store currency
-                             * @example EUR
-                             */
-                            currency: string;
-                            /**
-                             * Format: int32
-                             * @description Units available for sale (0..10^9)
-                             * @example 42
-                             */
-                            stock: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
-                        /** @description Pass as ?cursor= for the next page; null on the last page */
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ProductPage"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1687,12 +2449,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1702,6 +2468,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1725,47 +2493,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description A new product; id, currency and timestamps are set by the server */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "sku": "TSHIRT-RED-M",
-                 *       "name": "Red T-shirt (M)",
-                 *       "description": "100% organic cotton, regular fit.",
-                 *       "price_cents": 1999,
-                 *       "stock": 42
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                     * @example TSHIRT-RED-M
-                     */
-                    sku: string;
-                    /**
-                     * @description Display name, 1..200 characters, not only whitespace
-                     * @example Red T-shirt (M)
-                     */
-                    name: string;
-                    /**
-                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                     * @example 100% organic cotton, regular fit.
-                     */
-                    description?: string;
-                    /**
-                     * Format: int64
-                     * @description Unit price in minor units of the store currency (0..10^10)
-                     * @example 1999
-                     */
-                    price_cents: number;
-                    /**
-                     * Format: int32
-                     * @description Units available for sale (0..10^9)
-                     * @example 42
-                     */
-                    stock: number;
-                };
+                "application/json": components["schemas"]["CreateProduct"];
             };
         };
         responses: {
@@ -1773,9 +2503,11 @@ export interface operations {
             201: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
                     /** @description URL of the created resource */
-                    location?: string;
+                    Location?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1785,62 +2517,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1856,12 +2540,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1871,6 +2559,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1886,6 +2576,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1901,6 +2593,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1916,6 +2610,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1931,6 +2627,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1969,7 +2667,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -1979,57 +2679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
@@ -2048,6 +2698,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2063,12 +2715,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2078,6 +2734,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2093,6 +2751,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2113,10 +2773,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -2125,47 +2782,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The full new state of the product (PUT); an omitted description becomes empty */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "sku": "TSHIRT-RED-M",
-                 *       "name": "Red T-shirt (M)",
-                 *       "description": "100% organic cotton, regular fit.",
-                 *       "price_cents": 1999,
-                 *       "stock": 42
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                     * @example TSHIRT-RED-M
-                     */
-                    sku: string;
-                    /**
-                     * @description Display name, 1..200 characters, not only whitespace
-                     * @example Red T-shirt (M)
-                     */
-                    name: string;
-                    /**
-                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                     * @example 100% organic cotton, regular fit.
-                     */
-                    description?: string;
-                    /**
-                     * Format: int64
-                     * @description Unit price in minor units of the store currency (0..10^10)
-                     * @example 1999
-                     */
-                    price_cents: number;
-                    /**
-                     * Format: int32
-                     * @description Units available for sale (0..10^9)
-                     * @example 42
-                     */
-                    stock: number;
-                };
+                "application/json": components["schemas"]["ReplaceProduct"];
             };
         };
         responses: {
@@ -2173,7 +2792,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2183,62 +2804,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2254,12 +2827,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2269,6 +2846,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2284,6 +2863,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2299,6 +2880,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2314,6 +2897,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2329,6 +2914,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2344,6 +2931,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2359,6 +2948,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2379,10 +2970,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -2396,6 +2984,8 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2409,6 +2999,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2424,12 +3016,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2439,6 +3035,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2454,6 +3052,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2469,6 +3069,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2484,6 +3086,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2504,10 +3108,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -2516,44 +3117,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The fields to change (PATCH); at least one */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "price_cents": 1499,
-                 *       "stock": 40
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                     * @example TSHIRT-RED-M
-                     */
-                    sku?: string;
-                    /**
-                     * @description Display name, 1..200 characters, not only whitespace
-                     * @example Red T-shirt (M)
-                     */
-                    name?: string;
-                    /**
-                     * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                     * @example 100% organic cotton, regular fit.
-                     */
-                    description?: string;
-                    /**
-                     * Format: int64
-                     * @description Unit price in minor units of the store currency (0..10^10)
-                     * @example 1999
-                     */
-                    price_cents?: number;
-                    /**
-                     * Format: int32
-                     * @description Units available for sale (0..10^9)
-                     * @example 42
-                     */
-                    stock?: number;
-                };
+                "application/json": components["schemas"]["UpdateProduct"];
             };
         };
         responses: {
@@ -2561,7 +3127,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2571,62 +3139,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-                         * @example TSHIRT-RED-M
-                         */
-                        sku: string;
-                        /**
-                         * @description Display name, 1..200 characters, not only whitespace
-                         * @example Red T-shirt (M)
-                         */
-                        name: string;
-                        /**
-                         * @description Free text, up to 5000 characters; empty when omitted on create/replace
-                         * @example 100% organic cotton, regular fit.
-                         */
-                        description: string;
-                        /**
-                         * Format: int64
-                         * @description Unit price in minor units of the store currency (0..10^10)
-                         * @example 1999
-                         */
-                        price_cents: number;
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int32
-                         * @description Units available for sale (0..10^9)
-                         * @example 42
-                         */
-                        stock: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Product"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2642,12 +3162,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2657,6 +3181,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2672,6 +3198,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2687,6 +3215,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2702,6 +3232,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2717,6 +3249,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2732,6 +3266,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2747,6 +3283,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2770,10 +3308,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /**
-                 * @description Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally)
-                 * @example lovelace
-                 */
+                /** @description Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally) */
                 q?: string;
             };
             header?: never;
@@ -2786,7 +3321,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2796,60 +3333,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            id: string;
-                            /**
-                             * @description The user account owning this profile; null for profiles made by staff
-                             * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            user_id: string | null;
-                            /**
-                             * @description Given name, 1..100 characters, not only whitespace
-                             * @example Ada
-                             */
-                            first_name: string;
-                            /**
-                             * @description Family name, 1..100 characters, not only whitespace
-                             * @example Lovelace
-                             */
-                            last_name: string;
-                            /**
-                             * Format: email
-                             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                             * @example ada@example.com
-                             */
-                            email: string;
-                            /**
-                             * @description Phone number or null
-                             * @example +4915112345678
-                             */
-                            phone: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
-                        /** @description Pass as ?cursor= for the next page; null on the last page */
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["CustomerPage"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2865,12 +3356,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2880,6 +3375,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2903,40 +3400,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description A new customer profile (not linked to a user account); phone defaults to null */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "first_name": "Ada",
-                 *       "last_name": "Lovelace",
-                 *       "email": "ada@example.com",
-                 *       "phone": "+4915112345678"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Given name, 1..100 characters, not only whitespace
-                     * @example Ada
-                     */
-                    first_name: string;
-                    /**
-                     * @description Family name, 1..100 characters, not only whitespace
-                     * @example Lovelace
-                     */
-                    last_name: string;
-                    /**
-                     * Format: email
-                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                     * @example ada@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description Phone number or null
-                     * @example +4915112345678
-                     */
-                    phone?: string | null;
-                };
+                "application/json": components["schemas"]["CreateCustomer"];
             };
         };
         responses: {
@@ -2944,9 +3410,11 @@ export interface operations {
             201: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
                     /** @description URL of the created resource */
-                    location?: string;
+                    Location?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2956,56 +3424,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3021,12 +3447,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3036,6 +3466,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3051,6 +3483,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3066,6 +3500,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3081,6 +3517,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3096,6 +3534,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3134,7 +3574,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3144,51 +3586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
@@ -3207,6 +3605,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3222,12 +3622,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3237,6 +3641,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3252,6 +3658,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3272,10 +3680,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -3284,40 +3689,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The full new state of the profile (PUT); an omitted phone becomes null */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "first_name": "Ada",
-                 *       "last_name": "Lovelace",
-                 *       "email": "ada@example.com",
-                 *       "phone": "+4915112345678"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Given name, 1..100 characters, not only whitespace
-                     * @example Ada
-                     */
-                    first_name: string;
-                    /**
-                     * @description Family name, 1..100 characters, not only whitespace
-                     * @example Lovelace
-                     */
-                    last_name: string;
-                    /**
-                     * Format: email
-                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                     * @example ada@example.com
-                     */
-                    email: string;
-                    /**
-                     * @description Phone number or null
-                     * @example +4915112345678
-                     */
-                    phone?: string | null;
-                };
+                "application/json": components["schemas"]["ReplaceCustomer"];
             };
         };
         responses: {
@@ -3325,7 +3699,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3335,56 +3711,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3400,12 +3734,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3415,6 +3753,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3430,6 +3770,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3445,6 +3787,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3460,6 +3804,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3475,6 +3821,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3490,6 +3838,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3510,10 +3860,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -3527,6 +3874,8 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3540,6 +3889,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3555,12 +3906,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3570,6 +3925,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3585,6 +3942,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3600,6 +3959,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3615,6 +3976,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3630,6 +3993,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3650,10 +4015,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -3662,37 +4024,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The fields to change (PATCH); at least one */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "phone": null
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Given name, 1..100 characters, not only whitespace
-                     * @example Ada
-                     */
-                    first_name?: string;
-                    /**
-                     * @description Family name, 1..100 characters, not only whitespace
-                     * @example Lovelace
-                     */
-                    last_name?: string;
-                    /**
-                     * Format: email
-                     * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                     * @example ada@example.com
-                     */
-                    email?: string;
-                    /**
-                     * @description Phone number or null
-                     * @example +4915112345678
-                     */
-                    phone?: string | null;
-                };
+                "application/json": components["schemas"]["UpdateCustomer"];
             };
         };
         responses: {
@@ -3700,7 +4034,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3710,56 +4046,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * @description The user account owning this profile; null for profiles made by staff
-                         * @example 9b2e3f1c-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        user_id: string | null;
-                        /**
-                         * @description Given name, 1..100 characters, not only whitespace
-                         * @example Ada
-                         */
-                        first_name: string;
-                        /**
-                         * @description Family name, 1..100 characters, not only whitespace
-                         * @example Lovelace
-                         */
-                        last_name: string;
-                        /**
-                         * Format: email
-                         * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Phone number or null
-                         * @example +4915112345678
-                         */
-                        phone: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Customer"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3775,12 +4069,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3790,6 +4088,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3805,6 +4105,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3820,6 +4122,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3835,6 +4139,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3850,6 +4156,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3865,6 +4173,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3888,25 +4198,13 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /**
-                 * @description Only orders in this status
-                 * @example pending
-                 */
+                /** @description Only orders in this status */
                 status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                /**
-                 * @description Only orders of this customer (a customer caller only ever sees its own orders)
-                 * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
-                 */
+                /** @description Only orders of this customer (a customer caller only ever sees its own orders) */
                 customer_id?: string;
-                /**
-                 * @description Only orders created strictly after this instant (RFC 3339)
-                 * @example 2026-11-24T10:00:00.000Z
-                 */
+                /** @description Only orders created strictly after this instant (RFC 3339) */
                 created_after?: string;
-                /**
-                 * @description Only orders created strictly before this instant (RFC 3339)
-                 * @example 2026-11-24T10:00:00.000Z
-                 */
+                /** @description Only orders created strictly before this instant (RFC 3339) */
                 created_before?: string;
             };
             header?: never;
@@ -3915,9 +4213,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description One page of orders */
             200: {
                 headers: {
+                    /** @description RFC 8288 link to the next page, when there is one */
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3927,98 +4229,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            id: string;
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            customer_id: string;
-                            /**
-                             * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                             * @example pending
-                             */
-                            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                            /**
-                             * @description ISO 4217 store currency
-                             * @example EUR
-                             */
-                            currency: string;
-                            /**
-                             * Format: int64
-                             * @description Sum of the item subtotals, minor units
-                             * @example 3998
-                             */
-                            total_cents: number;
-                            /** @description Order lines, one per product, sorted by product_id */
-                            items: {
-                                /**
-                                 * Format: uuid
-                                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                                 */
-                                product_id: string;
-                                /**
-                                 * @description The product SKU when the order was placed
-                                 * @example TSHIRT-BLUE-M
-                                 */
-                                sku: string;
-                                /**
-                                 * @description The product name when the order was placed
-                                 * @example Blue T-shirt (M)
-                                 */
-                                name: string;
-                                /**
-                                 * Format: int32
-                                 * @example 2
-                                 */
-                                quantity: number;
-                                /**
-                                 * Format: int64
-                                 * @description Unit price when the order was placed, minor units
-                                 * @example 1999
-                                 */
-                                unit_price_cents: number;
-                                /**
-                                 * Format: int64
-                                 * @description unit_price_cents x quantity
-                                 * @example 3998
-                                 */
-                                subtotal_cents: number;
-                            }[];
-                            /**
-                             * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                             * @example [
-                             *       "paid",
-                             *       "cancelled"
-                             *     ]
-                             */
-                            allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 UTC
-                             * @example 2026-11-24T10:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
-                        /** @description Pass as ?cursor= for the next page; null on the last page */
-                        next_cursor: string | null;
-                    };
+                    "application/json": components["schemas"]["OrderPage"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4034,12 +4252,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4049,6 +4271,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4069,10 +4293,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller.
-                 * @example 5b1f0c7e-order-checkout-1
-                 */
+                /** @description Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller. */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -4080,45 +4301,21 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "items": [
-                 *         {
-                 *           "product_id": "0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
-                 *           "quantity": 2
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * Format: uuid
-                     * @description The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)
-                     * @example 7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d
-                     */
-                    customer_id?: string;
-                    /** @description 1..100 lines; prices and totals are computed by the server */
-                    items: {
-                        /**
-                         * Format: uuid
-                         * @description The product ordered
-                         * @example 0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
-                         */
-                        product_id: string;
-                        /**
-                         * Format: int32
-                         * @description Units to order (1..1000); lines for the same product are merged and the merged quantity must stay within the limit
-                         * @example 2
-                         */
-                        quantity: number;
-                    }[];
-                };
+                "application/json": components["schemas"]["CreateOrderRequest"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The created order (or, with `Idempotent-Replayed: true`, the one created by an earlier request with the same key) */
             201: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description URL of the created resource */
+                    Location?: string;
+                    /** @description Present when this response is the replay of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4128,94 +4325,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        customer_id: string;
-                        /**
-                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                         * @example pending
-                         */
-                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int64
-                         * @description Sum of the item subtotals, minor units
-                         * @example 3998
-                         */
-                        total_cents: number;
-                        /** @description Order lines, one per product, sorted by product_id */
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            product_id: string;
-                            /**
-                             * @description The product SKU when the order was placed
-                             * @example TSHIRT-BLUE-M
-                             */
-                            sku: string;
-                            /**
-                             * @description The product name when the order was placed
-                             * @example Blue T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * Format: int32
-                             * @example 2
-                             */
-                            quantity: number;
-                            /**
-                             * Format: int64
-                             * @description Unit price when the order was placed, minor units
-                             * @example 1999
-                             */
-                            unit_price_cents: number;
-                            /**
-                             * Format: int64
-                             * @description unit_price_cents x quantity
-                             * @example 3998
-                             */
-                            subtotal_cents: number;
-                        }[];
-                        /**
-                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                         * @example [
-                         *       "paid",
-                         *       "cancelled"
-                         *     ]
-                         */
-                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Order"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4231,12 +4348,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4246,6 +4367,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4261,6 +4384,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4276,6 +4401,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4291,6 +4418,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4306,6 +4435,8 @@ export interface operations {
             /** @description Semantically invalid (unknown references) */
             422: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4321,6 +4452,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4338,6 +4471,8 @@ export interface operations {
             /** @description A dependency is unavailable */
             503: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4372,9 +4507,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The order */
             200: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4384,89 +4523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        customer_id: string;
-                        /**
-                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                         * @example pending
-                         */
-                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int64
-                         * @description Sum of the item subtotals, minor units
-                         * @example 3998
-                         */
-                        total_cents: number;
-                        /** @description Order lines, one per product, sorted by product_id */
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            product_id: string;
-                            /**
-                             * @description The product SKU when the order was placed
-                             * @example TSHIRT-BLUE-M
-                             */
-                            sku: string;
-                            /**
-                             * @description The product name when the order was placed
-                             * @example Blue T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * Format: int32
-                             * @example 2
-                             */
-                            quantity: number;
-                            /**
-                             * Format: int64
-                             * @description Unit price when the order was placed, minor units
-                             * @example 1999
-                             */
-                            unit_price_cents: number;
-                            /**
-                             * Format: int64
-                             * @description unit_price_cents x quantity
-                             * @example 3998
-                             */
-                            subtotal_cents: number;
-                        }[];
-                        /**
-                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                         * @example [
-                         *       "paid",
-                         *       "cancelled"
-                         *     ]
-                         */
-                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Order"];
                 };
             };
             /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
@@ -4485,6 +4542,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4500,12 +4559,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4515,6 +4578,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4530,6 +4595,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4550,10 +4617,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -4564,24 +4628,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "status": "paid"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description The status to move the order to
-                     * @example pending
-                     */
-                    status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                };
+                "application/json": components["schemas"]["OrderTransitionRequest"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The order */
             200: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4591,94 +4648,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        customer_id: string;
-                        /**
-                         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-                         * @example pending
-                         */
-                        status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-                        /**
-                         * @description ISO 4217 store currency
-                         * @example EUR
-                         */
-                        currency: string;
-                        /**
-                         * Format: int64
-                         * @description Sum of the item subtotals, minor units
-                         * @example 3998
-                         */
-                        total_cents: number;
-                        /** @description Order lines, one per product, sorted by product_id */
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                             */
-                            product_id: string;
-                            /**
-                             * @description The product SKU when the order was placed
-                             * @example TSHIRT-BLUE-M
-                             */
-                            sku: string;
-                            /**
-                             * @description The product name when the order was placed
-                             * @example Blue T-shirt (M)
-                             */
-                            name: string;
-                            /**
-                             * Format: int32
-                             * @example 2
-                             */
-                            quantity: number;
-                            /**
-                             * Format: int64
-                             * @description Unit price when the order was placed, minor units
-                             * @example 1999
-                             */
-                            unit_price_cents: number;
-                            /**
-                             * Format: int64
-                             * @description unit_price_cents x quantity
-                             * @example 3998
-                             */
-                            subtotal_cents: number;
-                        }[];
-                        /**
-                         * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
-                         * @example [
-                         *       "paid",
-                         *       "cancelled"
-                         *     ]
-                         */
-                        allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["Order"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4694,12 +4671,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4709,6 +4690,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4724,6 +4707,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4739,6 +4724,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4754,6 +4741,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4769,6 +4758,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4784,6 +4775,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4801,6 +4794,8 @@ export interface operations {
             /** @description A dependency is unavailable */
             503: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4827,27 +4822,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The new role of the account */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "role": "staff"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Account role
-                     * @example customer
-                     */
-                    role: "customer" | "staff" | "admin";
-                };
+                "application/json": components["schemas"]["RoleUpdate"];
             };
         };
         responses: {
             /** @description A user account */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4857,46 +4842,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "id": "0b9f6d2e-1c5a-4f3e-8d7b-6a2c9e4f1b3d",
-                     *       "email": "jane.doe@example.com",
-                     *       "role": "customer",
-                     *       "customer_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
-                     *       "created_at": "2026-11-24T10:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
-                         * @example jane.doe@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description Account role
-                         * @example customer
-                         */
-                        role: "customer" | "staff" | "admin";
-                        /** @description The customer profile of a customer account; null for staff and admins without one */
-                        customer_id: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 UTC
-                         * @example 2026-11-24T10:00:00.000Z
-                         */
-                        created_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4912,12 +4865,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4927,6 +4884,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4942,6 +4901,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4957,6 +4918,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4972,6 +4935,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4987,6 +4952,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5002,6 +4969,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5017,6 +4986,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5040,27 +5011,17 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The log level this replica switches to */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "level": "debug"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description pino log level
-                     * @example debug
-                     */
-                    level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-                };
+                "application/json": components["schemas"]["LogLevelUpdate"];
             };
         };
         responses: {
             /** @description The log level now in effect on the replica that answered */
             200: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5070,18 +5031,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @description pino log level
-                         * @example debug
-                         */
-                        level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-                    };
+                    "application/json": components["schemas"]["LogLevel"];
                 };
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5097,12 +5054,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5112,6 +5073,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5127,6 +5090,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5142,6 +5107,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5157,6 +5124,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5191,7 +5160,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5207,6 +5178,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5222,12 +5195,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5237,6 +5214,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5252,6 +5231,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5277,35 +5258,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "url": "https://erp.example.com/hooks/goshop",
-                 *       "events": [
-                 *         "order.created"
-                 *       ],
-                 *       "description": "ERP order import"
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
-                     * @example https://erp.example.com/hooks/goshop
-                     */
-                    url: string;
-                    /**
-                     * @description The event types sent to this endpoint
-                     * @example [
-                     *       "order.created",
-                     *       "order.status_changed"
-                     *     ]
-                     */
-                    events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
-                    /**
-                     * @description Free text for the admins, up to 500 characters
-                     * @example ERP order import
-                     */
-                    description?: string;
-                };
+                "application/json": components["schemas"]["CreateWebhookEndpoint"];
             };
         };
         responses: {
@@ -5313,9 +5266,11 @@ export interface operations {
             201: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
                     /** @description URL of the created resource */
-                    location?: string;
+                    Location?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5331,6 +5286,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5346,12 +5303,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5361,6 +5322,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5376,6 +5339,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5391,6 +5356,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5406,6 +5373,8 @@ export interface operations {
             /** @description Semantically invalid (unknown references) */
             422: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5421,6 +5390,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5453,7 +5424,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5469,6 +5442,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5484,12 +5459,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5499,6 +5478,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5514,6 +5495,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5529,6 +5512,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5549,10 +5534,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -5566,6 +5548,8 @@ export interface operations {
             /** @description No content */
             204: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5579,6 +5563,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5594,12 +5580,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5609,6 +5599,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5624,6 +5616,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5639,6 +5633,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5654,6 +5650,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5674,10 +5672,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any
-                 * @example "q1Zm0Yx3bS8kPp2d9f0aQw"
-                 */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
                 "if-match"?: string;
             };
             path: {
@@ -5688,36 +5683,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "enabled": false
-                 *     }
-                 */
-                "application/json": {
-                    /**
-                     * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
-                     * @example https://erp.example.com/hooks/goshop
-                     */
-                    url?: string;
-                    /**
-                     * @description The event types sent to this endpoint
-                     * @example [
-                     *       "order.created",
-                     *       "order.status_changed"
-                     *     ]
-                     */
-                    events?: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
-                    /**
-                     * @description Free text for the admins, up to 500 characters
-                     * @example ERP order import
-                     */
-                    description?: string;
-                    /**
-                     * @description false pauses deliveries to this endpoint
-                     * @example false
-                     */
-                    enabled?: boolean;
-                };
+                "application/json": components["schemas"]["UpdateWebhookEndpoint"];
             };
         };
         responses: {
@@ -5725,7 +5691,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5741,6 +5709,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5756,12 +5726,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5771,6 +5745,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5786,6 +5762,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5801,6 +5779,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5816,6 +5796,8 @@ export interface operations {
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5831,6 +5813,8 @@ export interface operations {
             /** @description Content-Type must be application/json */
             415: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5846,6 +5830,8 @@ export interface operations {
             /** @description Semantically invalid (unknown references) */
             422: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5861,6 +5847,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5893,7 +5881,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Strong ETag of the returned resource; send it back as If-Match */
-                    etag?: string;
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5909,6 +5899,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5924,12 +5916,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -5939,6 +5935,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5954,6 +5952,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5969,6 +5969,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5992,10 +5994,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /**
-                 * @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted
-                 * @example pending
-                 */
+                /** @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted */
                 status?: "pending" | "succeeded" | "failed";
             };
             header?: never;
@@ -6011,7 +6010,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description RFC 8288 link to the next page, when there is one */
-                    link?: string;
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6027,6 +6028,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6042,12 +6045,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6057,6 +6064,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6072,6 +6081,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6087,6 +6098,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6120,6 +6133,8 @@ export interface operations {
             /** @description The delivery, due now */
             202: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6135,6 +6150,8 @@ export interface operations {
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6150,12 +6167,16 @@ export interface operations {
             /** @description Missing, expired or invalid access token */
             401: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
                     [name: string]: unknown;
                 };
                 content: {
@@ -6165,6 +6186,8 @@ export interface operations {
             /** @description The caller's role does not allow this */
             403: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6180,6 +6203,8 @@ export interface operations {
             /** @description Not found (or not yours) */
             404: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6195,6 +6220,8 @@ export interface operations {
             /** @description Rate limit exceeded */
             429: {
                 headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */

@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { notFound } from '../../plugins/app-error.js'
+import { problemResponses } from '../../schemas/common.js'
+import { ProblemSlugParams, ProblemType, ProblemTypeList } from '../../schemas/problem-types.js'
+import { PROBLEM_TYPES, problemTypeOf } from './catalog.js'
+
+const tags = ['operations']
+
+/** The problem `type` URIs resolve here: what each error code means (public). */
+const problemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/problems', {
+    schema: {
+      tags,
+      operationId: 'listProblemTypes',
+      summary: 'List every error code',
+      description: 'The registry of problem types: code, status, title and what to do about it.',
+      response: { 200: ProblemTypeList, ...problemResponses(429) }
+    }
+  }, async () => ({ data: PROBLEM_TYPES }))
+
+  fastify.get('/problems/:slug', {
+    schema: {
+      tags,
+      operationId: 'getProblemType',
+      summary: 'Explain one error code',
+      description: 'What a problem `type` URI (e.g. /problems/token-missing) means.',
+      params: ProblemSlugParams,
+      response: { 200: ProblemType, ...problemResponses(400, 404, 429) }
+    }
+  }, async (request) => {
+    const entry = problemTypeOf(request.params.slug)
+    if (entry === undefined) throw notFound('NOT_FOUND', `No problem type ${request.params.slug}`)
+    return entry
+  })
+}
+
+export default problemsRoutes

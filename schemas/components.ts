@@ -1,0 +1,33 @@
+import type { TSchema } from 'typebox'
+import { LogLevel, LogLevelUpdate } from './admin.js'
+import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
+import { CreateCustomerBody, Customer, CustomerPage, ReplaceCustomerBody, UpdateCustomerBody } from './customers.js'
+import { DependencyCheck, Help, Liveness, Readiness } from './health.js'
+import { CreateOrderBody, Order, OrderItem, OrderLineInput, OrderPage, TransitionBody } from './orders.js'
+import { FieldError, Problem } from './problem.js'
+import { ProblemType, ProblemTypeList } from './problem-types.js'
+import { CreateProductBody, Product, ProductPage, ReplaceProductBody, UpdateProductBody } from './products.js'
+import { RoleUpdate, User } from './users.js'
+import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS } from './webhooks.js'
+
+/**
+ * The one place that names schemas for the OpenAPI document. Convention: a schema that is a
+ * resource, a page, a request body or a shape used in several places gets `$id` (= its
+ * component name, also its `title`) in schemas/<domain>.ts and is listed here. Routes use the
+ * schemas themselves (validation, serialization and types stay exact); the document shows each
+ * as `#/components/schemas/<$id>` (plugins/openapi-transform.ts), and an unlisted `$id` fails
+ * document generation, so a generated client gets exactly one type per schema.
+ * A schema with `$id` may occur only once within one route schema (fast-json-stringify rejects
+ * an `$id` that resolves to two places): further uses in the same parent are `Type.Ref('<$id>')`
+ * (see Readiness.checks), which the document also shows as the component reference.
+ */
+export const COMPONENT_SCHEMAS: readonly TSchema[] = [
+  FieldError, Problem, ProblemType, ProblemTypeList,
+  RegisterRequest, LoginRequest, RefreshRequest, LogoutRequest, TokenPair, User, RoleUpdate,
+  Product, ProductPage, CreateProductBody, ReplaceProductBody, UpdateProductBody,
+  Customer, CustomerPage, CreateCustomerBody, ReplaceCustomerBody, UpdateCustomerBody,
+  OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
+  LogLevel, LogLevelUpdate,
+  Liveness, DependencyCheck, Readiness, Help,
+  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody
+]
