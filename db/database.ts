@@ -98,6 +98,7 @@ export interface WebhookEndpointsTable {
   description: ColumnType<string, string | undefined, string>
   secret: string
   enabled: ColumnType<boolean, boolean | undefined, boolean>
+  version: RowVersion
   created_at: CreatedAt
   updated_at: Timestamp
 }

@@ -1,12 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { preconditionFailed } from '../plugins/app-error.js'
 
-/**
- * What an ETag is made of: the row's version (bumped by a trigger on every UPDATE, migration 0002).
- * Tables without a version column yet (webhook_endpoints, migration 0003) fall back to their
- * updated_at in milliseconds, which their writes move strictly forward.
- */
-export type Versioned = { version: number } | { updated_at: Date }
+/** What an ETag is made of: the row's version (bumped by a trigger on every UPDATE, migration 0002). */
+export interface Versioned { version: number }
 
 /**
  * A strong ETag: the row version. The database moves it on any write to the row, by any code
@@ -14,7 +10,7 @@ export type Versioned = { version: number } | { updated_at: Date }
  * states of one row. An ETag is only compared for one resource (its URL), so the id adds nothing.
  */
 export function etagOf (row: Versioned): string {
-  return 'version' in row ? `"${row.version}"` : `"t${row.updated_at.getTime().toString(36)}"`
+  return `"${row.version}"`
 }
 
 export function setEtag (reply: FastifyReply, row: Versioned): void {

@@ -13,9 +13,12 @@ const STATEMENTS = [
     description text NOT NULL DEFAULT '',
     secret text NOT NULL,
     enabled boolean NOT NULL DEFAULT true,
+    version bigint NOT NULL DEFAULT 1,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,
+  // Its ETag is the row version, moved by the trigger of migration 0002 on every UPDATE.
+  'CREATE TRIGGER webhook_endpoints_bump_version BEFORE UPDATE ON webhook_endpoints FOR EACH ROW EXECUTE FUNCTION bump_row_version()',
   'CREATE INDEX webhook_endpoints_created_at_id_idx ON webhook_endpoints (created_at, id)',
   `CREATE TABLE webhook_events (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

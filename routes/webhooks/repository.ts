@@ -11,10 +11,10 @@ export type AttemptRecord = Selectable<WebhookAttemptsTable>
 
 export interface Keyset { createdAt: Date, id: string }
 
-const ENDPOINT_COLUMNS = ['id', 'url', 'events', 'description', 'enabled', 'created_at', 'updated_at'] as const
+const ENDPOINT_COLUMNS = ['id', 'url', 'events', 'description', 'enabled', 'version', 'created_at', 'updated_at'] as const
 
-// Strictly increasing at millisecond precision, so every write yields a new ETag.
-const nextUpdatedAt = sql<Date>`greatest(date_trunc('milliseconds', now()), updated_at + interval '1 millisecond')`
+// Never backwards (the ETag is the row version; see routes/etag.ts).
+const nextUpdatedAt = sql<Date>`greatest(date_trunc('milliseconds', now()), updated_at)`
 const nowMs = sql<Date>`date_trunc('milliseconds', now())`
 
 export async function insertEndpoint (db: Db, values: { url: string, events: string[], description: string, secret: string }): Promise<EndpointRecord> {
