@@ -1,7 +1,7 @@
 import t from 'tap'
 import { apiClient } from './client.js'
 import { PASSWORD, uniqueEmail } from './flows.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
 
 const server = await startServer(t)
 const anonymous = apiClient(server.baseUrl)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { adminClient, createProduct, registerCustomer } from './flows.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
 
 const server = await startServer(t)
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { apiClient } from './client.js'
 import { adminAccessToken, adminClient, registerCustomer } from './flows.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
 
 const server = await startServer(t)
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { apiClient } from './client.js'
 import { adminClient, uniqueEmail } from './flows.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
 
 const ALLOWED_ORIGIN = 'https://shop.example.com'
 const server = await startServer(t, { CORS_ORIGINS: `${ALLOWED_ORIGIN},https://admin.example.com` })
