@@ -1,23 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../plugins/app-error.js'
 import { authenticateRoutes } from '../../plugins/auth.js'
 import { maskEmail } from '../../plugins/logger.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from '../../schemas/auth.js'
 import { NoContent, problemResponses } from '../../schemas/common.js'
 import { User } from '../../schemas/users.js'
+import { normalizeEmail } from '../customers/normalize.js'
 import { ensureAdmin } from './bootstrap.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT, LoginThrottle } from './login-throttle.js'
 import { prepareUnknownUserHash } from './passwords.js'
 import { createAuthService } from './service.js'
-
-/** Trims and lowercases `email` before validation, so " Jane@Example.COM " is accepted and stored canonically. */
-async function normalizeEmail (request: FastifyRequest): Promise<void> {
-  const body = request.body
-  if (typeof body === 'object' && body !== null && 'email' in body && typeof body.email === 'string') {
-    body.email = body.email.trim().toLowerCase()
-  }
-}
 
 /**
  * Bodies of the public auth routes: the largest valid one (a register with a 254-character
