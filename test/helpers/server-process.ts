@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../plugins/config.js'
 import { createTestDatabase, type TestContext } from './database.js'
-import { freePort } from './free-port.js'
+import { freePort } from '../../scripts/free-port.js'
 
 /**
  * The one harness for tests of the BUILT service as a separate process (e2e flows,
@@ -96,13 +96,13 @@ export interface ServerProcess {
 /**
  * Starts `node dist/server.js` as production would (APP_ENV=production, migrations on start,
  * the bootstrap admin) on a free port and waits until /health/ready answers 200. `env` adds
- * or overrides variables. Unless env names a DATABASE_URL, the server gets its own test
+ * or overrides variables. Unless env names a DATABASE_URL or PGLITE_DATA_DIR, the server gets its own test
  * database (dropped at teardown); Redis when REDIS_URL is set, under a key prefix of its own.
  * Stopped at teardown.
  */
 export async function startServer (t: TestContext, env: Record<string, string> = {}): Promise<ServerProcess> {
   const entry = await ensureBuilt()
-  const database = env.DATABASE_URL !== undefined ? {} : (await createTestDatabase(t)).env
+  const database = env.DATABASE_URL !== undefined || env.PGLITE_DATA_DIR !== undefined ? {} : (await createTestDatabase(t)).env
   const port = await freePort()
   const redisUrl = process.env.REDIS_URL
   const child = spawn(process.execPath, [entry], {
