@@ -9,6 +9,8 @@ import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../plugins/config.js'
 import { createTestDatabase, type TestContext } from './database.js'
 import { freePort } from '../../scripts/free-port.js'
 
+export { freePort }
+
 /**
  * The one harness for tests of the BUILT service as a separate process (e2e flows,
  * graceful shutdown): `npm run build` once, then `node dist/server.js` per server.
