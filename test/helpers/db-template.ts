@@ -37,8 +37,11 @@ export function migrationHash (): string {
 export async function pgliteDump (): Promise<string> {
   const path = join(tmpdir(), `goshop-pglite-${migrationHash()}.tar`)
   if (existsSync(path)) return path
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')])
-  const pglite = new PGlite()
+  const [{ PGlite }, { PGliteDialect }, { pg_trgm: pgTrgm }] = await Promise.all([
+    import('@electric-sql/pglite'), import('kysely-pglite-dialect'), import('@electric-sql/pglite/contrib/pg_trgm')
+  ])
+  // The extensions db/connect.ts loads, so the migrations that create them run here too.
+  const pglite = new PGlite({ extensions: { pg_trgm: pgTrgm } })
   const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) })
   try {
     await migrateToLatest(db)
