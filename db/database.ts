@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely'
 
 /** Timestamps come back as Date; inserts/updates may pass a Date or an ISO string. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
@@ -158,3 +158,6 @@ export type ProductUpdate = Updateable<ProductsTable>
 export type OrderRow = Selectable<OrdersTable>
 export type OrderItemRow = Selectable<OrderItemsTable>
 export type RefreshTokenRow = Selectable<RefreshTokensTable>
+
+/** The service's database handle, as the repositories and services take it. */
+export type Db = Kysely<Database>

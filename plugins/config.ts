@@ -8,7 +8,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export type DatabaseConfig =
   | { kind: 'postgres', url: string, poolMax: number }
-  | { kind: 'pglite', dataDir: string | null }
+  /** loadDataDir: a dumpDataDir tarball an in-memory database starts from (the test suite's migrated template). */
+  | { kind: 'pglite', dataDir: string | null, loadDataDir?: string }
 
 export interface AppConfig {
   env: AppEnv
@@ -125,8 +126,9 @@ function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
     url.pathname = `/${env.DB_NAME ?? 'goshop'}`
     return { kind: 'postgres', url: url.toString(), poolMax }
   }
-  if (env.PGLITE_DATA_DIR === 'memory') return { kind: 'pglite', dataDir: null }
-  return { kind: 'pglite', dataDir: env.PGLITE_DATA_DIR ?? (appEnv === 'test' ? null : './.data') }
+  const dataDir = env.PGLITE_DATA_DIR === 'memory' ? null : env.PGLITE_DATA_DIR ?? (appEnv === 'test' ? null : './.data')
+  if (dataDir === null && env.PGLITE_LOAD_DATA_DIR !== undefined) return { kind: 'pglite', dataDir, loadDataDir: env.PGLITE_LOAD_DATA_DIR }
+  return { kind: 'pglite', dataDir }
 }
 
 function redisConfig (env: Env): AppConfig['redis'] {

@@ -24,6 +24,7 @@ export const EnvSchema = Type.Object({
   DB_NAME: Type.Optional(Type.String({ minLength: 1 })),
   DB_POOL_MAX: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   PGLITE_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  PGLITE_LOAD_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   MIGRATE_ON_START: Type.Optional(Bool),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_HOST: Type.Optional(Type.String({ minLength: 1 })),

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { AppError } from '../../plugins/app-error.js'
 import { authenticateRoutes } from '../../plugins/auth.js'
 import { maskEmail } from '../../plugins/logger.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from '../../schemas/auth.js'
 import { documented, NoContent, problemResponses, ResponseHeaders, withHeaders } from '../../schemas/common.js'
 import { User } from '../../schemas/users.js'
+import { normalizeEmail } from '../customers/normalize.js'
 import { ensureAdmin } from './bootstrap.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT, LoginThrottle } from './login-throttle.js'
 import { prepareUnknownUserHash } from './passwords.js'
@@ -17,14 +17,6 @@ const tokenResponses = {
   200: documented(TokenPair, { description: 'An access token and the refresh token that renews it', headers: noStore }),
   ...problemResponses(400, 413, 415),
   ...withHeaders(problemResponses(401, 429), noStore)
-}
-
-/** Trims and lowercases `email` before validation, so " Jane@Example.COM " is accepted and stored canonically. */
-async function normalizeEmail (request: FastifyRequest): Promise<void> {
-  const body = request.body
-  if (typeof body === 'object' && body !== null && 'email' in body && typeof body.email === 'string') {
-    body.email = body.email.trim().toLowerCase()
-  }
 }
 
 /**

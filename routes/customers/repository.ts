@@ -1,8 +1,6 @@
-import { sql, type Kysely } from 'kysely'
-import type { CustomerRow, Database } from '../../db/database.js'
+import { sql } from 'kysely'
+import type { CustomerRow, Db } from '../../db/database.js'
 import { containsPattern, preciseTimestamp, timestampValue, type KeysetPosition } from '../keyset.js'
-
-type Db = Kysely<Database>
 
 export type CustomerListRecord = CustomerRow & { created_at_key: string }
 

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely'
-import type { CustomerRow, Database } from '../../db/database.js'
+import type { CustomerRow, Db } from '../../db/database.js'
 import type { AuthUser } from '../../plugins/auth.js'
 import { conflict, notFound, type AppError } from '../../plugins/app-error.js'
 import type { CreateCustomerInput, CustomerBody, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
@@ -7,8 +6,6 @@ import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '
 import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
 import * as repo from './repository.js'
 import type { CustomerFields, Visibility } from './repository.js'
-
-type Db = Kysely<Database>
 
 /** Checks the caller's If-Match against the row as locked for the write. */
 export type Precondition = (current: CustomerRow) => void

@@ -1,7 +1,5 @@
-import { sql, type Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
-
-type Db = Kysely<Database>
+import { sql } from 'kysely'
+import type { Db } from '../../db/database.js'
 
 export interface StoredKey {
   request_hash: string

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import { AppError, conflict } from '../../plugins/app-error.js'
 import { deleteKey, findKey, insertKey, purgeExpiredKeys, tryLockKey } from './idempotency-repository.js'
-
-type Db = Kysely<Database>
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 

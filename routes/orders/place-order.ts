@@ -1,10 +1,8 @@
-import { sql, type Kysely } from 'kysely'
-import type { Database, OrderItemRow, OrderRow } from '../../db/database.js'
+import { sql } from 'kysely'
+import type { Db, OrderItemRow, OrderRow } from '../../db/database.js'
 import { errorCode } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
 import type { LockedProduct } from './repository.js'
-
-type Db = Kysely<Database>
 
 /** Who the order is for: the caller's own profile (customers) or a named one (staff, admin). */
 export type OrderCustomer = { kind: 'own', userId: string, requested: string | null } | { kind: 'named', customerId: string }

@@ -1,7 +1,5 @@
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely'
-import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
-
-type Db = Kysely<Database>
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely'
+import type { Database, Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
 
 /**
  * Which orders a caller may see: everyone's (staff, admin) or only those of the

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely'
 import { Value } from 'typebox/value'
-import type { Database, OrderRow, OrderStatus, Role } from '../../db/database.js'
+import type { Db, OrderRow, OrderStatus, Role } from '../../db/database.js'
 import { AppError, conflict, forbidden, notFound } from '../../plugins/app-error.js'
 import type { FieldErrorBody } from '../../schemas/problem.js'
 import { Order, type CreateOrderInput, type ListOrdersFilter, type OrderBody } from '../../schemas/orders.js'
@@ -16,8 +15,6 @@ import {
 import { withTransactionRetry, type RetryOptions } from './retry.js'
 import { recordOrderCreated, recordOrderStatusChanged } from '../webhooks/events.js'
 import { isLegalTransition, restocks, roleMayTransition } from './status-machine.js'
-
-type Db = Kysely<Database>
 
 export interface Caller {
   id: string

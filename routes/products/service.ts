@@ -1,13 +1,10 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import { AppError, conflict, notFound } from '../../plugins/app-error.js'
 import type { CreateProductInput, ListProductsInput, ProductBody, ProductSort, UpdateProductInput } from '../../schemas/products.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
 import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
 import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
-
-type Db = Kysely<Database>
 
 /** Checks the caller's If-Match against the row as locked for the write. */
 export type Precondition = (current: ProductRecord) => void

@@ -1,10 +1,8 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely'
-import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
+import { sql, type RawBuilder } from 'kysely'
+import type { Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
 import type { ProductBody } from '../../schemas/products.js'
 import type { WebhookEventType } from '../../schemas/webhooks.js'
 import { toOrderBody } from '../orders/dto.js'
-
-type Db = Kysely<Database>
 
 /**
  * The transactional outbox. Every function here runs inside the caller's transaction: the

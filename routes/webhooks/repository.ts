@@ -1,9 +1,5 @@
-import { sql, type Kysely, type Selectable } from 'kysely'
-import type {
-  Database, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookDeliveryStatus, WebhookEndpointsTable
-} from '../../db/database.js'
-
-type Db = Kysely<Database>
+import { sql, type Selectable } from 'kysely'
+import type { Db, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookDeliveryStatus, WebhookEndpointsTable } from '../../db/database.js'
 
 export type EndpointRecord = Omit<Selectable<WebhookEndpointsTable>, 'secret'>
 export type DeliveryRecord = Selectable<WebhookDeliveriesTable> & { event_type: string }

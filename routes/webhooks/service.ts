@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import { AppError, notFound } from '../../plugins/app-error.js'
 import type {
   CreateWebhookInput, ListDeliveriesInput, UpdateWebhookInput, WebhookDeliveryBody, WebhookEndpointBody, WebhookEndpointWithSecretBody
@@ -10,8 +9,6 @@ import * as repo from './repository.js'
 import type { EndpointRecord, Keyset } from './repository.js'
 import { newSecret } from './signature.js'
 import { targetUrlProblem } from './ssrf.js'
-
-type Db = Kysely<Database>
 
 const DEFAULT_LIMIT = 20
 

@@ -1,11 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { sql, type Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
+import { sql } from 'kysely'
+import type { Db } from '../../db/database.js'
 import type { WebhookConfig } from '../../plugins/config.js'
 import { sendWebhook, type SendResult } from './sender.js'
 import { signatureHeaders } from './signature.js'
-
-type Db = Kysely<Database>
 
 /** A 2xx within this long is a success (SPEC §5). */
 export const DELIVERY_TIMEOUT_MS = 5000

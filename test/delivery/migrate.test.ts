@@ -35,7 +35,7 @@ function runMigrate (env: Record<string, string>): Promise<Run> {
 
 /** The k8s environment, with the database pointed at this test's own database. */
 async function envForTest (t: Parameters<typeof createTestDatabase>[0], dataDir: string): Promise<{ env: Record<string, string>, url: string | null }> {
-  const { url } = await createTestDatabase(t)
+  const { url } = await createTestDatabase(t, { migrated: false })
   if (url !== null) return { env: { ...k8sEnv, DATABASE_URL: url }, url }
   const { DB_HOST: _host, ...withoutServer } = k8sEnv
   return { env: { ...withoutServer, PGLITE_DATA_DIR: dataDir }, url: null }

@@ -1,9 +1,10 @@
 import t from 'tap'
 import { apiClient } from './client.js'
 import { PASSWORD, uniqueEmail } from './flows.js'
-import { assertHeadersDeclared } from './header-audit.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
+import { assertHeadersDeclared, recordExchanges } from './header-audit.js'
 
+recordExchanges()
 const server = await startServer(t)
 const anonymous = apiClient(server.baseUrl)
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import t from 'tap'
 import { GENERATED_SCHEMA, generateSchemaSource } from './client.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
 
 // `npm run generate:client` runs this file with GENERATE_CLIENT=1 to (re)write the committed types.
 const regenerate = process.env.GENERATE_CLIENT === '1'

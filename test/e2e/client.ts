@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import createClient, { type Client } from 'openapi-fetch'
 import openapiTS, { astToString } from 'openapi-typescript'
 import type { paths } from './generated/schema.js'
-import { ROOT } from './harness.js'
+import { ROOT } from '../helpers/server-process.js'
 
 export const GENERATED_SCHEMA = join(ROOT, 'test', 'e2e', 'generated', 'schema.d.ts')
 

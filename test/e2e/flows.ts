@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { apiClient, type GoShopClient } from './client.js'
-import { ADMIN } from './harness.js'
+import { ADMIN } from '../helpers/server-process.js'
 
 export const PASSWORD = 'e2e correct horse battery'
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { adminClient, createProduct, registerCustomer } from './flows.js'
-import { assertHeadersDeclared } from './header-audit.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
+import { assertHeadersDeclared, recordExchanges } from './header-audit.js'
 
+recordExchanges()
 const server = await startServer(t)
 
 t.test('an order with several items: totals, captured prices, stock decremented', async (t) => {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { apiClient } from './client.js'
 import { adminAccessToken, adminClient, registerCustomer } from './flows.js'
-import { assertHeadersDeclared } from './header-audit.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
+import { assertHeadersDeclared, recordExchanges } from './header-audit.js'
 
+recordExchanges()
 const server = await startServer(t)
 
 t.test('staff CRUD on products over HTTP, with ETag/If-Match', async (t) => {

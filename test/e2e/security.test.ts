@@ -1,10 +1,11 @@
 import t from 'tap'
 import { apiClient } from './client.js'
 import { adminClient, uniqueEmail } from './flows.js'
-import { assertHeadersDeclared } from './header-audit.js'
-import { startServer } from './harness.js'
+import { startServer } from '../helpers/server-process.js'
+import { assertHeadersDeclared, recordExchanges } from './header-audit.js'
 
 const ALLOWED_ORIGIN = 'https://shop.example.com'
+recordExchanges()
 const server = await startServer(t, { CORS_ORIGINS: `${ALLOWED_ORIGIN},https://admin.example.com` })
 const ZERO_UUID = '00000000-0000-4000-8000-000000000000'
 

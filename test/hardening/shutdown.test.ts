@@ -2,7 +2,7 @@ import net from 'node:net'
 import t, { type Test } from 'tap'
 import { TEST_JWT_SECRET, buildTestApp } from '../helpers/app.js'
 import { createTestDatabase, usingRealPostgres } from '../helpers/database.js'
-import { buildServer, connectionRefused, request, startServer, type ServerProcess } from '../helpers/server-process.js'
+import { connectionRefused, request, startServer, type ServerProcess } from '../helpers/server-process.js'
 import { createTcpProxy } from '../helpers/tcp-proxy.js'
 import { createUser } from '../helpers/users.js'
 import { timed, waitFor } from '../helpers/wait.js'
@@ -43,10 +43,8 @@ async function observeDrain (t: Test, server: ServerProcess): Promise<void> {
 }
 
 t.test('SIGTERM: readiness 503 first, the in-flight request completes, pools close, exit 0', async (t) => {
-  const entry = await buildServer(t)
-
   t.test('a request still uploading its body when SIGTERM arrives', async (t) => {
-    const server = await startServer(t, entry, { ...baseEnv(), PGLITE_DATA_DIR: 'memory', ...(usingRealPostgres() ? (await createTestDatabase(t)).env : {}) })
+    const server = await startServer(t, baseEnv())
     const body = JSON.stringify({ sku: 'SLOW-1', name: 'Uploaded slowly', price_cents: 100, stock: 1 })
     const socket = net.connect({ host: '127.0.0.1', port: server.port })
     await new Promise<void>((resolve) => { socket.once('connect', resolve) })
@@ -71,7 +69,7 @@ t.test('SIGTERM: readiness 503 first, the in-flight request completes, pools clo
     if (!usingRealPostgres()) {
       // Embedded PGlite runs inside the process, so no query can be held outside it (the test
       // above covers the in-flight case). Check the other signal: SIGINT (Ctrl-C), no drain.
-      const server = await startServer(t, entry, { ...baseEnv(), SHUTDOWN_DRAIN_MS: '0', PGLITE_DATA_DIR: 'memory' })
+      const server = await startServer(t, { ...baseEnv(), SHUTDOWN_DRAIN_MS: '0' })
       server.child.kill('SIGINT')
       t.equal(await server.exited, 0, 'exit code 0 after a single SIGINT')
       t.match(server.output(), /"signal":"SIGINT"/)
@@ -86,7 +84,7 @@ t.test('SIGTERM: readiness 503 first, the in-flight request completes, pools clo
     const target = new URL(database.url)
     const proxy = await createTcpProxy({ host: target.hostname, port: Number(target.port === '' ? 5432 : target.port) })
     t.teardown(proxy.close)
-    const server = await startServer(t, entry, { ...baseEnv(), DATABASE_URL: proxy.url(database.url) })
+    const server = await startServer(t, { ...baseEnv(), DATABASE_URL: proxy.url(database.url) })
 
     proxy.pause()
     const inFlight = timed(async () => await request(server.port, 'GET', '/api/products', staff.headers))

@@ -7,7 +7,7 @@ import { DEFAULT_STARTUP_TIMEOUT_MS, loadConfig } from '../../plugins/config.js'
 import { pluginName, startupDeadline } from '../../plugins/startup-deadline.js'
 import dbPlugin from '../../plugins/db.js'
 import { TEST_JWT_SECRET, buildTestApp, testEnv } from '../helpers/app.js'
-import { buildServer, freePort } from '../helpers/server-process.js'
+import { ensureBuilt, freePort } from '../helpers/server-process.js'
 
 // One compiled server process boots (and is made to hang) here.
 t.setTimeout(240_000)
@@ -74,7 +74,7 @@ async function silentServer (t: Test): Promise<number> {
 }
 
 t.test('a step that hangs: past STARTUP_TIMEOUT_MS the process exits 1 naming the step', async (t) => {
-  const entry = await buildServer(t)
+  const entry = await ensureBuilt()
   const pgPort = await silentServer(t)
   const child = spawn(process.execPath, [entry], {
     env: {

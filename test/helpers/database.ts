@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import type { DatabaseConfig } from '../../plugins/config.js'
+import { pgliteDump, postgresTemplate } from './db-template.js'
 
 /** Minimal view of a tap test: what the helpers need (teardown). */
 export interface TestContext {
@@ -11,18 +12,23 @@ export interface TestContext {
 export const usingRealPostgres = (): boolean => process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ''
 
 /**
- * A fresh, empty database for one app under test: on real Postgres a new database
- * created from DATABASE_URL's server and dropped at teardown; otherwise an in-memory PGlite.
+ * A fresh, migrated database with no rows for one app under test: on real Postgres a new
+ * database cloned from the migrated template on DATABASE_URL's server and dropped at teardown;
+ * otherwise an in-memory PGlite that starts from the migrated dump (each app its own copy).
+ * `migrated: false` gives an empty one instead (for tests of migrating itself).
  */
-export async function createTestDatabase (t: TestContext): Promise<{ env: Record<string, string>, url: string | null }> {
+export async function createTestDatabase (t: TestContext, { migrated = true } = {}): Promise<{ env: Record<string, string>, url: string | null }> {
   const adminUrl = process.env.DATABASE_URL
-  if (adminUrl === undefined || adminUrl === '') return { env: { PGLITE_DATA_DIR: 'memory' }, url: null }
+  if (adminUrl === undefined || adminUrl === '') {
+    return { env: { PGLITE_DATA_DIR: 'memory', ...(migrated ? { PGLITE_LOAD_DATA_DIR: await pgliteDump() } : {}) }, url: null }
+  }
 
+  const template = migrated ? await postgresTemplate(adminUrl) : 'template1'
   const name = `goshop_test_${process.pid}_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
   try {
-    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
   } finally {
     await admin.end()
   }

@@ -1,67 +1,165 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { TestContext } from './database.js'
-import { waitFor } from './wait.js'
 import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../plugins/config.js'
+import { createTestDatabase, type TestContext } from './database.js'
 import { freePort } from '../../scripts/free-port.js'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-
-/**
- * Compiles the service like `npm run build` does (tsconfig.build.json), into a private
- * directory inside the repository (so node_modules resolve), removed at teardown.
- * Type errors elsewhere do not stop tsc from emitting; a missing server.js fails the test.
- */
-export async function buildServer (t: TestContext): Promise<string> {
-  const outDir = `${ROOT}.tap/hardening-build-${process.pid}-${randomBytes(3).toString('hex')}`
-  t.teardown(() => { rmSync(outDir, { recursive: true, force: true }) })
-  const diagnostics = await new Promise<string>((resolve) => {
-    execFile(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`, '--outDir', outDir], { cwd: ROOT },
-      (_error, stdout) => { resolve(stdout) })
-  })
-  const entry = `${outDir}/server.js`
-  if (!existsSync(entry)) throw new Error(`the build produced no server.js:\n${diagnostics}`)
-  return entry
-}
 
 export { freePort }
 
+/**
+ * The one harness for tests of the BUILT service as a separate process (e2e flows,
+ * graceful shutdown): `npm run build` once, then `node dist/server.js` per server.
+ */
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const SERVER_JS = join(ROOT, 'dist', 'server.js')
+const SOURCES = ['app.ts', 'server.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'plugins', 'routes', 'schemas', 'db']
+const BUILD_LOCK = join(ROOT, 'dist', '.e2e-build.lock')
+
+export const ADMIN = { email: 'e2e-admin@example.com', password: 'e2e-admin-password-0123' }
+export const JWT_SECRET = 'e2e-secret-that-is-long-enough-for-hs256-0123456789'
+
+function newestMtime (path: string): number {
+  const stat = statSync(path, { throwIfNoEntry: false })
+  if (stat === undefined) return 0
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return Math.max(0, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))))
+}
+
+/** The pid written into the build lock; 0 while the holder has not written it yet (or the lock is gone). */
+function lockHolder (): number {
+  try {
+    return Number(readFileSync(join(BUILD_LOCK, 'pid'), 'utf8'))
+  } catch {
+    return 0
+  }
+}
+
+/** pid 0 counts as alive: a holder between mkdir and writing its pid. */
+function alive (pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code !== 'ESRCH'
+  }
+}
+
+const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+
+/**
+ * Builds once when dist/server.js is missing or older than any source; test files run in
+ * parallel, so a lock directory serialises the build.
+ */
+export async function ensureBuilt (): Promise<string> {
+  const stale = (): boolean => newestMtime(SERVER_JS) < Math.max(...SOURCES.map((s) => newestMtime(join(ROOT, s))))
+  if (!stale()) return SERVER_JS
+  mkdirSync(join(ROOT, 'dist'), { recursive: true })
+  for (let waited = 0; ; waited += 250) {
+    try {
+      mkdirSync(BUILD_LOCK)
+      writeFileSync(join(BUILD_LOCK, 'pid'), String(process.pid))
+      break
+    } catch {
+      // A test process killed mid-build (tap's timeout) leaves its lock behind: take it over.
+      if (!alive(lockHolder())) rmSync(BUILD_LOCK, { recursive: true, force: true })
+      if (waited > 180_000) throw new Error(`build lock ${BUILD_LOCK} held for 3 minutes; remove it if no build runs`)
+      await sleep(250)
+    }
+  }
+  try {
+    if (!stale()) return SERVER_JS
+    const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' })
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true })
+  }
+  return SERVER_JS
+}
+
 export interface ServerProcess {
   port: number
+  baseUrl: string
   child: ChildProcess
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>
+  /** Everything the process printed, for assertions and failure messages. */
   output: () => string
+  /** SIGTERM and wait (SIGKILL after 15 s); resolves to the exit code (0 on a graceful shutdown). */
+  stop: () => Promise<number | null>
 }
 
-/** Starts `node <entry>` on a free port and waits until /health/live answers. */
-export async function startServer (t: TestContext, entry: string, env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `node dist/server.js` as production would (APP_ENV=production, migrations on start,
+ * the bootstrap admin) on a free port and waits until /health/ready answers 200. `env` adds
+ * or overrides variables. Unless env names a DATABASE_URL or PGLITE_DATA_DIR, the server gets its own test
+ * database (dropped at teardown); Redis when REDIS_URL is set, under a key prefix of its own.
+ * Stopped at teardown.
+ */
+export async function startServer (t: TestContext, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const entry = await ensureBuilt()
+  const database = env.DATABASE_URL !== undefined || env.PGLITE_DATA_DIR !== undefined ? {} : (await createTestDatabase(t)).env
   const port = await freePort()
+  const redisUrl = process.env.REDIS_URL
   const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      APP_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      JWT_SECRET,
+      MIGRATE_ON_START: 'true',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      RATE_LIMIT_MAX: '100000',
+      RATE_LIMIT_AUTH_MAX: '100000',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...(redisUrl !== undefined && redisUrl !== '' ? { REDIS_URL: redisUrl } : {}),
+      REDIS_KEY_PREFIX: `goshop:e2e:${randomBytes(6).toString('hex')}:`,
+      ...database,
+      ...env
+    }
   })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-  const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  // Fail at once if the process dies during boot, instead of polling until the timeout. The
-  // server enforces its own startup deadline, so waiting as long as it does never cuts a slow boot short.
-  const startupTimeoutMs = Number(env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS)
-  const died = exited.then((code) => { throw new Error(`the server exited with ${code} while starting:\n${output}`) })
-  await Promise.race([
-    died,
-    waitFor('the server to listen', async () => (await request(port, 'GET', '/health/live')).status === 200 ? true : undefined,
-      { timeoutMs: startupTimeoutMs + 10_000, intervalMs: 100 })
-  ])
-  died.catch(() => {})
-  return { port, child, exited, output: () => output }
+  let printed = ''
+  const keep = (chunk: Buffer): void => { printed += chunk.toString('utf8') }
+  child.stdout.on('data', keep)
+  child.stderr.on('data', keep)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code) }))
+
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    const code = await exited
+    clearTimeout(timer)
+    return code
+  }
+  // Registered after the database's (teardowns run in reverse), so the process is gone before the drop.
+  t.teardown(stop)
+
+  const baseUrl = `http://127.0.0.1:${port}`
+  const output = (): string => printed
+  // The server enforces its own startup deadline; waiting as long as it does never cuts a slow boot short.
+  for (const deadline = Date.now() + Number(env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS) + 10_000; Date.now() < deadline;) {
+    // Fail at once if the process dies during boot, instead of polling until the deadline.
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} while starting:\n${output()}`)
+    try {
+      if ((await request(port, 'GET', '/health/ready')).status === 200) return { port, baseUrl, child, exited, output, stop }
+    } catch {
+      // not listening yet
+    }
+    await sleep(100)
+  }
+  await stop()
+  throw new Error(`the server did not become ready:\n${output()}`)
 }
 
 export interface RawResponse { status: number, headers: http.IncomingHttpHeaders, body: string }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { TEST_JWT_SECRET } from '../helpers/app.js'
 import { createTestDatabase, usingRealPostgres } from '../helpers/database.js'
-import { buildServer, startServer } from '../helpers/server-process.js'
+import { startServer } from '../helpers/server-process.js'
 import { waitFor } from '../helpers/wait.js'
 import { FAST_WEBHOOKS } from './fixtures.js'
 import { startReceiver, verified } from './receiver.js'
@@ -31,7 +31,6 @@ async function login (port: number, email: string, password: string): Promise<st
 }
 
 t.test('an order committed by a process killed (SIGKILL) before delivery is delivered after the restart', async (t) => {
-  const entry = await buildServer(t)
   let database: Record<string, string>
   if (usingRealPostgres()) {
     database = (await createTestDatabase(t)).env
@@ -54,7 +53,7 @@ t.test('an order committed by a process killed (SIGKILL) before delivery is deli
   const receiver = await startReceiver(t)
 
   // First life: no worker, so nothing is delivered before the kill.
-  const first = await startServer(t, entry, { ...env, WEBHOOK_WORKER: 'false' })
+  const first = await startServer(t, { ...env, WEBHOOK_WORKER: 'false' })
   const admin = await login(first.port, ADMIN.email, ADMIN.password)
   const endpoint = await call(first.port, 'POST', '/api/webhooks', admin, { url: receiver.url, events: ['order.created'] })
   t.equal(endpoint.status, 201)
@@ -70,7 +69,7 @@ t.test('an order committed by a process killed (SIGKILL) before delivery is deli
   t.equal(receiver.received.length, 0, 'nothing was delivered before the kill')
 
   // Second life: the worker finds the committed event in the outbox.
-  await startServer(t, entry, env)
+  await startServer(t, env)
   await waitFor('the delivery after the restart', async () => receiver.received.length > 0 ? true : undefined, { timeoutMs: 60_000 })
   const event = verified(String(endpoint.json.secret), receiver.received[0] ?? { path: '', headers: {}, body: '' })
   t.equal(event.type, 'order.created')
