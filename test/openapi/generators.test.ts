@@ -74,7 +74,8 @@ export async function typed (): Promise<string[]> {
   const one = await getProduct('id')
   const page = await listProducts()
   const fromCreate: OrvalProduct | OrvalProblem = created.data
-  const fromGet: OrvalProduct | OrvalProblem = one.data
+  // void: 304 Not Modified (If-None-Match) has no body.
+  const fromGet: OrvalProduct | OrvalProblem | void = one.data
   return [JSON.stringify(fromCreate), JSON.stringify(fromGet), page.data?.data[0]?.sku ?? '']
 }
 `

@@ -2649,10 +2649,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)
-                 * @example "7"
-                 */
+                /** @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any) */
                 "if-none-match"?: string;
             };
             path: {
@@ -2685,6 +2682,10 @@ export interface operations {
             /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
             304: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3556,10 +3557,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)
-                 * @example "7"
-                 */
+                /** @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any) */
                 "if-none-match"?: string;
             };
             path: {
@@ -3592,6 +3590,10 @@ export interface operations {
             /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
             304: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4493,10 +4495,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)
-                 * @example "7"
-                 */
+                /** @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any) */
                 "if-none-match"?: string;
             };
             path: {
@@ -4529,6 +4528,10 @@ export interface operations {
             /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
             304: {
                 headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
