@@ -66,7 +66,11 @@ t.test('events are delivered signed (verified with the standardwebhooks package)
   t.same(soldOut.find((p) => p.id === other.id), patched.json(), 'the product emptied by PATCH, as PATCH returned it')
   t.match(created?.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
 
-  const log = await deliveriesOf(app, admin, endpoint.id)
+  // The receiver has answered; the worker records each outcome right after.
+  const log = await waitFor('four deliveries recorded', async () => {
+    const deliveries = await deliveriesOf(app, admin, endpoint.id)
+    return deliveries.length === 4 && deliveries.every((d) => d.status !== 'pending') ? deliveries : undefined
+  })
   t.equal(log.length, 4)
   for (const delivery of log) t.match(delivery, { status: 'succeeded', attempts: 1, next_attempt_at: null, last_response_status: 200, attempt_log: [{ attempt: 1, outcome: 'succeeded', response_status: 200 }] })
 
