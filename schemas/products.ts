@@ -105,12 +105,15 @@ export const UpdateProductBody = Type.Object({
   examples: [{ price_cents: 1499, stock: 40 }]
 })
 
-export const PRODUCT_SORTS = ['created_at', '-created_at', 'price_cents', '-price_cents', 'name'] as const
+export const PRODUCT_SORTS = ['created_at', '-created_at', 'price_cents', '-price_cents', 'name', 'relevance'] as const
 export type ProductSort = typeof PRODUCT_SORTS[number]
 
 export const ProductSortParam = Type.Union(PRODUCT_SORTS.map((sort) => Type.Literal(sort)), {
   default: 'created_at',
-  description: 'Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for.',
+  description: 'Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. ' +
+    '"relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first ' +
+    '(the greater pg_trgm similarity, to 6 decimals), ties by id descending; its cursor is a keyset on (score, id), so pages ' +
+    'neither repeat nor skip products while the catalog is unchanged.',
   examples: ['-price_cents']
 })
 

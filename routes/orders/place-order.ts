@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { Db, OrderItemRow, OrderRow } from '../../db/database.js'
 import { errorCode } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
+import { orderCreatedEvents, outboxCtes } from '../webhooks/events.js'
 import type { LockedProduct } from './repository.js'
 
 /** Who the order is for: the caller's own profile (customers) or a named one (staff, admin). */
@@ -56,10 +57,13 @@ interface PlacedRow {
  * - the products locked FOR UPDATE in id order (the order every multi-product writer uses,
  *   so two orders for {A, B} and {B, A} queue instead of deadlocking);
  * - each line's stock decremented only `WHERE stock >= quantity`;
- * - the order and its items inserted with the prices, names and SKUs of now.
+ * - the order and its items inserted with the prices, names and SKUs of now;
+ * - its outbox events (order.created, product.out_of_stock for products it emptied) and their
+ *   deliveries, composed from routes/webhooks/events.ts.
  * When any part fails (no such customer, another customer's id, an unknown/archived product,
  * a short line), refuse_statement() raises: the whole statement rolls back, and its detail
  * lists what was seen so the service can answer 404/422/409 exactly as before.
+ * Without an Idempotency-Key this is the whole request's database work: atomic on its own.
  * Inside a transaction (idempotent requests) it is one statement of that transaction.
  */
 export async function placeOrder (db: Db, request: OrderRequest): Promise<PlacedOrder | OrderRefusal> {
@@ -82,7 +86,7 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
       UPDATE products AS p SET stock = p.stock - i.quantity, updated_at = greatest(now(), p.updated_at)
       FROM locked AS l JOIN input AS i ON i.product_id = l.id
       WHERE p.id = l.id AND l.archived_at IS NULL AND p.stock >= i.quantity
-      RETURNING p.id AS product_id, p.sku, p.name, p.price_cents, i.quantity, p.stock
+      RETURNING p.id AS product_id, p.id, p.sku, p.name, p.description, p.price_cents, i.quantity, p.stock, p.created_at, p.updated_at
     ),
     verdict AS (
       SELECT CASE
@@ -111,7 +115,8 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
       SELECT o.id, t.product_id, t.sku, t.name, t.quantity, t.price_cents, t.price_cents * t.quantity
       FROM new_order AS o CROSS JOIN taken AS t
       RETURNING id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents
-    )
+    ),
+    ${outboxCtes(orderCreatedEvents({ order: 'new_order', items: 'items', products: 'taken' }, request.currency))}
     SELECT o.id, o.customer_id, o.status, o.currency, o.total_cents, o.created_at, o.updated_at, o.version,
       i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents, t.stock AS stock_after
     FROM new_order AS o CROSS JOIN items AS i JOIN taken AS t ON t.product_id = i.product_id

@@ -13,7 +13,7 @@ import {
   type LockedProduct, type OrderScope
 } from './repository.js'
 import { withTransactionRetry, type RetryOptions } from './retry.js'
-import { recordOrderCreated, recordOrderStatusChanged } from '../webhooks/events.js'
+import { recordOrderStatusChanged } from '../webhooks/events.js'
 import { isLegalTransition, restocks, roleMayTransition } from './status-machine.js'
 
 export interface Caller {
@@ -68,10 +68,10 @@ export class OrderService {
   }
 
   /**
-   * Places an order in one transaction: ONE order statement (place-order.ts: customer
-   * key-shared, products locked in id order, stock decremented, order and items inserted; a
-   * refusal rolls all of it back) and its outbox events; with a key, also the key lock and
-   * lookup before and the stored response after.
+   * Places an order with ONE statement (place-order.ts: customer key-shared, products locked
+   * in id order, stock decremented, order, items and outbox events inserted; a refusal rolls
+   * all of it back): without a key that is the only round trip, no BEGIN/COMMIT. With a key,
+   * one transaction: the key lock and lookup, the statement, the stored response.
    */
   async create (caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<CreateOrderResult> {
     const lines = mergeLines(input.items)
@@ -87,14 +87,12 @@ export class OrderService {
       currency: this.#currency,
       lines
     }
-    // The order statement, then its outbox events (order.created, product.out_of_stock) in the same transaction.
-    const place = async (trx: Db): Promise<CreateOrderResult> => {
-      const outcome = await placeOrder(trx, request)
+    const place = async (db: Db): Promise<CreateOrderResult> => {
+      const outcome = await placeOrder(db, request)
       if (isRefusal(outcome)) throw refusalError(caller, input.customer_id, lines, outcome)
-      await recordOrderCreated(trx, outcome.order, outcome.items, this.#currency)
       return { replayed: false, status: 201, order: toOrderBody(outcome.order, outcome.items, caller.role), version: outcome.order.version }
     }
-    if (idempotencyKey === undefined) return await withTransactionRetry(() => this.#db.transaction().execute(place), this.#retry)
+    if (idempotencyKey === undefined) return await withTransactionRetry(() => place(this.#db), this.#retry)
 
     const idempotency: IdempotencyContext = { userId: caller.id, key: idempotencyKey, requestHash: requestHash(input) }
     return await withTransactionRetry(() => this.#db.transaction().execute(async (trx) => {

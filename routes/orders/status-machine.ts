@@ -24,5 +24,11 @@ export function allowedTransitions (status: OrderStatus, role: Role): OrderStatu
   return MACHINE[status].filter((to) => roleMayTransition(role, status, to))
 }
 
+/** allowedTransitions for every status (a parameter of SQL that builds orders as the API shows them). */
+export function allowedTransitionsByStatus (role: Role): Record<OrderStatus, OrderStatus[]> {
+  const moves = (status: OrderStatus): OrderStatus[] => allowedTransitions(status, role)
+  return { pending: moves('pending'), paid: moves('paid'), shipped: moves('shipped'), delivered: moves('delivered'), cancelled: moves('cancelled') }
+}
+
 /** Cancelling puts the items back on the shelf. */
 export const restocks = (to: OrderStatus): boolean => to === 'cancelled'

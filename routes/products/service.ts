@@ -16,12 +16,14 @@ const SORTS: Record<ProductSort, SortOrder<ProductSortColumn>> = {
   '-created_at': { name: '-created_at', column: 'created_at', kind: 'timestamp', descending: true },
   price_cents: { name: 'price_cents', column: 'price_cents', kind: 'integer', descending: false },
   '-price_cents': { name: '-price_cents', column: 'price_cents', kind: 'integer', descending: true },
-  name: { name: 'name', column: 'name', kind: 'text', descending: false }
+  name: { name: 'name', column: 'name', kind: 'text', descending: false },
+  relevance: { name: 'relevance', column: 'relevance', kind: 'integer', descending: true }
 }
 
 function sortKey (row: ProductListRecord, column: ProductSortColumn): string | number {
   if (column === 'price_cents') return row.price_cents
   if (column === 'name') return row.name
+  if (column === 'relevance') return row.relevance_key
   return row.created_at_key
 }
 
@@ -59,6 +61,11 @@ export async function listProductPage (db: Db, query: ListProductsInput): Promis
   if (min !== undefined && max !== undefined && min > max) {
     throw new AppError(400, 'VALIDATION_FAILED', 'querystring/max_price_cents must be >= min_price_cents', {
       errors: [{ pointer: '/max_price_cents', in: 'query', detail: 'must be >= min_price_cents' }]
+    })
+  }
+  if (query.sort === 'relevance' && query.q === undefined) {
+    throw new AppError(400, 'VALIDATION_FAILED', 'querystring/sort=relevance requires q', {
+      errors: [{ pointer: '/sort', in: 'query', detail: 'relevance needs a search term (q)' }]
     })
   }
   const sort = SORTS[query.sort ?? 'created_at']

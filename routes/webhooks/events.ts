@@ -3,6 +3,7 @@ import type { Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.
 import type { ProductBody } from '../../schemas/products.js'
 import type { WebhookEventType } from '../../schemas/webhooks.js'
 import { toOrderBody } from '../orders/dto.js'
+import { allowedTransitionsByStatus } from '../orders/status-machine.js'
 
 /**
  * The transactional outbox. Every function here runs inside the caller's transaction: the
@@ -16,24 +17,29 @@ export interface OutboxEvent {
   data: unknown
 }
 
-/** Inserts the events of `source` and fans each out to the endpoints subscribed to its type. */
-function fanOut (source: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`
-    WITH new_events AS (
+/**
+ * The outbox writes as CTEs of a larger statement: the events that `source` selects as
+ * (type, data), and one pending delivery per enabled endpoint subscribed to each type.
+ * Data-modifying CTEs run to completion whether or not the main query reads them.
+ */
+export function outboxCtes (source: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`outbox_events AS (
       INSERT INTO webhook_events (type, data) ${source}
       RETURNING id, type
-    )
-    INSERT INTO webhook_deliveries (event_id, endpoint_id)
-    SELECT new_events.id, webhook_endpoints.id
-    FROM new_events
-    JOIN webhook_endpoints ON webhook_endpoints.enabled AND webhook_endpoints.events @> jsonb_build_array(new_events.type)`
+    ),
+    outbox_deliveries AS (
+      INSERT INTO webhook_deliveries (event_id, endpoint_id)
+      SELECT outbox_events.id, webhook_endpoints.id
+      FROM outbox_events
+      JOIN webhook_endpoints ON webhook_endpoints.enabled AND webhook_endpoints.events @> jsonb_build_array(outbox_events.type)
+    )`
 }
 
 /** Writes the events, in one statement. */
 export async function recordEvents (trx: Db, events: readonly OutboxEvent[]): Promise<void> {
   if (events.length === 0) return
   const rows = events.map((event) => sql`(${event.type}, cast(${JSON.stringify(event.data)} as jsonb))`)
-  await fanOut(sql`VALUES ${sql.join(rows)}`).execute(trx)
+  await sql`WITH ${outboxCtes(sql`VALUES ${sql.join(rows)}`)} SELECT count(*) AS events FROM outbox_events`.execute(trx)
 }
 
 /** An order as staff see it (every legal next move), whoever made the change. */
@@ -41,22 +47,51 @@ const orderData = (order: OrderRow, items: readonly OrderItemRow[]) => toOrderBo
 
 const isoText = (column: string) => sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
+/** A product as the API shows it (routes/products/service.ts productBody: same fields, same ISO text), from `row`'s columns. */
+function productData (row: string, currency: string): RawBuilder<unknown> {
+  const column = (name: string) => sql.ref(`${row}.${name}`)
+  return sql`jsonb_build_object(
+      'id', ${column('id')}, 'sku', ${column('sku')}, 'name', ${column('name')}, 'description', ${column('description')},
+      'price_cents', ${column('price_cents')}, 'currency', cast(${currency} as text), 'stock', ${column('stock')},
+      'created_at', ${isoText(`${row}.created_at`)}, 'updated_at', ${isoText(`${row}.updated_at`)})`
+}
+
+/** The CTEs of the order statement (routes/orders/place-order.ts) that the order's events read. */
+export interface PlacedOrderCtes {
+  /** The inserted order (RETURNING the orders columns). */
+  order: string
+  /** Its inserted items (RETURNING product_id, sku, name, quantity, unit_price_cents, subtotal_cents). */
+  items: string
+  /** The ordered products as decremented (RETURNING the products columns after the update). */
+  products: string
+}
+
 /**
- * order.created, plus product.out_of_stock for each ordered product whose stock this order
- * took to 0: the rows are locked by the order's transaction and had at least the ordered
- * quantity before, so stock = 0 now means this order emptied them. One statement, one
- * round trip; the product is built like the API's presenter (same fields, same ISO text).
+ * The events of a new order, as the `source` of outboxCtes inside the order statement itself:
+ * order.created with the order as staff see it (toOrderBody(..., 'staff'), built in SQL:
+ * items in product id order like the statement's result, allowed_transitions from the status
+ * machine as a parameter), and product.out_of_stock for each ordered product whose stock this
+ * order took to 0 (the rows are locked FOR UPDATE and had at least the ordered quantity, so
+ * stock = 0 after the decrement means this order emptied them).
  */
-export async function recordOrderCreated (trx: Db, order: OrderRow, items: readonly OrderItemRow[], currency: string): Promise<void> {
-  const productIds = items.map((item) => item.product_id)
-  const soldOut = sql`
-    SELECT 'product.out_of_stock', jsonb_build_object(
-      'id', id, 'sku', sku, 'name', name, 'description', description, 'price_cents', price_cents,
-      'currency', cast(${currency} as text), 'stock', stock,
-      'created_at', ${isoText('created_at')}, 'updated_at', ${isoText('updated_at')})
-    FROM products WHERE stock = 0 AND id IN (${sql.join(productIds)})`
-  const created = sql`SELECT 'order.created', cast(${JSON.stringify(orderData(order, items))} as jsonb)`
-  await fanOut(productIds.length === 0 ? created : sql`${created} UNION ALL ${soldOut}`).execute(trx)
+export function orderCreatedEvents (ctes: PlacedOrderCtes, currency: string): RawBuilder<unknown> {
+  const order = (name: string) => sql.ref(`o.${name}`)
+  const item = (name: string) => sql.ref(`i.${name}`)
+  const staffMoves = JSON.stringify(allowedTransitionsByStatus('staff'))
+  return sql`
+      SELECT 'order.created', jsonb_build_object(
+        'id', ${order('id')}, 'customer_id', ${order('customer_id')}, 'status', ${order('status')}, 'currency', ${order('currency')},
+        'total_cents', ${order('total_cents')},
+        'items', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+          'product_id', ${item('product_id')}, 'sku', ${item('sku')}, 'name', ${item('name')}, 'quantity', ${item('quantity')},
+          'unit_price_cents', ${item('unit_price_cents')}, 'subtotal_cents', ${item('subtotal_cents')}
+        ) ORDER BY ${item('product_id')}), '[]'::jsonb) FROM ${sql.table(ctes.items)} AS i),
+        'allowed_transitions', cast(${staffMoves} as jsonb) -> cast(${order('status')} as text),
+        'created_at', ${isoText('o.created_at')}, 'updated_at', ${isoText('o.updated_at')})
+      FROM ${sql.table(ctes.order)} AS o
+      UNION ALL
+      SELECT 'product.out_of_stock', ${productData('p', currency)}
+      FROM ${sql.table(ctes.products)} AS p WHERE p.stock = 0`
 }
 
 export async function recordOrderStatusChanged (trx: Db, order: OrderRow, items: readonly OrderItemRow[], previous: OrderStatus): Promise<void> {

@@ -44,3 +44,45 @@ t.test('a refused order writes nothing: no stock taken, no version bumped, no or
   t.equal(await stockOf(app, b.id), 0)
   t.equal(await versionOf(app, a.id), 2)
 })
+
+t.test('on Postgres: an order without Idempotency-Key is one round trip (no BEGIN/COMMIT) writing the order and its outbox rows', async (t) => {
+  const app = await buildOrdersApp(t)
+  const pool = app.dbHandle.pool
+  if (pool === null) {
+    // Embedded PGlite has no pool to observe; the order and its events are checked below all the same.
+    t.equal(app.dbHandle.kind, 'pglite')
+  }
+  const sent: string[] = []
+  const spied = new WeakSet<object>()
+  pool?.on('acquire', (client) => {
+    if (spied.has(client)) return
+    spied.add(client)
+    const query = client.query.bind(client)
+    // Every statement the app sends through this client (pg's query takes text or a config object).
+    client.query = ((config: unknown, ...rest: unknown[]) => {
+      sent.push(typeof config === 'string' ? config : typeof config === 'object' && config !== null && 'text' in config ? String(config.text) : '?')
+      return Reflect.apply(query, client, [config, ...rest])
+    }) as typeof client.query
+  })
+  const customer = await createUser(app, 'customer')
+  const a = await insertProduct(app, { stock: 2 })
+  const b = await insertProduct(app, { stock: 5 })
+  await app.db.insertInto('webhook_endpoints')
+    .values({ url: 'https://example.com/hook', secret: 'x'.repeat(32), events: JSON.stringify(['order.created', 'product.out_of_stock']), enabled: true })
+    .execute()
+
+  sent.length = 0
+  const res = await postOrder(app, customer, { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }] })
+  t.equal(res.statusCode, 201, res.body)
+  if (pool !== null) {
+    t.equal(sent.filter((text) => /^\s*(begin|commit|rollback)\b/i.test(text)).length, 0, 'no BEGIN/COMMIT')
+    t.equal(sent.filter((text) => text.includes('insert into orders') || text.includes('INSERT INTO orders')).length, 1, 'one order statement')
+    t.equal(sent.filter((text) => text.includes('webhook_events')).length, 1, 'the outbox insert is part of it')
+    t.equal(sent.filter((text) => /insert|update|delete/i.test(text)).length, 1, 'no other writing statement')
+  }
+  const events = await app.db.selectFrom('webhook_events').select(['type', 'data']).orderBy('type').execute()
+  t.same(events.map((event) => event.type), ['order.created', 'product.out_of_stock'], 'the order, and the product it emptied (b kept stock)')
+  const deliveries = await app.db.selectFrom('webhook_deliveries').select('event_id').execute()
+  t.equal(deliveries.length, 2, 'one delivery per event for the one subscribed endpoint')
+  t.equal(await countRows(app, 'idempotency_keys'), 0)
+})

@@ -2401,8 +2401,8 @@ export interface operations {
                 max_price_cents?: number;
                 /** @description true: only stock > 0; false: only stock = 0 */
                 in_stock?: boolean;
-                /** @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. */
-                sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name";
+                /** @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. "relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first (the greater pg_trgm similarity, to 6 decimals), ties by id descending; its cursor is a keyset on (score, id), so pages neither repeat nor skip products while the catalog is unchanged. */
+                sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name" | "relevance";
             };
             header?: never;
             path?: never;
