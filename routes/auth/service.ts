@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database, Role } from '../../db/database.js'
-import type { AccessTokenClaims } from '../../plugins/auth.js'
+import type { AccessTokenClaims } from '../../plugins/app/auth.js'
 import type { LoginBody, RegisterBody, TokenPairBody } from '../../schemas/auth.js'
 import type { UserBody } from '../../schemas/users.js'
 import { accountGone, emailTaken, invalidCredentials, refreshRejected, tooManyFailures } from './errors.js'

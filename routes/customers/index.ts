@@ -4,9 +4,9 @@ import {
   CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
   ReplaceCustomerBody, UpdateCustomerBody
 } from '../../schemas/customers.js'
-import { assertIfMatch, notModified, setEtag } from '../etag.js'
-import { setNextLink } from '../pagination.js'
-import { normalizeEmail } from './normalize.js'
+import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { setNextLink } from '../../lib/http/pagination.js'
+import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import * as service from './service.js'
 
 const tags = ['customers']

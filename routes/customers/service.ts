@@ -1,9 +1,9 @@
 import type { CustomerRow, Db } from '../../db/database.js'
-import type { AuthUser } from '../../plugins/auth.js'
-import { conflict, notFound, type AppError } from '../../plugins/app-error.js'
+import type { AuthUser } from '../../plugins/app/auth.js'
+import { conflict, notFound, type AppError } from '../../lib/app-error.js'
 import type { CreateCustomerInput, CustomerBody, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
-import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
+import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
 import * as repo from './repository.js'
 import type { CustomerFields, Visibility } from './repository.js'
 

@@ -4,8 +4,8 @@ import {
   CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
   ProductResponse, ReplaceProductBody, UpdateProductBody
 } from '../../schemas/products.js'
-import { assertIfMatch, notModified, setEtag } from '../etag.js'
-import { setNextLink } from '../pagination.js'
+import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { setNextLink } from '../../lib/http/pagination.js'
 import * as service from './service.js'
 import { recordProductStockChange } from '../webhooks/events.js'
 

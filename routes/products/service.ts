@@ -1,8 +1,8 @@
 import type { Db } from '../../db/database.js'
-import { AppError, conflict, notFound } from '../../plugins/app-error.js'
+import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { CreateProductInput, ListProductsInput, ProductBody, ProductSort, UpdateProductInput } from '../../schemas/products.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
-import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
+import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
 import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
 

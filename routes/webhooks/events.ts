@@ -8,7 +8,7 @@ import { toOrderBody } from '../orders/dto.js'
  * The transactional outbox. Every function here runs inside the caller's transaction: the
  * event rows (and one pending delivery per subscribed, enabled endpoint) commit or roll back
  * with the change itself, so a rolled-back change emits nothing and a committed one is
- * never lost. Delivery happens later, in plugins/webhook-worker.ts.
+ * never lost. Delivery happens later, in plugins/app/webhook-worker.ts.
  */
 export interface OutboxEvent {
   type: WebhookEventType

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { REQUIRED_CLAIMS } from '../../plugins/auth.js'
+import { REQUIRED_CLAIMS } from '../../plugins/app/auth.js'
 import { buildTestApp } from '../helpers/app.js'
 
 t.test('access tokens live JWT_ACCESS_TTL and carry every required claim', async (t) => {

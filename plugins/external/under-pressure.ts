@@ -3,7 +3,7 @@ import { getHeapStatistics } from 'node:v8'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError } from './app-error.js'
+import { AppError } from '../../lib/app-error.js'
 
 export interface PressureOptions {
   /** Mean event-loop delay (ms) over one sample above which requests are shed; 0 disables the check. */

@@ -1,7 +1,7 @@
 import { setTimeout } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
-import { MemoryStore, type KeyValueStore } from './memory-store.js'
+import { MemoryStore, type KeyValueStore } from '../../lib/memory-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,7 +3,7 @@ import fastifyRateLimit, { type FastifyRateLimitOptions, type FastifyRateLimitSt
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { AppError } from './app-error.js'
+import { AppError } from '../../lib/app-error.js'
 
 /** A Redis call slower than this counts as an outage: the request goes through unlimited. */
 export const STORE_TIMEOUT_MS = 500
