@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
 import { IdParams, problemResponses } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
-import { toUserBody } from '../auth/user-body.js'
+import { toUserBody } from '../auth/presenter.js'
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import { changeRole } from './service.js'
 

@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from './profile-names.js'
 import { consumeRefreshToken, findRefreshToken, insertRefreshToken, revokeFamily, revokeFamilyOfToken } from './token-repository.js'
 import { hashRefreshToken, newRefreshToken } from './tokens.js'
-import { toUserBody } from './user-body.js'
+import { toUserBody } from './presenter.js'
 import { findCredentials, findUserProfile, findUserRole, insertCustomerProfile, insertUser } from './user-repository.js'
 
 export interface AuthServiceDeps {

@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely'
 import type { Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
 import type { ProductBody } from '../../schemas/products.js'
 import type { WebhookEventType } from '../../schemas/webhooks.js'
-import { toOrderBody } from '../orders/dto.js'
+import { toOrderBody } from '../orders/presenter.js'
 
 /**
  * The transactional outbox. Every function here runs inside the caller's transaction: the
