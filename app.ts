@@ -1,26 +1,27 @@
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
-import authPlugin from './plugins/auth.js'
-import clientErrorPlugin, { clientErrorHandler } from './plugins/client-error.js'
-import configPlugin, { type AppConfig } from './plugins/config.js'
-import dbPlugin from './plugins/db.js'
-import errorsPlugin from './plugins/errors.js'
-import jsonBodyPlugin from './plugins/json-body.js'
-import lifecyclePlugin from './plugins/lifecycle.js'
-import { loggerOptions } from './plugins/logger.js'
-import metricsPlugin from './plugins/metrics.js'
-import notFoundPlugin, { frameworkError } from './plugins/not-found.js'
-import rateLimitPlugin from './plugins/rate-limit.js'
-import redisPlugin from './plugins/redis.js'
-import requestIdPlugin, { genReqId } from './plugins/request-id.js'
-import routeTablePlugin from './plugins/route-table.js'
-import securityPlugin from './plugins/security.js'
-import { pluginName } from './plugins/startup-deadline.js'
-import swaggerUiPlugin from './plugins/swagger-ui.js'
-import swaggerPlugin from './plugins/swagger.js'
-import underPressurePlugin from './plugins/under-pressure.js'
-import webhookWorkerPlugin from './plugins/webhook-worker.js'
+import authPlugin from './plugins/app/auth.js'
+import clientErrorPlugin, { clientErrorHandler } from './plugins/app/client-error.js'
+import type { AppConfig } from './lib/config.js'
+import configPlugin from './plugins/app/config.js'
+import dbPlugin from './plugins/external/db.js'
+import errorsPlugin from './plugins/app/errors.js'
+import jsonBodyPlugin from './plugins/app/json-body.js'
+import lifecyclePlugin from './plugins/app/lifecycle.js'
+import { loggerOptions } from './lib/logger.js'
+import metricsPlugin from './plugins/external/metrics.js'
+import notFoundPlugin, { frameworkError } from './plugins/app/not-found.js'
+import rateLimitPlugin from './plugins/external/rate-limit.js'
+import redisPlugin from './plugins/external/redis.js'
+import requestIdPlugin, { genReqId } from './plugins/app/request-id.js'
+import routeTablePlugin from './plugins/app/route-table.js'
+import securityPlugin from './plugins/external/security.js'
+import { pluginName } from './lib/startup-deadline.js'
+import swaggerUiPlugin from './plugins/external/swagger-ui.js'
+import swaggerPlugin from './plugins/external/swagger.js'
+import underPressurePlugin from './plugins/external/under-pressure.js'
+import background from './background.js'
 import apiRoutes from './routes/api.js'
 import authRoutes from './routes/auth/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -78,7 +79,6 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(notFoundPlugin))
   await app.register(step(swaggerPlugin))
   await app.register(step(authPlugin))
-  await app.register(step(webhookWorkerPlugin))
 
   // Routes.
   await app.register(step(healthRoutes))
@@ -87,6 +87,9 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(authRoutes))
   await app.register(step(apiRoutes), { prefix: '/api' })
   await app.register(step(swaggerUiPlugin))
+
+  // Start-up tasks and background jobs.
+  await app.register(step(background))
 
   return app
 }

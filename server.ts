@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './plugins/config.js'
-import { startupDeadline } from './plugins/startup-deadline.js'
+import { ConfigError, loadConfig } from './lib/config.js'
+import { startupDeadline } from './lib/startup-deadline.js'
 
 function readConfig (): ReturnType<typeof loadConfig> {
   try {

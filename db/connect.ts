@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import type { DatabaseConfig } from '../plugins/config.js'
+import type { DatabaseConfig } from '../lib/config.js'
 import type { Database } from './database.js'
 import { namingPool } from './named-statements.js'
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { authenticateRoutes } from '../plugins/auth.js'
+import { authenticateRoutes } from '../plugins/app/auth.js'
 import adminRoutes from './admin/index.js'
 import customersRoutes from './customers/index.js'
 import ordersRoutes from './orders/index.js'

@@ -15,7 +15,7 @@ import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS } from './webhook
  * resource, a page, a request body or a shape used in several places gets `$id` (= its
  * component name, also its `title`) in schemas/<domain>.ts and is listed here. Routes use the
  * schemas themselves (validation, serialization and types stay exact); the document shows each
- * as `#/components/schemas/<$id>` (plugins/openapi-transform.ts), and an unlisted `$id` fails
+ * as `#/components/schemas/<$id>` (lib/openapi/transform.ts), and an unlisted `$id` fails
  * document generation, so a generated client gets exactly one type per schema.
  * A schema with `$id` may occur only once within one route schema (fast-json-stringify rejects
  * an `$id` that resolves to two places): further uses in the same parent are `Type.Ref('<$id>')`

@@ -16,7 +16,7 @@ import type { Database } from '../db/database.js'
 import { migrateToLatest } from '../db/migrate.js'
 import { namingPool } from '../db/named-statements.js'
 import { listCustomers } from '../routes/customers/repository.js'
-import type { SortOrder } from '../routes/keyset.js'
+import type { SortOrder } from '../lib/http/keyset.js'
 import { listOrders } from '../routes/orders/repository.js'
 import { listProducts, type ProductSortColumn } from '../routes/products/repository.js'
 

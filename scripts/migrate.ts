@@ -1,6 +1,6 @@
 import { connectDatabase } from '../db/connect.js'
 import { migrateToLatest } from '../db/migrate.js'
-import { ConfigError, loadConfig } from '../plugins/config.js'
+import { ConfigError, loadConfig } from '../lib/config.js'
 
 /** `npm run migrate`: applies pending migrations to the configured database, then exits. */
 try {

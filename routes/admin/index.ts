@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
 import { IdParams, problemResponses } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
-import { toUserBody } from '../auth/user-body.js'
-import { assertIfMatch, setEtag } from '../etag.js'
+import { toUserBody } from '../auth/presenter.js'
+import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import { changeRole } from './service.js'
 
 /** Admin-only routes under /api (authentication comes from routes/api.ts). */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database, Role } from '../../db/database.js'
-import { conflict, notFound } from '../../plugins/app-error.js'
+import { conflict, notFound } from '../../lib/app-error.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from '../auth/profile-names.js'
 import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../auth/user-repository.js'
@@ -17,7 +17,7 @@ export interface RoleChange {
  * Sets a user's role in one transaction on the locked user row. A user becoming a
  * customer gets a customer profile if it has none (every customer owns one). Admins
  * cannot demote themselves, so the last admin cannot lock everyone out by accident.
- * Authorization reads the current role (plugins/live-accounts.ts), so tokens already
+ * Authorization reads the current role (lib/live-accounts.ts), so tokens already
  * issued follow the change within a second; the next refresh signs the new role.
  */
 export async function changeRole (db: Kysely<Database>, change: RoleChange): Promise<UserProfileRow> {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/database.js'
-import { AppError } from '../../plugins/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import { assertStrongPassword } from './password-policy.js'
 import { hashPassword } from './passwords.js'
 import { revokeUserTokens } from './token-repository.js'

@@ -1,4 +1,4 @@
-import { AppError, conflict } from '../../plugins/app-error.js'
+import { AppError, conflict } from '../../lib/app-error.js'
 
 export const invalidCredentials = (): AppError =>
   new AppError(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect')
@@ -19,4 +19,4 @@ export const refreshRejected = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_E
   return new AppError(401, code, details[code])
 }
 
-export { accountGone } from '../../plugins/auth.js'
+export { accountGone } from '../../plugins/app/auth.js'

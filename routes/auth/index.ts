@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AppError } from '../../plugins/app-error.js'
-import { authenticateRoutes } from '../../plugins/auth.js'
-import { maskEmail } from '../../plugins/logger.js'
+import { AppError } from '../../lib/app-error.js'
+import { authenticateRoutes } from '../../plugins/app/auth.js'
+import { maskEmail } from '../../lib/logger.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from '../../schemas/auth.js'
 import { documented, NoContent, problemResponses, ResponseHeaders, withHeaders } from '../../schemas/common.js'
 import { User } from '../../schemas/users.js'
-import { normalizeEmail } from '../customers/normalize.js'
-import { ensureAdmin } from './bootstrap.js'
+import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT, LoginThrottle } from './login-throttle.js'
-import { prepareUnknownUserHash } from './passwords.js'
 import { createAuthService } from './service.js'
 
 // Login and refresh answer with Cache-Control: no-store from their handlers (tokens, and their failures).
@@ -37,16 +35,6 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     throttle: new LoginThrottle(fastify.store, config.rateLimit.windowMs, fastify.log)
   })
   const authRateLimit = { rateLimit: { max: config.rateLimit.authMax, timeWindow: config.rateLimit.windowMs } }
-
-  // Unknown emails verify against a dummy hash; make it now so the first one costs no more than the rest.
-  fastify.addHook('onReady', prepareUnknownUserHash)
-  const admin = config.admin
-  if (admin !== null) {
-    fastify.addHook('onReady', async () => {
-      const outcome = await ensureAdmin(fastify.db, admin)
-      fastify.log.info({ event: 'admin_bootstrap', email: maskEmail(admin.email), outcome }, 'admin account ensured')
-    })
-  }
 
   fastify.post('/register', {
     config: authRateLimit,

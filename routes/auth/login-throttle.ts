@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { KeyValueStore } from '../../plugins/memory-store.js'
+import type { KeyValueStore } from '../../lib/memory-store.js'
 
 /** Failed logins allowed for one email from one client (IP) within the rate-limit window. */
 export const LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = 5

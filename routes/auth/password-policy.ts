@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { setImmediate } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { gunzip } from 'node:zlib'
-import { AppError } from '../../plugins/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import { PASSWORD_MIN_LENGTH } from '../../schemas/auth.js'
 
 /**

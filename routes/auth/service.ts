@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database, Role } from '../../db/database.js'
-import type { AccessTokenClaims } from '../../plugins/auth.js'
+import type { AccessTokenClaims } from '../../plugins/app/auth.js'
 import type { LoginBody, RegisterBody, TokenPairBody } from '../../schemas/auth.js'
 import type { UserBody } from '../../schemas/users.js'
 import { accountGone, emailTaken, invalidCredentials, refreshRejected, tooManyFailures } from './errors.js'
@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from './profile-names.js'
 import { consumeRefreshToken, findRefreshToken, insertRefreshToken, revokeFamily, revokeFamilyOfToken } from './token-repository.js'
 import { hashRefreshToken, newRefreshToken } from './tokens.js'
-import { toUserBody } from './user-body.js'
+import { toUserBody } from './presenter.js'
 import { findCredentials, findUserProfile, findUserRole, insertCustomerProfile, insertUser } from './user-repository.js'
 
 export interface AuthServiceDeps {

@@ -4,9 +4,10 @@ import {
   CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
   ReplaceCustomerBody, UpdateCustomerBody
 } from '../../schemas/customers.js'
-import { assertIfMatch, notModified, setEtag } from '../etag.js'
-import { setNextLink } from '../pagination.js'
-import { normalizeEmail } from './normalize.js'
+import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { setNextLink } from '../../lib/http/pagination.js'
+import { normalizeEmail } from '../../lib/http/normalize-email.js'
+import { presentCustomer } from './presenter.js'
 import * as service from './service.js'
 
 const tags = ['customers']
@@ -33,7 +34,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { rows, nextCursor } = await service.listCustomerPage(fastify.db, service.visibilityOf(request.user), request.query)
     setNextLink(request, reply, nextCursor)
-    return { data: rows.map(service.presentCustomer), next_cursor: nextCursor }
+    return { data: rows.map(presentCustomer), next_cursor: nextCursor }
   })
 
   fastify.get('/:id', {
@@ -50,7 +51,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.getCustomer(fastify.db, request.params.id, service.visibilityOf(request.user))
     if (notModified(request, reply, row)) return await reply.code(304).send(null)
-    return service.presentCustomer(row)
+    return presentCustomer(row)
   })
 
   fastify.post('/', {
@@ -69,7 +70,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const row = await service.createCustomer(fastify.db, request.body)
     setEtag(reply, row)
     reply.code(201).header('location', location(row.id))
-    return service.presentCustomer(row)
+    return presentCustomer(row)
   })
 
   fastify.put('/:id', {
@@ -91,7 +92,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       (current) => assertIfMatch(request, current)
     )
     setEtag(reply, row)
-    return service.presentCustomer(row)
+    return presentCustomer(row)
   })
 
   fastify.patch('/:id', {
@@ -113,7 +114,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       (current) => assertIfMatch(request, current)
     )
     setEtag(reply, row)
-    return service.presentCustomer(row)
+    return presentCustomer(row)
   })
 
   fastify.delete('/:id', {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { CustomerRow, Db } from '../../db/database.js'
-import { containsPattern, preciseTimestamp, timestampValue, type KeysetPosition } from '../keyset.js'
+import { containsPattern, preciseTimestamp, timestampValue, type KeysetPosition } from '../../lib/http/keyset.js'
 
 export type CustomerListRecord = CustomerRow & { created_at_key: string }
 

@@ -1,9 +1,9 @@
 import type { CustomerRow, Db } from '../../db/database.js'
-import type { AuthUser } from '../../plugins/auth.js'
-import { conflict, notFound, type AppError } from '../../plugins/app-error.js'
-import type { CreateCustomerInput, CustomerBody, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
+import type { AuthUser } from '../../plugins/app/auth.js'
+import { conflict, notFound, type AppError } from '../../lib/app-error.js'
+import type { CreateCustomerInput, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
-import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
+import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
 import * as repo from './repository.js'
 import type { CustomerFields, Visibility } from './repository.js'
 
@@ -25,19 +25,6 @@ function emailTakenOr (error: unknown): unknown {
 /** Staff and admin see every profile; a customer only the one its account owns. */
 export function visibilityOf (user: AuthUser): Visibility {
   return user.role === 'customer' ? { kind: 'own', userId: user.id } : { kind: 'all' }
-}
-
-export function presentCustomer (row: CustomerRow): CustomerBody {
-  return {
-    id: row.id,
-    user_id: row.user_id,
-    first_name: row.first_name,
-    last_name: row.last_name,
-    email: row.email,
-    phone: row.phone,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString()
-  }
 }
 
 export async function listCustomerPage (db: Db, visibility: Visibility, query: ListCustomersInput): Promise<{ rows: CustomerRow[], nextCursor: string | null }> {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import type { KeyValueStore } from '../../plugins/memory-store.js'
+import type { KeyValueStore } from '../../lib/memory-store.js'
 
 export interface CheckResult {
   status: 'up' | 'down' | 'embedded'

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { readPackageVersion } from '../../plugins/version.js'
+import { readPackageVersion } from '../../lib/version.js'
 import { problemResponses } from '../../schemas/common.js'
 import { Help } from '../../schemas/health.js'
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../db/database.js'
-import { AppError, conflict } from '../../plugins/app-error.js'
+import { AppError, conflict } from '../../lib/app-error.js'
 import { deleteKey, findKey, insertKey, purgeExpiredKeys, tryLockKey } from './idempotency-repository.js'
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60

@@ -3,15 +3,9 @@ import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, 
 import {
   CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
-import { assertIfMatch, notModified, setEtag } from '../etag.js'
-import { setNextLink } from '../pagination.js'
-import { schedulePurge } from './idempotency.js'
+import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { setNextLink } from '../../lib/http/pagination.js'
 import { OrderService } from './service.js'
-
-export interface OrdersRoutesOptions {
-  /** How often expired idempotency keys are deleted (default 15 min). */
-  idempotencyPurgeIntervalMs?: number
-}
 
 const security = [{ bearerAuth: [] }]
 const tags = ['orders']
@@ -24,15 +18,12 @@ const CreatedOrderResponse = documented(Order, {
 const OrderPageResponse = documented(OrderPage, { description: 'One page of orders', headers: { link: ResponseHeaders.link('orders') } })
 
 /** /api/orders: authentication comes from routes/api.ts; ownership rules live in the service. */
-const ordersRoutes: FastifyPluginAsyncTypebox<OrdersRoutesOptions> = async (fastify, opts) => {
+const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const service = new OrderService({
     db: fastify.db,
     currency: fastify.config.currency,
     retry: { onRetry: (error, attempt) => { fastify.log.warn({ err: error, attempt }, 'order transaction lost a race; retrying') } }
   })
-
-  const purge = schedulePurge(fastify.db, fastify.log, opts.idempotencyPurgeIntervalMs ?? 15 * 60 * 1000)
-  fastify.addHook('onClose', async () => { await purge.stop() })
 
   fastify.post('/', {
     schema: {

@@ -1,4 +1,4 @@
-import { AppError } from '../../plugins/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import { MAX_LINE_QUANTITY } from '../../schemas/orders.js'
 
 export interface MergedLine {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { errorCode } from '../../db/errors.js'
-import { AppError } from '../../plugins/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 
 /** deadlock_detected, serialization_failure: the transaction lost a race and is safe to run again. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001'])

@@ -1,4 +1,4 @@
-import { problemType } from '../../plugins/problem.js'
+import { problemType } from '../../lib/problem.js'
 import type { ProblemTypeBody } from '../../schemas/problem-types.js'
 
 type Entry = [status: number, title: string, description: string]

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { notFound } from '../../plugins/app-error.js'
+import { notFound } from '../../lib/app-error.js'
 import { problemResponses } from '../../schemas/common.js'
 import { ProblemSlugParams, ProblemType, ProblemTypeList } from '../../schemas/problem-types.js'
 import { PROBLEM_TYPES, problemTypeOf } from './catalog.js'

@@ -4,8 +4,9 @@ import {
   CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
   ProductResponse, ReplaceProductBody, UpdateProductBody
 } from '../../schemas/products.js'
-import { assertIfMatch, notModified, setEtag } from '../etag.js'
-import { setNextLink } from '../pagination.js'
+import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { setNextLink } from '../../lib/http/pagination.js'
+import { presentListedProduct, presentProduct } from './presenter.js'
 import * as service from './service.js'
 import { recordProductStockChange } from '../webhooks/events.js'
 
@@ -17,7 +18,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const staffOnly = fastify.authorize('staff', 'admin')
   const currency = fastify.config.currency
   const location = (id: string): string => `${fastify.prefix}/${id}`
-  const stockEvents: service.AfterWrite = async (trx, before, after) => { await recordProductStockChange(trx, before, service.presentProduct(after, currency)) }
+  const stockEvents: service.AfterWrite = async (trx, before, after) => { await recordProductStockChange(trx, before, presentProduct(after, currency)) }
 
   fastify.get('/', {
     schema: {
@@ -32,7 +33,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { rows, nextCursor } = await service.listProductPage(fastify.db, request.query)
     setNextLink(request, reply, nextCursor)
-    return { data: rows.map((row) => service.presentListedProduct(row, currency)), next_cursor: nextCursor }
+    return { data: rows.map((row) => presentListedProduct(row, currency)), next_cursor: nextCursor }
   })
 
   fastify.get('/:id', {
@@ -49,7 +50,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.getProduct(fastify.db, request.params.id)
     if (notModified(request, reply, row)) return await reply.code(304).send(null)
-    return service.presentProduct(row, currency)
+    return presentProduct(row, currency)
   })
 
   fastify.post('/', {
@@ -67,7 +68,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.businessMetrics.productsCreated.inc()
     setEtag(reply, row)
     reply.code(201).header('location', location(row.id))
-    return service.presentProduct(row, currency)
+    return presentProduct(row, currency)
   })
 
   fastify.put('/:id', {
@@ -86,7 +87,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), (current) => assertIfMatch(request, current), stockEvents)
     setEtag(reply, row)
-    return service.presentProduct(row, currency)
+    return presentProduct(row, currency)
   })
 
   fastify.patch('/:id', {
@@ -105,7 +106,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.changeProduct(fastify.db, request.params.id, request.body, (current) => assertIfMatch(request, current), stockEvents)
     setEtag(reply, row)
-    return service.presentProduct(row, currency)
+    return presentProduct(row, currency)
   })
 
   fastify.delete('/:id', {

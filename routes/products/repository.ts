@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery, type Selectable } from 'kysely'
 import type { Db, ProductsTable } from '../../db/database.js'
 import { nameStatement, nameStatementShape } from '../../db/named-statements.js'
-import { containsPattern, keyValue, preciseTimestamp, type KeysetPosition, type SortOrder } from '../keyset.js'
+import { containsPattern, keyValue, preciseTimestamp, type KeysetPosition, type SortOrder } from '../../lib/http/keyset.js'
 
 export type ProductRecord = Omit<Selectable<ProductsTable>, 'archived_at'>
 /** A catalog list row: timestamps already as ISO text (what the API returns), plus the cursor key. */

@@ -1,8 +1,8 @@
 import type { Db } from '../../db/database.js'
-import { AppError, conflict, notFound } from '../../plugins/app-error.js'
-import type { CreateProductInput, ListProductsInput, ProductBody, ProductSort, UpdateProductInput } from '../../schemas/products.js'
+import { AppError, conflict, notFound } from '../../lib/app-error.js'
+import type { CreateProductInput, ListProductsInput, ProductSort, UpdateProductInput } from '../../schemas/products.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
-import { decodeSortCursor, pageBySort, type SortOrder } from '../keyset.js'
+import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
 import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
 
@@ -34,27 +34,6 @@ function skuTakenOr (error: unknown): unknown {
     ? conflict('SKU_TAKEN', 'Another product already has this sku', { errors: [{ pointer: '/sku', in: 'body', detail: 'is already taken' }] })
     : error
 }
-
-/** The API shape of a product, from its fields and its timestamps as ISO text. */
-function productBody (row: Omit<ProductRecord, 'created_at' | 'updated_at' | 'version'>, currency: string, createdAt: string, updatedAt: string): ProductBody {
-  return {
-    id: row.id,
-    sku: row.sku,
-    name: row.name,
-    description: row.description,
-    price_cents: row.price_cents,
-    currency,
-    stock: row.stock,
-    created_at: createdAt,
-    updated_at: updatedAt
-  }
-}
-
-export const presentProduct = (row: ProductRecord, currency: string): ProductBody =>
-  productBody(row, currency, row.created_at.toISOString(), row.updated_at.toISOString())
-
-export const presentListedProduct = (row: ProductListRecord, currency: string): ProductBody =>
-  productBody(row, currency, row.created_at_iso, row.updated_at_iso)
 
 export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductListRecord[], nextCursor: string | null }> {
   const { min_price_cents: min, max_price_cents: max } = query

@@ -2,14 +2,14 @@ import { sql, type RawBuilder } from 'kysely'
 import type { Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
 import type { ProductBody } from '../../schemas/products.js'
 import type { WebhookEventType } from '../../schemas/webhooks.js'
-import { toOrderBody } from '../orders/dto.js'
+import { toOrderBody } from '../orders/presenter.js'
 import { allowedTransitionsByStatus } from '../orders/status-machine.js'
 
 /**
  * The transactional outbox. Every function here runs inside the caller's transaction: the
  * event rows (and one pending delivery per subscribed, enabled endpoint) commit or roll back
  * with the change itself, so a rolled-back change emits nothing and a committed one is
- * never lost. Delivery happens later, in plugins/webhook-worker.ts.
+ * never lost. Delivery happens later, in plugins/app/webhook-worker.ts.
  */
 export interface OutboxEvent {
   type: WebhookEventType

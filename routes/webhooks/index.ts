@@ -4,8 +4,8 @@ import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../sch
 import {
   CreateWebhookBody, DeliveryParams, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookBody, WEBHOOK_SCHEMAS, webhookHeaders
 } from '../../schemas/webhooks.js'
-import { assertIfMatch, setEtag } from '../etag.js'
-import { setNextLink } from '../pagination.js'
+import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
+import { setNextLink } from '../../lib/http/pagination.js'
 import { presentEndpoint } from './presenter.js'
 import { WebhookService } from './service.js'
 

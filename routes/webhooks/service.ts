@@ -1,9 +1,9 @@
 import type { Db } from '../../db/database.js'
-import { AppError, notFound } from '../../plugins/app-error.js'
+import { AppError, notFound } from '../../lib/app-error.js'
 import type {
   CreateWebhookInput, ListDeliveriesInput, UpdateWebhookInput, WebhookDeliveryBody, WebhookEndpointBody, WebhookEndpointWithSecretBody
 } from '../../schemas/webhooks.js'
-import { decodeCursor, paginate } from '../pagination.js'
+import { decodeCursor, paginate } from '../../lib/http/pagination.js'
 import { presentDelivery, presentEndpoint } from './presenter.js'
 import * as repo from './repository.js'
 import type { EndpointRecord, Keyset } from './repository.js'

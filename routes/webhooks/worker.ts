@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
-import type { WebhookConfig } from '../../plugins/config.js'
+import type { WebhookConfig } from '../../lib/config.js'
 import { sendWebhook, type SendResult } from './sender.js'
 import { signatureHeaders } from './signature.js'
 

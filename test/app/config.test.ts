@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, loadConfig, parseDurationSeconds } from '../../plugins/config.js'
+import { ConfigError, loadConfig, parseDurationSeconds } from '../../lib/config.js'
 
 const STRONG_SECRET = 'a-production-secret-with-more-than-32-bytes-of-entropy-1234'
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildApp } from '../../app.js'
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../../lib/config.js'
 import { testEnv } from '../helpers/app.js'
 
 t.test('readiness is 503 with postgres down when the database is unreachable', async (t) => {

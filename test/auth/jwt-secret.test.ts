@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, loadConfig } from '../../plugins/config.js'
+import { ConfigError, loadConfig } from '../../lib/config.js'
 
 const STRONG = 'k3Xq9v2L8mZp4Rt7Wy1Bn6Cd5Fg0Hj2Ks4Lm8Np'
 

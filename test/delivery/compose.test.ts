@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
-import { ConfigError, loadConfig } from '../../plugins/config.js'
+import { ConfigError, loadConfig } from '../../lib/config.js'
 import {
   APP_ENV_NAMES, at, interpolate, k6EnvNames, list, readDotenv, readRepoFile, readYaml, record, repoPath, stringMap, text, type Json
 } from './files.js'

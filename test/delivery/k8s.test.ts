@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../../lib/config.js'
 import { APP_ENV_NAMES, at, list, listRepoDir, readRepoFile, readYaml, record, stringMap, text, type Json } from './files.js'
 import {
   containers, find, loadObjects, manifestFiles, podLabels, podSpec, selectedWorkloads, selects, validateStrict, workloads,

@@ -1,4 +1,4 @@
-import { helmetHeaders } from '../../plugins/security.js'
+import { helmetHeaders } from '../../plugins/external/security.js'
 import type { Test } from 'tap'
 
 /**

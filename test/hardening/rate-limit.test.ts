@@ -40,6 +40,17 @@ t.test('concurrent requests each get their own count: exactly the budget passes,
   t.equal((await app.inject({ method: 'GET', url: '/help' })).statusCode, 429, 'and the count stays spent')
 })
 
+t.test('a Redis that forgot the limiter script (restart, SCRIPT FLUSH) still counts every request', async (t) => {
+  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '60' } })
+  const statuses: number[] = []
+  for (let i = 0; i < 4; i++) {
+    // Through the shared store, each request runs the script after its cache was emptied.
+    if (usingRedis) await app.redis.script('FLUSH')
+    statuses.push((await app.inject({ method: 'GET', url: '/help' })).statusCode)
+  }
+  t.same(statuses, [200, 200, 200, 429], 'the budget of 3 holds')
+})
+
 t.test('probes and metrics are never rate limited', async (t) => {
   const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1' } })
   await app.inject({ method: 'GET', url: '/help' })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { buildApp } from '../../app.js'
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../../lib/config.js'
 import { createTestDatabase, type TestContext } from './database.js'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import type { DatabaseConfig } from '../../plugins/config.js'
+import type { DatabaseConfig } from '../../lib/config.js'
 import { pgliteDump, postgresTemplate } from './db-template.js'
 
 /** Minimal view of a tap test: what the helpers need (teardown). */

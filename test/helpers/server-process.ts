@@ -5,7 +5,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../plugins/config.js'
+import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../lib/config.js'
 import { createTestDatabase, type TestContext } from './database.js'
 import { freePort } from '../../scripts/free-port.js'
 

@@ -1,7 +1,7 @@
 import net from 'node:net'
 import t from 'tap'
 import { BODY_LIMIT_BYTES } from '../../app.js'
-import { MAX_JSON_DEPTH, jsonDepthWithin } from '../../plugins/json-body.js'
+import { MAX_JSON_DEPTH, jsonDepthWithin } from '../../plugins/app/json-body.js'
 import { buildTestApp } from '../helpers/app.js'
 import { contractViolation } from '../helpers/hostile.js'
 import { createUser } from '../helpers/users.js'

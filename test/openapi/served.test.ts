@@ -1,7 +1,7 @@
 import t from 'tap'
 import YAML from 'yaml'
-import { ConfigError, loadConfig } from '../../plugins/config.js'
-import { YAML_1_1_TIMESTAMP } from '../../plugins/openapi-yaml.js'
+import { ConfigError, loadConfig } from '../../lib/config.js'
+import { YAML_1_1_TIMESTAMP } from '../../lib/openapi/yaml.js'
 import { buildTestApp } from '../helpers/app.js'
 
 interface ProblemTypeEntry { type: string, code: string, status: number, title: string, description: string }

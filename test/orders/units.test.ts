@@ -1,5 +1,5 @@
 import t from 'tap'
-import { AppError } from '../../plugins/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import { canonicalJson, requestHash } from '../../routes/orders/idempotency.js'
 import { mergeLines } from '../../routes/orders/lines.js'
 import { isRetryableTransactionError, withTransactionRetry } from '../../routes/orders/retry.js'

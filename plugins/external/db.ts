@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
-import { connectDatabase, type DatabaseHandle } from '../db/connect.js'
-import type { Database } from '../db/database.js'
-import { migrateToLatest } from '../db/migrate.js'
+import { connectDatabase, type DatabaseHandle } from '../../db/connect.js'
+import type { Database } from '../../db/database.js'
+import { migrateToLatest } from '../../db/migrate.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

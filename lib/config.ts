@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import fp from 'fastify-plugin'
 import { Value } from 'typebox/value'
 import { EnvSchema, type Env } from '../schemas/env.js'
 
@@ -210,17 +209,3 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     startupTimeoutMs: env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS
   }
 }
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    config: AppConfig
-  }
-}
-
-/** Decorates the instance with the validated configuration. */
-export default fp<{ config: AppConfig }>(async function configPlugin (fastify, opts) {
-  fastify.decorate('config', opts.config)
-  if (opts.config.jwt.ephemeralSecret) {
-    fastify.log.warn('JWT_SECRET is not set: using an ephemeral secret; tokens will not survive a restart')
-  }
-}, { name: 'config' })

@@ -3,7 +3,8 @@ import { getHeapStatistics } from 'node:v8'
 import underPressure from '@fastify/under-pressure'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError } from './app-error.js'
+import { AppError } from '../../lib/app-error.js'
+import { boundedWarning } from '../../lib/bounded-warning.js'
 
 export interface PressureOptions {
   /** Mean event-loop delay (ms) over one sample above which requests are shed; 0 disables the check. */
@@ -22,8 +23,6 @@ export interface PressureOptions {
 const NEVER_SHED = new Set(['/health/live', '/health/ready', '/metrics'])
 
 const NO_LIMIT = 2 ** 50
-/** At most one "shedding load" warning per this period: an overload must not also flood the logs. */
-const WARN_EVERY_MS = 10_000
 
 /** cgroup v2, then v1; 0 when the process has no memory limit of its own. */
 function containerMemoryLimit (): number {
@@ -50,7 +49,7 @@ export default fp<PressureOptions>(async function underPressurePlugin (fastify, 
   // Booting (schema compilation, migrations, embedded PGlite) blocks the loop for a while; the
   // samples taken meanwhile are not load, so event-loop delay counts only from two samples after ready.
   let loopDelayCountsFrom = Number.POSITIVE_INFINITY
-  let lastWarning = 0
+  const warnOverloaded = boundedWarning()
   fastify.addHook('onReady', async () => { loopDelayCountsFrom = Date.now() + 2 * sampleInterval })
 
   // Embedded PGlite runs its queries on this event loop, so there loop delay measures the
@@ -69,11 +68,7 @@ export default fp<PressureOptions>(async function underPressurePlugin (fastify, 
       if (type === underPressure.TYPE_EVENT_LOOP_DELAY && Date.now() < loopDelayCountsFrom) return
       // This hook runs before the request-id plugin's, so add its header here.
       reply.header('x-request-id', request.id)
-      const now = Date.now()
-      if (now - lastWarning >= WARN_EVERY_MS) {
-        lastWarning = now
-        request.log.warn({ pressure: type, value }, 'overloaded: shedding load with 503')
-      }
+      warnOverloaded((suppressed) => { request.log.warn({ pressure: type, value, suppressed }, 'overloaded: shedding load with 503') })
       throw new AppError(503, 'SERVICE_OVERLOADED', 'The service is overloaded; retry shortly',
         { headers: { 'retry-after': String(retryAfter) } })
     }

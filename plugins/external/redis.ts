@@ -1,7 +1,8 @@
 import { setTimeout } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
-import { MemoryStore, type KeyValueStore } from './memory-store.js'
+import { MemoryStore, type KeyValueStore } from '../../lib/memory-store.js'
+import { boundedWarning } from '../../lib/bounded-warning.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,8 +13,6 @@ declare module 'fastify' {
   }
 }
 
-/** At most one "Redis unavailable" line per this period: an outage must not flood the logs. */
-const WARN_EVERY_MS = 10_000
 const CONNECT_WAIT_MS = 3000
 
 function redisStore (client: Redis): KeyValueStore {
@@ -50,12 +49,9 @@ export default fp(async function redisPlugin (fastify) {
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000)
   })
-  let lastWarning = 0
+  const warn = boundedWarning()
   client.on('error', (error) => {
-    const now = Date.now()
-    if (now - lastWarning < WARN_EVERY_MS) return
-    lastWarning = now
-    fastify.log.warn({ err: error }, 'Redis unavailable; retrying in the background')
+    warn((suppressed) => { fastify.log.warn({ err: error, suppressed }, 'Redis unavailable; retrying in the background') })
   })
   // Give Redis a moment at start-up so the first requests share limits; never block on it.
   const connecting = client.connect().then(() => true, () => false)

@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger'
 import fp from 'fastify-plugin'
-import { componentSchemas, describeCrossCuttingBehaviour, referenceComponents } from './openapi-transform.js'
-import { readPackageVersion } from './version.js'
+import { componentSchemas, describeCrossCuttingBehaviour, referenceComponents } from '../../lib/openapi/transform.js'
+import { readPackageVersion } from '../../lib/version.js'
 
 /**
  * OpenAPI 3.1 document generated from the route schemas. Every schema with an `$id` (listed in

@@ -1,6 +1,6 @@
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
 import type { TSchema } from 'typebox'
-import { COMPONENT_SCHEMAS } from '../schemas/components.js'
+import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
 
 type Json = Record<string, unknown>
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { sendProblem, type ProblemInput } from './problem.js'
+import { sendProblem, type ProblemInput } from '../../lib/problem.js'
 
 /**
  * 404 and 405 as problems. Registered after the rate limiter so floods of unknown

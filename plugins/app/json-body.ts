@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { AppError } from './app-error.js'
+import { AppError } from '../../lib/app-error.js'
 
 /**
  * Deepest array/object nesting a request body may have. The deepest real body (an order:

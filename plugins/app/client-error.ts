@@ -3,8 +3,8 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ProblemBody } from '../schemas/problem.js'
-import { PROBLEM_CONTENT_TYPE, problemType } from './problem.js'
+import type { ProblemBody } from '../../schemas/problem.js'
+import { PROBLEM_CONTENT_TYPE, problemType } from '../../lib/problem.js'
 
 interface BelowRouter { status: number, code: string, detail: string }
 

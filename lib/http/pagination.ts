@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from '../plugins/app-error.js'
+import { AppError } from '../app-error.js'
 
 /**
  * Keyset cursors: the sort key and id of the last row of a page, base64url JSON.

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import { AppError } from '../plugins/app-error.js'
+import { AppError } from '../app-error.js'
 import { decodeCursor, paginate } from './pagination.js'
 
 /**

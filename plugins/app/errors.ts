@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { errorCode } from '../db/errors.js'
-import { AppError } from './app-error.js'
-import { sendProblem, type ProblemInput } from './problem.js'
-import { toFieldErrors } from './validation-errors.js'
+import { errorCode } from '../../db/errors.js'
+import { AppError } from '../../lib/app-error.js'
+import { sendProblem, type ProblemInput } from '../../lib/problem.js'
+import { toFieldErrors } from '../../lib/validation-errors.js'
 
 /** Fastify's own client-error codes, given stable public codes. */
 const FASTIFY_CODES: Record<string, string> = {

@@ -1,14 +1,12 @@
-import { createHash } from 'node:crypto'
 import fastifyRateLimit, { type FastifyRateLimitOptions, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyBaseLogger } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
-import { AppError } from './app-error.js'
+import type { Redis, Result } from 'ioredis'
+import { AppError } from '../../lib/app-error.js'
+import { boundedWarning } from '../../lib/bounded-warning.js'
 
 /** A Redis call slower than this counts as an outage: the request goes through unlimited. */
 export const STORE_TIMEOUT_MS = 500
-/** At most one "store unavailable" warning per this period (an outage must not flood the logs). */
-const WARN_EVERY_MS = 10_000
 /** A batch is sent early once it holds this many distinct keys (a flood from many clients). */
 const MAX_BATCH_KEYS = 500
 
@@ -31,7 +29,13 @@ for i, key in ipairs(KEYS) do
   out[2 * i] = ttl
 end
 return out`
-const INCR_SCRIPT_SHA = createHash('sha1').update(INCR_SCRIPT).digest('hex')
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** INCR_SCRIPT, defined on the client by the rate-limit plugin (ioredis sends EVALSHA, and EVAL once on NOSCRIPT). */
+    rateLimitIncr: (numberOfKeys: number, ...keysAndArgs: Array<string | number>) => Result<unknown, Context>
+  }
+}
 
 type IncrCallback = Parameters<FastifyRateLimitStore['incr']>[1]
 
@@ -39,24 +43,6 @@ interface PendingKey { windowMs: number, callbacks: IncrCallback[] }
 
 function isCounterReply (value: unknown, keys: number): value is number[] {
   return Array.isArray(value) && value.length === 2 * keys && value.every((n) => typeof n === 'number')
-}
-
-function isNoScript (error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT')
-}
-
-/**
- * Sends the script by its SHA (EVALSHA: a few bytes instead of the whole script, and Redis
- * does not hash it again); only when Redis does not know it yet (first call, Redis restarted
- * or flushed its script cache) is the full script sent once with EVAL, which caches it.
- */
-async function runScript (redis: Redis, keys: string[], args: number[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(INCR_SCRIPT_SHA, keys.length, ...keys, ...args)
-  } catch (error) {
-    if (!isNoScript(error)) throw error
-    return await redis.eval(INCR_SCRIPT, keys.length, ...keys, ...args)
-  }
 }
 
 /** The plugin hands child() its merged route params, whose `routeInfo` is the route's options. */
@@ -79,15 +65,10 @@ function routeKey (params: object): string {
  * as a warning at a bounded rate.
  */
 function sharedStore (redis: Redis, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
-  let lastWarning = 0
-  let failuresSinceWarning = 0
+  redis.defineCommand('rateLimitIncr', { lua: INCR_SCRIPT })
+  const warnUnavailable = boundedWarning()
   const warn = (error: unknown): void => {
-    failuresSinceWarning++
-    const now = Date.now()
-    if (now - lastWarning < WARN_EVERY_MS) return
-    log.warn({ err: error, failures: failuresSinceWarning }, 'rate limit store unavailable: requests are let through without limits (fail open)')
-    lastWarning = now
-    failuresSinceWarning = 0
+    warnUnavailable((suppressed) => { log.warn({ err: error, suppressed }, 'rate limit store unavailable: requests are let through without limits (fail open)') })
   }
 
   let batch = new Map<string, PendingKey>()
@@ -113,7 +94,7 @@ function sharedStore (redis: Redis, log: FastifyBaseLogger): FastifyRateLimitSto
       settled = true
       fail(pending, new Error(`no answer within ${STORE_TIMEOUT_MS} ms`))
     }, STORE_TIMEOUT_MS)
-    runScript(redis, keys, args).then((reply) => {
+    redis.rateLimitIncr(keys.length, ...keys, ...args).then((reply) => {
       if (settled) return
       settled = true
       clearTimeout(timer)

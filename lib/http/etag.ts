@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { preconditionFailed } from '../plugins/app-error.js'
+import { preconditionFailed } from '../app-error.js'
 
 /** What an ETag is made of: the row's version (bumped by a trigger on every UPDATE, migration 0002). */
 export interface Versioned { version: number }

@@ -1,9 +1,9 @@
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Role } from '../db/database.js'
-import { AppError, forbidden } from './app-error.js'
-import { LiveAccounts } from './live-accounts.js'
+import type { Role } from '../../db/database.js'
+import { AppError, forbidden } from '../../lib/app-error.js'
+import { LiveAccounts } from '../../lib/live-accounts.js'
 
 export interface AccessTokenClaims {
   sub: string

@@ -1,6 +1,6 @@
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { portableYaml } from './openapi-yaml.js'
+import { portableYaml } from '../../lib/openapi/yaml.js'
 
 /** Swagger UI at /swagger (and /swagger/index.html); the raw document at /swagger/json and /swagger/yaml. */
 export default fp(async function swaggerUiPlugin (fastify) {
