@@ -1,6 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import { AppError } from '../app-error.js'
-import { decodeCursor, paginate } from './pagination.js'
+import { decodeCursor, invalidCursor, paginate } from './pagination.js'
 
 /**
  * Keyset pagination bound to a sort order. The cursor's value is `<sort>|<key>`, so a
@@ -25,12 +24,6 @@ export interface KeysetPosition {
 
 const SEPARATOR = '|'
 const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
-
-function invalidCursor (detail: string): AppError {
-  return new AppError(400, 'INVALID_CURSOR', `cursor ${detail}`, {
-    errors: [{ pointer: '/cursor', in: 'query', detail }]
-  })
-}
 
 function parseKey (raw: string, kind: KeyKind): string | number | null {
   if (kind === 'text') return raw

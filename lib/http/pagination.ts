@@ -15,6 +15,13 @@ export function encodeCursor (cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url')
 }
 
+/** 400 INVALID_CURSOR: the one way a list refuses a cursor it did not make. */
+export function invalidCursor (detail = 'is not a value this API returned'): AppError {
+  return new AppError(400, 'INVALID_CURSOR', `cursor ${detail}`, {
+    errors: [{ pointer: '/cursor', in: 'query', detail }]
+  })
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function decodeCursor (raw: string | undefined): Cursor | null {
@@ -28,9 +35,19 @@ export function decodeCursor (raw: string | undefined): Cursor | null {
   } catch {
     // fall through to the 400
   }
-  throw new AppError(400, 'INVALID_CURSOR', 'cursor is not a value this API returned', {
-    errors: [{ pointer: '/cursor', in: 'query', detail: 'is not a valid cursor' }]
-  })
+  throw invalidCursor()
+}
+
+/**
+ * The position of a list in (created_at, id) order whose rows store created_at in whole
+ * milliseconds (orders, webhook endpoints and deliveries), so a Date holds it exactly.
+ */
+export function decodeCreatedAtCursor (raw: string | undefined): { createdAt: Date, id: string } | null {
+  const cursor = decodeCursor(raw)
+  if (cursor === null) return null
+  const createdAt = typeof cursor.v === 'string' ? new Date(cursor.v) : new Date(Number.NaN)
+  if (Number.isNaN(createdAt.getTime())) throw invalidCursor()
+  return { createdAt, id: cursor.id }
 }
 
 /** Sets `Link: <...>; rel="next"` (RFC 8288) pointing at the same URL with the next cursor. */

@@ -3,7 +3,7 @@ import type { Db, OrderRow, OrderStatus, Role } from '../../db/database.js'
 import { AppError, conflict, forbidden, notFound } from '../../lib/app-error.js'
 import type { FieldErrorBody } from '../../schemas/problem.js'
 import { Order, type CreateOrderInput, type ListOrdersFilter, type OrderBody } from '../../schemas/orders.js'
-import { decodeCursor, paginate } from '../../lib/http/pagination.js'
+import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
 import { toOrderBody } from './presenter.js'
 import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from './idempotency.js'
 import { mergeLines, type MergedLine } from './lines.js'
@@ -113,12 +113,13 @@ export class OrderService {
   /** One page in (created_at, id) order; a customer only ever sees its own orders. */
   async list (caller: Caller, query: ListOrdersFilter): Promise<{ data: OrderBody[], nextCursor: string | null }> {
     const limit = query.limit ?? 20
+    const position = decodeCreatedAtCursor(query.cursor)
     const rows = await listOrders(this.#db, scopeOf(caller), {
       ...(query.status !== undefined ? { status: query.status } : {}),
       ...(query.customer_id !== undefined ? { customerId: query.customer_id } : {}),
       ...(query.created_after !== undefined ? { createdAfter: new Date(query.created_after) } : {}),
       ...(query.created_before !== undefined ? { createdBefore: new Date(query.created_before) } : {}),
-      ...keysetAfter(query.cursor)
+      ...(position !== null ? { after: position } : {})
     }, limit + 1)
     const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
     const items = await findItemsOfOrders(this.#db, page.map((order) => order.id))
@@ -194,19 +195,6 @@ function lineRefusal (lines: readonly MergedLine[], products: readonly LockedPro
     return conflict('INSUFFICIENT_STOCK', `Not enough stock for ${short.length} product(s)`, { extensions: { items: short }, errors: shortPointers })
   }
   return null
-}
-
-/** A keyset cursor from this route: the last row's created_at (ISO) and id. */
-function keysetAfter (raw: string | undefined): { after?: { createdAt: Date, id: string } } {
-  const cursor = decodeCursor(raw)
-  if (cursor === null) return {}
-  const createdAt = typeof cursor.v === 'string' ? new Date(cursor.v) : new Date(Number.NaN)
-  if (Number.isNaN(createdAt.getTime())) {
-    throw new AppError(400, 'INVALID_CURSOR', 'cursor is not a value this API returned', {
-      errors: [{ pointer: '/cursor', in: 'query', detail: 'is not a valid cursor' }]
-    })
-  }
-  return { after: { createdAt, id: cursor.id } }
 }
 
 /** A response stored under an Idempotency-Key is one this service wrote; check it is still a created Order. */

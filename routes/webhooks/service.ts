@@ -3,10 +3,10 @@ import { AppError, notFound } from '../../lib/app-error.js'
 import type {
   CreateWebhookInput, ListDeliveriesInput, UpdateWebhookInput, WebhookDeliveryBody, WebhookEndpointBody, WebhookEndpointWithSecretBody
 } from '../../schemas/webhooks.js'
-import { decodeCursor, paginate } from '../../lib/http/pagination.js'
+import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
 import { presentDelivery, presentEndpoint } from './presenter.js'
 import * as repo from './repository.js'
-import type { EndpointRecord, Keyset } from './repository.js'
+import type { EndpointRecord } from './repository.js'
 import { newSecret } from './signature.js'
 import { targetUrlProblem } from './ssrf.js'
 
@@ -18,16 +18,6 @@ function assertTargetAllowed (url: string, allowPrivateTargets: boolean): void {
   const problem = targetUrlProblem(url, allowPrivateTargets)
   if (problem === null) return
   throw new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', `url ${problem}`, { errors: [{ pointer: '/url', in: 'body', detail: problem }] })
-}
-
-function keyset (raw: string | undefined): Keyset | null {
-  const cursor = decodeCursor(raw)
-  if (cursor === null) return null
-  const createdAt = typeof cursor.v === 'string' ? new Date(cursor.v) : new Date(Number.NaN)
-  if (Number.isNaN(createdAt.getTime())) {
-    throw new AppError(400, 'INVALID_CURSOR', 'cursor is not a value this API returned', { errors: [{ pointer: '/cursor', in: 'query', detail: 'is not a valid cursor' }] })
-  }
-  return { createdAt, id: cursor.id }
 }
 
 /** Webhook endpoints and their deliveries (admin only; see routes/webhooks/index.ts). */
@@ -55,7 +45,7 @@ export class WebhookService {
 
   async list (query: { limit?: number | undefined, cursor?: string | undefined }): Promise<{ data: WebhookEndpointBody[], nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_LIMIT
-    const rows = await repo.listEndpoints(this.#db, keyset(query.cursor), limit + 1)
+    const rows = await repo.listEndpoints(this.#db, decodeCreatedAtCursor(query.cursor), limit + 1)
     const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
     return { data: page.map(presentEndpoint), nextCursor }
   }
@@ -93,7 +83,7 @@ export class WebhookService {
   async deliveries (endpointId: string, query: ListDeliveriesInput): Promise<{ data: WebhookDeliveryBody[], nextCursor: string | null }> {
     await this.get(endpointId)
     const limit = query.limit ?? DEFAULT_LIMIT
-    const rows = await repo.listDeliveries(this.#db, endpointId, { status: query.status, after: keyset(query.cursor) }, limit + 1)
+    const rows = await repo.listDeliveries(this.#db, endpointId, { status: query.status, after: decodeCreatedAtCursor(query.cursor) }, limit + 1)
     const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
     const attempts = await repo.attemptsOf(this.#db, page.map((row) => row.id))
     return { data: page.map((row) => presentDelivery(row, attempts.filter((a) => a.delivery_id === row.id))), nextCursor }
