@@ -56,7 +56,7 @@ interface PlacedRow {
  * - the customer, found by id or by owning user, taken FOR KEY SHARE;
  * - the products locked FOR UPDATE in id order (the order every multi-product writer uses,
  *   so two orders for {A, B} and {B, A} queue instead of deadlocking);
- * - each line's stock decremented only `WHERE stock >= quantity`;
+ * - each line's stock decremented only when the locked row has `stock >= quantity`;
  * - the order and its items inserted with the prices, names and SKUs of now;
  * - its outbox events (order.created, product.out_of_stock for products it emptied) and their
  *   deliveries, composed from routes/webhooks/events.ts.
@@ -85,7 +85,9 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
     taken AS (
       UPDATE products AS p SET stock = p.stock - i.quantity, updated_at = greatest(now(), p.updated_at)
       FROM locked AS l JOIN input AS i ON i.product_id = l.id
-      WHERE p.id = l.id AND l.archived_at IS NULL AND p.stock >= i.quantity
+      -- Test the stock as locked (l), never p's: p is read from the statement's snapshot, which
+      -- misses a restock that committed while this statement waited for the lock.
+      WHERE p.id = l.id AND l.archived_at IS NULL AND l.stock >= i.quantity
       RETURNING p.id AS product_id, p.id, p.sku, p.name, p.description, p.price_cents, i.quantity, p.stock, p.created_at, p.updated_at
     ),
     verdict AS (

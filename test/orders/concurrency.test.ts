@@ -1,5 +1,8 @@
+import pg from 'pg'
 import t from 'tap'
+import { createTestDatabase, usingRealPostgres } from '../helpers/database.js'
 import { createUser } from '../helpers/users.js'
+import { waitFor } from '../helpers/wait.js'
 import { buildOrdersApp, activeQuantity, countRows, insertProduct, postOrder, stockOf, transition } from './fixtures/orders.js'
 
 t.test('50 concurrent orders for 10 units: exactly 10 succeed, the rest get 409, stock ends at 0', async (t) => {
@@ -90,4 +93,37 @@ t.test('two concurrent transitions of one order: only one applies', async (t) =>
   t.ok(codes.every((c) => c === 200 || c === 409), `${codes.join(',')}`)
   const final = await app.db.selectFrom('orders').select('status').where('id', '=', order2.id).executeTakeFirstOrThrow()
   t.equal(await stockOf(app, product.id), final.status === 'cancelled' ? 10 : 9)
+})
+
+t.test('an order that waited for a restock holding the product lock sees the restocked stock', async (t) => {
+  const database = await createTestDatabase(t)
+  const app = await buildOrdersApp(t, { databaseEnv: database.env })
+  const customer = await createUser(app, 'customer')
+  const product = await insertProduct(app, { stock: 1 })
+  const order = { items: [{ product_id: product.id, quantity: 2 }] }
+
+  let placed
+  if (database.url === null) {
+    // Embedded PGlite has one connection: the restock simply comes first.
+    t.notOk(usingRealPostgres())
+    await app.db.updateTable('products').set((eb) => ({ stock: eb('stock', '+', 5) })).where('id', '=', product.id).execute()
+    placed = await postOrder(app, customer, order)
+  } else {
+    // The order statement takes its snapshot (stock 1), then waits for the lock the restock holds.
+    const restock = new pg.Client({ connectionString: database.url })
+    await restock.connect()
+    t.teardown(async () => { await restock.end() })
+    await restock.query('BEGIN')
+    await restock.query('UPDATE products SET stock = stock + 5 WHERE id = $1', [product.id])
+    const placing = postOrder(app, customer, order)
+    await waitFor('the order to wait for the product lock', async () => {
+      const { rows } = await restock.query<{ waiting: number }>(
+        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+      return rows[0]?.waiting === 1 ? true : undefined
+    })
+    await restock.query('COMMIT')
+    placed = await placing
+  }
+  t.equal(placed.statusCode, 201, placed.body)
+  t.equal(await stockOf(app, product.id), 4)
 })
