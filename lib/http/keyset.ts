@@ -52,14 +52,6 @@ export function pageBySort<T extends { id: string }, C extends string> (
   return paginate(rows, limit, (row) => `${sort.name}${SEPARATOR}${key(row)}`)
 }
 
-/**
- * A timestamp column as UTC ISO text with microseconds: a JS Date keeps only
- * milliseconds, and a truncated cursor would repeat or skip rows at page edges.
- */
-export function preciseTimestamp (column: string): RawBuilder<string> {
-  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
-}
-
 /** A cursor's timestamp key (microsecond text) as a timestamptz. */
 export function timestampValue (value: string | number): RawBuilder<Date> {
   return sql<Date>`cast(${value} as timestamptz)`

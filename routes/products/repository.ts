@@ -1,7 +1,8 @@
 import { sql, type CompiledQuery, type Selectable } from 'kysely'
 import type { Db, ProductsTable } from '../../db/database.js'
 import { nameStatement, nameStatementShape } from '../../db/named-statements.js'
-import { containsPattern, keyValue, preciseTimestamp, type KeysetPosition, type SortOrder } from '../../lib/http/keyset.js'
+import { containsPattern, keyValue, type KeysetPosition, type SortOrder } from '../../lib/http/keyset.js'
+import { isoTimestamp, preciseTimestamp } from '../../db/sql-timestamps.js'
 
 export type ProductRecord = Omit<Selectable<ProductsTable>, 'archived_at'>
 /** A catalog list row: timestamps already as ISO text (what the API returns), plus the cursor key. */
@@ -25,15 +26,6 @@ export interface ProductFilter {
 
 const COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock', 'created_at', 'updated_at', 'version'] as const
 const LIST_COLUMNS = ['id', 'sku', 'name', 'description', 'price_cents', 'stock'] as const
-
-/**
- * A timestamp as the API's ISO text, exactly what Date#toISOString gives (UTC, milliseconds
- * truncated): a list page has 40 timestamps, and parsing each into a Date only to format it
- * again was a visible share of the list route's CPU. Aliased apart from the column name so
- * ORDER BY and the keyset condition still use the column (and its index).
- */
-const isoTimestamp = (column: 'created_at' | 'updated_at') =>
-  sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
 
 // Never moves backwards (the ETag comes from the row version, not from this).
 const nextUpdatedAt = sql<Date>`greatest(now(), updated_at)`

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
+import { isoTimestamp } from '../../db/sql-timestamps.js'
 import type { ProductBody } from '../../schemas/products.js'
 import type { WebhookEventType } from '../../schemas/webhooks.js'
 import { toOrderBody } from '../orders/presenter.js'
@@ -45,15 +46,13 @@ export async function recordEvents (trx: Db, events: readonly OutboxEvent[]): Pr
 /** An order as staff see it (every legal next move), whoever made the change. */
 const orderData = (order: OrderRow, items: readonly OrderItemRow[]) => toOrderBody(order, items, 'staff')
 
-const isoText = (column: string) => sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-
 /** A product as the API shows it (routes/products/service.ts productBody: same fields, same ISO text), from `row`'s columns. */
 function productData (row: string, currency: string): RawBuilder<unknown> {
   const column = (name: string) => sql.ref(`${row}.${name}`)
   return sql`jsonb_build_object(
       'id', ${column('id')}, 'sku', ${column('sku')}, 'name', ${column('name')}, 'description', ${column('description')},
       'price_cents', ${column('price_cents')}, 'currency', cast(${currency} as text), 'stock', ${column('stock')},
-      'created_at', ${isoText(`${row}.created_at`)}, 'updated_at', ${isoText(`${row}.updated_at`)})`
+      'created_at', ${isoTimestamp(`${row}.created_at`)}, 'updated_at', ${isoTimestamp(`${row}.updated_at`)})`
 }
 
 /** The CTEs of the order statement (routes/orders/place-order.ts) that the order's events read. */
@@ -87,7 +86,7 @@ export function orderCreatedEvents (ctes: PlacedOrderCtes, currency: string): Ra
           'unit_price_cents', ${item('unit_price_cents')}, 'subtotal_cents', ${item('subtotal_cents')}
         ) ORDER BY ${item('product_id')}), '[]'::jsonb) FROM ${sql.table(ctes.items)} AS i),
         'allowed_transitions', cast(${staffMoves} as jsonb) -> cast(${order('status')} as text),
-        'created_at', ${isoText('o.created_at')}, 'updated_at', ${isoText('o.updated_at')})
+        'created_at', ${isoTimestamp('o.created_at')}, 'updated_at', ${isoTimestamp('o.updated_at')})
       FROM ${sql.table(ctes.order)} AS o
       UNION ALL
       SELECT 'product.out_of_stock', ${productData('p', currency)}
