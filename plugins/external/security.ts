@@ -1,41 +1,6 @@
-import { IncomingMessage, ServerResponse } from 'node:http'
-import { Socket } from 'node:net'
 import cors from '@fastify/cors'
 import fp from 'fastify-plugin'
-import helmet, { type HelmetOptions } from 'helmet'
-
-export const HELMET_OPTIONS: HelmetOptions = {
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'"],
-      fontSrc: ["'self'", 'data:'],
-      objectSrc: ["'none'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'self'"],
-      formAction: ["'self'"],
-      // Plain-HTTP deployments (minikube, compose) must keep working; TLS is the ingress's job.
-      upgradeInsecureRequests: null
-    }
-  },
-  crossOriginEmbedderPolicy: false
-}
-
-/**
- * The headers helmet sets, computed once. @fastify/helmet calls helmet(options) on every
- * request, which parses the CSP directives again each time (measured: BENCHMARKS.md, "What
- * changed"). With static options (no nonces, no per-request directive functions) the headers are
- * the same for every response, so they are taken from one run of helmet's middleware over a
- * blank response and then copied onto each response.
- */
-export function helmetHeaders (options: HelmetOptions = HELMET_OPTIONS): Array<[string, string]> {
-  const res = new ServerResponse(new IncomingMessage(new Socket()))
-  helmet(options)(res.req, res, (error?: unknown) => { if (error !== undefined) throw error })
-  return Object.entries(res.getHeaders()).map(([name, value]) => [name, String(value)])
-}
+import { helmetHeaders } from '../../lib/security-headers.js'
 
 /** Security headers (with a CSP that Swagger UI works under) and CORS from CORS_ORIGINS. */
 export default fp(async function securityPlugin (fastify) {

@@ -1,4 +1,4 @@
-import { helmetHeaders } from '../../plugins/external/security.js'
+import { helmetHeaders } from '../../lib/security-headers.js'
 import type { Test } from 'tap'
 
 /**

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import helmet from 'helmet'
 import t from 'tap'
-import { HELMET_OPTIONS } from '../../plugins/external/security.js'
+import { HELMET_OPTIONS } from '../../lib/security-headers.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createUser } from '../helpers/users.js'
 
