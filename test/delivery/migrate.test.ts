@@ -3,6 +3,7 @@ import pg from 'pg'
 import t from 'tap'
 import { migrations } from '../../db/migrations/index.js'
 import { createTestDatabase } from '../helpers/database.js'
+import { ensureBuilt } from '../helpers/server-process.js'
 import { repoPath, stringMap } from './files.js'
 import { find, loadObjects } from './k8s.js'
 
@@ -12,17 +13,16 @@ const k8sEnv = {
   ...stringMap(find(objects, 'Secret', 'goshop-secrets').body.stringData, 'Secret stringData')
 }
 
-/** tap's TypeScript loader (and its transpile-only settings), so the child runs scripts/migrate.ts as the image runs dist/scripts/migrate.js. */
-const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
-const loaderEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('TS_NODE_')))
-
 interface Run { code: number | null, output: string }
+
+t.before(async () => { await ensureBuilt() })
 
 function runMigrate (env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...loader, repoPath('scripts/migrate.ts')], {
+    // The built script, as the image's init container runs it.
+    const child = spawn(process.execPath, [repoPath('dist/scripts/migrate.js')], {
       cwd: repoPath('.'),
-      env: { PATH: process.env.PATH ?? '', ...loaderEnv, ...env },
+      env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let output = ''

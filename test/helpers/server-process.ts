@@ -18,7 +18,11 @@ export { freePort }
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const SERVER_JS = join(ROOT, 'dist', 'server.js')
-const SOURCES = ['app.ts', 'server.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'plugins', 'routes', 'schemas', 'db']
+/** What tsconfig.build.json compiles (every root .ts file and these folders), and the configs. */
+const SOURCES = [
+  ...readdirSync(ROOT).filter((entry) => entry.endsWith('.ts')),
+  'package.json', 'tsconfig.json', 'tsconfig.build.json', 'lib', 'plugins', 'routes', 'schemas', 'db', 'scripts'
+]
 const BUILD_LOCK = join(ROOT, 'dist', '.e2e-build.lock')
 
 export const ADMIN = { email: 'e2e-admin@example.com', password: 'e2e-admin-password-0123' }
