@@ -4,7 +4,7 @@ import { AppError } from '../../lib/app-error.js'
 import { assertStrongPassword } from './password-policy.js'
 import { hashPassword } from './passwords.js'
 import { revokeUserTokens } from './token-repository.js'
-import { insertAdminIfAbsent, promoteToAdmin } from './user-repository.js'
+import { insertAdminIfAbsent, promoteToAdmin } from '../../lib/users/repository.js'
 
 export type BootstrapOutcome = 'created' | 'promoted' | 'unchanged'
 

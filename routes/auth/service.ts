@@ -9,11 +9,11 @@ import type { LoginThrottle } from './login-throttle.js'
 import { assertStrongPassword } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { isUniqueViolation } from '../../db/errors.js'
-import { profileNames } from './profile-names.js'
+import { profileNames } from '../../lib/users/profile-names.js'
 import { consumeRefreshToken, findRefreshToken, insertRefreshToken, revokeFamily, revokeFamilyOfToken } from './token-repository.js'
 import { hashRefreshToken, newRefreshToken } from './tokens.js'
-import { toUserBody } from './presenter.js'
-import { findCredentials, findUserProfile, findUserRole, insertCustomerProfile, insertUser } from './user-repository.js'
+import { toUserBody } from '../../lib/users/presenter.js'
+import { findCredentials, findUserProfile, findUserRole, insertCustomerProfile, insertUser } from '../../lib/users/repository.js'
 
 export interface AuthServiceDeps {
   db: Kysely<Database>
