@@ -3,7 +3,7 @@ import net from 'node:net'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../lib/config.js'
-import type { Database } from './database.js'
+import type { Database, Db } from './database.js'
 import { namingPool } from './named-statements.js'
 
 const INT8_OID = 20
@@ -16,7 +16,7 @@ const NUMERIC_OID = 1700
 const parseInt8 = (value: string): number => Number(value)
 
 export interface DatabaseHandle {
-  db: Kysely<Database>
+  db: Db
   kind: DatabaseConfig['kind']
   /** The pg pool when connected to a real server (for pool metrics). */
   pool: pg.Pool | null

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
 import { LRUCache } from 'lru-cache'
-import type { Database, Role } from '../db/database.js'
+import type { Db, Role } from '../db/database.js'
+import { findUserRole } from './users/repository.js'
 
 /**
  * How long one replica trusts what it read about an account. A role change or a deletion
@@ -23,12 +23,12 @@ interface AccountState { role: Role | null }
 export class LiveAccounts {
   private readonly cache: LRUCache<string, AccountState>
 
-  constructor (db: Kysely<Database>, ttlMs = ACCOUNT_STATE_TTL_MS) {
+  constructor (db: Db, ttlMs = ACCOUNT_STATE_TTL_MS) {
     this.cache = new LRUCache<string, AccountState>({
       max: MAX_ACCOUNTS,
       ttl: ttlMs,
       fetchMethod: async (id) => {
-        const row = await db.selectFrom('users').select('role').where('id', '=', id).executeTakeFirst()
+        const row = await findUserRole(db, id)
         return { role: row?.role ?? null }
       }
     })

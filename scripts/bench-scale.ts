@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto'
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import type { Database } from '../db/database.js'
+import type { Database, Db } from '../db/database.js'
 import { migrateToLatest } from '../db/migrate.js'
 import { namingPool } from '../db/named-statements.js'
 import { listCustomers } from '../routes/customers/repository.js'
@@ -41,7 +41,6 @@ const BY_CREATED: SortOrder<ProductSortColumn> = { name: 'created_at', column: '
 const BY_PRICE_DESC: SortOrder<ProductSortColumn> = { name: '-price_cents', column: 'price_cents', kind: 'integer', descending: true }
 const BY_NAME: SortOrder<ProductSortColumn> = { name: 'name', column: 'name', kind: 'text', descending: false }
 
-type Db = Kysely<Database>
 interface Query { name: string, search: boolean, run: (db: Db) => Promise<unknown> }
 
 const QUERIES: Query[] = [

@@ -1,12 +1,11 @@
 import fp from 'fastify-plugin'
-import type { Kysely } from 'kysely'
 import { connectDatabase, type DatabaseHandle } from '../../db/connect.js'
-import type { Database } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import { migrateToLatest } from '../../db/migrate.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    db: Kysely<Database>
+    db: Db
     dbHandle: DatabaseHandle
   }
 }

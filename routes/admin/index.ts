@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
 import { IdParams, problemResponses } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
-import { toUserBody } from '../auth/presenter.js'
+import { toUserBody } from '../../lib/users/presenter.js'
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
-import { changeRole } from './service.js'
+import * as service from './service.js'
 
 /** Admin-only routes under /api (authentication comes from routes/api.ts). */
 const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -23,7 +23,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: User, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429) }
     }
   }, async (request, reply) => {
-    const user = await changeRole(fastify.db, {
+    const user = await service.changeRole(fastify.db, {
       actorId: request.user.id,
       userId: request.params.id,
       role: request.body.role,

@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely'
-import type { Database, Role } from '../../db/database.js'
+import type { Db, Role } from '../../db/database.js'
 import { conflict, notFound } from '../../lib/app-error.js'
 import { isUniqueViolation } from '../../db/errors.js'
-import { profileNames } from '../auth/profile-names.js'
-import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../auth/user-repository.js'
+import { profileNames } from '../../lib/users/profile-names.js'
+import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../../lib/users/repository.js'
 
 export interface RoleChange {
   actorId: string
@@ -20,7 +19,7 @@ export interface RoleChange {
  * Authorization reads the current role (lib/live-accounts.ts), so tokens already
  * issued follow the change within a second; the next refresh signs the new role.
  */
-export async function changeRole (db: Kysely<Database>, change: RoleChange): Promise<UserProfileRow> {
+export async function changeRole (db: Db, change: RoleChange): Promise<UserProfileRow> {
   try {
     return await db.transaction().execute(async (trx) => {
       const current = await findUserProfile(trx, change.userId, true)

@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import { AppError } from '../../lib/app-error.js'
 import { assertStrongPassword } from './password-policy.js'
 import { hashPassword } from './passwords.js'
 import { revokeUserTokens } from './token-repository.js'
-import { insertAdminIfAbsent, promoteToAdmin } from './user-repository.js'
+import { insertAdminIfAbsent, promoteToAdmin } from '../../lib/users/repository.js'
 
 export type BootstrapOutcome = 'created' | 'promoted' | 'unchanged'
 
@@ -16,7 +15,7 @@ export type BootstrapOutcome = 'created' | 'promoted' | 'unchanged'
  * promoted, given ADMIN_PASSWORD and logged out everywhere, so only the operator gets in.
  * ADMIN_PASSWORD obeys the password policy like any other: a weak one stops the start.
  */
-export async function ensureAdmin (db: Kysely<Database>, admin: { email: string, password: string }): Promise<BootstrapOutcome> {
+export async function ensureAdmin (db: Db, admin: { email: string, password: string }): Promise<BootstrapOutcome> {
   try {
     await assertStrongPassword(admin.password, admin.email)
   } catch (error) {

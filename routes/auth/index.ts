@@ -6,8 +6,8 @@ import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair
 import { documented, NoContent, problemResponses, ResponseHeaders, withHeaders } from '../../schemas/common.js'
 import { User } from '../../schemas/users.js'
 import { normalizeEmail } from '../../lib/http/normalize-email.js'
-import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT, LoginThrottle } from './login-throttle.js'
-import { createAuthService } from './service.js'
+import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT } from './login-throttle.js'
+import * as service from './service.js'
 
 // Login and refresh answer with Cache-Control: no-store from their handlers (tokens, and their failures).
 const noStore = { 'cache-control': ResponseHeaders.noStore }
@@ -27,13 +27,13 @@ export const AUTH_BODY_LIMIT_BYTES = 8 * 1024
 /** Public auth routes: /register, /login, /auth/refresh, /auth/logout; bearer: /auth/me. */
 const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config } = fastify
-  const service = createAuthService({
+  const auth: service.AuthContext = {
     db: fastify.db,
     signAccessToken: (claims) => fastify.jwt.sign(claims),
     accessTtlSeconds: config.jwt.accessTtlSeconds,
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
-    throttle: new LoginThrottle(fastify.store, config.rateLimit.windowMs, fastify.log)
-  })
+    throttle: { store: fastify.store, windowMs: config.rateLimit.windowMs, log: fastify.log }
+  }
   const authRateLimit = { rateLimit: { max: config.rateLimit.authMax, timeWindow: config.rateLimit.windowMs } }
 
   fastify.post('/register', {
@@ -49,7 +49,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 201: User, ...problemResponses(400, 409, 413, 415, 429) }
     }
   }, async (request, reply) => {
-    const user = await service.register(request.body)
+    const user = await service.register(auth, request.body)
     request.log.info({ event: 'register', user_id: user.id, email: maskEmail(user.email) }, 'account registered')
     return await reply.code(201).send(user)
   })
@@ -71,7 +71,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.businessMetrics.authLogin.inc()
     reply.header('cache-control', 'no-store')
     try {
-      const pair = await service.login(request.body, request.ip)
+      const pair = await service.login(auth, request.body, request.ip)
       request.log.info({ event: 'login', email: maskEmail(email), outcome: 'success', ip: request.ip }, 'login attempt')
       return pair
     } catch (error) {
@@ -95,7 +95,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     reply.header('cache-control', 'no-store')
     try {
-      return await service.refresh(request.body.refresh_token)
+      return await service.refresh(auth, request.body.refresh_token)
     } catch (error) {
       if (error instanceof AppError && error.code === 'REFRESH_TOKEN_REUSED') {
         request.log.warn({ event: 'refresh_token_reuse', ip: request.ip }, 'refresh token reused: its family is revoked')
@@ -115,7 +115,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 204: NoContent, ...problemResponses(400, 413, 415, 429) }
     }
   }, async (request, reply) => {
-    await service.logout(request.body.refresh_token)
+    await service.logout(auth, request.body.refresh_token)
     return await reply.code(204).send(null)
   })
 
@@ -129,7 +129,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         security: [{ bearerAuth: [] }],
         response: { 200: User, ...problemResponses(401, 429) }
       }
-    }, async (request) => await service.me(request.user.id))
+    }, async (request) => await service.me(auth, request.user.id))
   })
 }
 

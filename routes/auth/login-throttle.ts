@@ -23,61 +23,58 @@ export interface LoginAttempt { email: string, clientIp: string }
  * logging in to one's own account would reset a guessing budget). A store outage fails
  * open: the per-IP request limit on /login still holds.
  */
-export class LoginThrottle {
-  private readonly store: KeyValueStore
-  private readonly windowMs: number
-  private readonly log: FastifyBaseLogger
+export interface LoginThrottle {
+  store: KeyValueStore
+  /** How long a counted failure lasts: the rate-limit window. */
+  windowMs: number
+  /** Hears of store outages. */
+  log: FastifyBaseLogger
+}
 
-  constructor (store: KeyValueStore, windowMs: number, log: FastifyBaseLogger) {
-    this.store = store
-    this.windowMs = windowMs
-    this.log = log
+/** Seconds until this client may try this email again; 0 when it is not blocked. */
+export async function retryAfterSeconds (throttle: LoginThrottle, attempt: LoginAttempt): Promise<number> {
+  try {
+    const blockedUntil = await Promise.all(counters(attempt).map(async ({ key, max }) => await throttle.store.get(slotKey(key, max))))
+    const until = Math.max(0, ...blockedUntil.map((value) => value === null ? 0 : Number(value)))
+    if (until === 0) return 0
+    return Math.max(1, Math.ceil((until - Date.now()) / 1000))
+  } catch (error) {
+    throttle.log.warn({ err: error }, 'login throttle store unavailable; not limiting failed logins')
+    return 0
   }
+}
 
-  /** Seconds until this client may try this email again; 0 when it is not blocked. */
-  async retryAfterSeconds (attempt: LoginAttempt): Promise<number> {
-    try {
-      const blockedUntil = await Promise.all(this.counters(attempt).map(async ({ key, max }) => await this.store.get(slotKey(key, max))))
-      const until = Math.max(0, ...blockedUntil.map((value) => value === null ? 0 : Number(value)))
-      if (until === 0) return 0
-      return Math.max(1, Math.ceil((until - Date.now()) / 1000))
-    } catch (error) {
-      this.log.warn({ err: error }, 'login throttle store unavailable; not limiting failed logins')
-      return 0
-    }
+export async function recordFailure (throttle: LoginThrottle, attempt: LoginAttempt): Promise<void> {
+  const expiresAt = String(Date.now() + throttle.windowMs)
+  try {
+    await Promise.all(counters(attempt).map(async ({ key, max }) => {
+      for (let slot = 1; slot <= max; slot++) {
+        if (await throttle.store.setIfAbsent(slotKey(key, slot), expiresAt, throttle.windowMs)) return
+      }
+    }))
+  } catch (error) {
+    throttle.log.warn({ err: error }, 'login throttle store unavailable; failure not counted')
   }
+}
 
-  async recordFailure (attempt: LoginAttempt): Promise<void> {
-    const expiresAt = String(Date.now() + this.windowMs)
-    try {
-      await Promise.all(this.counters(attempt).map(async ({ key, max }) => {
-        for (let slot = 1; slot <= max; slot++) {
-          if (await this.store.setIfAbsent(slotKey(key, slot), expiresAt, this.windowMs)) return
-        }
-      }))
-    } catch (error) {
-      this.log.warn({ err: error }, 'login throttle store unavailable; failure not counted')
-    }
+/** After a successful login: clears the pair's failures (the client's stay counted). */
+export async function resetFailures (throttle: LoginThrottle, attempt: LoginAttempt): Promise<void> {
+  const [, pair] = counters(attempt)
+  if (pair === undefined) return
+  try {
+    const slots = Array.from({ length: pair.max }, (_, i) => i + 1)
+    await Promise.all(slots.map(async (slot) => { await throttle.store.del(slotKey(pair.key, slot)) }))
+  } catch (error) {
+    throttle.log.warn({ err: error }, 'login throttle store unavailable; failures not reset')
   }
+}
 
-  async reset (attempt: LoginAttempt): Promise<void> {
-    const [, pair] = this.counters(attempt)
-    if (pair === undefined) return
-    try {
-      const slots = Array.from({ length: pair.max }, (_, i) => i + 1)
-      await Promise.all(slots.map(async (slot) => { await this.store.del(slotKey(pair.key, slot)) }))
-    } catch (error) {
-      this.log.warn({ err: error }, 'login throttle store unavailable; failures not reset')
-    }
-  }
-
-  // Hashed so the store never holds addresses (email or IP).
-  private counters ({ email, clientIp }: LoginAttempt): Array<{ key: string, max: number }> {
-    return [
-      { key: `login-failures:client:${digest(clientIp)}`, max: LOGIN_FAILURES_PER_CLIENT },
-      { key: `login-failures:pair:${digest(`${email}\n${clientIp}`)}`, max: LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT }
-    ]
-  }
+// Hashed so the store never holds addresses (email or IP).
+function counters ({ email, clientIp }: LoginAttempt): Array<{ key: string, max: number }> {
+  return [
+    { key: `login-failures:client:${digest(clientIp)}`, max: LOGIN_FAILURES_PER_CLIENT },
+    { key: `login-failures:pair:${digest(`${email}\n${clientIp}`)}`, max: LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT }
+  ]
 }
 
 const digest = (value: string): string => createHash('sha256').update(value).digest('base64url')

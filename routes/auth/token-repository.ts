@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
+import { sql } from 'kysely'
+import type { Db } from '../../db/database.js'
 
 export interface NewRefreshToken {
   userId: string
@@ -8,7 +8,7 @@ export interface NewRefreshToken {
   ttlSeconds: number
 }
 
-export async function insertRefreshToken (db: Kysely<Database>, token: NewRefreshToken): Promise<void> {
+export async function insertRefreshToken (db: Db, token: NewRefreshToken): Promise<void> {
   await db.insertInto('refresh_tokens')
     .values({
       user_id: token.userId,
@@ -23,7 +23,7 @@ export async function insertRefreshToken (db: Kysely<Database>, token: NewRefres
  * Marks a live token used, in one conditional statement: of concurrent callers exactly
  * one gets the row back; the others wait on its row lock and then match nothing.
  */
-export async function consumeRefreshToken (db: Kysely<Database>, tokenHash: string): Promise<{ user_id: string, family_id: string } | undefined> {
+export async function consumeRefreshToken (db: Db, tokenHash: string): Promise<{ user_id: string, family_id: string } | undefined> {
   return await db.updateTable('refresh_tokens')
     .set({ used_at: sql`now()` })
     .where('token_hash', '=', tokenHash)
@@ -34,14 +34,14 @@ export async function consumeRefreshToken (db: Kysely<Database>, tokenHash: stri
     .executeTakeFirst()
 }
 
-export async function findRefreshToken (db: Kysely<Database>, tokenHash: string): Promise<{ family_id: string, used_at: Date | null, revoked_at: Date | null } | undefined> {
+export async function findRefreshToken (db: Db, tokenHash: string): Promise<{ family_id: string, used_at: Date | null, revoked_at: Date | null } | undefined> {
   return await db.selectFrom('refresh_tokens')
     .select(['family_id', 'used_at', 'revoked_at'])
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst()
 }
 
-export async function revokeFamily (db: Kysely<Database>, familyId: string): Promise<void> {
+export async function revokeFamily (db: Db, familyId: string): Promise<void> {
   await db.updateTable('refresh_tokens')
     .set({ revoked_at: sql`now()` })
     .where('family_id', '=', familyId)
@@ -50,7 +50,7 @@ export async function revokeFamily (db: Kysely<Database>, familyId: string): Pro
 }
 
 /** Revokes the family the token belongs to, if the token is known; one statement. */
-export async function revokeFamilyOfToken (db: Kysely<Database>, tokenHash: string): Promise<void> {
+export async function revokeFamilyOfToken (db: Db, tokenHash: string): Promise<void> {
   await db.updateTable('refresh_tokens')
     .set({ revoked_at: sql`now()` })
     .where('family_id', 'in', (eb) => eb.selectFrom('refresh_tokens').select('family_id').where('token_hash', '=', tokenHash))
@@ -58,7 +58,7 @@ export async function revokeFamilyOfToken (db: Kysely<Database>, tokenHash: stri
     .execute()
 }
 
-export async function revokeUserTokens (db: Kysely<Database>, userId: string): Promise<void> {
+export async function revokeUserTokens (db: Db, userId: string): Promise<void> {
   await db.updateTable('refresh_tokens')
     .set({ revoked_at: sql`now()` })
     .where('user_id', '=', userId)

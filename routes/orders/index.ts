@@ -5,7 +5,7 @@ import {
 } from '../../schemas/orders.js'
 import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
-import { OrderService } from './service.js'
+import * as service from './service.js'
 
 const security = [{ bearerAuth: [] }]
 const tags = ['orders']
@@ -19,11 +19,11 @@ const OrderPageResponse = documented(OrderPage, { description: 'One page of orde
 
 /** /api/orders: authentication comes from routes/api.ts; ownership rules live in the service. */
 const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const service = new OrderService({
+  const orders: service.OrdersContext = {
     db: fastify.db,
     currency: fastify.config.currency,
     retry: { onRetry: (error, attempt) => { fastify.log.warn({ err: error, attempt }, 'order transaction lost a race; retrying') } }
-  })
+  }
 
   fastify.post('/', {
     schema: {
@@ -41,7 +41,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const result = await service.create(request.user, request.body, request.headers['idempotency-key'])
+    const result = await service.createOrder(orders, request.user, request.body, request.headers['idempotency-key'])
     if (result.replayed) {
       reply.header('idempotent-replayed', 'true')
     } else {
@@ -65,7 +65,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { data, nextCursor } = await service.list(request.user, request.query)
+    const { data, nextCursor } = await service.listOrderPage(orders, request.user, request.query)
     setNextLink(request, reply, nextCursor)
     return { data, next_cursor: nextCursor }
   })
@@ -82,7 +82,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { order, version } = await service.get(request.user, request.params.id)
+    const { order, version } = await service.getOrder(orders, request.user, request.params.id)
     if (notModified(request, reply, { version })) return await reply.code(304).send(null)
     return order
   })
@@ -101,7 +101,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { order, version } = await service.transition(request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) })
+    const { order, version } = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) })
     setEtag(reply, { version })
     return order
   })

@@ -1,3 +1,4 @@
+// Orders: the business rules, and the owner of every order transaction.
 import { Value } from 'typebox/value'
 import type { Db, OrderRow, OrderStatus, Role } from '../../db/database.js'
 import { AppError, conflict, forbidden, notFound } from '../../lib/app-error.js'
@@ -40,7 +41,8 @@ export interface VersionedOrder {
 /** Every row starts at version 1 (migration 0002). */
 const CREATED_VERSION = 1
 
-export interface OrderServiceOptions {
+/** What every order operation needs: the database, the shop currency and how lost races are retried. */
+export interface OrdersContext {
   db: Db
   currency: string
   retry?: RetryOptions
@@ -55,102 +57,89 @@ const orderNotFound = (): AppError => notFound('ORDER_NOT_FOUND', 'No such order
 const pointersTo = (line: MergedLine, field: string, detail: string): FieldErrorBody[] =>
   line.indexes.map((index) => ({ pointer: `/items/${index}/${field}`, in: 'body', detail }))
 
-/** Orders: the business rules, and the owner of every order transaction. */
-export class OrderService {
-  readonly #db: Db
-  readonly #currency: string
-  readonly #retry: RetryOptions
-
-  constructor (options: OrderServiceOptions) {
-    this.#db = options.db
-    this.#currency = options.currency
-    this.#retry = options.retry ?? {}
+/**
+ * Places an order with ONE statement (place-order.ts: customer key-shared, products locked
+ * in id order, stock decremented, order, items and outbox events inserted; a refusal rolls
+ * all of it back): without a key that is the only round trip, no BEGIN/COMMIT. With a key,
+ * one transaction: the key lock and lookup, the statement, the stored response.
+ */
+export async function createOrder (ctx: OrdersContext, caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<CreateOrderResult> {
+  const lines = mergeLines(input.items)
+  if (caller.role !== 'customer' && input.customer_id === undefined) {
+    throw new AppError(400, 'VALIDATION_FAILED', 'body/customer_id is required for staff and admin callers', {
+      errors: [{ pointer: '/customer_id', in: 'body', detail: 'is required for staff and admin callers' }]
+    })
   }
+  const request: OrderRequest = {
+    customer: caller.role === 'customer'
+      ? { kind: 'own', userId: caller.id, requested: input.customer_id?.toLowerCase() ?? null }
+      : { kind: 'named', customerId: input.customer_id ?? '' },
+    currency: ctx.currency,
+    lines
+  }
+  const place = async (db: Db): Promise<CreateOrderResult> => {
+    const outcome = await placeOrder(db, request)
+    if (isRefusal(outcome)) throw refusalError(caller, input.customer_id, lines, outcome)
+    return { replayed: false, status: 201, order: toOrderBody(outcome.order, outcome.items, caller.role), version: outcome.order.version }
+  }
+  if (idempotencyKey === undefined) return await withTransactionRetry(() => place(ctx.db), ctx.retry)
 
-  /**
-   * Places an order with ONE statement (place-order.ts: customer key-shared, products locked
-   * in id order, stock decremented, order, items and outbox events inserted; a refusal rolls
-   * all of it back): without a key that is the only round trip, no BEGIN/COMMIT. With a key,
-   * one transaction: the key lock and lookup, the statement, the stored response.
-   */
-  async create (caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<CreateOrderResult> {
-    const lines = mergeLines(input.items)
-    if (caller.role !== 'customer' && input.customer_id === undefined) {
-      throw new AppError(400, 'VALIDATION_FAILED', 'body/customer_id is required for staff and admin callers', {
-        errors: [{ pointer: '/customer_id', in: 'body', detail: 'is required for staff and admin callers' }]
+  const idempotency: IdempotencyContext = { userId: caller.id, key: idempotencyKey, requestHash: requestHash(input) }
+  return await withTransactionRetry(() => ctx.db.transaction().execute(async (trx) => {
+    const replay = await claimKey(trx, idempotency)
+    if (replay !== null) return { replayed: true, status: 201, order: storedOrder(replay.status, replay.body), version: CREATED_VERSION }
+    const result = await place(trx)
+    await rememberResponse(trx, idempotency, { status: 201, body: result.order })
+    return result
+  }), ctx.retry)
+}
+
+export async function getOrder (ctx: OrdersContext, caller: Caller, id: string): Promise<VersionedOrder> {
+  const order = await findOrder(ctx.db, id, scopeOf(caller))
+  if (order === undefined) throw orderNotFound()
+  return { order: toOrderBody(order, await findItemsOfOrders(ctx.db, [order.id]), caller.role), version: order.version }
+}
+
+/** One page in (created_at, id) order; a customer only ever sees its own orders. */
+export async function listOrderPage (ctx: OrdersContext, caller: Caller, query: ListOrdersFilter): Promise<{ data: OrderBody[], nextCursor: string | null }> {
+  const limit = query.limit ?? 20
+  const position = decodeCreatedAtCursor(query.cursor)
+  const rows = await listOrders(ctx.db, scopeOf(caller), {
+    ...(query.status !== undefined ? { status: query.status } : {}),
+    ...(query.customer_id !== undefined ? { customerId: query.customer_id } : {}),
+    ...(query.created_after !== undefined ? { createdAfter: new Date(query.created_after) } : {}),
+    ...(query.created_before !== undefined ? { createdBefore: new Date(query.created_before) } : {}),
+    ...(position !== null ? { after: position } : {})
+  }, limit + 1)
+  const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
+  const items = await findItemsOfOrders(ctx.db, page.map((order) => order.id))
+  const data = page.map((order) => toOrderBody(order, items.filter((item) => item.order_id === order.id), caller.role))
+  return { data, nextCursor }
+}
+
+/**
+ * Moves an order along the status machine. The order row is locked first, so
+ * of two concurrent transitions the second sees the first's result; a cancel
+ * restocks in the same transaction, locking the products in id order.
+ */
+export async function transitionOrder (ctx: OrdersContext, caller: Caller, id: string, to: OrderStatus, checkPrecondition: (current: OrderRow) => void): Promise<VersionedOrder> {
+  return await withTransactionRetry(() => ctx.db.transaction().execute(async (trx) => {
+    const order = await lockOrder(trx, id, scopeOf(caller))
+    if (order === undefined) throw orderNotFound()
+    checkPrecondition(order)
+    if (caller.role === 'customer' && to !== 'cancelled') throw forbidden('Customers may only cancel their orders')
+    if (!isLegalTransition(order.status, to)) {
+      throw conflict('INVALID_TRANSITION', `An order cannot move from ${order.status} to ${to}`, {
+        extensions: { current_status: order.status, requested_status: to }
       })
     }
-    const request: OrderRequest = {
-      customer: caller.role === 'customer'
-        ? { kind: 'own', userId: caller.id, requested: input.customer_id?.toLowerCase() ?? null }
-        : { kind: 'named', customerId: input.customer_id ?? '' },
-      currency: this.#currency,
-      lines
-    }
-    const place = async (db: Db): Promise<CreateOrderResult> => {
-      const outcome = await placeOrder(db, request)
-      if (isRefusal(outcome)) throw refusalError(caller, input.customer_id, lines, outcome)
-      return { replayed: false, status: 201, order: toOrderBody(outcome.order, outcome.items, caller.role), version: outcome.order.version }
-    }
-    if (idempotencyKey === undefined) return await withTransactionRetry(() => place(this.#db), this.#retry)
-
-    const idempotency: IdempotencyContext = { userId: caller.id, key: idempotencyKey, requestHash: requestHash(input) }
-    return await withTransactionRetry(() => this.#db.transaction().execute(async (trx) => {
-      const replay = await claimKey(trx, idempotency)
-      if (replay !== null) return { replayed: true, status: 201, order: storedOrder(replay.status, replay.body), version: CREATED_VERSION }
-      const result = await place(trx)
-      await rememberResponse(trx, idempotency, { status: 201, body: result.order })
-      return result
-    }), this.#retry)
-  }
-
-  async get (caller: Caller, id: string): Promise<VersionedOrder> {
-    const order = await findOrder(this.#db, id, scopeOf(caller))
-    if (order === undefined) throw orderNotFound()
-    return { order: toOrderBody(order, await findItemsOfOrders(this.#db, [order.id]), caller.role), version: order.version }
-  }
-
-  /** One page in (created_at, id) order; a customer only ever sees its own orders. */
-  async list (caller: Caller, query: ListOrdersFilter): Promise<{ data: OrderBody[], nextCursor: string | null }> {
-    const limit = query.limit ?? 20
-    const position = decodeCreatedAtCursor(query.cursor)
-    const rows = await listOrders(this.#db, scopeOf(caller), {
-      ...(query.status !== undefined ? { status: query.status } : {}),
-      ...(query.customer_id !== undefined ? { customerId: query.customer_id } : {}),
-      ...(query.created_after !== undefined ? { createdAfter: new Date(query.created_after) } : {}),
-      ...(query.created_before !== undefined ? { createdBefore: new Date(query.created_before) } : {}),
-      ...(position !== null ? { after: position } : {})
-    }, limit + 1)
-    const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
-    const items = await findItemsOfOrders(this.#db, page.map((order) => order.id))
-    const data = page.map((order) => toOrderBody(order, items.filter((item) => item.order_id === order.id), caller.role))
-    return { data, nextCursor }
-  }
-
-  /**
-   * Moves an order along the status machine. The order row is locked first, so
-   * of two concurrent transitions the second sees the first's result; a cancel
-   * restocks in the same transaction, locking the products in id order.
-   */
-  async transition (caller: Caller, id: string, to: OrderStatus, checkPrecondition: (current: OrderRow) => void): Promise<VersionedOrder> {
-    return await withTransactionRetry(() => this.#db.transaction().execute(async (trx) => {
-      const order = await lockOrder(trx, id, scopeOf(caller))
-      if (order === undefined) throw orderNotFound()
-      checkPrecondition(order)
-      if (caller.role === 'customer' && to !== 'cancelled') throw forbidden('Customers may only cancel their orders')
-      if (!isLegalTransition(order.status, to)) {
-        throw conflict('INVALID_TRANSITION', `An order cannot move from ${order.status} to ${to}`, {
-          extensions: { current_status: order.status, requested_status: to }
-        })
-      }
-      if (!roleMayTransition(caller.role, order.status, to)) throw forbidden(`Customers may only cancel pending orders; this order is ${order.status}`)
-      if (restocks(to)) await restockOrder(trx, order.id)
-      const updated = await updateOrderStatus(trx, order.id, to)
-      const items = await findItemsOfOrders(trx, [order.id])
-      await recordOrderStatusChanged(trx, updated, items, order.status)
-      return { order: toOrderBody(updated, items, caller.role), version: updated.version }
-    }), this.#retry)
-  }
+    if (!roleMayTransition(caller.role, order.status, to)) throw forbidden(`Customers may only cancel pending orders; this order is ${order.status}`)
+    if (restocks(to)) await restockOrder(trx, order.id)
+    const updated = await updateOrderStatus(trx, order.id, to)
+    const items = await findItemsOfOrders(trx, [order.id])
+    await recordOrderStatusChanged(trx, updated, items, order.status)
+    return { order: toOrderBody(updated, items, caller.role), version: updated.version }
+  }), ctx.retry)
 }
 
 /**

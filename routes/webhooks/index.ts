@@ -7,7 +7,7 @@ import {
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentEndpoint } from './presenter.js'
-import { WebhookService } from './service.js'
+import * as service from './service.js'
 
 const tags = ['webhooks']
 const security = [{ bearerAuth: [] }]
@@ -26,7 +26,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // unknown fields): keep the strict TypeBox validator of the rest of the API.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
   const adminOnly = fastify.authorize('admin')
-  const service = new WebhookService(fastify.db, { allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets })
+  const webhooks: service.WebhooksContext = { db: fastify.db, allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets }
 
   fastify.post('/', {
     preHandler: adminOnly,
@@ -41,7 +41,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.create(request.body)
+    const { row, body } = await service.createWebhook(webhooks, request.body)
     request.log.warn({ event: 'webhook_created', webhook_id: row.id, by: request.user.id }, 'webhook endpoint created')
     setEtag(reply, row)
     return reply.code(201).header('location', `${fastify.prefix}/${row.id}`).send(body)
@@ -59,7 +59,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { data, nextCursor } = await service.list(request.query)
+    const { data, nextCursor } = await service.listWebhookPage(webhooks, request.query)
     setNextLink(request, reply, nextCursor)
     return { data, next_cursor: nextCursor }
   })
@@ -75,7 +75,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.get(request.params.id)
+    const row = await service.getWebhook(webhooks, request.params.id)
     setEtag(reply, row)
     return presentEndpoint(row)
   })
@@ -94,7 +94,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.update(request.params.id, request.body, (current) => { assertIfMatch(request, current) })
+    const row = await service.updateWebhook(webhooks, request.params.id, request.body, (current) => { assertIfMatch(request, current) })
     setEtag(reply, row)
     return presentEndpoint(row)
   })
@@ -112,7 +112,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    await service.remove(request.params.id, (current) => { assertIfMatch(request, current) })
+    await service.removeWebhook(webhooks, request.params.id, (current) => { assertIfMatch(request, current) })
     request.log.warn({ event: 'webhook_deleted', webhook_id: request.params.id, by: request.user.id }, 'webhook endpoint deleted')
     return reply.code(204).send(null)
   })
@@ -129,7 +129,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.rotateSecret(request.params.id)
+    const { row, body } = await service.rotateWebhookSecret(webhooks, request.params.id)
     request.log.warn({ event: 'webhook_secret_rotated', webhook_id: row.id, by: request.user.id }, 'webhook secret rotated')
     setEtag(reply, row)
     return body
@@ -148,7 +148,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { data, nextCursor } = await service.deliveries(request.params.id, request.query)
+    const { data, nextCursor } = await service.listDeliveryPage(webhooks, request.params.id, request.query)
     setNextLink(request, reply, nextCursor)
     return { data, next_cursor: nextCursor }
   })
@@ -166,7 +166,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const delivery = await service.retry(request.params.id, request.params.delivery_id)
+    const delivery = await service.retryDelivery(webhooks, request.params.id, request.params.delivery_id)
     return reply.code(202).send(delivery)
   })
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { CompiledQuery, sql, type Kysely } from 'kysely'
-import type { Database } from '../../db/database.js'
+import { CompiledQuery, sql } from 'kysely'
+import type { Db } from '../../db/database.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createUser } from '../helpers/users.js'
 
@@ -10,7 +10,7 @@ import { createUser } from '../helpers/users.js'
  * the exact predicates the repositories send (sequential scans disabled), on PGlite and Postgres.
  * At 1M rows the plans are measured by `npm run bench:scale` (BENCHMARKS.md).
  */
-async function planOf (db: Kysely<Database>, query: string, params: unknown[]): Promise<string> {
+async function planOf (db: Db, query: string, params: unknown[]): Promise<string> {
   return await db.connection().execute(async (connection) => {
     await sql`SET enable_seqscan = off`.execute(connection)
     try {

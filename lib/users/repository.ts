@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely'
-import type { Database, Role } from '../../db/database.js'
+// The users table for every layer that reads or writes accounts: auth, admin and lib/live-accounts.ts.
+import { sql } from 'kysely'
+import type { Db, Role } from '../../db/database.js'
 
 export interface UserProfileRow {
   id: string
@@ -12,19 +13,19 @@ export interface UserProfileRow {
   version: number
 }
 
-export async function findCredentials (db: Kysely<Database>, email: string): Promise<{ id: string, role: Role, password_hash: string } | undefined> {
+export async function findCredentials (db: Db, email: string): Promise<{ id: string, role: Role, password_hash: string } | undefined> {
   return await db.selectFrom('users')
     .select(['id', 'role', 'password_hash'])
     .where('email', '=', email)
     .executeTakeFirst()
 }
 
-export async function findUserRole (db: Kysely<Database>, id: string): Promise<{ id: string, role: Role } | undefined> {
+export async function findUserRole (db: Db, id: string): Promise<{ id: string, role: Role } | undefined> {
   return await db.selectFrom('users').select(['id', 'role']).where('id', '=', id).executeTakeFirst()
 }
 
 /** The account with its customer profile id (null when it has none); `forUpdate` locks the user row. */
-export async function findUserProfile (db: Kysely<Database>, id: string, forUpdate = false): Promise<UserProfileRow | undefined> {
+export async function findUserProfile (db: Db, id: string, forUpdate = false): Promise<UserProfileRow | undefined> {
   const query = db.selectFrom('users')
     .leftJoin('customers', 'customers.user_id', 'users.id')
     .select(['users.id', 'users.email', 'users.role', 'users.created_at', 'users.updated_at', 'users.version', 'customers.id as customer_id'])
@@ -32,7 +33,7 @@ export async function findUserProfile (db: Kysely<Database>, id: string, forUpda
   return await (forUpdate ? query.forUpdate('users') : query).executeTakeFirst()
 }
 
-export async function insertUser (db: Kysely<Database>, email: string, passwordHash: string, role: Role): Promise<{ id: string, email: string, role: Role, created_at: Date, updated_at: Date }> {
+export async function insertUser (db: Db, email: string, passwordHash: string, role: Role): Promise<{ id: string, email: string, role: Role, created_at: Date, updated_at: Date }> {
   return await db.insertInto('users')
     .values({ email, password_hash: passwordHash, role })
     .returning(['id', 'email', 'role', 'created_at', 'updated_at'])
@@ -40,7 +41,7 @@ export async function insertUser (db: Kysely<Database>, email: string, passwordH
 }
 
 export async function insertCustomerProfile (
-  db: Kysely<Database>,
+  db: Db,
   profile: { userId: string, email: string, firstName: string, lastName: string }
 ): Promise<string> {
   const row = await db.insertInto('customers')
@@ -50,12 +51,12 @@ export async function insertCustomerProfile (
   return row.id
 }
 
-export async function updateRole (db: Kysely<Database>, id: string, role: Role): Promise<void> {
+export async function updateRole (db: Db, id: string, role: Role): Promise<void> {
   await db.updateTable('users').set({ role, updated_at: sql`now()` }).where('id', '=', id).execute()
 }
 
 /** Creates the admin unless the email is taken; concurrent callers wait on the unique index, one wins. */
-export async function insertAdminIfAbsent (db: Kysely<Database>, email: string, passwordHash: string): Promise<string | undefined> {
+export async function insertAdminIfAbsent (db: Db, email: string, passwordHash: string): Promise<string | undefined> {
   const row = await db.insertInto('users')
     .values({ email, password_hash: passwordHash, role: 'admin' })
     .onConflict((oc) => oc.column('email').doNothing())
@@ -65,7 +66,7 @@ export async function insertAdminIfAbsent (db: Kysely<Database>, email: string, 
 }
 
 /** Makes an existing non-admin account the admin with the given password; undefined when it already is admin. */
-export async function promoteToAdmin (db: Kysely<Database>, email: string, passwordHash: string): Promise<string | undefined> {
+export async function promoteToAdmin (db: Db, email: string, passwordHash: string): Promise<string | undefined> {
   const row = await db.updateTable('users')
     .set({ role: 'admin', password_hash: passwordHash, updated_at: sql`now()` })
     .where('email', '=', email)
