@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Liveness, Readiness } from '../../schemas/health.js'
-import { checkPostgres, checkRedis } from './checks.js'
+import * as service from './service.js'
 
 /** Probes: never authenticated, never rate limited. */
 const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -18,16 +18,9 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: Readiness, 503: Readiness }
     }
   }, async (_request, reply) => {
-    const [postgres, redis] = await Promise.all([checkPostgres(fastify.db), checkRedis(fastify.store)])
-    const shuttingDown = fastify.lifecycle.shuttingDown
-    const ready = !shuttingDown && postgres.status !== 'down' && redis.status !== 'down'
-    reply.code(ready ? 200 : 503)
-    if (!ready) reply.header('retry-after', '5')
-    return {
-      status: ready ? 'ready' as const : 'not_ready' as const,
-      ...(shuttingDown ? { shutting_down: true } : {}),
-      checks: { postgres, redis }
-    }
+    const body = await service.readiness(fastify.db, fastify.store, fastify.lifecycle.shuttingDown)
+    if (body.status === 'not_ready') reply.code(503).header('retry-after', '5')
+    return body
   })
 }
 

@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { Static } from 'typebox'
+import type { Db } from '../../db/database.js'
 import type { KeyValueStore } from '../../lib/memory-store.js'
+import type { DependencyCheck, Readiness } from '../../schemas/health.js'
 
-export interface CheckResult {
-  status: 'up' | 'down' | 'embedded'
-  latency_ms: number
-  error?: string
-}
+type CheckResult = Static<typeof DependencyCheck>
 
 const CHECK_TIMEOUT_MS = 1500
 
@@ -28,10 +27,21 @@ async function timed (probe: () => Promise<unknown>, upStatus: 'up' | 'embedded'
 
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
-export async function checkPostgres<T> (db: Kysely<T>): Promise<CheckResult> {
+async function checkPostgres (db: Db): Promise<CheckResult> {
   return await timed(async () => await sql`select 1`.execute(db), 'up')
 }
 
-export async function checkRedis (store: KeyValueStore): Promise<CheckResult> {
+async function checkRedis (store: KeyValueStore): Promise<CheckResult> {
   return await timed(async () => { await store.ping() }, store.kind === 'redis' ? 'up' : 'embedded')
+}
+
+/** Ready when not shutting down and neither Postgres nor Redis is down (the embedded ones are never down). */
+export async function readiness (db: Db, store: KeyValueStore, shuttingDown: boolean): Promise<Static<typeof Readiness>> {
+  const [postgres, redis] = await Promise.all([checkPostgres(db), checkRedis(store)])
+  const ready = !shuttingDown && postgres.status !== 'down' && redis.status !== 'down'
+  return {
+    status: ready ? 'ready' : 'not_ready',
+    ...(shuttingDown ? { shutting_down: true } : {}),
+    checks: { postgres, redis }
+  }
 }
