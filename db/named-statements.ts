@@ -6,7 +6,7 @@ import type pg from 'pg'
  *
  * Kysely sends every query as an unnamed statement, so Postgres parses, analyses and plans it
  * again on each call (for GET /api/products/{id} a large share of the Postgres CPU per request:
- * BENCHMARKS.md, "What changed"). A repository that compiles a query once can register its SQL text under a name here;
+ * BENCHMARKS.md, "Performance shortcuts"). A repository that compiles a query once can register its SQL text under a name here;
  * the pool handed to Kysely then sends it as a named statement, which pg parses once per
  * connection and Postgres plans from its cache (re-planned automatically after DDL).
  *
