@@ -4,6 +4,7 @@ import { errorCode } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
 import { orderCreatedEvents, outboxCtes } from '../webhooks/events.js'
 import type { LockedProduct } from './repository.js'
+import { allowedTransitionsByStatus } from './status-machine.js'
 
 /** Who the order is for: the caller's own profile (customers) or a named one (staff, admin). */
 export type OrderCustomer = { kind: 'own', userId: string, requested: string | null } | { kind: 'named', customerId: string }
@@ -31,6 +32,8 @@ export interface OrderRefusal {
 }
 
 const REFUSED = 'order_refused'
+/** order.created shows the order as staff see it (every legal next move). */
+const STAFF_TRANSITIONS = allowedTransitionsByStatus('staff')
 
 interface PlacedRow {
   id: string
@@ -118,7 +121,7 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
       FROM new_order AS o CROSS JOIN taken AS t
       RETURNING id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents
     ),
-    ${outboxCtes(orderCreatedEvents({ order: 'new_order', items: 'items', products: 'taken' }, request.currency))}
+    ${outboxCtes(orderCreatedEvents({ order: 'new_order', items: 'items', products: 'taken' }, request.currency, STAFF_TRANSITIONS))}
     SELECT o.id, o.customer_id, o.status, o.currency, o.total_cents, o.created_at, o.updated_at, o.version,
       i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents, t.stock AS stock_after
     FROM new_order AS o CROSS JOIN items AS i JOIN taken AS t ON t.product_id = i.product_id

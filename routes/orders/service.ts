@@ -137,7 +137,7 @@ export async function transitionOrder (ctx: OrdersContext, caller: Caller, id: s
     if (restocks(to)) await restockOrder(trx, order.id)
     const updated = await updateOrderStatus(trx, order.id, to)
     const items = await findItemsOfOrders(trx, [order.id])
-    await recordOrderStatusChanged(trx, updated, items, order.status)
+    await recordOrderStatusChanged(trx, toOrderBody(updated, items, 'staff'), order.status)
     return { order: toOrderBody(updated, items, caller.role), version: updated.version }
   }), ctx.retry)
 }

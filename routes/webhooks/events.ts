@@ -1,16 +1,17 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
+import type { Db, OrderStatus } from '../../db/database.js'
 import { isoTimestamp } from '../../db/sql-timestamps.js'
+import type { OrderBody } from '../../schemas/orders.js'
 import type { ProductBody } from '../../schemas/products.js'
 import type { WebhookEventType } from '../../schemas/webhooks.js'
-import { toOrderBody } from '../orders/presenter.js'
-import { allowedTransitionsByStatus } from '../orders/status-machine.js'
 
 /**
  * The transactional outbox. Every function here runs inside the caller's transaction: the
  * event rows (and one pending delivery per subscribed, enabled endpoint) commit or roll back
  * with the change itself, so a rolled-back change emits nothing and a committed one is
- * never lost. Delivery happens later, in plugins/app/webhook-worker.ts.
+ * never lost. Delivery happens later, in routes/webhooks/worker.ts (started by background.ts).
+ * The domains that emit events hand over their resources as the API shows them, so this module
+ * depends on no domain.
  */
 export interface OutboxEvent {
   type: WebhookEventType
@@ -43,9 +44,6 @@ export async function recordEvents (trx: Db, events: readonly OutboxEvent[]): Pr
   await sql`WITH ${outboxCtes(sql`VALUES ${sql.join(rows)}`)} SELECT count(*) AS events FROM outbox_events`.execute(trx)
 }
 
-/** An order as staff see it (every legal next move), whoever made the change. */
-const orderData = (order: OrderRow, items: readonly OrderItemRow[]) => toOrderBody(order, items, 'staff')
-
 /** A product as the API shows it (routes/products/service.ts productBody: same fields, same ISO text), from `row`'s columns. */
 function productData (row: string, currency: string): RawBuilder<unknown> {
   const column = (name: string) => sql.ref(`${row}.${name}`)
@@ -73,10 +71,10 @@ export interface PlacedOrderCtes {
  * order took to 0 (the rows are locked FOR UPDATE and had at least the ordered quantity, so
  * stock = 0 after the decrement means this order emptied them).
  */
-export function orderCreatedEvents (ctes: PlacedOrderCtes, currency: string): RawBuilder<unknown> {
+export function orderCreatedEvents (ctes: PlacedOrderCtes, currency: string, staffTransitions: Record<OrderStatus, OrderStatus[]>): RawBuilder<unknown> {
   const order = (name: string) => sql.ref(`o.${name}`)
   const item = (name: string) => sql.ref(`i.${name}`)
-  const staffMoves = JSON.stringify(allowedTransitionsByStatus('staff'))
+  const staffMoves = JSON.stringify(staffTransitions)
   return sql`
       SELECT 'order.created', jsonb_build_object(
         'id', ${order('id')}, 'customer_id', ${order('customer_id')}, 'status', ${order('status')}, 'currency', ${order('currency')},
@@ -93,8 +91,9 @@ export function orderCreatedEvents (ctes: PlacedOrderCtes, currency: string): Ra
       FROM ${sql.table(ctes.products)} AS p WHERE p.stock = 0`
 }
 
-export async function recordOrderStatusChanged (trx: Db, order: OrderRow, items: readonly OrderItemRow[], previous: OrderStatus): Promise<void> {
-  await recordEvents(trx, [{ type: 'order.status_changed', data: { ...orderData(order, items), previous_status: previous } }])
+/** `order` as staff see it (every legal next move), whoever made the change. */
+export async function recordOrderStatusChanged (trx: Db, order: OrderBody, previous: OrderStatus): Promise<void> {
+  await recordEvents(trx, [{ type: 'order.status_changed', data: { ...order, previous_status: previous } }])
 }
 
 /** product.out_of_stock when a write (PUT/PATCH) takes a product's stock from above 0 to 0. */
