@@ -112,8 +112,8 @@ t.test('a key held by another transaction (e.g. another replica) -> 409 IDEMPOTE
   if (!usingRealPostgres()) {
     // PGlite has a single session: no second transaction can hold the key, so fake the lock result.
     const real = await import('../../../routes/orders/idempotency-repository.js')
-    const { claimKey } = await t.mockImport<typeof import('../../../routes/orders/idempotency.js')>('../../routes/orders/idempotency.js', {
-      '../../routes/orders/idempotency-repository.js': { ...real, tryLockKey: async () => false }
+    const { claimKey } = await t.mockImport<typeof import('../../../routes/orders/idempotency.js')>('../../../routes/orders/idempotency.js', {
+      '../../../routes/orders/idempotency-repository.js': { ...real, tryLockKey: async () => false }
     })
     const app = await buildOrdersApp(t)
     const user = await createUser(app, 'customer')
