@@ -8,6 +8,11 @@ import { createUser } from '../helpers/users.js'
 import { timed, waitFor } from '../helpers/wait.js'
 
 const DRAIN_MS = 2500
+/**
+ * With the database paused, each readiness probe waits out its 1.5 s Postgres check, so the
+ * drain must leave room for two probes and a liveness request on a busy machine.
+ */
+const PAUSED_DATABASE_DRAIN_MS = 8000
 // Two server processes boot here (embedded PGlite boots slowly on a busy machine).
 t.setTimeout(240_000)
 const redisUrl = process.env.REDIS_URL ?? ''
@@ -28,16 +33,16 @@ function baseEnv (): Record<string, string> {
  * After SIGTERM: readiness answers 503 (shutting_down) while draining, then new connections
  * are refused while the in-flight request is still running.
  */
-async function observeDrain (t: Test, server: ServerProcess): Promise<void> {
+async function observeDrain (t: Test, server: ServerProcess, drainMs = DRAIN_MS): Promise<void> {
   server.child.kill('SIGTERM')
   // A 503 for another reason (the paused database of the test below) is not the drain's.
   const ready = await waitFor('readiness to answer 503 shutting_down', async () => {
     const res = await request(server.port, 'GET', '/health/ready')
     return res.status === 503 && JSON.parse(res.body).shutting_down === true ? res : undefined
-  }, { timeoutMs: DRAIN_MS, intervalMs: 20 })
+  }, { timeoutMs: drainMs, intervalMs: 20 })
   t.equal(JSON.parse(ready.body).status, 'not_ready', 'readiness 503 says it is shutting down')
   t.equal((await request(server.port, 'GET', '/health/live')).status, 200, 'still serving while draining')
-  await waitFor('the listener to close', async () => await connectionRefused(server.port) ? true : undefined, { timeoutMs: DRAIN_MS + 5000 })
+  await waitFor('the listener to close', async () => await connectionRefused(server.port) ? true : undefined, { timeoutMs: drainMs + 5000 })
   t.pass('new connections are refused once draining is over')
   t.equal(server.child.exitCode, null, 'the process waits for the in-flight request')
 }
@@ -84,13 +89,13 @@ t.test('SIGTERM: readiness 503 first, the in-flight request completes, pools clo
     const target = new URL(database.url)
     const proxy = await createTcpProxy({ host: target.hostname, port: Number(target.port === '' ? 5432 : target.port) })
     t.teardown(proxy.close)
-    const server = await startServer(t, { ...baseEnv(), DATABASE_URL: proxy.url(database.url) })
+    const server = await startServer(t, { ...baseEnv(), DATABASE_URL: proxy.url(database.url), SHUTDOWN_DRAIN_MS: String(PAUSED_DATABASE_DRAIN_MS) })
 
     proxy.pause()
     const inFlight = timed(async () => await request(server.port, 'GET', '/api/products', staff.headers))
     await waitFor('the query to reach the (paused) database', async () => proxy.heldChunks > 0 ? true : undefined)
 
-    await observeDrain(t, server)
+    await observeDrain(t, server, PAUSED_DATABASE_DRAIN_MS)
 
     proxy.resume()
     const res = await inFlight
