@@ -1,6 +1,6 @@
 import fastifyMetricsModule from 'fastify-metrics'
 import fp from 'fastify-plugin'
-import { Counter, Gauge, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, register as processRegistry, Registry } from 'prom-client'
 
 // fastify-metrics is CommonJS with `exports.default`.
 const fastifyMetrics = fastifyMetricsModule.default
@@ -22,17 +22,29 @@ declare module 'fastify' {
 }
 
 /**
+ * The process's own metrics (CPU, memory, event-loop lag, GC) belong to the process, not to an
+ * app: prom-client collects them into its global registry once per process, which fastify-metrics
+ * merges into every app's /metrics. Collected per app, each app would add a GC observer that is
+ * never removed and keeps the app's registry, and through its gauges the app, alive after close.
+ */
+function collectProcessMetricsOnce (): void {
+  if (processRegistry.getSingleMetric('process_cpu_seconds_total') === undefined) collectDefaultMetrics()
+}
+
+/**
  * Prometheus /metrics: process metrics, an HTTP latency histogram labelled by method,
  * route template and status code, DB pool gauges and the business counters.
  */
 export default fp(async function metricsPlugin (fastify) {
-  // One registry per app instance (not prom-client's global one), so several apps in
-  // one process (tests, two replicas side by side) never collide on metric names.
+  collectProcessMetricsOnce()
+  // The app's metrics go to a registry of its own, so several apps in one process (tests, two
+  // replicas side by side) never collide on metric names; emptied on close.
   const register = new Registry()
   fastify.decorate('metricsRegistry', register)
+  fastify.addHook('onClose', async () => { register.clear() })
   await fastify.register(fastifyMetrics, {
     endpoint: { url: '/metrics', method: 'GET', schema: { hide: true }, config: { rateLimit: false }, handler: async () => {} },
-    defaultMetrics: { enabled: true, register },
+    defaultMetrics: { enabled: false },
     routeMetrics: {
       enabled: { histogram: true, summary: false },
       routeBlacklist: ['/metrics', '/health/live', '/health/ready'],
