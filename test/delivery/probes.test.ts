@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
 import { Script } from 'node:vm'
-import t from 'tap'
+import { suite } from '../helpers/suite.js'
 import { buildTestApp } from '../helpers/app.js'
 import { healthcheckCommand } from './docker.js'
 import { at, list, readYaml, record, stringMap, text } from './files.js'
@@ -61,42 +61,44 @@ async function closedPort (): Promise<number> {
   return port
 }
 
-t.test('every probe, health check and scrape path is served (200), without auth', async (t) => {
-  const probes = probePaths()
-  t.ok(probes.length >= 8, `${probes.length} probe paths`)
-  const app = await buildTestApp(t)
-  for (const probe of probes) {
-    const res = await app.inject({ method: 'GET', url: probe.path })
-    t.equal(res.statusCode, 200, `${probe.source}: GET ${probe.path}`)
-  }
-})
+export default suite(import.meta, (t) => {
+  t.test('every probe, health check and scrape path is served (200), without auth', async (t) => {
+    const probes = probePaths()
+    t.ok(probes.length >= 8, `${probes.length} probe paths`)
+    const app = await buildTestApp(t)
+    for (const probe of probes) {
+      const res = await app.inject({ method: 'GET', url: probe.path })
+      t.equal(res.statusCode, 200, `${probe.source}: GET ${probe.path}`)
+    }
+  })
 
-t.test('a draining instance fails readiness but stays live (pod leaves endpoints, is not restarted)', async (t) => {
-  const app = await buildTestApp(t)
-  app.lifecycle.shuttingDown = true
-  const ready = await app.inject({ method: 'GET', url: '/health/ready' })
-  t.equal(ready.statusCode, 503)
-  t.equal(ready.json().status, 'not_ready')
-  t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200)
-})
+  t.test('a draining instance fails readiness but stays live (pod leaves endpoints, is not restarted)', async (t) => {
+    const app = await buildTestApp(t)
+    app.lifecycle.shuttingDown = true
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' })
+    t.equal(ready.statusCode, 503)
+    t.equal(ready.json().status, 'not_ready')
+    t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200)
+  })
 
-t.test('the image HEALTHCHECK command passes against a live server and fails without one', async (t) => {
-  const command = healthcheckCommand()
-  const app = await buildTestApp(t)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const port = portOf(app.server)
-  t.equal(await run(command, { PORT: String(port) }), 0, 'exit 0: healthy')
-  t.equal(await run(command, { PORT: String(await closedPort()) }), 1, 'exit 1: unhealthy')
-})
+  t.test('the image HEALTHCHECK command passes against a live server and fails without one', async (t) => {
+    const command = healthcheckCommand()
+    const app = await buildTestApp(t)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = portOf(app.server)
+    t.equal(await run(command, { PORT: String(port) }), 0, 'exit 0: healthy')
+    t.equal(await run(command, { PORT: String(await closedPort()) }), 1, 'exit 1: unhealthy')
+  })
 
-t.test('the preStop and compose health commands are valid node programs', async (t) => {
-  const deployment = find(loadObjects(), 'Deployment', 'goshop')
-  const app = containers(deployment).find((c) => !c.init)
-  const preStop = list(at(app?.container, 'lifecycle', 'preStop', 'exec', 'command'), 'preStop').map((a) => text(a, 'arg'))
-  const compose = readYaml('compose.yaml')
-  const composeCheck = list(at(compose, 'services', 'goshop', 'healthcheck', 'test'), 'healthcheck').map((a) => text(a, 'arg'))
-  for (const [name, command] of [['preStop', preStop], ['compose healthcheck', composeCheck.slice(1)]] as const) {
-    t.same(command.slice(0, 2), ['node', '-e'], `${name}: node -e`)
-    t.doesNotThrow(() => new Script(command[2] ?? ''), `${name}: the script compiles`)
-  }
+  t.test('the preStop and compose health commands are valid node programs', async (t) => {
+    const deployment = find(loadObjects(), 'Deployment', 'goshop')
+    const app = containers(deployment).find((c) => !c.init)
+    const preStop = list(at(app?.container, 'lifecycle', 'preStop', 'exec', 'command'), 'preStop').map((a) => text(a, 'arg'))
+    const compose = readYaml('compose.yaml')
+    const composeCheck = list(at(compose, 'services', 'goshop', 'healthcheck', 'test'), 'healthcheck').map((a) => text(a, 'arg'))
+    for (const [name, command] of [['preStop', preStop], ['compose healthcheck', composeCheck.slice(1)]] as const) {
+      t.same(command.slice(0, 2), ['node', '-e'], `${name}: node -e`)
+      t.doesNotThrow(() => new Script(command[2] ?? ''), `${name}: the script compiles`)
+    }
+  })
 })

@@ -18,10 +18,11 @@ const UNDECLARED_BY_DESIGN = new Set([
 ])
 const isUndeclaredByDesign = (name: string): boolean => UNDECLARED_BY_DESIGN.has(name) || name.startsWith('access-control-')
 
-/** Wraps global fetch (before any client is made) so every exchange of the test file is recorded. */
-export function recordExchanges (): void {
-  if (installed) return
+/** Wraps global fetch (before any client is made) so every exchange of the suite is recorded; restored at teardown. */
+export function recordExchanges (t: Test): void {
+  if (installed) throw new Error('exchanges are already being recorded')
   installed = true
+  exchanges.length = 0
   const original = globalThis.fetch
   globalThis.fetch = async (input, init) => {
     const request = new Request(input, init)
@@ -31,6 +32,10 @@ export function recordExchanges (): void {
     exchanges.push({ method: request.method, url: new URL(request.url), status: response.status, headers: [...response.headers.keys()], ...problemType })
     return response
   }
+  t.teardown(() => {
+    globalThis.fetch = original
+    installed = false
+  })
 }
 
 type Json = Record<string, unknown>
@@ -44,7 +49,7 @@ function templates (paths: Json): Array<{ template: string, pattern: RegExp }> {
     .sort((a, b) => (a.template.match(/\{/g)?.length ?? 0) - (b.template.match(/\{/g)?.length ?? 0))
 }
 
-/** Asserts that every recorded exchange (with any server of the file) of a documented operation only carried declared headers. */
+/** Asserts that every recorded exchange (with any server of the suite) of a documented operation only carried declared headers. */
 export async function assertHeadersDeclared (t: Test, baseUrl: string): Promise<void> {
   const recorded = [...exchanges]
   const res = await fetch(`${baseUrl}/swagger/json`)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
-import t from 'tap'
+import { suite } from '../helpers/suite.js'
 import { buildTestApp } from '../helpers/app.js'
 import { dbFingerprint } from '../helpers/db-fingerprint.js'
 import { contractViolation, hostileRequests, toInject } from '../helpers/hostile.js'
@@ -35,36 +35,38 @@ async function seed (app: FastifyInstance): Promise<string[]> {
   return [customer.id, customer.customerId, staff.id, product.id, order.id]
 }
 
-t.test('every operation in the OpenAPI document survives hostile input', async (t) => {
-  const app = await buildTestApp(t)
-  const admin = await createUser(app, 'admin')
-  const realIds = [admin.id, ...(await seed(app))]
-  const operations = await listOperations(app)
-  const ids = new Set(operations.map((op) => `${op.method} ${op.path}`))
-  t.same(EXPECTED.filter((id) => !ids.has(id)), [], 'the document lists every operation of the contract')
+export default suite(import.meta, (t) => {
+  t.test('every operation in the OpenAPI document survives hostile input', async (t) => {
+    const app = await buildTestApp(t)
+    const admin = await createUser(app, 'admin')
+    const realIds = [admin.id, ...(await seed(app))]
+    const operations = await listOperations(app)
+    const ids = new Set(operations.map((op) => `${op.method} ${op.path}`))
+    t.same(EXPECTED.filter((id) => !ids.has(id)), [], 'the document lists every operation of the contract')
 
-  let requests = 0
-  let rejected = 0
-  let baseline = await dbFingerprint(app.db)
-  for (const op of operations) {
-    for (const [caller, authorization] of [['admin', admin.headers.authorization], ['anonymous', null]] as const) {
-      await fc.assert(fc.asyncProperty(hostileRequests(op, realIds, authorization), async (req) => {
-        const res = await app.inject(toInject(op, req))
-        requests++
-        const violation = contractViolation(res)
-        if (violation !== null) throw new Error(`${op.method} ${op.path} as ${caller}: ${violation}`)
-        const after = await dbFingerprint(app.db)
-        if (res.statusCode >= 400) {
-          rejected++
-          if (after !== baseline) throw new Error(`${op.method} ${op.path} as ${caller}: rejected with ${res.statusCode} but the database changed`)
-        }
-        baseline = after
-      }), { numRuns: RUNS })
+    let requests = 0
+    let rejected = 0
+    let baseline = await dbFingerprint(app.db)
+    for (const op of operations) {
+      for (const [caller, authorization] of [['admin', admin.headers.authorization], ['anonymous', null]] as const) {
+        await fc.assert(fc.asyncProperty(hostileRequests(op, realIds, authorization), async (req) => {
+          const res = await app.inject(toInject(op, req))
+          requests++
+          const violation = contractViolation(res)
+          if (violation !== null) throw new Error(`${op.method} ${op.path} as ${caller}: ${violation}`)
+          const after = await dbFingerprint(app.db)
+          if (res.statusCode >= 400) {
+            rejected++
+            if (after !== baseline) throw new Error(`${op.method} ${op.path} as ${caller}: rejected with ${res.statusCode} but the database changed`)
+          }
+          baseline = after
+        }), { numRuns: RUNS })
+      }
+      t.pass(`${op.method} ${op.path}: never 5xx, errors are problem+json, rejections write nothing`)
     }
-    t.pass(`${op.method} ${op.path}: never 5xx, errors are problem+json, rejections write nothing`)
-  }
-  t.comment(`${requests} hostile requests over ${operations.length} operations, ${rejected} rejected`)
-  // The prototype of plain objects is untouched by every __proto__/constructor payload above.
-  t.equal(Object.hasOwn(Object.prototype, 'polluted'), false)
-  t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200, 'and the service is still healthy')
+    t.comment(`${requests} hostile requests over ${operations.length} operations, ${rejected} rejected`)
+    // The prototype of plain objects is untouched by every __proto__/constructor payload above.
+    t.equal(Object.hasOwn(Object.prototype, 'polluted'), false)
+    t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200, 'and the service is still healthy')
+  })
 })

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { suite } from '../helpers/suite.js'
 import { ConfigError, loadConfig, parseDurationSeconds } from '../../lib/config.js'
 
 const STRONG_SECRET = 'a-production-secret-with-more-than-32-bytes-of-entropy-1234'
@@ -13,98 +13,100 @@ function problemsOf (env: Record<string, string>): string[] {
   return []
 }
 
-t.test('defaults give the embedded development setup', async (t) => {
-  const config = loadConfig({})
-  t.equal(config.env, 'development')
-  t.equal(config.port, 8080)
-  t.same(config.database, { kind: 'pglite', dataDir: './.data' })
-  t.equal(config.redis, null)
-  t.equal(config.migrateOnStart, true)
-  t.equal(config.currency, 'EUR')
-  t.equal(config.jwt.ephemeralSecret, true)
-  t.ok(config.jwt.secret.length >= 32)
-  t.equal(config.jwt.accessTtlSeconds, 900)
-  t.equal(config.jwt.refreshTtlSeconds, 7 * 86400)
-})
-
-t.test('numbers, durations and lists are parsed', async (t) => {
-  const config = loadConfig({
-    PORT: '9000',
-    DB_POOL_MAX: '25',
-    DATABASE_URL: 'postgres://u:p@db:5432/shop',
-    REDIS_HOST: 'cache',
-    REDIS_PORT: '6380',
-    CORS_ORIGINS: 'https://a.example, https://b.example',
-    RATE_LIMIT_WINDOW: '30s',
-    JWT_ACCESS_TTL: '5m',
-    STORE_CURRENCY: 'USD'
+export default suite(import.meta, (t) => {
+  t.test('defaults give the embedded development setup', async (t) => {
+    const config = loadConfig({})
+    t.equal(config.env, 'development')
+    t.equal(config.port, 8080)
+    t.same(config.database, { kind: 'pglite', dataDir: './.data' })
+    t.equal(config.redis, null)
+    t.equal(config.migrateOnStart, true)
+    t.equal(config.currency, 'EUR')
+    t.equal(config.jwt.ephemeralSecret, true)
+    t.ok(config.jwt.secret.length >= 32)
+    t.equal(config.jwt.accessTtlSeconds, 900)
+    t.equal(config.jwt.refreshTtlSeconds, 7 * 86400)
   })
-  t.equal(config.port, 9000)
-  t.same(config.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/shop', poolMax: 25 })
-  t.same(config.redis, { url: 'redis://cache:6380', keyPrefix: 'goshop:' })
-  t.same(config.corsOrigins, ['https://a.example', 'https://b.example'])
-  t.equal(config.rateLimit.windowMs, 30000)
-  t.equal(config.jwt.accessTtlSeconds, 300)
-  t.equal(config.currency, 'USD')
-})
 
-t.test('DB_* variables build a connection URL', async (t) => {
-  const config = loadConfig({ DB_HOST: 'pg.internal', DB_PORT: '6543', DB_USER: 'shop', DB_PASSWORD: 's3cr@t', DB_NAME: 'goshop' })
-  t.equal(config.database.kind, 'postgres')
-  if (config.database.kind === 'postgres') t.equal(config.database.url, 'postgres://shop:s3cr%40t@pg.internal:6543/goshop')
-})
+  t.test('numbers, durations and lists are parsed', async (t) => {
+    const config = loadConfig({
+      PORT: '9000',
+      DB_POOL_MAX: '25',
+      DATABASE_URL: 'postgres://u:p@db:5432/shop',
+      REDIS_HOST: 'cache',
+      REDIS_PORT: '6380',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      RATE_LIMIT_WINDOW: '30s',
+      JWT_ACCESS_TTL: '5m',
+      STORE_CURRENCY: 'USD'
+    })
+    t.equal(config.port, 9000)
+    t.same(config.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/shop', poolMax: 25 })
+    t.same(config.redis, { url: 'redis://cache:6380', keyPrefix: 'goshop:' })
+    t.same(config.corsOrigins, ['https://a.example', 'https://b.example'])
+    t.equal(config.rateLimit.windowMs, 30000)
+    t.equal(config.jwt.accessTtlSeconds, 300)
+    t.equal(config.currency, 'USD')
+  })
 
-t.test('each bad variable is named in the error', async (t) => {
-  const problems = problemsOf({ PORT: 'eighty', APP_ENV: 'staging', DB_POOL_MAX: '0', STORE_CURRENCY: 'euro', REDIS_URL: 'http://x' })
-  for (const name of ['PORT', 'APP_ENV', 'DB_POOL_MAX', 'STORE_CURRENCY', 'REDIS_URL']) {
-    t.ok(problems.some((p) => p.startsWith(`${name}=`)), `${name} is reported`)
-  }
-})
+  t.test('DB_* variables build a connection URL', async (t) => {
+    const config = loadConfig({ DB_HOST: 'pg.internal', DB_PORT: '6543', DB_USER: 'shop', DB_PASSWORD: 's3cr@t', DB_NAME: 'goshop' })
+    t.equal(config.database.kind, 'postgres')
+    if (config.database.kind === 'postgres') t.equal(config.database.url, 'postgres://shop:s3cr%40t@pg.internal:6543/goshop')
+  })
 
-t.test('secrets are never echoed in config errors', async (t) => {
-  const problems = problemsOf({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'short' })
-  t.ok(problems.some((p) => p.startsWith('ADMIN_PASSWORD=(hidden)')))
-  t.notOk(problems.join('\n').includes('short"'))
-})
+  t.test('each bad variable is named in the error', async (t) => {
+    const problems = problemsOf({ PORT: 'eighty', APP_ENV: 'staging', DB_POOL_MAX: '0', STORE_CURRENCY: 'euro', REDIS_URL: 'http://x' })
+    for (const name of ['PORT', 'APP_ENV', 'DB_POOL_MAX', 'STORE_CURRENCY', 'REDIS_URL']) {
+      t.ok(problems.some((p) => p.startsWith(`${name}=`)), `${name} is reported`)
+    }
+  })
 
-t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t) => {
-  t.match(problemsOf({ APP_ENV: 'production' }).join('\n'), /JWT_SECRET: required in production/)
-  t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'too-short' }).join('\n'), /at least 32 bytes/)
-  t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'replace-me-with-at-least-32-random-bytes' }).join('\n'), /placeholder/)
-  const config = loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/shop' })
-  t.equal(config.jwt.ephemeralSecret, false)
-  t.equal(config.migrateOnStart, false, 'production with Postgres migrates only when asked')
-  t.same(config.corsOrigins, [], 'no CORS origins by default in production')
-})
+  t.test('secrets are never echoed in config errors', async (t) => {
+    const problems = problemsOf({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'short' })
+    t.ok(problems.some((p) => p.startsWith('ADMIN_PASSWORD=(hidden)')))
+    t.notOk(problems.join('\n').includes('short"'))
+  })
 
-t.test('admin bootstrap needs both variables', async (t) => {
-  t.match(problemsOf({ ADMIN_EMAIL: 'admin@example.com' }).join('\n'), /ADMIN_EMAIL \/ ADMIN_PASSWORD/)
-  const config = loadConfig({ ADMIN_EMAIL: 'Admin@Example.com', ADMIN_PASSWORD: 'long enough password' })
-  t.same(config.admin, { email: 'admin@example.com', password: 'long enough password' })
-})
+  t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t) => {
+    t.match(problemsOf({ APP_ENV: 'production' }).join('\n'), /JWT_SECRET: required in production/)
+    t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'too-short' }).join('\n'), /at least 32 bytes/)
+    t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'replace-me-with-at-least-32-random-bytes' }).join('\n'), /placeholder/)
+    const config = loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/shop' })
+    t.equal(config.jwt.ephemeralSecret, false)
+    t.equal(config.migrateOnStart, false, 'production with Postgres migrates only when asked')
+    t.same(config.corsOrigins, [], 'no CORS origins by default in production')
+  })
 
-t.test('TRUST_PROXY accepts booleans, hop counts and address lists', async (t) => {
-  t.equal(loadConfig({}).trustProxy, false)
-  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
-  t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8')
-  const hops = loadConfig({ TRUST_PROXY: '1' }).trustProxy
-  t.type(hops, 'function')
-  if (typeof hops === 'function') {
-    t.equal(hops('10.0.0.1', 0), true)
-    t.equal(hops('10.0.0.1', 1), false)
-  }
-})
+  t.test('admin bootstrap needs both variables', async (t) => {
+    t.match(problemsOf({ ADMIN_EMAIL: 'admin@example.com' }).join('\n'), /ADMIN_EMAIL \/ ADMIN_PASSWORD/)
+    const config = loadConfig({ ADMIN_EMAIL: 'Admin@Example.com', ADMIN_PASSWORD: 'long enough password' })
+    t.same(config.admin, { email: 'admin@example.com', password: 'long enough password' })
+  })
 
-t.test('durations', async (t) => {
-  t.equal(parseDurationSeconds('90'), 90)
-  t.equal(parseDurationSeconds('2h'), 7200)
-  t.equal(parseDurationSeconds('7d'), 604800)
-})
+  t.test('TRUST_PROXY accepts booleans, hop counts and address lists', async (t) => {
+    t.equal(loadConfig({}).trustProxy, false)
+    t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+    t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8')
+    const hops = loadConfig({ TRUST_PROXY: '1' }).trustProxy
+    t.type(hops, 'function')
+    if (typeof hops === 'function') {
+      t.equal(hops('10.0.0.1', 0), true)
+      t.equal(hops('10.0.0.1', 1), false)
+    }
+  })
 
-t.test('STARTUP_TIMEOUT_MS: generous default, validated', async (t) => {
-  t.equal(loadConfig({}).startupTimeoutMs, 300_000)
-  t.equal(loadConfig({ STARTUP_TIMEOUT_MS: '60000' }).startupTimeoutMs, 60_000)
-  for (const bad of ['0', '999', 'soon', '-5', '1.5', '3600001']) {
-    t.match(problemsOf({ STARTUP_TIMEOUT_MS: bad }), [/^STARTUP_TIMEOUT_MS=/], `${bad} is refused`)
-  }
+  t.test('durations', async (t) => {
+    t.equal(parseDurationSeconds('90'), 90)
+    t.equal(parseDurationSeconds('2h'), 7200)
+    t.equal(parseDurationSeconds('7d'), 604800)
+  })
+
+  t.test('STARTUP_TIMEOUT_MS: generous default, validated', async (t) => {
+    t.equal(loadConfig({}).startupTimeoutMs, 300_000)
+    t.equal(loadConfig({ STARTUP_TIMEOUT_MS: '60000' }).startupTimeoutMs, 60_000)
+    for (const bad of ['0', '999', 'soon', '-5', '1.5', '3600001']) {
+      t.match(problemsOf({ STARTUP_TIMEOUT_MS: bad }), [/^STARTUP_TIMEOUT_MS=/], `${bad} is refused`)
+    }
+  })
 })

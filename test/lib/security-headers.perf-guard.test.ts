@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import helmet from 'helmet'
-import t from 'tap'
+import { suite } from '../helpers/suite.js'
 import { HELMET_OPTIONS } from '../../lib/security-headers.js'
 import { buildTestApp } from '../helpers/app.js'
 import { createUser } from '../helpers/users.js'
@@ -16,20 +16,22 @@ async function referenceHeaders (): Promise<Record<string, unknown>> {
   return helmetOnly
 }
 
-t.test('the precomputed security headers are exactly what helmet sends, on success, problem and 404 responses', async (t) => {
-  const expected = await referenceHeaders()
-  t.ok(Object.keys(expected).length >= 10, 'helmet sets its dozen headers')
-  const app = await buildTestApp(t)
-  const user = await createUser(app, 'customer')
-  const responses = [
-    await app.inject({ method: 'GET', url: '/api/products?limit=1', headers: user.headers }),
-    await app.inject({ method: 'GET', url: '/api/products' }),
-    await app.inject({ method: 'GET', url: '/api/products/not-a-uuid', headers: user.headers }),
-    await app.inject({ method: 'GET', url: '/no-such-route' }),
-    await app.inject({ method: 'GET', url: '/health/live' })
-  ]
-  t.same(responses.map((res) => res.statusCode), [200, 401, 400, 404, 200])
-  for (const res of responses) {
-    for (const [name, value] of Object.entries(expected)) t.equal(res.headers[name], value, `${res.statusCode}: ${name}`)
-  }
+export default suite(import.meta, (t) => {
+  t.test('the precomputed security headers are exactly what helmet sends, on success, problem and 404 responses', async (t) => {
+    const expected = await referenceHeaders()
+    t.ok(Object.keys(expected).length >= 10, 'helmet sets its dozen headers')
+    const app = await buildTestApp(t)
+    const user = await createUser(app, 'customer')
+    const responses = [
+      await app.inject({ method: 'GET', url: '/api/products?limit=1', headers: user.headers }),
+      await app.inject({ method: 'GET', url: '/api/products' }),
+      await app.inject({ method: 'GET', url: '/api/products/not-a-uuid', headers: user.headers }),
+      await app.inject({ method: 'GET', url: '/no-such-route' }),
+      await app.inject({ method: 'GET', url: '/health/live' })
+    ]
+    t.same(responses.map((res) => res.statusCode), [200, 401, 400, 404, 200])
+    for (const res of responses) {
+      for (const [name, value] of Object.entries(expected)) t.equal(res.headers[name], value, `${res.statusCode}: ${name}`)
+    }
+  })
 })

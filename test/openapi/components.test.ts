@@ -1,4 +1,4 @@
-import t from 'tap'
+import { suite } from '../helpers/suite.js'
 import { isObject, objectAt, openApiDocument, operations, type Json, type JsonObject } from './document.js'
 
 const RESOURCES = ['Product', 'ProductPage', 'Customer', 'CustomerPage', 'Order', 'OrderItem', 'OrderPage', 'User', 'TokenPair', 'Problem', 'FieldError']
@@ -15,72 +15,74 @@ function * objectsIn (value: Json | undefined, path: string): Generator<[string,
 
 const schemaOf = (media: Json | undefined): JsonObject => objectAt(media, 'schema')
 
-t.test('one named component per resource, referenced everywhere (one generated type each)', async (t) => {
-  const doc = await openApiDocument(t)
-  const components = objectAt(objectAt(doc, 'components'), 'schemas')
-  for (const name of RESOURCES) t.ok(isObject(components[name]), `${name} is a component`)
+export default suite(import.meta, (t) => {
+  t.test('one named component per resource, referenced everywhere (one generated type each)', async (t) => {
+    const doc = await openApiDocument(t)
+    const components = objectAt(objectAt(doc, 'components'), 'schemas')
+    for (const name of RESOURCES) t.ok(isObject(components[name]), `${name} is a component`)
 
-  t.same(objectAt(objectAt(objectAt(components.Problem, 'properties'), 'errors'), 'items'), { $ref: '#/components/schemas/FieldError' },
-    'Problem.errors[] references FieldError')
-  t.same(objectAt(objectAt(components.ProductPage, 'properties'), 'data').items, { $ref: '#/components/schemas/Product' }, 'ProductPage.data[] references Product')
-  t.same(objectAt(objectAt(components.Order, 'properties'), 'items').items, { $ref: '#/components/schemas/OrderItem' }, 'Order.items[] references OrderItem')
+    t.same(objectAt(objectAt(objectAt(components.Problem, 'properties'), 'errors'), 'items'), { $ref: '#/components/schemas/FieldError' },
+      'Problem.errors[] references FieldError')
+    t.same(objectAt(objectAt(components.ProductPage, 'properties'), 'data').items, { $ref: '#/components/schemas/Product' }, 'ProductPage.data[] references Product')
+    t.same(objectAt(objectAt(components.Order, 'properties'), 'items').items, { $ref: '#/components/schemas/OrderItem' }, 'Order.items[] references OrderItem')
 
-  // Every JSON request and response body is a reference: nothing is inlined for a generator to name on its own.
-  for (const { name, operation } of operations(doc)) {
-    for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
-      for (const [type, media] of Object.entries(objectAt(response, 'content'))) {
-        t.match(schemaOf(media), { $ref: /^#\/components\/schemas\/[A-Z]\w+$/ }, `${name} ${status} ${type} is a $ref`)
+    // Every JSON request and response body is a reference: nothing is inlined for a generator to name on its own.
+    for (const { name, operation } of operations(doc)) {
+      for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
+        for (const [type, media] of Object.entries(objectAt(response, 'content'))) {
+          t.match(schemaOf(media), { $ref: /^#\/components\/schemas\/[A-Z]\w+$/ }, `${name} ${status} ${type} is a $ref`)
+        }
+      }
+      for (const [type, media] of Object.entries(objectAt(objectAt(operation, 'requestBody'), 'content'))) {
+        t.match(schemaOf(media), { $ref: /^#\/components\/schemas\/[A-Z]\w+$/ }, `${name} request ${type} is a $ref`)
       }
     }
-    for (const [type, media] of Object.entries(objectAt(objectAt(operation, 'requestBody'), 'content'))) {
-      t.match(schemaOf(media), { $ref: /^#\/components\/schemas\/[A-Z]\w+$/ }, `${name} request ${type} is a $ref`)
+
+    // A component's shape never appears inlined elsewhere (its title would name a second type).
+    const names = new Set(Object.keys(components))
+    const inlined = [...objectsIn(doc, '')]
+      .filter(([path, schema]) => typeof schema.title === 'string' && names.has(schema.title) && path !== `/components/schemas/${schema.title}`)
+      .map(([path]) => path)
+    t.same(inlined, [], 'no component is inlined anywhere')
+
+    const refs = new Set([...objectsIn(doc, '')].map(([, node]) => node.$ref).filter((ref): ref is string => typeof ref === 'string'))
+    for (const ref of refs) t.ok(names.has(ref.replace('#/components/schemas/', '')), `${ref} resolves`)
+    for (const name of names) t.ok(refs.has(`#/components/schemas/${name}`), `component ${name} is used`)
+  })
+
+  t.test('declared headers, parameters Swagger UI does not pre-fill, metadata', async (t) => {
+    const doc = await openApiDocument(t)
+    const op = (path: string, method: string): JsonObject => objectAt(objectAt(objectAt(doc, 'paths'), path), method)
+    const headersOf = (path: string, method: string, status: string): string[] =>
+      Object.keys(objectAt(objectAt(objectAt(op(path, method), 'responses'), status), 'headers'))
+
+    t.match(headersOf('/api/orders', 'post', '201'), ['ETag', 'Location', 'Idempotent-Replayed', 'X-Request-Id'], 'order creation declares its headers')
+    t.ok(headersOf('/api/orders/{id}', 'get', '200').includes('ETag'), 'GET order declares ETag')
+    t.ok(headersOf('/api/orders/{id}/transitions', 'post', '200').includes('ETag'), 'transition declares ETag')
+    for (const list of ['/api/products', '/api/customers', '/api/orders']) t.ok(headersOf(list, 'get', '200').includes('Link'), `${list} declares Link`)
+    t.ok(headersOf('/api/products', 'get', '401').includes('WWW-Authenticate'), '401 of a bearer operation declares WWW-Authenticate')
+    t.ok(headersOf('/api/products', 'get', '429').includes('Retry-After'), '429 declares Retry-After')
+
+    for (const { name, method, operation } of operations(doc)) {
+      t.not(method, 'head', `${name}: HEAD is not served, so not documented`)
+      for (const parameter of Array.isArray(operation.parameters) ? operation.parameters.filter(isObject) : []) {
+        if (parameter.in === 'path') continue
+        const schema = objectAt(parameter, 'schema')
+        const prefilled = parameter.example !== undefined || parameter.examples !== undefined || schema.example !== undefined || schema.examples !== undefined
+        t.notOk(prefilled, `${name}: ${String(parameter.in)} parameter ${String(parameter.name)} has no example for Try it out to send`)
+      }
     }
-  }
 
-  // A component's shape never appears inlined elsewhere (its title would name a second type).
-  const names = new Set(Object.keys(components))
-  const inlined = [...objectsIn(doc, '')]
-    .filter(([path, schema]) => typeof schema.title === 'string' && names.has(schema.title) && path !== `/components/schemas/${schema.title}`)
-    .map(([path]) => path)
-  t.same(inlined, [], 'no component is inlined anywhere')
-
-  const refs = new Set([...objectsIn(doc, '')].map(([, node]) => node.$ref).filter((ref): ref is string => typeof ref === 'string'))
-  for (const ref of refs) t.ok(names.has(ref.replace('#/components/schemas/', '')), `${ref} resolves`)
-  for (const name of names) t.ok(refs.has(`#/components/schemas/${name}`), `component ${name} is used`)
-})
-
-t.test('declared headers, parameters Swagger UI does not pre-fill, metadata', async (t) => {
-  const doc = await openApiDocument(t)
-  const op = (path: string, method: string): JsonObject => objectAt(objectAt(objectAt(doc, 'paths'), path), method)
-  const headersOf = (path: string, method: string, status: string): string[] =>
-    Object.keys(objectAt(objectAt(objectAt(op(path, method), 'responses'), status), 'headers'))
-
-  t.match(headersOf('/api/orders', 'post', '201'), ['ETag', 'Location', 'Idempotent-Replayed', 'X-Request-Id'], 'order creation declares its headers')
-  t.ok(headersOf('/api/orders/{id}', 'get', '200').includes('ETag'), 'GET order declares ETag')
-  t.ok(headersOf('/api/orders/{id}/transitions', 'post', '200').includes('ETag'), 'transition declares ETag')
-  for (const list of ['/api/products', '/api/customers', '/api/orders']) t.ok(headersOf(list, 'get', '200').includes('Link'), `${list} declares Link`)
-  t.ok(headersOf('/api/products', 'get', '401').includes('WWW-Authenticate'), '401 of a bearer operation declares WWW-Authenticate')
-  t.ok(headersOf('/api/products', 'get', '429').includes('Retry-After'), '429 declares Retry-After')
-
-  for (const { name, method, operation } of operations(doc)) {
-    t.not(method, 'head', `${name}: HEAD is not served, so not documented`)
-    for (const parameter of Array.isArray(operation.parameters) ? operation.parameters.filter(isObject) : []) {
-      if (parameter.in === 'path') continue
-      const schema = objectAt(parameter, 'schema')
-      const prefilled = parameter.example !== undefined || parameter.examples !== undefined || schema.example !== undefined || schema.examples !== undefined
-      t.notOk(prefilled, `${name}: ${String(parameter.in)} parameter ${String(parameter.name)} has no example for Try it out to send`)
+    const license = objectAt(objectAt(doc, 'info'), 'license')
+    t.equal(license.name, 'Proprietary', 'the licence is named')
+    t.notOk('identifier' in license, 'no SPDX identifier is claimed for a proprietary package')
+    t.same(doc.servers, [{ url: '/', description: 'This deployment (PUBLIC_URL)', 'x-internal': false }], 'servers default to the relative /')
+    const operationsTag = (Array.isArray(doc.tags) ? doc.tags.filter(isObject) : []).find((tag) => tag.name === 'operations')
+    const paths = Object.keys(objectAt(doc, 'paths'))
+    for (const promised of ['metrics', 'help', 'problems', 'health']) {
+      if (String(operationsTag?.description).toLowerCase().includes(promised)) {
+        t.ok(paths.some((path) => path.includes(promised)), `the operations tag mentions ${promised}, and it is listed`)
+      }
     }
-  }
-
-  const license = objectAt(objectAt(doc, 'info'), 'license')
-  t.equal(license.name, 'Proprietary', 'the licence is named')
-  t.notOk('identifier' in license, 'no SPDX identifier is claimed for a proprietary package')
-  t.same(doc.servers, [{ url: '/', description: 'This deployment (PUBLIC_URL)', 'x-internal': false }], 'servers default to the relative /')
-  const operationsTag = (Array.isArray(doc.tags) ? doc.tags.filter(isObject) : []).find((tag) => tag.name === 'operations')
-  const paths = Object.keys(objectAt(doc, 'paths'))
-  for (const promised of ['metrics', 'help', 'problems', 'health']) {
-    if (String(operationsTag?.description).toLowerCase().includes(promised)) {
-      t.ok(paths.some((path) => path.includes(promised)), `the operations tag mentions ${promised}, and it is listed`)
-    }
-  }
+  })
 })

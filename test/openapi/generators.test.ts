@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import openapiTS, { astToString } from 'openapi-typescript'
-import t from 'tap'
+import { suite } from '../helpers/suite.js'
 import { objectAt, openApiDocument } from './document.js'
 
 const run = promisify(execFile)
@@ -57,7 +57,8 @@ function duplicatesOf (source: string): string[] {
   return found
 }
 
-const USAGE = `import type { components } from './openapi-typescript/schema'
+export default suite(import.meta, (t) => {
+  const USAGE = `import type { components } from './openapi-typescript/schema'
 import type { Order as HeyOrder, Problem as HeyProblem, Product as HeyProduct } from './hey-api/types.gen'
 import type { Order as OrvalOrder, Problem as OrvalProblem, Product as OrvalProduct } from './orval/api.schemas'
 import { createProduct, getProduct } from './orval/api'
@@ -80,52 +81,53 @@ export async function typed (): Promise<string[]> {
 }
 `
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'ESNext',
-    moduleResolution: 'Bundler',
-    lib: ['ES2022', 'DOM', 'DOM.Iterable'],
-    types: [],
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true
-  },
-  include: ['**/*.ts']
-}
-
-t.test('openapi-typescript, @hey-api/openapi-ts and orval make strictly typed clients with one type per resource', async (t) => {
-  const doc = await openApiDocument(t)
-  t.ok(Object.keys(objectAt(objectAt(doc, 'components'), 'schemas')).length > 0, 'the document has components')
-  const dir = await mkdtemp(join(tmpdir(), 'goshop-generators-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const spec = join(dir, 'openapi.json')
-  await writeFile(spec, JSON.stringify(doc, null, 2))
-
-  await mkdir(join(dir, 'openapi-typescript'))
-  await writeFile(join(dir, 'openapi-typescript', 'schema.ts'), astToString(await openapiTS(JSON.stringify(doc), { silent: true })))
-  await node([GENERATORS.heyApi, '--input', spec, '--output', join(dir, 'hey-api')], dir)
-  await node([GENERATORS.orval, '--input', spec, '--output', join(dir, 'orval', 'api.ts'), '--client', 'fetch', '--mode', 'split'], dir)
-
-  const outputs = {
-    'openapi-typescript': await sources(join(dir, 'openapi-typescript')),
-    '@hey-api/openapi-ts': await readFile(join(dir, 'hey-api', 'types.gen.ts'), 'utf8'),
-    orval: await sources(join(dir, 'orval'))
+  const TSCONFIG = {
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      types: [],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true
+    },
+    include: ['**/*.ts']
   }
-  for (const [generator, source] of Object.entries(outputs)) t.ok(source.length > 1000, `${generator} produced code`)
-  for (const [generator, source] of Object.entries({ '@hey-api/openapi-ts': outputs['@hey-api/openapi-ts'], orval: outputs.orval })) {
-    t.same(duplicatesOf(source), [], `${generator}: one type per resource, none emitted twice`)
-    for (const resource of RESOURCES) {
-      const definitions = source.match(new RegExp(`^export (?:interface|type) ${resource}\\b`, 'gm')) ?? []
-      t.equal(definitions.length, 1, `${generator}: ${resource} is defined once`)
+
+  t.test('openapi-typescript, @hey-api/openapi-ts and orval make strictly typed clients with one type per resource', async (t) => {
+    const doc = await openApiDocument(t)
+    t.ok(Object.keys(objectAt(objectAt(doc, 'components'), 'schemas')).length > 0, 'the document has components')
+    const dir = await mkdtemp(join(tmpdir(), 'goshop-generators-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    const spec = join(dir, 'openapi.json')
+    await writeFile(spec, JSON.stringify(doc, null, 2))
+
+    await mkdir(join(dir, 'openapi-typescript'))
+    await writeFile(join(dir, 'openapi-typescript', 'schema.ts'), astToString(await openapiTS(JSON.stringify(doc), { silent: true })))
+    await node([GENERATORS.heyApi, '--input', spec, '--output', join(dir, 'hey-api')], dir)
+    await node([GENERATORS.orval, '--input', spec, '--output', join(dir, 'orval', 'api.ts'), '--client', 'fetch', '--mode', 'split'], dir)
+
+    const outputs = {
+      'openapi-typescript': await sources(join(dir, 'openapi-typescript')),
+      '@hey-api/openapi-ts': await readFile(join(dir, 'hey-api', 'types.gen.ts'), 'utf8'),
+      orval: await sources(join(dir, 'orval'))
     }
-  }
-  t.notMatch(outputs.orval, /export (?:interface|type) \w+(?:200|201)\w* = \{\n {2}(?!data:)/, 'orval: no per-status copies of a body')
-  const components = outputs['openapi-typescript'].match(/^ {8}(\w+): \{$/gm) ?? []
-  t.ok(components.length > 0, 'openapi-typescript lists the components')
+    for (const [generator, source] of Object.entries(outputs)) t.ok(source.length > 1000, `${generator} produced code`)
+    for (const [generator, source] of Object.entries({ '@hey-api/openapi-ts': outputs['@hey-api/openapi-ts'], orval: outputs.orval })) {
+      t.same(duplicatesOf(source), [], `${generator}: one type per resource, none emitted twice`)
+      for (const resource of RESOURCES) {
+        const definitions = source.match(new RegExp(`^export (?:interface|type) ${resource}\\b`, 'gm')) ?? []
+        t.equal(definitions.length, 1, `${generator}: ${resource} is defined once`)
+      }
+    }
+    t.notMatch(outputs.orval, /export (?:interface|type) \w+(?:200|201)\w* = \{\n {2}(?!data:)/, 'orval: no per-status copies of a body')
+    const components = outputs['openapi-typescript'].match(/^ {8}(\w+): \{$/gm) ?? []
+    t.ok(components.length > 0, 'openapi-typescript lists the components')
 
-  await writeFile(join(dir, 'usage.ts'), USAGE)
-  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG))
-  await node([GENERATORS.tsc, '-p', join(dir, 'tsconfig.json')], dir)
-  t.pass('tsc --strict --noEmit accepts the three clients and their use together')
+    await writeFile(join(dir, 'usage.ts'), USAGE)
+    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG))
+    await node([GENERATORS.tsc, '-p', join(dir, 'tsconfig.json')], dir)
+    t.pass('tsc --strict --noEmit accepts the three clients and their use together')
+  })
 })

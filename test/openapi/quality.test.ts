@@ -1,4 +1,4 @@
-import t from 'tap'
+import { suite } from '../helpers/suite.js'
 import { isObject, objectAt, openApiDocument, operations, resolveSchema, type Json, type JsonObject } from './document.js'
 
 /** Probes take no input, need no auth and are not rate limited: no 4xx can happen there. */
@@ -29,63 +29,65 @@ function missingExamples (schema: Json | undefined, pointer = ''): string[] {
   return Object.entries(properties).flatMap(([name, child]) => missingExamples(child, `${pointer}/${name}`))
 }
 
-t.test('every operation is documented for clients and code generators', async (t) => {
-  const doc = await openApiDocument(t)
-  const ops = operations(doc)
-  t.ok(ops.length > 0, 'the document has operations')
-  const declaredTags = new Set(Array.isArray(doc.tags) ? doc.tags.filter(isObject).map((tag) => tag.name) : [])
-  const seenIds = new Map<string, string>()
+export default suite(import.meta, (t) => {
+  t.test('every operation is documented for clients and code generators', async (t) => {
+    const doc = await openApiDocument(t)
+    const ops = operations(doc)
+    t.ok(ops.length > 0, 'the document has operations')
+    const declaredTags = new Set(Array.isArray(doc.tags) ? doc.tags.filter(isObject).map((tag) => tag.name) : [])
+    const seenIds = new Map<string, string>()
 
-  for (const { name, operation } of ops) {
-    const id = operation.operationId
-    t.ok(typeof id === 'string' && CAMEL_CASE.test(id), `${name}: operationId is camelCase (got ${JSON.stringify(id)})`)
-    if (typeof id === 'string') {
-      t.notOk(seenIds.has(id), `${name}: operationId ${id} is unique (also on ${seenIds.get(id) ?? '-'})`)
-      seenIds.set(id, name)
-    }
-    t.ok(typeof operation.summary === 'string' && operation.summary.trim() !== '', `${name}: has a summary`)
-    const tags = Array.isArray(operation.tags) ? operation.tags : []
-    t.ok(tags.length > 0 && tags.every((tag) => declaredTags.has(tag)), `${name}: tagged with declared tags (got ${JSON.stringify(tags)})`)
+    for (const { name, operation } of ops) {
+      const id = operation.operationId
+      t.ok(typeof id === 'string' && CAMEL_CASE.test(id), `${name}: operationId is camelCase (got ${JSON.stringify(id)})`)
+      if (typeof id === 'string') {
+        t.notOk(seenIds.has(id), `${name}: operationId ${id} is unique (also on ${seenIds.get(id) ?? '-'})`)
+        seenIds.set(id, name)
+      }
+      t.ok(typeof operation.summary === 'string' && operation.summary.trim() !== '', `${name}: has a summary`)
+      const tags = Array.isArray(operation.tags) ? operation.tags : []
+      t.ok(tags.length > 0 && tags.every((tag) => declaredTags.has(tag)), `${name}: tagged with declared tags (got ${JSON.stringify(tags)})`)
 
-    const statuses = Object.keys(objectAt(operation, 'responses'))
-    t.ok(statuses.some((s) => /^2\d\d$/.test(s)), `${name}: documents a success response`)
-    if (!NO_CLIENT_ERRORS.has(name)) {
-      t.ok(statuses.some((s) => /^4(\d\d|XX)$/.test(s)), `${name}: documents at least one 4xx error (has ${statuses.join(', ')})`)
+      const statuses = Object.keys(objectAt(operation, 'responses'))
+      t.ok(statuses.some((s) => /^2\d\d$/.test(s)), `${name}: documents a success response`)
+      if (!NO_CLIENT_ERRORS.has(name)) {
+        t.ok(statuses.some((s) => /^4(\d\d|XX)$/.test(s)), `${name}: documents at least one 4xx error (has ${statuses.join(', ')})`)
+      }
+      // 5xx may be a domain body (readiness answers 503 with its checks); every 4xx is a problem.
+      for (const status of statuses.filter((s) => s.startsWith('4'))) {
+        const content = objectAt(objectAt(objectAt(operation, 'responses'), status), 'content')
+        const schemas = Object.values(content).map((media) => objectAt(media, 'schema'))
+        t.ok(schemas.length > 0 && schemas.every((schema) => schema.$ref === '#/components/schemas/Problem'), `${name}: ${status} is a Problem`)
+      }
     }
-    // 5xx may be a domain body (readiness answers 503 with its checks); every 4xx is a problem.
-    for (const status of statuses.filter((s) => s.startsWith('4'))) {
-      const content = objectAt(objectAt(objectAt(operation, 'responses'), status), 'content')
-      const schemas = Object.values(content).map((media) => objectAt(media, 'schema'))
-      t.ok(schemas.length > 0 && schemas.every((schema) => schema.$ref === '#/components/schemas/Problem'), `${name}: ${status} is a Problem`)
-    }
-  }
-})
+  })
 
-t.test('request bodies carry examples (on the body or on each property)', async (t) => {
-  const doc = await openApiDocument(t)
-  const withBody = operations(doc).filter(({ operation }) => isObject(operation.requestBody))
-  for (const { name, operation } of withBody) {
-    const content = objectAt(operation.requestBody, 'content')
-    t.ok(isObject(content['application/json']), `${name}: body is application/json`)
-    const missing = missingExamples(resolveSchema(doc, objectAt(content, 'application/json').schema))
-    t.same(missing, [], `${name}: body examples present (missing at ${missing.join(', ') || '-'})`)
-  }
-  t.pass(`${withBody.length} operations with a request body checked`)
-})
-
-t.test('protected operations declare bearer auth and a 401; public ones declare `security: []`', async (t) => {
-  const doc = await openApiDocument(t)
-  const schemes = objectAt(objectAt(doc, 'components'), 'securitySchemes')
-  t.match(schemes.bearerAuth, { type: 'http', scheme: 'bearer' }, 'bearerAuth scheme is declared')
-  for (const { name, path, operation } of operations(doc)) {
-    const isProtected = path.startsWith('/api/') || path === '/auth/me'
-    const security: JsonObject[] = Array.isArray(operation.security) ? operation.security.filter(isObject) : []
-    const bearer = security.some((requirement) => 'bearerAuth' in requirement)
-    if (isProtected) {
-      t.ok(bearer, `${name}: declares security bearerAuth`)
-      t.ok('401' in objectAt(operation, 'responses'), `${name}: documents 401`)
-    } else {
-      t.same(operation.security, [], `${name}: public, so an explicitly empty security requirement`)
+  t.test('request bodies carry examples (on the body or on each property)', async (t) => {
+    const doc = await openApiDocument(t)
+    const withBody = operations(doc).filter(({ operation }) => isObject(operation.requestBody))
+    for (const { name, operation } of withBody) {
+      const content = objectAt(operation.requestBody, 'content')
+      t.ok(isObject(content['application/json']), `${name}: body is application/json`)
+      const missing = missingExamples(resolveSchema(doc, objectAt(content, 'application/json').schema))
+      t.same(missing, [], `${name}: body examples present (missing at ${missing.join(', ') || '-'})`)
     }
-  }
+    t.pass(`${withBody.length} operations with a request body checked`)
+  })
+
+  t.test('protected operations declare bearer auth and a 401; public ones declare `security: []`', async (t) => {
+    const doc = await openApiDocument(t)
+    const schemes = objectAt(objectAt(doc, 'components'), 'securitySchemes')
+    t.match(schemes.bearerAuth, { type: 'http', scheme: 'bearer' }, 'bearerAuth scheme is declared')
+    for (const { name, path, operation } of operations(doc)) {
+      const isProtected = path.startsWith('/api/') || path === '/auth/me'
+      const security: JsonObject[] = Array.isArray(operation.security) ? operation.security.filter(isObject) : []
+      const bearer = security.some((requirement) => 'bearerAuth' in requirement)
+      if (isProtected) {
+        t.ok(bearer, `${name}: declares security bearerAuth`)
+        t.ok('401' in objectAt(operation, 'responses'), `${name}: documents 401`)
+      } else {
+        t.same(operation.security, [], `${name}: public, so an explicitly empty security requirement`)
+      }
+    }
+  })
 })

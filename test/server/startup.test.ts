@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
+import { suite } from '../helpers/suite.js'
 import { buildApp } from '../../app.js'
 import { DEFAULT_STARTUP_TIMEOUT_MS, loadConfig } from '../../lib/config.js'
 import { pluginName, startupDeadline } from '../../lib/startup-deadline.js'
@@ -9,91 +10,93 @@ import dbPlugin from '../../plugins/external/db.js'
 import { TEST_JWT_SECRET, buildTestApp, testEnv } from '../helpers/app.js'
 import { ensureBuilt, freePort } from '../helpers/server-process.js'
 
+export default suite(import.meta, (t) => {
 // One compiled server process boots (and is made to hang) here.
-t.setTimeout(240_000)
+  t.setTimeout(240_000)
 
-t.test('the deadline names the step still running when it passes', async (t) => {
-  let expired: { step: string, timeoutMs: number } | undefined
-  const deadline = startupDeadline(1000, (step, timeoutMs) => { expired = { step, timeoutMs } })
-  deadline.step('config')
-  deadline.step('db')
-  t.equal(deadline.current, 'db')
-  await sleep(1300)
-  t.same(expired, { step: 'db', timeoutMs: 1000 })
-})
-
-t.test('a boot finished in time cancels the deadline', async (t) => {
-  let expired = false
-  const deadline = startupDeadline(1000, () => { expired = true })
-  deadline.step('listen')
-  deadline.done()
-  await sleep(1300)
-  t.equal(expired, false)
-})
-
-t.test('plugins are named as fastify-plugin declares them', async (t) => {
-  t.equal(pluginName(dbPlugin), 'db')
-  t.equal(pluginName(async function healthRoutes () {}), 'healthRoutes')
-  t.equal(pluginName(undefined), 'plugin')
-})
-
-t.test('default config: no 10 s per-plugin limit, every boot step is reported', async (t) => {
-  const steps: string[] = []
-  const config = loadConfig(await testEnv(t))
-  t.equal(config.startupTimeoutMs, DEFAULT_STARTUP_TIMEOUT_MS)
-  const app = await buildApp({ config, onStep: (step) => { steps.push(step) } })
-  t.teardown(async () => { await app.close() })
-  await app.ready()
-  t.equal(app.initialConfig.pluginTimeout, DEFAULT_STARTUP_TIMEOUT_MS, 'per-plugin timeout is the whole boot deadline')
-  t.ok(DEFAULT_STARTUP_TIMEOUT_MS >= 60_000, 'the default is generous')
-  for (const step of ['config', 'db', 'redis', 'rate-limit', 'auth']) t.ok(steps.includes(step), `step ${step} reported`)
-  t.ok(steps.indexOf('db') < steps.indexOf('redis'), 'in boot order')
-})
-
-t.test('STARTUP_TIMEOUT_MS sets the per-plugin timeout', async (t) => {
-  const app = await buildTestApp(t, { env: { STARTUP_TIMEOUT_MS: '90000' } })
-  t.equal(app.initialConfig.pluginTimeout, 90_000)
-})
-
-/** A "Postgres" that accepts connections and never says a word. */
-async function silentServer (t: Test): Promise<number> {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('error', () => {})
-    socket.on('close', () => { sockets.delete(socket) })
+  t.test('the deadline names the step still running when it passes', async (t) => {
+    let expired: { step: string, timeoutMs: number } | undefined
+    const deadline = startupDeadline(1000, (step, timeoutMs) => { expired = { step, timeoutMs } })
+    deadline.step('config')
+    deadline.step('db')
+    t.equal(deadline.current, 'db')
+    await sleep(1300)
+    t.same(expired, { step: 'db', timeoutMs: 1000 })
   })
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  t.teardown(async () => {
-    for (const socket of sockets) socket.destroy()
-    await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-  })
-  const address = server.address()
-  if (address === null || typeof address !== 'object') throw new Error('no address')
-  return address.port
-}
 
-t.test('a step that hangs: past STARTUP_TIMEOUT_MS the process exits 1 naming the step', async (t) => {
-  const entry = await ensureBuilt()
-  const pgPort = await silentServer(t)
-  const child = spawn(process.execPath, [entry], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      APP_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      JWT_SECRET: TEST_JWT_SECRET,
-      // Shorter than the Postgres connect timeout (2 s): the database step is still waiting.
-      STARTUP_TIMEOUT_MS: '1000',
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/goshop`
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+  t.test('a boot finished in time cancels the deadline', async (t) => {
+    let expired = false
+    const deadline = startupDeadline(1000, () => { expired = true })
+    deadline.step('listen')
+    deadline.done()
+    await sleep(1300)
+    t.equal(expired, false)
   })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-  const code = await new Promise<number | null>((resolve) => { child.once('exit', resolve) })
-  t.equal(code, 1, output)
-  t.match(output, /still in step 'db' when the startup deadline passed \(STARTUP_TIMEOUT_MS=1000\)/)
+
+  t.test('plugins are named as fastify-plugin declares them', async (t) => {
+    t.equal(pluginName(dbPlugin), 'db')
+    t.equal(pluginName(async function healthRoutes () {}), 'healthRoutes')
+    t.equal(pluginName(undefined), 'plugin')
+  })
+
+  t.test('default config: no 10 s per-plugin limit, every boot step is reported', async (t) => {
+    const steps: string[] = []
+    const config = loadConfig(await testEnv(t))
+    t.equal(config.startupTimeoutMs, DEFAULT_STARTUP_TIMEOUT_MS)
+    const app = await buildApp({ config, onStep: (step) => { steps.push(step) } })
+    t.teardown(async () => { await app.close() })
+    await app.ready()
+    t.equal(app.initialConfig.pluginTimeout, DEFAULT_STARTUP_TIMEOUT_MS, 'per-plugin timeout is the whole boot deadline')
+    t.ok(DEFAULT_STARTUP_TIMEOUT_MS >= 60_000, 'the default is generous')
+    for (const step of ['config', 'db', 'redis', 'rate-limit', 'auth']) t.ok(steps.includes(step), `step ${step} reported`)
+    t.ok(steps.indexOf('db') < steps.indexOf('redis'), 'in boot order')
+  })
+
+  t.test('STARTUP_TIMEOUT_MS sets the per-plugin timeout', async (t) => {
+    const app = await buildTestApp(t, { env: { STARTUP_TIMEOUT_MS: '90000' } })
+    t.equal(app.initialConfig.pluginTimeout, 90_000)
+  })
+
+  /** A "Postgres" that accepts connections and never says a word. */
+  async function silentServer (t: Test): Promise<number> {
+    const sockets = new Set<net.Socket>()
+    const server = net.createServer((socket) => {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => { sockets.delete(socket) })
+    })
+    await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+    t.teardown(async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+    })
+    const address = server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+    return address.port
+  }
+
+  t.test('a step that hangs: past STARTUP_TIMEOUT_MS the process exits 1 naming the step', async (t) => {
+    const entry = await ensureBuilt()
+    const pgPort = await silentServer(t)
+    const child = spawn(process.execPath, [entry], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        APP_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        JWT_SECRET: TEST_JWT_SECRET,
+        // Shorter than the Postgres connect timeout (2 s): the database step is still waiting.
+        STARTUP_TIMEOUT_MS: '1000',
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/goshop`
+      },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+    const code = await new Promise<number | null>((resolve) => { child.once('exit', resolve) })
+    t.equal(code, 1, output)
+    t.match(output, /still in step 'db' when the startup deadline passed \(STARTUP_TIMEOUT_MS=1000\)/)
+  })
 })

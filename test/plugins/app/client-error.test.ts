@@ -1,5 +1,5 @@
 import net from 'node:net'
-import t from 'tap'
+import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 
 interface RawAnswer { status: number, headers: Record<string, string>, body: string }
@@ -23,32 +23,34 @@ async function rawExchange (port: number, raw: string): Promise<RawAnswer> {
   return { status: Number(statusLine.split(' ')[1]), headers, body }
 }
 
-t.test('answers made below the router are problem+json', async (t) => {
-  const app = await buildTestApp(t)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (address === null || typeof address !== 'object') throw new Error('no address')
-  const port = address.port
+export default suite(import.meta, (t) => {
+  t.test('answers made below the router are problem+json', async (t) => {
+    const app = await buildTestApp(t)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+    const port = address.port
 
-  const cases: Array<{ name: string, raw: string, status: number, code: string }> = [
-    { name: 'headers over 16 KiB', raw: `GET /api/products HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE' },
-    { name: 'garbage request line', raw: 'HELLO THERE\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-    { name: 'bad HTTP version', raw: 'GET / HTTP/9.9\r\nHost: x\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-    { name: 'space in a header name', raw: 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-    { name: 'Content-Length and chunked together', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-    { name: 'chunk extensions over 16 KiB', raw: `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=${'a'.repeat(20_000)}\r\n`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-    { name: 'unsupported Expect', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nExpect: telepathy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', status: 417, code: 'EXPECTATION_FAILED' }
-  ]
-  for (const { name, raw, status, code } of cases) {
-    const res = await rawExchange(port, raw)
-    t.equal(res.status, status, `${name}: ${status}`)
-    t.match(res.headers['content-type'], /^application\/problem\+json/, `${name}: problem+json`)
-    const body: Record<string, unknown> = JSON.parse(res.body)
-    t.match(body, { type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`, status, code, title: String, detail: String, instance: String, request_id: String }, name)
-    t.equal(res.headers['x-request-id'], body.request_id, `${name}: the request id is in the header too`)
-    t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${name}: framed correctly`)
-  }
+    const cases: Array<{ name: string, raw: string, status: number, code: string }> = [
+      { name: 'headers over 16 KiB', raw: `GET /api/products HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE' },
+      { name: 'garbage request line', raw: 'HELLO THERE\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+      { name: 'bad HTTP version', raw: 'GET / HTTP/9.9\r\nHost: x\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+      { name: 'space in a header name', raw: 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+      { name: 'Content-Length and chunked together', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+      { name: 'chunk extensions over 16 KiB', raw: `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=${'a'.repeat(20_000)}\r\n`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
+      { name: 'unsupported Expect', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nExpect: telepathy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', status: 417, code: 'EXPECTATION_FAILED' }
+    ]
+    for (const { name, raw, status, code } of cases) {
+      const res = await rawExchange(port, raw)
+      t.equal(res.status, status, `${name}: ${status}`)
+      t.match(res.headers['content-type'], /^application\/problem\+json/, `${name}: problem+json`)
+      const body: Record<string, unknown> = JSON.parse(res.body)
+      t.match(body, { type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`, status, code, title: String, detail: String, instance: String, request_id: String }, name)
+      t.equal(res.headers['x-request-id'], body.request_id, `${name}: the request id is in the header too`)
+      t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${name}: framed correctly`)
+    }
 
-  const alive = await rawExchange(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-  t.equal(alive.status, 200, 'still serving')
+    const alive = await rawExchange(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    t.equal(alive.status, 200, 'still serving')
+  })
 })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
+import { suite } from '../../helpers/suite.js'
 import type { Response } from 'light-my-request'
 import { Type } from 'typebox'
 import { buildApp } from '../../../app.js'
@@ -40,70 +41,72 @@ function assertProblem (t: Test, res: Response, status: number, code: string): P
   return body
 }
 
-t.test('problem+json for every client error', async (t) => {
-  const app = await appWithProbeRoutes(t)
+export default suite(import.meta, (t) => {
+  t.test('problem+json for every client error', async (t) => {
+    const app = await appWithProbeRoutes(t)
 
-  t.test('400 validation: wrong type, no coercion in bodies, pointer to the field', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/probe', payload: { quantity: '42' } })
-    const body = assertProblem(t, res, 400, 'VALIDATION_FAILED')
-    t.equal(body.errors?.[0]?.pointer, '/quantity')
-    t.equal(body.errors?.[0]?.in, 'body')
+    t.test('400 validation: wrong type, no coercion in bodies, pointer to the field', async (t) => {
+      const res = await app.inject({ method: 'POST', url: '/probe', payload: { quantity: '42' } })
+      const body = assertProblem(t, res, 400, 'VALIDATION_FAILED')
+      t.equal(body.errors?.[0]?.pointer, '/quantity')
+      t.equal(body.errors?.[0]?.in, 'body')
+    })
+
+    t.test('400 validation: nested pointer', async (t) => {
+      const res = await app.inject({ method: 'POST', url: '/probe', payload: { quantity: 1, items: [{ quantity: 1 }, { quantity: 0 }] } })
+      const body = assertProblem(t, res, 400, 'VALIDATION_FAILED')
+      t.ok(body.errors?.some((e) => e.pointer === '/items/1/quantity'))
+    })
+
+    t.test('400 validation: missing and unknown fields name the field', async (t) => {
+      const res = await app.inject({ method: 'POST', url: '/probe', payload: { extra: true } })
+      const body = assertProblem(t, res, 400, 'VALIDATION_FAILED')
+      const pointers = body.errors?.map((e) => e.pointer) ?? []
+      t.ok(pointers.includes('/quantity'), 'missing field')
+      t.ok(pointers.includes('/extra'), 'unknown field')
+    })
+
+    t.test('400 malformed JSON', async (t) => {
+      const res = await app.inject({ method: 'POST', url: '/probe', headers: { 'content-type': 'application/json' }, payload: '{"quantity": ' })
+      assertProblem(t, res, 400, 'MALFORMED_JSON')
+    })
+
+    t.test('404 unknown route', async (t) => {
+      const res = await app.inject({ method: 'GET', url: '/no/such/route?x=1' })
+      const body = assertProblem(t, res, 404, 'ROUTE_NOT_FOUND')
+      t.equal(body.instance, '/no/such/route')
+    })
+
+    t.test('405 known path, wrong method, with Allow', async (t) => {
+      const res = await app.inject({ method: 'DELETE', url: '/health/live' })
+      assertProblem(t, res, 405, 'METHOD_NOT_ALLOWED')
+      t.match(String(res.headers.allow), /GET/)
+    })
+
+    t.test('413 body over 1 MiB', async (t) => {
+      const res = await app.inject({ method: 'POST', url: '/probe', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ quantity: 1, pad: 'x'.repeat(1024 * 1024) }) })
+      assertProblem(t, res, 413, 'PAYLOAD_TOO_LARGE')
+    })
+
+    t.test('415 wrong content type', async (t) => {
+      const res = await app.inject({ method: 'POST', url: '/probe', headers: { 'content-type': 'text/plain' }, payload: 'quantity=1' })
+      assertProblem(t, res, 415, 'UNSUPPORTED_MEDIA_TYPE')
+    })
+
+    t.test('a valid request still works', async (t) => {
+      const res = await app.inject({ method: 'POST', url: '/probe', payload: { quantity: 3 } })
+      t.equal(res.statusCode, 200)
+      t.same(res.json(), { quantity: 3 })
+    })
   })
 
-  t.test('400 validation: nested pointer', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/probe', payload: { quantity: 1, items: [{ quantity: 1 }, { quantity: 0 }] } })
-    const body = assertProblem(t, res, 400, 'VALIDATION_FAILED')
-    t.ok(body.errors?.some((e) => e.pointer === '/items/1/quantity'))
+  t.test('a thrown error is a 500 problem without internals, and the app keeps serving', async (t) => {
+    const app = await appWithProbeRoutes(t)
+    const res = await app.inject({ method: 'GET', url: '/boom' })
+    const body = assertProblem(t, res, 500, 'INTERNAL_ERROR')
+    t.notMatch(res.body, /hunter2|secret internal|at .*\.ts/)
+    t.notOk('stack' in body)
+    const after = await app.inject({ method: 'GET', url: '/health/live' })
+    t.equal(after.statusCode, 200)
   })
-
-  t.test('400 validation: missing and unknown fields name the field', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/probe', payload: { extra: true } })
-    const body = assertProblem(t, res, 400, 'VALIDATION_FAILED')
-    const pointers = body.errors?.map((e) => e.pointer) ?? []
-    t.ok(pointers.includes('/quantity'), 'missing field')
-    t.ok(pointers.includes('/extra'), 'unknown field')
-  })
-
-  t.test('400 malformed JSON', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/probe', headers: { 'content-type': 'application/json' }, payload: '{"quantity": ' })
-    assertProblem(t, res, 400, 'MALFORMED_JSON')
-  })
-
-  t.test('404 unknown route', async (t) => {
-    const res = await app.inject({ method: 'GET', url: '/no/such/route?x=1' })
-    const body = assertProblem(t, res, 404, 'ROUTE_NOT_FOUND')
-    t.equal(body.instance, '/no/such/route')
-  })
-
-  t.test('405 known path, wrong method, with Allow', async (t) => {
-    const res = await app.inject({ method: 'DELETE', url: '/health/live' })
-    assertProblem(t, res, 405, 'METHOD_NOT_ALLOWED')
-    t.match(String(res.headers.allow), /GET/)
-  })
-
-  t.test('413 body over 1 MiB', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/probe', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ quantity: 1, pad: 'x'.repeat(1024 * 1024) }) })
-    assertProblem(t, res, 413, 'PAYLOAD_TOO_LARGE')
-  })
-
-  t.test('415 wrong content type', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/probe', headers: { 'content-type': 'text/plain' }, payload: 'quantity=1' })
-    assertProblem(t, res, 415, 'UNSUPPORTED_MEDIA_TYPE')
-  })
-
-  t.test('a valid request still works', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/probe', payload: { quantity: 3 } })
-    t.equal(res.statusCode, 200)
-    t.same(res.json(), { quantity: 3 })
-  })
-})
-
-t.test('a thrown error is a 500 problem without internals, and the app keeps serving', async (t) => {
-  const app = await appWithProbeRoutes(t)
-  const res = await app.inject({ method: 'GET', url: '/boom' })
-  const body = assertProblem(t, res, 500, 'INTERNAL_ERROR')
-  t.notMatch(res.body, /hunter2|secret internal|at .*\.ts/)
-  t.notOk('stack' in body)
-  const after = await app.inject({ method: 'GET', url: '/health/live' })
-  t.equal(after.statusCode, 200)
 })

@@ -1,5 +1,5 @@
 import net from 'node:net'
-import t from 'tap'
+import { suite } from '../../helpers/suite.js'
 import { BODY_LIMIT_BYTES } from '../../../app.js'
 import { MAX_JSON_DEPTH, jsonDepthWithin } from '../../../plugins/app/json-body.js'
 import { buildTestApp } from '../../helpers/app.js'
@@ -10,80 +10,82 @@ const JSON_TYPE = { 'content-type': 'application/json' }
 const arrays = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth)
 const objects = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
 
-t.test('the scanner: depth counted over arrays and objects, never inside strings', async (t) => {
-  t.equal(jsonDepthWithin(arrays(MAX_JSON_DEPTH), MAX_JSON_DEPTH), true, 'at the bound')
-  t.equal(jsonDepthWithin(arrays(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH), false, 'one past it')
-  t.equal(jsonDepthWithin(objects(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH), false)
-  t.equal(jsonDepthWithin('[{"a":[{"b":[]}]}]', 5), true)
-  t.equal(jsonDepthWithin('[{"a":[{"b":[[]]}]}]', 5), false, 'mixed arrays and objects count alike')
-  t.equal(jsonDepthWithin('"[[[["', 1), true, 'brackets inside a string')
-  t.equal(jsonDepthWithin(JSON.stringify({ s: '{'.repeat(1000) }), 1), true)
-  t.equal(jsonDepthWithin(JSON.stringify({ s: 'say \\"[[[[\\" "' }), 1), true, 'escaped quotes do not end the string')
-  t.equal(jsonDepthWithin(`["\\\\", ${arrays(3)}]`, 3), false, 'an escaped backslash does end the string')
-  t.equal(jsonDepthWithin('[' + ']'.repeat(10) + '[[[', 3), true)
-  t.equal(jsonDepthWithin('[' + ']'.repeat(10) + '[[[[', 3), false, 'stray closers do not buy extra depth')
-  t.equal(jsonDepthWithin('', 0), true)
-})
-
-t.test('bodies: at the bound parsed and judged on content; past it 400 BODY_TOO_DEEP', async (t) => {
-  const app = await buildTestApp(t)
-  const admin = await createUser(app, 'admin')
-  const post = async (payload: string) => await app.inject({ method: 'POST', url: '/api/products', headers: { ...JSON_TYPE, ...admin.headers }, payload })
-
-  for (const [shape, body] of [['arrays', arrays(MAX_JSON_DEPTH + 1)], ['objects', objects(MAX_JSON_DEPTH + 1)]]) {
-    const res = await post(body ?? '')
-    t.equal(res.statusCode, 400, `${shape}: 400`)
-    t.equal(contractViolation(res), null)
-    t.match(res.json(), { code: 'BODY_TOO_DEEP', type: '/problems/body-too-deep', detail: /deeper than 64 levels/ })
-  }
-  for (const body of [arrays(MAX_JSON_DEPTH), objects(MAX_JSON_DEPTH)]) {
-    const res = await post(body)
-    t.equal(res.statusCode, 400)
-    t.equal(res.json().code, 'VALIDATION_FAILED', 'at the bound the body is parsed and fails on its content')
-  }
-
-  const whole = await post('['.repeat(BODY_LIMIT_BYTES))
-  t.equal(whole.statusCode, 400, '1 MiB of [ is refused')
-  t.equal(whole.json().code, 'BODY_TOO_DEEP')
-
-  const product = { sku: 'BRACKETS-1', name: '[[[[{{{{'.repeat(20), description: '"]]]]}}}}\\'.repeat(50), price_cents: 100, stock: 1 }
-  const created = await post(JSON.stringify(product))
-  t.equal(created.statusCode, 201, 'brackets inside strings are just text')
-  t.equal(created.json().name, product.name)
-  t.equal(created.json().description, product.description)
-
-  t.equal((await post('{"sku": "X-1",')).json().code, 'MALFORMED_JSON', 'malformed JSON is still MALFORMED_JSON')
-  t.equal((await post('{"__proto__": {"x": 1}}')).statusCode, 400, 'prototype poisoning still refused')
-})
-
-t.test('rate limiting runs before the body is read: over budget, a hostile body gets 429, not 400', async (t) => {
-  const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
-  for (let i = 0; i < 2; i++) await app.inject({ method: 'GET', url: '/api/products' })
-  const res = await app.inject({ method: 'POST', url: '/api/orders', headers: JSON_TYPE, payload: '['.repeat(BODY_LIMIT_BYTES) })
-  t.equal(res.statusCode, 429)
-  t.equal(res.json().code, 'RATE_LIMITED')
-})
-
-t.test('a declared Content-Length over the limit is refused with 413 before any of the body arrives', async (t) => {
-  const app = await buildTestApp(t)
-  const admin = await createUser(app, 'admin')
-  const authorization = admin.headers.authorization
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (address === null || typeof address !== 'object') throw new Error('no address')
-  const answer = await new Promise<string>((resolve, reject) => {
-    const socket = net.connect({ port: address.port, host: '127.0.0.1' })
-    let received = ''
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('utf8')
-      if (received.includes('\r\n\r\n') && received.includes('}')) { socket.destroy(); resolve(received) }
-    })
-    socket.on('error', reject)
-    socket.on('close', () => { resolve(received) })
-    // Headers only: the 50 MiB body is never sent.
-    socket.write(`POST /api/products HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${50 * BODY_LIMIT_BYTES}\r\n\r\n[`)
+export default suite(import.meta, (t) => {
+  t.test('the scanner: depth counted over arrays and objects, never inside strings', async (t) => {
+    t.equal(jsonDepthWithin(arrays(MAX_JSON_DEPTH), MAX_JSON_DEPTH), true, 'at the bound')
+    t.equal(jsonDepthWithin(arrays(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH), false, 'one past it')
+    t.equal(jsonDepthWithin(objects(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH), false)
+    t.equal(jsonDepthWithin('[{"a":[{"b":[]}]}]', 5), true)
+    t.equal(jsonDepthWithin('[{"a":[{"b":[[]]}]}]', 5), false, 'mixed arrays and objects count alike')
+    t.equal(jsonDepthWithin('"[[[["', 1), true, 'brackets inside a string')
+    t.equal(jsonDepthWithin(JSON.stringify({ s: '{'.repeat(1000) }), 1), true)
+    t.equal(jsonDepthWithin(JSON.stringify({ s: 'say \\"[[[[\\" "' }), 1), true, 'escaped quotes do not end the string')
+    t.equal(jsonDepthWithin(`["\\\\", ${arrays(3)}]`, 3), false, 'an escaped backslash does end the string')
+    t.equal(jsonDepthWithin('[' + ']'.repeat(10) + '[[[', 3), true)
+    t.equal(jsonDepthWithin('[' + ']'.repeat(10) + '[[[[', 3), false, 'stray closers do not buy extra depth')
+    t.equal(jsonDepthWithin('', 0), true)
   })
-  t.match(answer, /^HTTP\/1\.1 413 /)
-  t.match(answer, /content-type: application\/problem\+json/i)
-  t.match(answer, /"code":"PAYLOAD_TOO_LARGE"/)
+
+  t.test('bodies: at the bound parsed and judged on content; past it 400 BODY_TOO_DEEP', async (t) => {
+    const app = await buildTestApp(t)
+    const admin = await createUser(app, 'admin')
+    const post = async (payload: string) => await app.inject({ method: 'POST', url: '/api/products', headers: { ...JSON_TYPE, ...admin.headers }, payload })
+
+    for (const [shape, body] of [['arrays', arrays(MAX_JSON_DEPTH + 1)], ['objects', objects(MAX_JSON_DEPTH + 1)]]) {
+      const res = await post(body ?? '')
+      t.equal(res.statusCode, 400, `${shape}: 400`)
+      t.equal(contractViolation(res), null)
+      t.match(res.json(), { code: 'BODY_TOO_DEEP', type: '/problems/body-too-deep', detail: /deeper than 64 levels/ })
+    }
+    for (const body of [arrays(MAX_JSON_DEPTH), objects(MAX_JSON_DEPTH)]) {
+      const res = await post(body)
+      t.equal(res.statusCode, 400)
+      t.equal(res.json().code, 'VALIDATION_FAILED', 'at the bound the body is parsed and fails on its content')
+    }
+
+    const whole = await post('['.repeat(BODY_LIMIT_BYTES))
+    t.equal(whole.statusCode, 400, '1 MiB of [ is refused')
+    t.equal(whole.json().code, 'BODY_TOO_DEEP')
+
+    const product = { sku: 'BRACKETS-1', name: '[[[[{{{{'.repeat(20), description: '"]]]]}}}}\\'.repeat(50), price_cents: 100, stock: 1 }
+    const created = await post(JSON.stringify(product))
+    t.equal(created.statusCode, 201, 'brackets inside strings are just text')
+    t.equal(created.json().name, product.name)
+    t.equal(created.json().description, product.description)
+
+    t.equal((await post('{"sku": "X-1",')).json().code, 'MALFORMED_JSON', 'malformed JSON is still MALFORMED_JSON')
+    t.equal((await post('{"__proto__": {"x": 1}}')).statusCode, 400, 'prototype poisoning still refused')
+  })
+
+  t.test('rate limiting runs before the body is read: over budget, a hostile body gets 429, not 400', async (t) => {
+    const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
+    for (let i = 0; i < 2; i++) await app.inject({ method: 'GET', url: '/api/products' })
+    const res = await app.inject({ method: 'POST', url: '/api/orders', headers: JSON_TYPE, payload: '['.repeat(BODY_LIMIT_BYTES) })
+    t.equal(res.statusCode, 429)
+    t.equal(res.json().code, 'RATE_LIMITED')
+  })
+
+  t.test('a declared Content-Length over the limit is refused with 413 before any of the body arrives', async (t) => {
+    const app = await buildTestApp(t)
+    const admin = await createUser(app, 'admin')
+    const authorization = admin.headers.authorization
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ port: address.port, host: '127.0.0.1' })
+      let received = ''
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('utf8')
+        if (received.includes('\r\n\r\n') && received.includes('}')) { socket.destroy(); resolve(received) }
+      })
+      socket.on('error', reject)
+      socket.on('close', () => { resolve(received) })
+      // Headers only: the 50 MiB body is never sent.
+      socket.write(`POST /api/products HTTP/1.1\r\nHost: x\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${50 * BODY_LIMIT_BYTES}\r\n\r\n[`)
+    })
+    t.match(answer, /^HTTP\/1\.1 413 /)
+    t.match(answer, /content-type: application\/problem\+json/i)
+    t.match(answer, /"code":"PAYLOAD_TOO_LARGE"/)
+  })
 })

@@ -1,102 +1,104 @@
-import t from 'tap'
+import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 
-t.test('security headers are on every response, with a CSP Swagger UI works under', async (t) => {
-  const app = await buildTestApp(t)
-  for (const url of ['/health/live', '/swagger', '/no/such/route']) {
-    const res = await app.inject({ method: 'GET', url })
-    t.equal(res.headers['x-content-type-options'], 'nosniff', `${url} nosniff`)
-    t.equal(res.headers['x-frame-options'], 'SAMEORIGIN', `${url} frame options`)
-    t.match(String(res.headers['strict-transport-security']), /max-age=/, `${url} HSTS`)
-    t.equal(res.headers['referrer-policy'], 'no-referrer', `${url} referrer policy`)
-    const csp = String(res.headers['content-security-policy'])
-    t.match(csp, /default-src 'self'/, `${url} CSP`)
-    t.notMatch(csp, /upgrade-insecure-requests/, 'plain-HTTP deployments keep working')
-    t.notOk(res.headers['x-powered-by'])
-  }
-})
-
-t.test('Swagger UI and the OpenAPI document are served', async (t) => {
-  const app = await buildTestApp(t)
-  const ui = await app.inject({ method: 'GET', url: '/swagger' })
-  t.equal(ui.statusCode, 200)
-  t.match(ui.headers['content-type'], /text\/html/)
-  t.match(ui.body, /swagger-ui/)
-  const index = await app.inject({ method: 'GET', url: '/swagger/index.html' })
-  t.equal(index.statusCode, 302)
-  t.equal(index.headers.location, '/swagger')
-  const initializer = await app.inject({ method: 'GET', url: '/swagger/static/swagger-initializer.js' })
-  t.equal(initializer.statusCode, 200, 'scripts come from self, allowed by script-src')
-  const doc = await app.inject({ method: 'GET', url: '/swagger/json' })
-  t.equal(doc.statusCode, 200)
-  t.equal(doc.json().openapi, '3.1.0')
-  t.ok(doc.json().components.schemas.Problem, 'Problem is a named component')
-  const paths = doc.json().paths
-  const listProducts = paths['/api/products'].get.responses
-  t.ok(listProducts['400'].content['application/problem+json'], 'errors are documented as problem+json')
-  t.notOk(listProducts['400'].content['application/json'])
-  t.ok(listProducts['200'].headers['RateLimit-Remaining'], 'rate-limited routes document RateLimit headers')
-  t.ok(listProducts['429'].headers['Retry-After'], '429 documents Retry-After')
-  t.notOk(paths['/health/live'].get.responses['200'].headers?.['RateLimit-Limit'], 'probes are not rate limited')
-})
-
-t.test('CORS allows configured origins and denies others', async (t) => {
-  const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example,https://admin.example' } })
-  const preflight = (origin: string) => app.inject({
-    method: 'OPTIONS',
-    url: '/api/products',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
+export default suite(import.meta, (t) => {
+  t.test('security headers are on every response, with a CSP Swagger UI works under', async (t) => {
+    const app = await buildTestApp(t)
+    for (const url of ['/health/live', '/swagger', '/no/such/route']) {
+      const res = await app.inject({ method: 'GET', url })
+      t.equal(res.headers['x-content-type-options'], 'nosniff', `${url} nosniff`)
+      t.equal(res.headers['x-frame-options'], 'SAMEORIGIN', `${url} frame options`)
+      t.match(String(res.headers['strict-transport-security']), /max-age=/, `${url} HSTS`)
+      t.equal(res.headers['referrer-policy'], 'no-referrer', `${url} referrer policy`)
+      const csp = String(res.headers['content-security-policy'])
+      t.match(csp, /default-src 'self'/, `${url} CSP`)
+      t.notMatch(csp, /upgrade-insecure-requests/, 'plain-HTTP deployments keep working')
+      t.notOk(res.headers['x-powered-by'])
+    }
   })
-  const allowed = await preflight('https://shop.example')
-  t.equal(allowed.statusCode, 204)
-  t.equal(allowed.headers['access-control-allow-origin'], 'https://shop.example')
-  t.match(String(allowed.headers['access-control-allow-headers']), /Authorization/)
 
-  const denied = await preflight('https://evil.example')
-  t.notOk(denied.headers['access-control-allow-origin'], 'no allow-origin for an unknown origin')
-
-  const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://admin.example' } })
-  t.equal(simple.headers['access-control-allow-origin'], 'https://admin.example')
-  t.match(String(simple.headers['access-control-expose-headers']), /X-Request-Id/)
-})
-
-t.test('with no CORS origin allowed (the production default) no response carries CORS headers', async (t) => {
-  const app = await buildTestApp(t, { env: { APP_ENV: 'production', MIGRATE_ON_START: 'true' } })
-  t.same(app.config.corsOrigins, [])
-  const preflight = await app.inject({
-    method: 'OPTIONS',
-    url: '/api/products',
-    headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' }
+  t.test('Swagger UI and the OpenAPI document are served', async (t) => {
+    const app = await buildTestApp(t)
+    const ui = await app.inject({ method: 'GET', url: '/swagger' })
+    t.equal(ui.statusCode, 200)
+    t.match(ui.headers['content-type'], /text\/html/)
+    t.match(ui.body, /swagger-ui/)
+    const index = await app.inject({ method: 'GET', url: '/swagger/index.html' })
+    t.equal(index.statusCode, 302)
+    t.equal(index.headers.location, '/swagger')
+    const initializer = await app.inject({ method: 'GET', url: '/swagger/static/swagger-initializer.js' })
+    t.equal(initializer.statusCode, 200, 'scripts come from self, allowed by script-src')
+    const doc = await app.inject({ method: 'GET', url: '/swagger/json' })
+    t.equal(doc.statusCode, 200)
+    t.equal(doc.json().openapi, '3.1.0')
+    t.ok(doc.json().components.schemas.Problem, 'Problem is a named component')
+    const paths = doc.json().paths
+    const listProducts = paths['/api/products'].get.responses
+    t.ok(listProducts['400'].content['application/problem+json'], 'errors are documented as problem+json')
+    t.notOk(listProducts['400'].content['application/json'])
+    t.ok(listProducts['200'].headers['RateLimit-Remaining'], 'rate-limited routes document RateLimit headers')
+    t.ok(listProducts['429'].headers['Retry-After'], '429 documents Retry-After')
+    t.notOk(paths['/health/live'].get.responses['200'].headers?.['RateLimit-Limit'], 'probes are not rate limited')
   })
-  t.ok(preflight.statusCode >= 400, `preflight refused (${preflight.statusCode})`)
-  t.notOk(preflight.headers['access-control-allow-origin'])
-  const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://shop.example' } })
-  t.equal(simple.statusCode, 200)
-  const corsHeaders = Object.keys(simple.headers).filter((name) => name.startsWith('access-control-') || name === 'vary')
-  t.same(corsHeaders, [], 'no Access-Control-* or Vary')
-  t.equal(simple.headers['x-content-type-options'], 'nosniff', 'security headers still set')
-})
 
-t.test('help lists the routes and points at the docs', async (t) => {
-  const app = await buildTestApp(t)
-  const res = await app.inject({ method: 'GET', url: '/help' })
-  t.equal(res.statusCode, 200)
-  const body = res.json()
-  t.equal(body.name, 'GoShop API')
-  t.match(body.version, /^\d+\.\d+\.\d+/)
-  t.equal(body.docs.swagger_ui, '/swagger')
-  const routes: Array<{ method: string, url: string }> = body.routes
-  t.ok(routes.some((r) => r.method === 'GET' && r.url === '/health/ready'))
-  t.notOk(routes.some((r) => r.url.startsWith('/swagger/static')), 'static assets are not listed')
-})
+  t.test('CORS allows configured origins and denies others', async (t) => {
+    const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example,https://admin.example' } })
+    const preflight = (origin: string) => app.inject({
+      method: 'OPTIONS',
+      url: '/api/products',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
+    })
+    const allowed = await preflight('https://shop.example')
+    t.equal(allowed.statusCode, 204)
+    t.equal(allowed.headers['access-control-allow-origin'], 'https://shop.example')
+    t.match(String(allowed.headers['access-control-allow-headers']), /Authorization/)
 
-t.test('metrics expose the HTTP histogram by route template and the business counters', async (t) => {
-  const app = await buildTestApp(t)
-  await app.inject({ method: 'GET', url: '/help' })
-  const res = await app.inject({ method: 'GET', url: '/metrics' })
-  t.equal(res.statusCode, 200)
-  t.match(res.body, /http_request_duration_seconds_bucket\{[^}]*route="\/help"/)
-  for (const name of ['orders_created_total', 'order_revenue_cents_total', 'products_created_total', 'auth_login_total', 'auth_login_failed_total', 'process_cpu_seconds_total']) {
-    t.match(res.body, new RegExp(`^${name} `, 'm'), name)
-  }
+    const denied = await preflight('https://evil.example')
+    t.notOk(denied.headers['access-control-allow-origin'], 'no allow-origin for an unknown origin')
+
+    const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://admin.example' } })
+    t.equal(simple.headers['access-control-allow-origin'], 'https://admin.example')
+    t.match(String(simple.headers['access-control-expose-headers']), /X-Request-Id/)
+  })
+
+  t.test('with no CORS origin allowed (the production default) no response carries CORS headers', async (t) => {
+    const app = await buildTestApp(t, { env: { APP_ENV: 'production', MIGRATE_ON_START: 'true' } })
+    t.same(app.config.corsOrigins, [])
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/products',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' }
+    })
+    t.ok(preflight.statusCode >= 400, `preflight refused (${preflight.statusCode})`)
+    t.notOk(preflight.headers['access-control-allow-origin'])
+    const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://shop.example' } })
+    t.equal(simple.statusCode, 200)
+    const corsHeaders = Object.keys(simple.headers).filter((name) => name.startsWith('access-control-') || name === 'vary')
+    t.same(corsHeaders, [], 'no Access-Control-* or Vary')
+    t.equal(simple.headers['x-content-type-options'], 'nosniff', 'security headers still set')
+  })
+
+  t.test('help lists the routes and points at the docs', async (t) => {
+    const app = await buildTestApp(t)
+    const res = await app.inject({ method: 'GET', url: '/help' })
+    t.equal(res.statusCode, 200)
+    const body = res.json()
+    t.equal(body.name, 'GoShop API')
+    t.match(body.version, /^\d+\.\d+\.\d+/)
+    t.equal(body.docs.swagger_ui, '/swagger')
+    const routes: Array<{ method: string, url: string }> = body.routes
+    t.ok(routes.some((r) => r.method === 'GET' && r.url === '/health/ready'))
+    t.notOk(routes.some((r) => r.url.startsWith('/swagger/static')), 'static assets are not listed')
+  })
+
+  t.test('metrics expose the HTTP histogram by route template and the business counters', async (t) => {
+    const app = await buildTestApp(t)
+    await app.inject({ method: 'GET', url: '/help' })
+    const res = await app.inject({ method: 'GET', url: '/metrics' })
+    t.equal(res.statusCode, 200)
+    t.match(res.body, /http_request_duration_seconds_bucket\{[^}]*route="\/help"/)
+    for (const name of ['orders_created_total', 'order_revenue_cents_total', 'products_created_total', 'auth_login_total', 'auth_login_failed_total', 'process_cpu_seconds_total']) {
+      t.match(res.body, new RegExp(`^${name} `, 'm'), name)
+    }
+  })
 })

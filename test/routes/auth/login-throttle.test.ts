@@ -1,4 +1,4 @@
-import t from 'tap'
+import { suite } from '../../helpers/suite.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT } from '../../../routes/auth/login-throttle.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { login, PASSWORD, register } from '../../helpers/auth-flow.js'
@@ -6,43 +6,45 @@ import { login, PASSWORD, register } from '../../helpers/auth-flow.js'
 const ATTACKER = '203.0.113.66'
 const ADMIN_IP = '198.51.100.7'
 
-t.test('a client hammering an account is throttled; nobody else is locked out', async (t) => {
-  const app = await buildTestApp(t)
-  await register(app, { email: 'admin@example.com', password: PASSWORD })
-  await app.db.updateTable('users').set({ role: 'admin' }).where('email', '=', 'admin@example.com').execute()
+export default suite(import.meta, (t) => {
+  t.test('a client hammering an account is throttled; nobody else is locked out', async (t) => {
+    const app = await buildTestApp(t)
+    await register(app, { email: 'admin@example.com', password: PASSWORD })
+    await app.db.updateTable('users').set({ role: 'admin' }).where('email', '=', 'admin@example.com').execute()
 
-  for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT; i++) {
-    t.equal((await login(app, 'admin@example.com', `guess-${i}`, ATTACKER)).statusCode, 401, `attacker guess ${i + 1}: 401`)
-  }
-  const throttled = await login(app, 'admin@example.com', 'guess-next', ATTACKER)
-  t.equal(throttled.statusCode, 429, 'the attacker is throttled')
-  t.equal(throttled.json().code, 'RATE_LIMITED')
-  t.ok(Number(throttled.headers['retry-after']) >= 1, 'with Retry-After')
-
-  const owner = await login(app, 'admin@example.com', PASSWORD, ADMIN_IP)
-  t.equal(owner.statusCode, 200, 'the owner, from a clean client, logs in with the right password')
-  t.equal((await login(app, 'Admin@Example.com', PASSWORD, ATTACKER)).statusCode, 429, 'the attacker with the right password while throttled: 429')
-
-  // The owner's success does not lift the attacker's block, and the owner's own typos count apart.
-  for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT - 1; i++) await login(app, 'admin@example.com', `typo-${i}`, ADMIN_IP)
-  t.equal((await login(app, 'admin@example.com', PASSWORD, ADMIN_IP)).statusCode, 200, 'the owner is not blocked by its own few typos')
-  t.equal((await login(app, 'admin@example.com', 'guess-after', ATTACKER)).statusCode, 429, 'the attacker is still throttled')
-})
-
-t.test('guessing is bounded per client across emails, and unknown emails count like known ones', async (t) => {
-  const app = await buildTestApp(t)
-  await register(app, { email: 'someone@example.com', password: PASSWORD })
-  let failures = 0
-  // Spread over many emails, never more than the per-pair budget on one.
-  for (let i = 0; failures < LOGIN_FAILURES_PER_CLIENT; i++) {
-    for (let j = 0; j < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT - 1 && failures < LOGIN_FAILURES_PER_CLIENT; j++, failures++) {
-      t.equal((await login(app, `target-${i}@example.com`, `guess-${j}`, ATTACKER)).statusCode, 401)
+    for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT; i++) {
+      t.equal((await login(app, 'admin@example.com', `guess-${i}`, ATTACKER)).statusCode, 401, `attacker guess ${i + 1}: 401`)
     }
-  }
-  const blocked = await login(app, 'someone@example.com', PASSWORD, ATTACKER)
-  t.equal(blocked.statusCode, 429, `after ${LOGIN_FAILURES_PER_CLIENT} failures over several emails the client is throttled for every email`)
-  t.equal((await login(app, 'someone@example.com', PASSWORD, ADMIN_IP)).statusCode, 200, 'other clients are not')
+    const throttled = await login(app, 'admin@example.com', 'guess-next', ATTACKER)
+    t.equal(throttled.statusCode, 429, 'the attacker is throttled')
+    t.equal(throttled.json().code, 'RATE_LIMITED')
+    t.ok(Number(throttled.headers['retry-after']) >= 1, 'with Retry-After')
 
-  for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT; i++) t.equal((await login(app, 'ghost@example.com', `guess-${i}`, ADMIN_IP)).statusCode, 401)
-  t.equal((await login(app, 'ghost@example.com', 'guess', ADMIN_IP)).statusCode, 429, 'an unknown email is throttled the same way (existence is not revealed)')
+    const owner = await login(app, 'admin@example.com', PASSWORD, ADMIN_IP)
+    t.equal(owner.statusCode, 200, 'the owner, from a clean client, logs in with the right password')
+    t.equal((await login(app, 'Admin@Example.com', PASSWORD, ATTACKER)).statusCode, 429, 'the attacker with the right password while throttled: 429')
+
+    // The owner's success does not lift the attacker's block, and the owner's own typos count apart.
+    for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT - 1; i++) await login(app, 'admin@example.com', `typo-${i}`, ADMIN_IP)
+    t.equal((await login(app, 'admin@example.com', PASSWORD, ADMIN_IP)).statusCode, 200, 'the owner is not blocked by its own few typos')
+    t.equal((await login(app, 'admin@example.com', 'guess-after', ATTACKER)).statusCode, 429, 'the attacker is still throttled')
+  })
+
+  t.test('guessing is bounded per client across emails, and unknown emails count like known ones', async (t) => {
+    const app = await buildTestApp(t)
+    await register(app, { email: 'someone@example.com', password: PASSWORD })
+    let failures = 0
+    // Spread over many emails, never more than the per-pair budget on one.
+    for (let i = 0; failures < LOGIN_FAILURES_PER_CLIENT; i++) {
+      for (let j = 0; j < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT - 1 && failures < LOGIN_FAILURES_PER_CLIENT; j++, failures++) {
+        t.equal((await login(app, `target-${i}@example.com`, `guess-${j}`, ATTACKER)).statusCode, 401)
+      }
+    }
+    const blocked = await login(app, 'someone@example.com', PASSWORD, ATTACKER)
+    t.equal(blocked.statusCode, 429, `after ${LOGIN_FAILURES_PER_CLIENT} failures over several emails the client is throttled for every email`)
+    t.equal((await login(app, 'someone@example.com', PASSWORD, ADMIN_IP)).statusCode, 200, 'other clients are not')
+
+    for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT; i++) t.equal((await login(app, 'ghost@example.com', `guess-${i}`, ADMIN_IP)).statusCode, 401)
+    t.equal((await login(app, 'ghost@example.com', 'guess', ADMIN_IP)).statusCode, 429, 'an unknown email is throttled the same way (existence is not revealed)')
+  })
 })

@@ -1,34 +1,36 @@
-import t from 'tap'
+import { suite } from '../../helpers/suite.js'
 import { buildApp } from '../../../app.js'
 import { loadConfig } from '../../../lib/config.js'
 import { testEnv } from '../../helpers/app.js'
 
-t.test('readiness is 503 with postgres down when the database is unreachable', async (t) => {
+export default suite(import.meta, (t) => {
+  t.test('readiness is 503 with postgres down when the database is unreachable', async (t) => {
   // Nothing listens on port 1: connections are refused at once.
-  const env = await testEnv(t, { databaseEnv: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }, env: { MIGRATE_ON_START: 'false' } })
-  const app = await buildApp({ config: loadConfig(env) })
-  t.teardown(async () => { await app.close() })
-  await app.ready()
+    const env = await testEnv(t, { databaseEnv: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }, env: { MIGRATE_ON_START: 'false' } })
+    const app = await buildApp({ config: loadConfig(env) })
+    t.teardown(async () => { await app.close() })
+    await app.ready()
 
-  const res = await app.inject({ method: 'GET', url: '/health/ready' })
-  t.equal(res.statusCode, 503)
-  const body = res.json()
-  t.equal(body.status, 'not_ready')
-  t.equal(body.checks.postgres.status, 'down')
-  t.type(body.checks.postgres.error, 'string')
-  t.equal(res.headers['retry-after'], '5')
+    const res = await app.inject({ method: 'GET', url: '/health/ready' })
+    t.equal(res.statusCode, 503)
+    const body = res.json()
+    t.equal(body.status, 'not_ready')
+    t.equal(body.checks.postgres.status, 'down')
+    t.type(body.checks.postgres.error, 'string')
+    t.equal(res.headers['retry-after'], '5')
 
-  const live = await app.inject({ method: 'GET', url: '/health/live' })
-  t.equal(live.statusCode, 200, 'liveness does not depend on the database')
-})
+    const live = await app.inject({ method: 'GET', url: '/health/live' })
+    t.equal(live.statusCode, 200, 'liveness does not depend on the database')
+  })
 
-t.test('readiness turns 503 while shutting down', async (t) => {
-  const app = await buildApp({ config: loadConfig(await testEnv(t)) })
-  t.teardown(async () => { await app.close() })
-  await app.ready()
-  t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200)
-  app.lifecycle.shuttingDown = true
-  const res = await app.inject({ method: 'GET', url: '/health/ready' })
-  t.equal(res.statusCode, 503)
-  t.equal(res.json().shutting_down, true)
+  t.test('readiness turns 503 while shutting down', async (t) => {
+    const app = await buildApp({ config: loadConfig(await testEnv(t)) })
+    t.teardown(async () => { await app.close() })
+    await app.ready()
+    t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200)
+    app.lifecycle.shuttingDown = true
+    const res = await app.inject({ method: 'GET', url: '/health/ready' })
+    t.equal(res.statusCode, 503)
+    t.equal(res.json().shutting_down, true)
+  })
 })

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { suite } from '../../helpers/suite.js'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helpers/app.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
@@ -63,98 +63,100 @@ const byThenId = <T extends { id: string }>(key: (row: T) => number | string, de
   return descending ? -order : order
 }
 
-t.test('250 products in pages of 100: no duplicate, no gap, stable order, Link header', async (t) => {
-  const app = await buildTestApp(t)
-  const customer = await createUser(app, 'customer')
-  const products = await seedCatalog(app)
-  const { ids, pages } = await walk(app, customer, 'limit=100')
-  t.same(pages, [100, 100, 50])
-  t.equal(new Set(ids).size, 250, 'no duplicates')
-  t.same(ids, [...products].sort(byThenId((p) => p.micros)).map((p) => p.id), 'ordered by (created_at with microseconds, id)')
+export default suite(import.meta, (t) => {
+  t.test('250 products in pages of 100: no duplicate, no gap, stable order, Link header', async (t) => {
+    const app = await buildTestApp(t)
+    const customer = await createUser(app, 'customer')
+    const products = await seedCatalog(app)
+    const { ids, pages } = await walk(app, customer, 'limit=100')
+    t.same(pages, [100, 100, 50])
+    t.equal(new Set(ids).size, 250, 'no duplicates')
+    t.same(ids, [...products].sort(byThenId((p) => p.micros)).map((p) => p.id), 'ordered by (created_at with microseconds, id)')
 
-  const first = await app.inject({ method: 'GET', url: '/api/products', headers: customer.headers })
-  t.equal(first.json().data.length, 20, 'default limit is 20')
-})
+    const first = await app.inject({ method: 'GET', url: '/api/products', headers: customer.headers })
+    t.equal(first.json().data.length, 20, 'default limit is 20')
+  })
 
-t.test('every sort order paginates completely and in order', async (t) => {
-  const app = await buildTestApp(t)
-  const customer = await createUser(app, 'customer')
-  const products = await seedCatalog(app)
-  const expected: Record<string, typeof products> = {
-    created_at: [...products].sort(byThenId((p) => p.micros)),
-    '-created_at': [...products].sort(byThenId((p) => p.micros, true)),
-    price_cents: [...products].sort(byThenId((p) => p.price_cents)),
-    '-price_cents': [...products].sort(byThenId((p) => p.price_cents, true)),
-    name: [...products].sort(byThenId((p) => p.name))
-  }
-  for (const [sort, rows] of Object.entries(expected)) {
-    const { ids, pages } = await walk(app, customer, `limit=30&sort=${encodeURIComponent(sort)}`)
-    t.same(pages, [30, 30, 30, 30, 30, 30, 30, 30, 10], `${sort}: page sizes`)
-    t.same(ids, rows.map((p) => p.id), `${sort}: order and completeness`)
-  }
-})
+  t.test('every sort order paginates completely and in order', async (t) => {
+    const app = await buildTestApp(t)
+    const customer = await createUser(app, 'customer')
+    const products = await seedCatalog(app)
+    const expected: Record<string, typeof products> = {
+      created_at: [...products].sort(byThenId((p) => p.micros)),
+      '-created_at': [...products].sort(byThenId((p) => p.micros, true)),
+      price_cents: [...products].sort(byThenId((p) => p.price_cents)),
+      '-price_cents': [...products].sort(byThenId((p) => p.price_cents, true)),
+      name: [...products].sort(byThenId((p) => p.name))
+    }
+    for (const [sort, rows] of Object.entries(expected)) {
+      const { ids, pages } = await walk(app, customer, `limit=30&sort=${encodeURIComponent(sort)}`)
+      t.same(pages, [30, 30, 30, 30, 30, 30, 30, 30, 10], `${sort}: page sizes`)
+      t.same(ids, rows.map((p) => p.id), `${sort}: order and completeness`)
+    }
+  })
 
-t.test('pagination stays stable while products are inserted during the walk', async (t) => {
-  const app = await buildTestApp(t)
-  const staff = await createUser(app, 'staff')
-  const products = await seedCatalog(app)
-  const original = new Set(products.map((p) => p.id))
-  let added = 0
-  for (const sort of ['created_at', '-created_at', 'price_cents', 'name']) {
-    const { ids } = await walk(app, staff, `limit=100&sort=${sort}`, async () => {
+  t.test('pagination stays stable while products are inserted during the walk', async (t) => {
+    const app = await buildTestApp(t)
+    const staff = await createUser(app, 'staff')
+    const products = await seedCatalog(app)
+    const original = new Set(products.map((p) => p.id))
+    let added = 0
+    for (const sort of ['created_at', '-created_at', 'price_cents', 'name']) {
+      const { ids } = await walk(app, staff, `limit=100&sort=${sort}`, async () => {
       // New rows land before, inside and after the walked range depending on the sort.
-      for (const [price, name] of [[0, 'item000'], [1100, 'item018'], [2200, 'zzz']] as const) {
-        const res = await app.inject({ method: 'POST', url: '/api/products', headers: staff.headers, payload: { sku: `NEW-${added++}`, name, price_cents: price, stock: 1 } })
-        if (res.statusCode !== 201) throw new Error(res.body)
-      }
-    })
-    const seen = ids.filter((id) => original.has(id))
-    t.equal(new Set(ids).size, ids.length, `${sort}: no duplicates`)
-    t.equal(seen.length, 250, `${sort}: every original row exactly once`)
-    t.same(new Set(seen), original)
-  }
-})
+        for (const [price, name] of [[0, 'item000'], [1100, 'item018'], [2200, 'zzz']] as const) {
+          const res = await app.inject({ method: 'POST', url: '/api/products', headers: staff.headers, payload: { sku: `NEW-${added++}`, name, price_cents: price, stock: 1 } })
+          if (res.statusCode !== 201) throw new Error(res.body)
+        }
+      })
+      const seen = ids.filter((id) => original.has(id))
+      t.equal(new Set(ids).size, ids.length, `${sort}: no duplicates`)
+      t.equal(seen.length, 250, `${sort}: every original row exactly once`)
+      t.same(new Set(seen), original)
+    }
+  })
 
-t.test('cursors: bound to their sort, tamper-proof (400 INVALID_CURSOR), bad limits 400', async (t) => {
-  const app = await buildTestApp(t)
-  const customer = await createUser(app, 'customer')
-  await seedCatalog(app)
-  const get = async (query: string) => await app.inject({ method: 'GET', url: `/api/products?${query}`, headers: customer.headers })
+  t.test('cursors: bound to their sort, tamper-proof (400 INVALID_CURSOR), bad limits 400', async (t) => {
+    const app = await buildTestApp(t)
+    const customer = await createUser(app, 'customer')
+    await seedCatalog(app)
+    const get = async (query: string) => await app.inject({ method: 'GET', url: `/api/products?${query}`, headers: customer.headers })
 
-  const byPrice = (await get('limit=10&sort=price_cents')).json().next_cursor
-  t.type(byPrice, 'string')
-  for (const sort of ['created_at', '-created_at', '-price_cents', 'name']) {
-    const res = await get(`limit=10&sort=${sort}&cursor=${byPrice}`)
-    t.equal(res.statusCode, 400, `price cursor with sort=${sort}`)
-    t.equal(res.json().code, 'INVALID_CURSOR')
-    t.equal(res.json().errors[0].pointer, '/cursor')
-  }
-  t.equal((await get(`limit=10&sort=price_cents&cursor=${byPrice}`)).statusCode, 200)
-  const byDefault = (await get('limit=10')).json().next_cursor
-  t.equal((await get(`limit=10&sort=created_at&cursor=${byDefault}`)).statusCode, 200, 'default sort is created_at')
-  t.equal((await get(`limit=10&sort=-created_at&cursor=${byDefault}`)).statusCode, 400)
+    const byPrice = (await get('limit=10&sort=price_cents')).json().next_cursor
+    t.type(byPrice, 'string')
+    for (const sort of ['created_at', '-created_at', '-price_cents', 'name']) {
+      const res = await get(`limit=10&sort=${sort}&cursor=${byPrice}`)
+      t.equal(res.statusCode, 400, `price cursor with sort=${sort}`)
+      t.equal(res.json().code, 'INVALID_CURSOR')
+      t.equal(res.json().errors[0].pointer, '/cursor')
+    }
+    t.equal((await get(`limit=10&sort=price_cents&cursor=${byPrice}`)).statusCode, 200)
+    const byDefault = (await get('limit=10')).json().next_cursor
+    t.equal((await get(`limit=10&sort=created_at&cursor=${byDefault}`)).statusCode, 200, 'default sort is created_at')
+    t.equal((await get(`limit=10&sort=-created_at&cursor=${byDefault}`)).statusCode, 400)
 
-  const forge = (v: unknown, id: unknown = '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'): string => Buffer.from(JSON.stringify({ v, id })).toString('base64url')
-  for (const [label, cursor, sort] of [
-    ['garbage', 'not-a-cursor', 'created_at'],
-    ['no sort tag', forge('2026-01-01T00:00:00Z'), 'created_at'],
-    ['number value', forge(5), 'price_cents'],
-    ['bad timestamp', forge('created_at|yesterday'), 'created_at'],
-    ['bad integer', forge('price_cents|12abc'), 'price_cents'],
-    ['unsafe integer', forge('price_cents|99999999999999999'), 'price_cents'],
-    ['bad id', forge('name|x', 'nope'), 'name'],
-    ['sql in value', forge("name|' OR 1=1 --"), 'created_at']
-  ] as const) {
-    const res = await get(`sort=${sort}&cursor=${encodeURIComponent(cursor)}`)
-    t.equal(res.statusCode, 400, label)
-    t.equal(res.json().code, 'INVALID_CURSOR', label)
-  }
-  const tricky = await get(`sort=name&cursor=${forge("name|' OR 1=1 --")}`)
-  t.equal(tricky.statusCode, 200, 'a text key is only ever a bound value')
+    const forge = (v: unknown, id: unknown = '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'): string => Buffer.from(JSON.stringify({ v, id })).toString('base64url')
+    for (const [label, cursor, sort] of [
+      ['garbage', 'not-a-cursor', 'created_at'],
+      ['no sort tag', forge('2026-01-01T00:00:00Z'), 'created_at'],
+      ['number value', forge(5), 'price_cents'],
+      ['bad timestamp', forge('created_at|yesterday'), 'created_at'],
+      ['bad integer', forge('price_cents|12abc'), 'price_cents'],
+      ['unsafe integer', forge('price_cents|99999999999999999'), 'price_cents'],
+      ['bad id', forge('name|x', 'nope'), 'name'],
+      ['sql in value', forge("name|' OR 1=1 --"), 'created_at']
+    ] as const) {
+      const res = await get(`sort=${sort}&cursor=${encodeURIComponent(cursor)}`)
+      t.equal(res.statusCode, 400, label)
+      t.equal(res.json().code, 'INVALID_CURSOR', label)
+    }
+    const tricky = await get(`sort=name&cursor=${forge("name|' OR 1=1 --")}`)
+    t.equal(tricky.statusCode, 200, 'a text key is only ever a bound value')
 
-  for (const query of ['limit=0', 'limit=101', 'limit=abc', 'sort=price', 'sort=-name', 'unknown=1', `cursor=${'a'.repeat(513)}`]) {
-    const res = await get(query)
-    t.equal(res.statusCode, 400, query)
-    t.equal(res.json().code, 'VALIDATION_FAILED', query)
-  }
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'sort=price', 'sort=-name', 'unknown=1', `cursor=${'a'.repeat(513)}`]) {
+      const res = await get(query)
+      t.equal(res.statusCode, 400, query)
+      t.equal(res.json().code, 'VALIDATION_FAILED', query)
+    }
+  })
 })

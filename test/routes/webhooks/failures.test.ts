@@ -1,39 +1,41 @@
-import t from 'tap'
+import { suite } from '../../helpers/suite.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
 import { buildOrdersApp, insertProduct, postOrder } from '../orders/fixtures/orders.js'
 import { createEndpoint, deliveriesOf, FAST_WEBHOOKS } from './fixtures.js'
 import { startReceiver } from './receiver.js'
 
-t.test('redirects are failures and are not followed', async (t) => {
-  const app = await buildOrdersApp(t, { env: { ...FAST_WEBHOOKS, WEBHOOK_MAX_RETRY_AGE: '1' } })
-  const admin = await createUser(app, 'admin')
-  const customer = await createUser(app, 'customer')
-  const receiver = await startReceiver(t)
-  receiver.respond((request) => request.path === '/hooks' ? { status: 302, headers: { location: '/elsewhere' } } : { status: 200 })
-  const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
-  const product = await insertProduct(app)
-  t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201)
-  const failed = await waitFor('the delivery to fail', async () => {
-    const [delivery] = await deliveriesOf(app, admin, endpoint.id)
-    return delivery?.status === 'failed' ? delivery : undefined
+export default suite(import.meta, (t) => {
+  t.test('redirects are failures and are not followed', async (t) => {
+    const app = await buildOrdersApp(t, { env: { ...FAST_WEBHOOKS, WEBHOOK_MAX_RETRY_AGE: '1' } })
+    const admin = await createUser(app, 'admin')
+    const customer = await createUser(app, 'customer')
+    const receiver = await startReceiver(t)
+    receiver.respond((request) => request.path === '/hooks' ? { status: 302, headers: { location: '/elsewhere' } } : { status: 200 })
+    const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
+    const product = await insertProduct(app)
+    t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201)
+    const failed = await waitFor('the delivery to fail', async () => {
+      const [delivery] = await deliveriesOf(app, admin, endpoint.id)
+      return delivery?.status === 'failed' ? delivery : undefined
+    })
+    t.equal(failed.last_response_status, 302)
+    t.ok(receiver.received.every((request) => request.path === '/hooks'), 'the redirect target was never requested')
   })
-  t.equal(failed.last_response_status, 302)
-  t.ok(receiver.received.every((request) => request.path === '/hooks'), 'the redirect target was never requested')
-})
 
-t.test('a receiver that never answers times out (5 s) and the order path is unaffected', async (t) => {
-  const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
-  const admin = await createUser(app, 'admin')
-  const customer = await createUser(app, 'customer')
-  const receiver = await startReceiver(t)
-  receiver.respond(() => 'hang')
-  const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
-  const product = await insertProduct(app)
-  for (let i = 0; i < 3; i++) t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201)
-  const timedOut = await waitFor('a timed-out attempt', async () => {
-    const deliveries = await deliveriesOf(app, admin, endpoint.id)
-    return deliveries.find((d) => d.attempt_log.length > 0)
-  }, { timeoutMs: 30_000 })
-  t.match(timedOut.attempt_log[0], { outcome: 'failed', response_status: null, error: 'timed out after 5000 ms' })
+  t.test('a receiver that never answers times out (5 s) and the order path is unaffected', async (t) => {
+    const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
+    const admin = await createUser(app, 'admin')
+    const customer = await createUser(app, 'customer')
+    const receiver = await startReceiver(t)
+    receiver.respond(() => 'hang')
+    const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
+    const product = await insertProduct(app)
+    for (let i = 0; i < 3; i++) t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201)
+    const timedOut = await waitFor('a timed-out attempt', async () => {
+      const deliveries = await deliveriesOf(app, admin, endpoint.id)
+      return deliveries.find((d) => d.attempt_log.length > 0)
+    }, { timeoutMs: 30_000 })
+    t.match(timedOut.attempt_log[0], { outcome: 'failed', response_status: null, error: 'timed out after 5000 ms' })
+  })
 })
