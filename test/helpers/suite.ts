@@ -17,7 +17,7 @@ export type SuiteBody = (t: Test) => void | Promise<void>
 
 const TEST_DIR = fileURLToPath(new URL('../', import.meta.url))
 /** Each suite's own time limit, in a shard as on its own (tap's `timeout` is per process). */
-export const SUITE_TIMEOUT_MS = 300_000
+const SUITE_TIMEOUT_MS = 300_000
 
 let shardRunning = false
 

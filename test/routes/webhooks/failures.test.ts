@@ -2,7 +2,7 @@ import { suite } from '../../helpers/suite.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
 import { buildOrdersApp, insertProduct, postOrder } from '../orders/fixtures/orders.js'
-import { createEndpoint, deliveriesOf, FAST_WEBHOOKS } from './fixtures.js'
+import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, firstDeliveryIn } from './fixtures.js'
 import { startReceiver } from './receiver.js'
 
 export default suite(import.meta, (t) => {
@@ -15,10 +15,7 @@ export default suite(import.meta, (t) => {
     const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
     const product = await insertProduct(app)
     t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201)
-    const failed = await waitFor('the delivery to fail', async () => {
-      const [delivery] = await deliveriesOf(app, admin, endpoint.id)
-      return delivery?.status === 'failed' ? delivery : undefined
-    })
+    const failed = await firstDeliveryIn(app, admin, endpoint.id, 'failed')
     t.equal(failed.last_response_status, 302)
     t.ok(receiver.received.every((request) => request.path === '/hooks'), 'the redirect target was never requested')
   })

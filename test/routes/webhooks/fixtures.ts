@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TestUser } from '../../helpers/users.js'
+import { waitFor } from '../../helpers/wait.js'
 
 /** Quick retries and polling, so retry paths finish in a test's time. */
 export const FAST_WEBHOOKS = {
@@ -40,6 +41,14 @@ export async function deliveriesOf (app: FastifyInstance, admin: TestUser, endpo
     cursor = res.json().next_cursor
   } while (cursor !== null)
   return all
+}
+
+/** Waits until the endpoint's first delivery reaches `status` (the worker records it asynchronously). */
+export async function firstDeliveryIn (app: FastifyInstance, admin: TestUser, endpointId: string, status: 'succeeded' | 'failed', waitOptions: { timeoutMs?: number } = {}): Promise<DeliveryView> {
+  return await waitFor(`the delivery to be ${status}`, async () => {
+    const [delivery] = await deliveriesOf(app, admin, endpointId)
+    return delivery?.status === status ? delivery : undefined
+  }, waitOptions)
 }
 
 export async function eventCount (app: FastifyInstance): Promise<number> {

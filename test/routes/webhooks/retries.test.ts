@@ -2,7 +2,7 @@ import { suite } from '../../helpers/suite.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
 import { buildOrdersApp, insertProduct, postOrder } from '../orders/fixtures/orders.js'
-import { createEndpoint, deliveriesOf, FAST_WEBHOOKS } from './fixtures.js'
+import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, firstDeliveryIn } from './fixtures.js'
 import { startReceiver, verified } from './receiver.js'
 
 export default suite(import.meta, (t) => {
@@ -26,10 +26,7 @@ export default suite(import.meta, (t) => {
     t.ok(failing.attempt_log.every((attempt) => attempt.outcome === 'failed' && attempt.response_status === null))
 
     await receiver.listen()
-    const done = await waitFor('the delivery', async () => {
-      const [delivery] = await deliveriesOf(app, admin, endpoint.id)
-      return delivery?.status === 'succeeded' ? delivery : undefined
-    })
+    const done = await firstDeliveryIn(app, admin, endpoint.id, 'succeeded')
     t.equal(receiver.received.length, 1)
     t.equal(verified(endpoint.secret, receiver.received[0] ?? { path: '', headers: {}, body: '' }).type, 'order.created')
     t.equal(done.attempt_log.length, done.attempts)
@@ -47,10 +44,7 @@ export default suite(import.meta, (t) => {
     const product = await insertProduct(app)
     t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201)
 
-    const failed = await waitFor('the delivery to fail', async () => {
-      const [delivery] = await deliveriesOf(app, admin, endpoint.id)
-      return delivery?.status === 'failed' ? delivery : undefined
-    }, { timeoutMs: 30_000 })
+    const failed = await firstDeliveryIn(app, admin, endpoint.id, 'failed', { timeoutMs: 30_000 })
     t.ok(failed.attempts >= 2, `retried (${failed.attempts} attempts)`)
     t.equal(failed.next_attempt_at, null)
     t.equal(failed.last_response_status, 500)
@@ -69,9 +63,6 @@ export default suite(import.meta, (t) => {
     // A manual retry gets one more attempt; the receiver now accepts.
     receiver.respond(() => ({ status: 204 }))
     t.equal((await app.inject({ method: 'POST', url: `/api/webhooks/${endpoint.id}/deliveries/${failed.id}/retry`, headers: admin.headers })).statusCode, 202)
-    await waitFor('the manual retry', async () => {
-      const [delivery] = await deliveriesOf(app, admin, endpoint.id)
-      return delivery?.status === 'succeeded' ? delivery : undefined
-    })
+    await firstDeliveryIn(app, admin, endpoint.id, 'succeeded')
   })
 })
