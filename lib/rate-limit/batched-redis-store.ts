@@ -65,6 +65,11 @@ function isCounterReply (value: unknown, keys: number): value is number[] {
  */
 export function batchedRedisStore (redis: Redis, guard: DependencyGuard, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
   redis.defineCommand('rateLimitIncr', { lua: INCR_SCRIPT })
+  // Loaded on every (re)connection, so the first increment after a start or a Redis restart is
+  // one round trip (EVALSHA) within the deadline, not EVALSHA, NOSCRIPT, EVAL.
+  const loadScript = (): void => { redis.script('LOAD', INCR_SCRIPT).catch(() => {}) }
+  redis.on('ready', loadScript)
+  if (redis.status === 'ready') loadScript()
   const warnUnavailable = boundedWarning()
   const warn = (error: unknown): void => {
     warnUnavailable((suppressed) => { log.warn({ err: error, suppressed }, 'rate limit store unavailable: requests are let through without limits (fail open)') })

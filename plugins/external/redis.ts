@@ -85,8 +85,11 @@ export default fp(async function redisPlugin (fastify) {
     onFailOpen: (user) => { metrics.failOpen.inc({ user }) },
     onStateChange: (to, from) => {
       metrics.state.set(BREAKER_STATE_VALUE[to])
-      if (to === 'open') fastify.log.warn({ redis: 'degraded', breaker: to, from }, `Redis breaker open: Redis is skipped (limits are per replica) and probed every ${config.breaker.cooldownMs} ms`)
-      else fastify.log.info({ redis: to === 'closed' ? 'up' : 'probing', breaker: to, from }, to === 'closed' ? 'Redis breaker closed: Redis is used again' : 'Redis breaker half-open: probing Redis')
+      // One line when Redis starts being skipped and one when it is back; the probes in between
+      // (half-open, failed: open again, once per cool-down) only at debug level.
+      if (from === 'closed') fastify.log.warn({ redis: 'degraded', breaker: to }, `Redis breaker open: Redis is skipped (limits are per replica) and probed every ${config.breaker.cooldownMs} ms`)
+      else if (to === 'closed') fastify.log.info({ redis: 'up', breaker: to }, 'Redis breaker closed: Redis is used again')
+      else fastify.log.debug({ breaker: to, from }, 'Redis breaker probe')
     }
   })
   metrics.state.set(0)
@@ -96,7 +99,8 @@ export default fp(async function redisPlugin (fastify) {
   fastify.decorate('store', guardedStore(redisStore(client), fallback, guard, 'store'))
   fastify.addHook('onClose', async () => {
     fallback.close()
-    if (client.status === 'ready') await client.quit()
+    // QUIT is bounded by commandTimeout: a stalled Redis must not hold up the shutdown.
+    if (client.status === 'ready') await client.quit().catch(() => { client.disconnect() })
     else client.disconnect()
   })
 }, { name: 'redis', dependencies: ['config', 'metrics'] })
