@@ -23,31 +23,37 @@ export interface DatabaseHandle {
 }
 
 /**
- * Bounds on waiting for Postgres, so an outage answers 503 quickly instead of hanging requests.
- * - connect: a new connection, or a free pool slot, within CONNECT_TIMEOUT_MS (pg-pool applies
+ * Bounds on waiting for Postgres, so an outage or a stuck database answers 503 quickly instead
+ * of hanging requests.
+ * - acquire: a new connection, or a free pool slot, within DB_ACQUIRE_TIMEOUT_MS (pg-pool applies
  *   connectionTimeoutMillis to both); a refused connection fails at once anyway.
- * - statement_timeout: the server cancels any statement (lock waits included) after STATEMENT_TIMEOUT_MS.
+ * - statement_timeout: the server cancels any statement (lock waits included) after DB_STATEMENT_TIMEOUT_MS.
  * - idle_in_transaction_session_timeout: a transaction left open by a stuck caller frees its locks.
- * - socket silence: a connection that hears nothing for SILENT_SOCKET_MS is destroyed, which fails
- *   its query and evicts it from the pool (server frozen, network black hole: TCP alone would wait
+ * - socket silence: a connection that hears nothing for a while is destroyed, which fails its
+ *   query and evicts it from the pool (server frozen, network black hole: TCP alone would wait
  *   for minutes). It is longer than statement_timeout, so a slow but live server always answers
  *   first, and longer than IDLE_TIMEOUT_MS, so the pool retires idle connections before they count as silent.
  */
 export const DB_TIMEOUTS = {
-  CONNECT_TIMEOUT_MS: 2000,
-  STATEMENT_TIMEOUT_MS: 10_000,
   IDLE_IN_TRANSACTION_MS: 15_000,
   IDLE_TIMEOUT_MS: 10_000,
-  SILENT_SOCKET_MS: 15_000
+  /** Silence allowed beyond the statement timeout before a socket counts as dead. */
+  SILENCE_MARGIN_MS: 5000
 } as const
 
-function watchedSocket (): net.Socket {
-  const socket = new net.Socket()
-  socket.setTimeout(DB_TIMEOUTS.SILENT_SOCKET_MS)
-  socket.once('timeout', () => {
-    socket.destroy(Object.assign(new Error(`Postgres sent nothing for ${DB_TIMEOUTS.SILENT_SOCKET_MS} ms`), { code: 'ETIMEDOUT' }))
-  })
-  return socket
+/** How long a request-serving connection may hear nothing from Postgres. */
+export const silentSocketMs = (statementTimeoutMs: number): number =>
+  Math.max(DB_TIMEOUTS.IDLE_TIMEOUT_MS, statementTimeoutMs) + DB_TIMEOUTS.SILENCE_MARGIN_MS
+
+function watchedSocket (silentMs: number): () => net.Socket {
+  return () => {
+    const socket = new net.Socket()
+    socket.setTimeout(silentMs)
+    socket.once('timeout', () => {
+      socket.destroy(Object.assign(new Error(`Postgres sent nothing for ${silentMs} ms`), { code: 'ETIMEDOUT' }))
+    })
+    return socket
+  }
 }
 
 export interface ConnectOptions {
@@ -63,14 +69,14 @@ export async function connectDatabase (config: DatabaseConfig, { bounded = true 
     const pool = new pg.Pool({
       connectionString: config.url,
       max: config.poolMax,
-      connectionTimeoutMillis: DB_TIMEOUTS.CONNECT_TIMEOUT_MS,
+      connectionTimeoutMillis: config.acquireTimeoutMs,
       idleTimeoutMillis: DB_TIMEOUTS.IDLE_TIMEOUT_MS,
       keepAlive: true,
       ...(bounded
         ? {
-            statement_timeout: DB_TIMEOUTS.STATEMENT_TIMEOUT_MS,
-            idle_in_transaction_session_timeout: DB_TIMEOUTS.IDLE_IN_TRANSACTION_MS,
-            stream: watchedSocket
+            statement_timeout: config.statementTimeoutMs,
+            idle_in_transaction_session_timeout: Math.max(DB_TIMEOUTS.IDLE_IN_TRANSACTION_MS, config.statementTimeoutMs),
+            stream: watchedSocket(silentSocketMs(config.statementTimeoutMs))
           }
         : {}),
       types: {

@@ -6,7 +6,7 @@ export type AppEnv = 'development' | 'production' | 'test'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export type DatabaseConfig =
-  | { kind: 'postgres', url: string, poolMax: number }
+  | { kind: 'postgres', url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs: number }
   /** loadDataDir: a dumpDataDir tarball an in-memory database starts from (the test suite's migrated template). */
   | { kind: 'pglite', dataDir: string | null, loadDataDir?: string }
 
@@ -17,7 +17,7 @@ export interface AppConfig {
   logLevel: LogLevel
   database: DatabaseConfig
   migrateOnStart: boolean
-  redis: { url: string, keyPrefix: string } | null
+  redis: RedisConfig | null
   jwt: {
     secret: string
     /** true when no JWT_SECRET was given and a random one was made for this process */
@@ -41,6 +41,15 @@ export interface AppConfig {
   /** The whole boot must finish within this; server.ts exits 1 naming the step that hung. */
   startupTimeoutMs: number
   webhooks: WebhookConfig
+}
+
+export interface RedisConfig {
+  url: string
+  keyPrefix: string
+  /** Deadline of each call on the request path (REDIS_COMMAND_TIMEOUT_MS). */
+  commandTimeoutMs: number
+  /** The circuit breaker shared by every Redis user on the request path. */
+  breaker: { failureThreshold: number, cooldownMs: number }
 }
 
 export interface WebhookConfig {
@@ -113,9 +122,22 @@ function validateEnv (raw: Record<string, string | undefined>): Env {
   return converted as Env
 }
 
+/** Defaults of the request path's deadlines on its dependencies (README, "Configuration"). */
+export const DEFAULT_DEADLINES = {
+  DB_ACQUIRE_TIMEOUT_MS: 2000,
+  DB_STATEMENT_TIMEOUT_MS: 10_000,
+  REDIS_COMMAND_TIMEOUT_MS: 50,
+  REDIS_BREAKER_FAILURES: 5,
+  REDIS_BREAKER_COOLDOWN_MS: 1000
+} as const
+
 function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
-  const poolMax = env.DB_POOL_MAX ?? 10
-  if (env.DATABASE_URL !== undefined) return { kind: 'postgres', url: env.DATABASE_URL, poolMax }
+  const pool = {
+    poolMax: env.DB_POOL_MAX ?? 10,
+    acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS ?? DEFAULT_DEADLINES.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? DEFAULT_DEADLINES.DB_STATEMENT_TIMEOUT_MS
+  }
+  if (env.DATABASE_URL !== undefined) return { kind: 'postgres', url: env.DATABASE_URL, ...pool }
   if (env.DB_HOST !== undefined) {
     const url = new URL('postgres://localhost')
     url.hostname = env.DB_HOST
@@ -123,7 +145,7 @@ function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
     url.username = env.DB_USER ?? 'postgres'
     url.password = env.DB_PASSWORD ?? ''
     url.pathname = `/${env.DB_NAME ?? 'goshop'}`
-    return { kind: 'postgres', url: url.toString(), poolMax }
+    return { kind: 'postgres', url: url.toString(), ...pool }
   }
   const dataDir = env.PGLITE_DATA_DIR === 'memory' ? null : env.PGLITE_DATA_DIR ?? (appEnv === 'test' ? null : './.data')
   if (dataDir === null && env.PGLITE_LOAD_DATA_DIR !== undefined) return { kind: 'pglite', dataDir, loadDataDir: env.PGLITE_LOAD_DATA_DIR }
@@ -131,10 +153,17 @@ function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
 }
 
 function redisConfig (env: Env): AppConfig['redis'] {
-  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'goshop:'
-  if (env.REDIS_URL !== undefined) return { url: env.REDIS_URL, keyPrefix }
-  if (env.REDIS_HOST !== undefined) return { url: `redis://${env.REDIS_HOST}:${env.REDIS_PORT ?? 6379}`, keyPrefix }
-  return null
+  const url = env.REDIS_URL ?? (env.REDIS_HOST !== undefined ? `redis://${env.REDIS_HOST}:${env.REDIS_PORT ?? 6379}` : undefined)
+  if (url === undefined) return null
+  return {
+    url,
+    keyPrefix: env.REDIS_KEY_PREFIX ?? 'goshop:',
+    commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? DEFAULT_DEADLINES.REDIS_COMMAND_TIMEOUT_MS,
+    breaker: {
+      failureThreshold: env.REDIS_BREAKER_FAILURES ?? DEFAULT_DEADLINES.REDIS_BREAKER_FAILURES,
+      cooldownMs: env.REDIS_BREAKER_COOLDOWN_MS ?? DEFAULT_DEADLINES.REDIS_BREAKER_COOLDOWN_MS
+    }
+  }
 }
 
 function jwtSecret (env: Env, appEnv: AppEnv, problems: string[]): { secret: string, ephemeralSecret: boolean } {

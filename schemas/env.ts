@@ -23,6 +23,10 @@ export const EnvSchema = Type.Object({
   DB_PASSWORD: Type.Optional(Type.String()),
   DB_NAME: Type.Optional(Type.String({ minLength: 1 })),
   DB_POOL_MAX: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  /** Waiting for a free pool connection (or a new one); past it the request gets a 503. */
+  DB_ACQUIRE_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 10, maximum: 600000 })),
+  /** Postgres statement_timeout of request-serving connections (lock waits included). */
+  DB_STATEMENT_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 10, maximum: 3600000 })),
   PGLITE_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   PGLITE_LOAD_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   MIGRATE_ON_START: Type.Optional(Bool),
@@ -30,6 +34,12 @@ export const EnvSchema = Type.Object({
   REDIS_HOST: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_PORT: Type.Optional(Port),
   REDIS_KEY_PREFIX: Type.Optional(Type.String({ maxLength: 100 })),
+  /** Deadline of each Redis call on the request path; past it the request goes on without Redis. */
+  REDIS_COMMAND_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 60000 })),
+  /** Consecutive Redis failures that open the breaker (Redis is then skipped). */
+  REDIS_BREAKER_FAILURES: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  /** How long an open breaker skips Redis before one probe call. */
+  REDIS_BREAKER_COOLDOWN_MS: Type.Optional(Type.Integer({ minimum: 10, maximum: 600000 })),
   JWT_SECRET: Type.Optional(Type.String()),
   JWT_ACCESS_TTL: Type.Optional(Duration),
   JWT_REFRESH_TTL: Type.Optional(Duration),

@@ -3,7 +3,8 @@ import { Type, type Static } from 'typebox'
 export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness' })
 
 export const DependencyCheck = Type.Object({
-  status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('embedded')]),
+  /** degraded: Redis unreachable or skipped by its circuit breaker; the service runs on per-replica limits. */
+  status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')]),
   latency_ms: Type.Number({ minimum: 0, examples: [0.8] }),
   error: Type.Optional(Type.String())
 }, { $id: 'DependencyCheck', title: 'DependencyCheck' })

@@ -2,10 +2,17 @@ import type { FastifyRateLimitOptions, FastifyRateLimitStore, FastifyRateLimitSt
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis, Result } from 'ioredis'
 import { boundedWarning } from '../bounded-warning.js'
+import { withDeadline } from '../deadline.js'
+import type { DependencyGuard } from '../dependency-guard.js'
 import { routeKey, type IncrCallback } from './route-key.js'
+/** What the store reports while the breaker skips Redis (the failover store then counts locally). */
+export class RedisSkipped extends Error {
+  constructor () {
+    super('Redis is skipped by its circuit breaker')
+    this.name = 'RedisSkipped'
+  }
+}
 
-/** A Redis call slower than this counts as an outage: the request goes through unlimited. */
-export const STORE_TIMEOUT_MS = 500
 /** A batch is sent early once it holds this many distinct keys (a flood from many clients). */
 const MAX_BATCH_KEYS = 500
 
@@ -49,13 +56,20 @@ function isCounterReply (value: unknown, keys: number): value is number[] {
  * round trip for the batch instead of one per request. Redis runs the script atomically and
  * each request still gets its own count (a key hit n times gets INCRBY n and the n counts
  * are handed out in arrival order), so limits are exactly as with one call per request.
- * Any failure (Redis down, stalled past STORE_TIMEOUT_MS, script error) is reported to the
- * plugin for every request of the batch, which lets them through (skipOnError), and logged
- * as a warning at a bounded rate. A performance shortcut (BENCHMARKS.md, "Performance
+ * Each batch is one call under the guard: it has the guard's deadline (REDIS_COMMAND_TIMEOUT_MS),
+ * counts once towards its breaker, and is not sent at all while the breaker skips Redis. Any
+ * failure (Redis down, stalled past the deadline, script error, skipped) is reported for every
+ * request of the batch (the failover store then counts them in process), and logged as a
+ * warning at a bounded rate. A performance shortcut (BENCHMARKS.md, "Performance
  * shortcuts"), kept exact by test/plugins/external/rate-limit.test.ts.
  */
-export function batchedRedisStore (redis: Redis, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
+export function batchedRedisStore (redis: Redis, guard: DependencyGuard, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
   redis.defineCommand('rateLimitIncr', { lua: INCR_SCRIPT })
+  // Loaded on every (re)connection, so the first increment after a start or a Redis restart is
+  // one round trip (EVALSHA) within the deadline, not EVALSHA, NOSCRIPT, EVAL.
+  const loadScript = (): void => { redis.script('LOAD', INCR_SCRIPT).catch(() => {}) }
+  redis.on('ready', loadScript)
+  if (redis.status === 'ready') loadScript()
   const warnUnavailable = boundedWarning()
   const warn = (error: unknown): void => {
     warnUnavailable((suppressed) => { log.warn({ err: error, suppressed }, 'rate limit store unavailable: requests are let through without limits (fail open)') })
@@ -65,7 +79,7 @@ export function batchedRedisStore (redis: Redis, log: FastifyBaseLogger): Fastif
   let scheduled: NodeJS.Immediate | null = null
 
   const fail = (pending: PendingKey[], error: unknown): void => {
-    warn(error)
+    if (!(error instanceof RedisSkipped)) warn(error)
     const reported = error instanceof Error ? error : new Error('rate limit store failed')
     for (const { callbacks } of pending) for (const cb of callbacks) cb(reported)
   }
@@ -79,28 +93,24 @@ export function batchedRedisStore (redis: Redis, log: FastifyBaseLogger): Fastif
     const args: number[] = []
     for (const { callbacks, windowMs } of pending) args.push(callbacks.length, windowMs)
 
-    let settled = false
-    const timer = setTimeout(() => {
-      settled = true
-      fail(pending, new Error(`no answer within ${STORE_TIMEOUT_MS} ms`))
-    }, STORE_TIMEOUT_MS)
-    redis.rateLimitIncr(keys.length, ...keys, ...args).then((reply) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
+    if (!guard.breaker.allow()) {
+      fail(pending, new RedisSkipped())
+      return
+    }
+    withDeadline(redis.rateLimitIncr(keys.length, ...keys, ...args), guard.timeoutMs).then((reply) => {
       if (!isCounterReply(reply, keys.length)) {
+        guard.breaker.failure()
         fail(pending, new Error('unexpected reply from the rate limit script'))
         return
       }
+      guard.breaker.success()
       pending.forEach(({ callbacks }, i) => {
         const first = (reply[2 * i] ?? 0) - callbacks.length + 1
         const ttl = reply[2 * i + 1] ?? 0
         callbacks.forEach((cb, n) => { cb(null, { current: first + n, ttl }) })
       })
     }, (error: unknown) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
+      guard.breaker.failure()
       fail(pending, error)
     })
   }

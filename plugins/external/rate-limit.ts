@@ -2,6 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
 import { batchedRedisStore } from '../../lib/rate-limit/batched-redis-store.js'
+import { failoverStore } from '../../lib/rate-limit/failover-store.js'
 import { localStore } from '../../lib/rate-limit/local-store.js'
 
 /**
@@ -9,17 +10,20 @@ import { localStore } from '../../lib/rate-limit/local-store.js'
  * configured (under REDIS_KEY_PREFIX, so replicas with the same prefix share it), in-process
  * otherwise. It runs onRequest, before authentication (preValidation), so floods without a valid
  * token count too. Routes opt out with `config: { rateLimit: false }` (health, metrics).
- * Redis trouble never turns into 500s: the request passes unlimited and a warning is logged.
+ * Redis trouble never turns into 500s nor waits: past REDIS_COMMAND_TIMEOUT_MS, on an error, or
+ * while the Redis breaker is open, the request is counted by this replica's in-process store
+ * instead (limits are then per replica), and the fail-open is counted in redis_fail_open_total.
  */
 export default fp(async function rateLimitPlugin (fastify) {
   const { max, windowMs } = fastify.config.rateLimit
+  const guard = fastify.redisGuard
   await fastify.register(fastifyRateLimit, {
     global: true,
     // onRequest: a client over its budget is refused before its body is even read.
     hook: 'onRequest',
     max,
     timeWindow: windowMs,
-    store: fastify.config.redis !== null ? batchedRedisStore(fastify.redis, fastify.log) : localStore(),
+    store: guard !== null ? failoverStore(batchedRedisStore(fastify.redis, guard, fastify.log), localStore(), guard) : localStore(),
     skipOnError: true,
     // RateLimit-Limit / -Remaining / -Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.
     enableDraftSpec: true,

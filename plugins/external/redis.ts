@@ -1,6 +1,11 @@
 import { setTimeout } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
+import { Counter, Gauge } from 'prom-client'
+import type { BreakerState } from '../../lib/circuit-breaker.js'
+import { DependencyGuard } from '../../lib/dependency-guard.js'
+import { guardedStore } from '../../lib/guarded-store.js'
 import { MemoryStore, type KeyValueStore } from '../../lib/memory-store.js'
 import { boundedWarning } from '../../lib/bounded-warning.js'
 
@@ -10,6 +15,19 @@ declare module 'fastify' {
     store: KeyValueStore
     /** The ioredis client; only decorated when Redis is configured. */
     redis: Redis
+    /** Deadline and circuit breaker of every Redis call on the request path; null without Redis. */
+    redisGuard: DependencyGuard | null
+  }
+}
+
+const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 }
+
+/** The breaker's state and the fail-open decisions, on the app's /metrics. */
+function guardMetrics (fastify: FastifyInstance): { failOpen: Counter<'user'>, state: Gauge } {
+  const registers = [fastify.metricsRegistry]
+  return {
+    failOpen: new Counter({ name: 'redis_fail_open_total', help: 'Requests that went on without Redis (slow, failing or skipped by the breaker), by Redis user', labelNames: ['user'], registers }),
+    state: new Gauge({ name: 'redis_breaker_state', help: 'Redis circuit breaker: 0 closed (Redis used), 1 half-open (probing), 2 open (Redis skipped)', registers })
   }
 }
 
@@ -36,6 +54,7 @@ export default fp(async function redisPlugin (fastify) {
   if (config === null) {
     const store = new MemoryStore()
     fastify.decorate('store', store)
+    fastify.decorate('redisGuard', null)
     fastify.addHook('onClose', async () => { store.close() })
     return
   }
@@ -46,6 +65,8 @@ export default fp(async function redisPlugin (fastify) {
     // Fail fast while disconnected instead of queueing: callers (rate limit, readiness) degrade explicitly.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A backstop for calls made outside the guard (readiness has its own, longer, probe timeout).
+    commandTimeout: Math.max(1000, config.commandTimeoutMs),
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000)
   })
@@ -57,10 +78,29 @@ export default fp(async function redisPlugin (fastify) {
   const connecting = client.connect().then(() => true, () => false)
   const connected = await Promise.race([connecting, setTimeout(CONNECT_WAIT_MS, false)])
   if (!connected) fastify.log.warn({ redis: 'down' }, 'starting without Redis: rate limits fail open until it is back')
+  const metrics = guardMetrics(fastify)
+  const guard = new DependencyGuard({
+    timeoutMs: config.commandTimeoutMs,
+    ...config.breaker,
+    onFailOpen: (user) => { metrics.failOpen.inc({ user }) },
+    onStateChange: (to, from) => {
+      metrics.state.set(BREAKER_STATE_VALUE[to])
+      // One line when Redis starts being skipped and one when it is back; the probes in between
+      // (half-open, failed: open again, once per cool-down) only at debug level.
+      if (from === 'closed') fastify.log.warn({ redis: 'degraded', breaker: to }, `Redis breaker open: Redis is skipped (limits are per replica) and probed every ${config.breaker.cooldownMs} ms`)
+      else if (to === 'closed') fastify.log.info({ redis: 'up', breaker: to }, 'Redis breaker closed: Redis is used again')
+      else fastify.log.debug({ breaker: to, from }, 'Redis breaker probe')
+    }
+  })
+  metrics.state.set(0)
+  const fallback = new MemoryStore()
   fastify.decorate('redis', client)
-  fastify.decorate('store', redisStore(client))
+  fastify.decorate('redisGuard', guard)
+  fastify.decorate('store', guardedStore(redisStore(client), fallback, guard, 'store'))
   fastify.addHook('onClose', async () => {
-    if (client.status === 'ready') await client.quit()
+    fallback.close()
+    // QUIT is bounded by commandTimeout: a stalled Redis must not hold up the shutdown.
+    if (client.status === 'ready') await client.quit().catch(() => { client.disconnect() })
     else client.disconnect()
   })
-}, { name: 'redis', dependencies: ['config'] })
+}, { name: 'redis', dependencies: ['config', 'metrics'] })

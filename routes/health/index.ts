@@ -14,11 +14,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['operations'],
       operationId: 'getReadiness',
-      summary: 'Readiness probe: Postgres and Redis reachable, not shutting down',
+      summary: 'Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped)',
       response: { 200: Readiness, 503: Readiness }
     }
   }, async (_request, reply) => {
-    const body = await service.readiness(fastify.db, fastify.store, fastify.lifecycle.shuttingDown)
+    const body = await service.readiness(fastify.db, fastify.store, fastify.redisGuard, fastify.lifecycle.shuttingDown)
     if (body.status === 'not_ready') reply.code(503).header('retry-after', '5')
     return body
   })

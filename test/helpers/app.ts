@@ -15,7 +15,7 @@ export interface TestAppOptions {
   databaseEnv?: Record<string, string>
 }
 
-/** The environment a test app gets: its own database, its own Redis key prefix, generous rate limits. */
+/** The environment a test app gets: its own database, its own Redis key prefix, generous rate limits and Redis deadline. */
 export async function testEnv (t: TestContext, options: TestAppOptions = {}): Promise<Record<string, string>> {
   const database = options.databaseEnv ?? (await createTestDatabase(t)).env
   const redisUrl = process.env.REDIS_URL
@@ -24,6 +24,9 @@ export async function testEnv (t: TestContext, options: TestAppOptions = {}): Pr
     JWT_SECRET: TEST_JWT_SECRET,
     RATE_LIMIT_MAX: '100000',
     RATE_LIMIT_AUTH_MAX: '100000',
+    // Generous, so a Redis answer delayed by a busy test machine never fails a shared count open
+    // (tests of the deadline itself set their own).
+    REDIS_COMMAND_TIMEOUT_MS: '1000',
     ...(redisUrl !== undefined && redisUrl !== '' ? { REDIS_URL: redisUrl } : {}),
     REDIS_KEY_PREFIX: `goshop:test:${randomBytes(6).toString('hex')}:`,
     ...database,

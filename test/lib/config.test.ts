@@ -41,12 +41,30 @@ export default suite(import.meta, (t) => {
       STORE_CURRENCY: 'USD'
     })
     t.equal(config.port, 9000)
-    t.same(config.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/shop', poolMax: 25 })
-    t.same(config.redis, { url: 'redis://cache:6380', keyPrefix: 'goshop:' })
+    t.same(config.database, { kind: 'postgres', url: 'postgres://u:p@db:5432/shop', poolMax: 25, acquireTimeoutMs: 2000, statementTimeoutMs: 10_000 })
+    t.same(config.redis, { url: 'redis://cache:6380', keyPrefix: 'goshop:', commandTimeoutMs: 50, breaker: { failureThreshold: 5, cooldownMs: 1000 } })
     t.same(config.corsOrigins, ['https://a.example', 'https://b.example'])
     t.equal(config.rateLimit.windowMs, 30000)
     t.equal(config.jwt.accessTtlSeconds, 300)
     t.equal(config.currency, 'USD')
+  })
+
+  t.test('the deadlines on Postgres and Redis are configurable', async (t) => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/shop',
+      DB_ACQUIRE_TIMEOUT_MS: '300',
+      DB_STATEMENT_TIMEOUT_MS: '4000',
+      REDIS_URL: 'redis://cache:6379',
+      REDIS_COMMAND_TIMEOUT_MS: '20',
+      REDIS_BREAKER_FAILURES: '3',
+      REDIS_BREAKER_COOLDOWN_MS: '2500'
+    })
+    t.match(config.database, { acquireTimeoutMs: 300, statementTimeoutMs: 4000 })
+    t.match(config.redis, { commandTimeoutMs: 20, breaker: { failureThreshold: 3, cooldownMs: 2500 } })
+    const problems = problemsOf({ DB_ACQUIRE_TIMEOUT_MS: '0', DB_STATEMENT_TIMEOUT_MS: 'soon', REDIS_COMMAND_TIMEOUT_MS: '-5', REDIS_BREAKER_FAILURES: '0', REDIS_BREAKER_COOLDOWN_MS: '1.5' })
+    for (const name of ['DB_ACQUIRE_TIMEOUT_MS', 'DB_STATEMENT_TIMEOUT_MS', 'REDIS_COMMAND_TIMEOUT_MS', 'REDIS_BREAKER_FAILURES', 'REDIS_BREAKER_COOLDOWN_MS']) {
+      t.ok(problems.some((p) => p.startsWith(`${name}=`)), `${name} is named`)
+    }
   })
 
   t.test('DB_* variables build a connection URL', async (t) => {

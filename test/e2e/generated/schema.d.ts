@@ -30,7 +30,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe: Postgres and Redis reachable, not shutting down */
+        /** Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped) */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -1287,7 +1287,7 @@ export interface components {
         };
         /** DependencyCheck */
         DependencyCheck: {
-            status: "up" | "down" | "embedded";
+            status: "up" | "down" | "degraded" | "embedded";
             /** @example 0.8 */
             latency_ms: number;
             error?: string;
