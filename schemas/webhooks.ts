@@ -18,8 +18,7 @@ export const WebhookUrl = Type.String({
 const EventList = Type.Array(WebhookEventTypeSchema, {
   minItems: 1,
   maxItems: 3,
-  uniqueItems: true,
-  description: 'The event types sent to this endpoint',
+  description: 'The event types sent to this endpoint, each at most once (a repeated type is a 400)',
   examples: [['order.created', 'order.status_changed']]
 })
 
