@@ -1,5 +1,7 @@
 import type { FastifySchemaValidationError } from 'fastify'
 import type { FieldErrorBody } from '../schemas/problem.js'
+import { MAX_DETAIL_LENGTH } from '../schemas/bounds.js'
+import { clipText } from './problem.js'
 import { MAX_VALIDATION_ERRORS } from './validator-compiler.js'
 
 type Location = NonNullable<FieldErrorBody['in']>
@@ -28,7 +30,7 @@ export function toFieldErrors (validation: FastifySchemaValidationError[], conte
     const key = `${pointer}\u0000${detail}`
     if (seen.has(key)) return
     seen.add(key)
-    out.push({ pointer, in: where, detail })
+    out.push({ pointer: clipText(pointer, MAX_DETAIL_LENGTH), in: where, detail: clipText(detail, MAX_DETAIL_LENGTH) })
   }
   for (const error of validation) {
     if (out.length >= MAX_VALIDATION_ERRORS) break
