@@ -129,7 +129,7 @@ export const WebhookDelivery = Type.Object({
   last_response_status: Type.Union([HttpStatus, Type.Null()]),
   last_latency_ms: Type.Union([LatencyMs, Type.Null()]),
   last_error: Type.Union([ErrorExcerpt, Type.Null()]),
-  attempt_log: Type.Array(Type.Ref('WebhookAttempt'), { maxItems: MAX_ATTEMPT_LOG, description: `The latest ${MAX_ATTEMPT_LOG} attempts (every attempt, unless a delivery was retried by hand that often), oldest first` }),
+  attempt_log: Type.Array(Type.Ref('WebhookAttempt'), { maxItems: MAX_ATTEMPT_LOG, description: `The latest ${MAX_ATTEMPT_LOG} attempts (all of them under the default retry schedule), oldest first` }),
   created_at: Timestamp,
   updated_at: Timestamp
 }, { $id: 'WebhookDelivery', title: 'WebhookDelivery', description: 'The delivery of one event to one endpoint' })
