@@ -1,4 +1,4 @@
-import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import authPlugin from './plugins/app/auth.js'
@@ -21,6 +21,7 @@ import { pluginName } from './lib/startup-deadline.js'
 import swaggerUiPlugin from './plugins/external/swagger-ui.js'
 import swaggerPlugin from './plugins/external/swagger.js'
 import underPressurePlugin from './plugins/external/under-pressure.js'
+import { validatorCompiler } from './lib/validator-compiler.js'
 import background from './background.js'
 import apiRoutes from './routes/api.js'
 import authRoutes from './routes/auth/index.js'
@@ -58,7 +59,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
     // HEAD is not part of the API contract (not in the OpenAPI document), so it is not served: 405 with Allow.
     exposeHeadRoutes: false
   }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(TypeBoxValidatorCompiler)
+  app.setValidatorCompiler(validatorCompiler)
   // JSON only: any other body type is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
 

@@ -1,5 +1,8 @@
 import type { FastifySchemaValidationError } from 'fastify'
 import type { FieldErrorBody } from '../schemas/problem.js'
+import { MAX_DETAIL_LENGTH } from '../schemas/bounds.js'
+import { clipText } from './problem.js'
+import { MAX_VALIDATION_ERRORS } from './validator-compiler.js'
 
 type Location = NonNullable<FieldErrorBody['in']>
 
@@ -16,18 +19,21 @@ function stringList (value: unknown): string[] {
 /**
  * Turns validator errors into problem `errors` entries whose pointer names the
  * offending field itself (for a missing or unknown property, the property, not its parent).
+ * At most MAX_VALIDATION_ERRORS entries (one error can name thousands of unknown properties).
  */
 export function toFieldErrors (validation: FastifySchemaValidationError[], context: string | undefined): FieldErrorBody[] {
   const where = LOCATIONS[context ?? 'body'] ?? 'body'
   const out: FieldErrorBody[] = []
   const seen = new Set<string>()
   const push = (pointer: string, detail: string): void => {
+    if (out.length >= MAX_VALIDATION_ERRORS) return
     const key = `${pointer}\u0000${detail}`
     if (seen.has(key)) return
     seen.add(key)
-    out.push({ pointer, in: where, detail })
+    out.push({ pointer: clipText(pointer, MAX_DETAIL_LENGTH), in: where, detail: clipText(detail, MAX_DETAIL_LENGTH) })
   }
   for (const error of validation) {
+    if (out.length >= MAX_VALIDATION_ERRORS) break
     const base = error.instancePath
     const params: Record<string, unknown> = error.params
     if (error.keyword === 'required') {
@@ -36,6 +42,9 @@ export function toFieldErrors (validation: FastifySchemaValidationError[], conte
     } else if (error.keyword === 'additionalProperties') {
       const names = [...stringList(params.additionalProperties), ...stringList([params.additionalProperty])]
       for (const name of names) push(`${base}/${escapePointer(name)}`, 'is not an allowed property')
+    } else if (error.keyword === 'boolean' && error.schemaPath.endsWith('/additionalProperties')) {
+      // TypeBox reports each unknown property as failing the `false` schema too: same finding.
+      push(base, 'is not an allowed property')
     } else {
       push(base, error.message ?? 'is invalid')
     }

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { INT32_MAX } from './bounds.js'
 import { Email } from './users.js'
 
 export const PASSWORD_MIN_LENGTH = 8
@@ -42,9 +43,13 @@ export const LoginRequest = Type.Object({
   examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple' }]
 })
 
+export const MAX_REFRESH_TOKEN_LENGTH = 512
+/** A signed HS256 JWT with this service's claims is a few hundred characters. */
+const MAX_ACCESS_TOKEN_LENGTH = 2048
+
 const RefreshTokenValue = Type.String({
   minLength: 1,
-  maxLength: 512,
+  maxLength: MAX_REFRESH_TOKEN_LENGTH,
   description: 'An opaque refresh token from /login or /auth/refresh',
   examples: ['kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k']
 })
@@ -58,10 +63,10 @@ export const LogoutRequest = Type.Object({
 }, { additionalProperties: false, $id: 'LogoutRequest', title: 'LogoutRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
 
 export const TokenPair = Type.Object({
-  access_token: Type.String({ description: 'JWT (HS256) for Authorization: Bearer', examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'] }),
-  refresh_token: Type.String({ description: 'Opaque, single-use refresh token; rotate it with POST /auth/refresh', examples: ['kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k'] }),
+  access_token: Type.String({ maxLength: MAX_ACCESS_TOKEN_LENGTH, description: 'JWT (HS256) for Authorization: Bearer', examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'] }),
+  refresh_token: Type.String({ maxLength: MAX_REFRESH_TOKEN_LENGTH, description: 'Opaque, single-use refresh token; rotate it with POST /auth/refresh', examples: ['kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k'] }),
   token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer({ format: 'int32', minimum: 1, description: 'Seconds until the access token expires', examples: [900] })
+  expires_in: Type.Integer({ format: 'int32', minimum: 1, maximum: INT32_MAX, description: 'Seconds until the access token expires', examples: [900] })
 }, { $id: 'TokenPair', title: 'TokenPair', description: 'An access token and the refresh token that renews it' })
 
 export type RegisterBody = Static<typeof RegisterRequest>

@@ -1,9 +1,10 @@
 import { Type, type TObject, type TSchema } from 'typebox'
 import { Problem } from './problem.js'
+import { MAX_CURSOR_LENGTH, MAX_ETAG_LENGTH, MAX_ETAG_LIST_LENGTH, MAX_PAGE_SIZE, MAX_URL_LENGTH } from './bounds.js'
 
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36, examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
-export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 store currency', examples: ['EUR'] })
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', minLength: 3, maxLength: 3, description: 'ISO 4217 store currency', examples: ['EUR'] })
 export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'), Type.Literal('admin')], { description: 'Account role', examples: ['customer'] })
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false })
@@ -11,7 +12,7 @@ export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false 
 /** Request header honoured by PUT/PATCH/DELETE of single resources . */
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({
-    maxLength: 1024,
+    maxLength: MAX_ETAG_LIST_LENGTH,
     description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any',
     examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"']
   }))
@@ -19,23 +20,29 @@ export const IfMatchHeaders = Type.Object({
 
 /** Documented response headers (@fastify/swagger reads `headers` off a response schema). */
 export const ResponseHeaders = {
-  etag: Type.String({ description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
-  location: (collection: string) => Type.String({ description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
-  link: (collection: string) => Type.String({ description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] }),
+  etag: Type.String({ maxLength: MAX_ETAG_LENGTH, description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
+  location: (collection: string) => Type.String({ maxLength: MAX_URL_LENGTH, description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
+  link: (collection: string) => Type.String({ maxLength: MAX_URL_LENGTH, description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] }),
   idempotentReplayed: Type.Literal('true', { description: 'Present when this response is the replay of an earlier request with the same Idempotency-Key' }),
   noStore: Type.Literal('no-store', { description: 'Tokens must not be cached' })
 }
 
 /** `?limit=&cursor=` shared by every list route. */
 export const PaginationQuery = {
-  limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size (1..100)' })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque cursor from next_cursor' }))
+  limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, description: `Page size (1..${MAX_PAGE_SIZE})` })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: 'Opaque cursor from next_cursor' }))
 }
+
+/** `next_cursor` of every page. */
+export const NextCursor = Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+
+/** The `data` array of a page: at most one page size. */
+export const PageData = <T extends TSchema>(item: T) => Type.Array(item, { maxItems: MAX_PAGE_SIZE })
 
 /** A page of a list; `name` (e.g. ProductPage) is its component name. */
 export const Page = <T extends TSchema>(item: T, name: string, description: string) => Type.Object({
-  data: Type.Array(item),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+  data: PageData(item),
+  next_cursor: NextCursor
 }, { $id: name, title: name, description })
 
 /**
@@ -91,7 +98,7 @@ export function resourceResponses<T extends TObject, P extends TSchema> (model: 
 /** Request header honoured by single-resource GETs. */
 export const IfNoneMatchHeaders = Type.Object({
   'if-none-match': Type.Optional(Type.String({
-    maxLength: 1024,
+    maxLength: MAX_ETAG_LIST_LENGTH,
     description: 'Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any)',
     examples: ['"7"']
   }))

@@ -1,4 +1,8 @@
 import { Type, type Static } from 'typebox'
+import { MAX_TEXT_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH } from './bounds.js'
+
+/** Far more than the service has (a few dozen routes). */
+const MAX_HELP_ROUTES = 500
 
 export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness' })
 
@@ -6,7 +10,7 @@ export const DependencyCheck = Type.Object({
   /** degraded: Redis unreachable or skipped by its circuit breaker; the service runs on per-replica limits. */
   status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')]),
   latency_ms: Type.Number({ minimum: 0, examples: [0.8] }),
-  error: Type.Optional(Type.String())
+  error: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH }))
 }, { $id: 'DependencyCheck', title: 'DependencyCheck' })
 
 export const Readiness = Type.Object({
@@ -17,9 +21,13 @@ export const Readiness = Type.Object({
 }, { $id: 'Readiness', title: 'Readiness' })
 
 export const Help = Type.Object({
-  name: Type.String(),
-  description: Type.String(),
-  version: Type.String(),
-  docs: Type.Object({ swagger_ui: Type.String(), openapi_json: Type.String(), openapi_yaml: Type.String() }),
-  routes: Type.Array(Type.Object({ method: Type.String(), url: Type.String(), summary: Type.Optional(Type.String()) }))
+  name: Type.String({ maxLength: MAX_TITLE_LENGTH }),
+  description: Type.String({ maxLength: MAX_TEXT_LENGTH }),
+  version: Type.String({ maxLength: MAX_TITLE_LENGTH }),
+  docs: Type.Object({ swagger_ui: Type.String({ maxLength: MAX_URL_LENGTH }), openapi_json: Type.String({ maxLength: MAX_URL_LENGTH }), openapi_yaml: Type.String({ maxLength: MAX_URL_LENGTH }) }),
+  routes: Type.Array(Type.Object({
+    method: Type.String({ maxLength: 16 }),
+    url: Type.String({ maxLength: MAX_URL_LENGTH }),
+    summary: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH }))
+  }), { maxItems: MAX_HELP_ROUTES })
 }, { $id: 'Help', title: 'Help' })

@@ -1,8 +1,12 @@
 import { Type, type Static } from 'typebox'
 import { Currency, PaginationQuery, Page, Timestamp, Uuid } from './common.js'
+import { MAX_PRICE_CENTS, MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from './products.js'
 
 export const MAX_ORDER_LINES = 100
 export const MAX_LINE_QUANTITY = 1000
+/** The largest line subtotal and order total the bounds allow (10^13 and 10^15: exact in a JS number). */
+export const MAX_SUBTOTAL_CENTS = MAX_PRICE_CENTS * MAX_LINE_QUANTITY
+export const MAX_TOTAL_CENTS = MAX_SUBTOTAL_CENTS * MAX_ORDER_LINES
 
 const statusSchema = (description: string) => Type.Union([
   Type.Literal('pending'),
@@ -11,6 +15,8 @@ const statusSchema = (description: string) => Type.Union([
   Type.Literal('delivered'),
   Type.Literal('cancelled')
 ], { description, examples: ['pending'] })
+/** Every status at most once. */
+const STATUS_COUNT = 5
 
 export const OrderStatus = statusSchema('pending -> paid -> shipped -> delivered; pending|paid -> cancelled')
 
@@ -63,11 +69,11 @@ export const ListOrdersQuery = Type.Object({
 
 export const OrderItem = Type.Object({
   product_id: Uuid,
-  sku: Type.String({ description: 'The product SKU when the order was placed', examples: ['TSHIRT-BLUE-M'] }),
-  name: Type.String({ description: 'The product name when the order was placed', examples: ['Blue T-shirt (M)'] }),
+  sku: Type.String({ maxLength: MAX_SKU_LENGTH, description: 'The product SKU when the order was placed', examples: ['TSHIRT-BLUE-M'] }),
+  name: Type.String({ maxLength: MAX_PRODUCT_NAME_LENGTH, description: 'The product name when the order was placed', examples: ['Blue T-shirt (M)'] }),
   quantity: Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_LINE_QUANTITY, examples: [2] }),
-  unit_price_cents: Type.Integer({ format: 'int64', minimum: 0, description: 'Unit price when the order was placed, minor units', examples: [1999] }),
-  subtotal_cents: Type.Integer({ format: 'int64', minimum: 0, description: 'unit_price_cents x quantity', examples: [3998] })
+  unit_price_cents: Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Unit price when the order was placed, minor units', examples: [1999] }),
+  subtotal_cents: Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_SUBTOTAL_CENTS, description: 'unit_price_cents x quantity', examples: [3998] })
 }, { $id: 'OrderItem', title: 'OrderItem' })
 
 export const Order = Type.Object({
@@ -75,9 +81,10 @@ export const Order = Type.Object({
   customer_id: Uuid,
   status: OrderStatus,
   currency: Currency,
-  total_cents: Type.Integer({ format: 'int64', minimum: 0, description: 'Sum of the item subtotals, minor units', examples: [3998] }),
-  items: Type.Array(OrderItem, { description: 'Order lines, one per product, sorted by product_id' }),
+  total_cents: Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_TOTAL_CENTS, description: 'Sum of the item subtotals, minor units', examples: [3998] }),
+  items: Type.Array(OrderItem, { maxItems: MAX_ORDER_LINES, description: 'Order lines, one per product, sorted by product_id' }),
   allowed_transitions: Type.Array(statusSchema('A status the caller may move the order to'), {
+    maxItems: STATUS_COUNT,
     description: 'Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)',
     examples: [['paid', 'cancelled']]
   }),

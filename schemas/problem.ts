@@ -1,9 +1,10 @@
 import { Type, type Static } from 'typebox'
+import { MAX_CODE_LENGTH, MAX_DETAIL_LENGTH, MAX_FIELD_ERRORS, MAX_REQUEST_ID_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH } from './bounds.js'
 
 export const FieldError = Type.Object({
-  pointer: Type.String({ description: 'JSON Pointer (RFC 6901) into the part named by `in`', examples: ['/items/0/quantity'] }),
+  pointer: Type.String({ maxLength: MAX_DETAIL_LENGTH, description: 'JSON Pointer (RFC 6901) into the part named by `in`', examples: ['/items/0/quantity'] }),
   in: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('query'), Type.Literal('path'), Type.Literal('header')])),
-  detail: Type.String({ examples: ['must be >= 1'] })
+  detail: Type.String({ maxLength: MAX_DETAIL_LENGTH, examples: ['must be >= 1'] })
 }, { $id: 'FieldError', title: 'FieldError' })
 
 /**
@@ -11,14 +12,17 @@ export const FieldError = Type.Object({
  * are allowed, so additionalProperties stays open.
  */
 export const Problem = Type.Object({
-  type: Type.String({ description: 'URI reference identifying the problem type', examples: ['/problems/validation-failed'] }),
-  title: Type.String({ examples: ['Bad Request'] }),
+  type: Type.String({ maxLength: MAX_URL_LENGTH, description: 'URI reference identifying the problem type', examples: ['/problems/validation-failed'] }),
+  title: Type.String({ maxLength: MAX_TITLE_LENGTH, examples: ['Bad Request'] }),
   status: Type.Integer({ format: 'int32', minimum: 400, maximum: 599, examples: [400] }),
-  detail: Type.String({ examples: ['body/items/0/quantity must be >= 1'] }),
-  instance: Type.String({ description: 'The request path', examples: ['/api/orders'] }),
-  code: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$', description: 'Stable machine-readable error code', examples: ['VALIDATION_FAILED'] }),
-  request_id: Type.String({ examples: ['5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e'] }),
-  errors: Type.Optional(Type.Array(FieldError))
+  detail: Type.String({ maxLength: MAX_DETAIL_LENGTH, examples: ['body/items/0/quantity must be >= 1'] }),
+  instance: Type.String({ maxLength: MAX_URL_LENGTH, description: 'The request path (cut to 2048 characters)', examples: ['/api/orders'] }),
+  code: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$', maxLength: MAX_CODE_LENGTH, description: 'Stable machine-readable error code', examples: ['VALIDATION_FAILED'] }),
+  request_id: Type.String({ maxLength: MAX_REQUEST_ID_LENGTH, examples: ['5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e'] }),
+  errors: Type.Optional(Type.Array(FieldError, {
+    maxItems: MAX_FIELD_ERRORS,
+    description: `The fields at fault: at most 10 for VALIDATION_FAILED, at most one per order line otherwise (${MAX_FIELD_ERRORS})`
+  }))
 }, { $id: 'Problem', title: 'Problem', additionalProperties: true })
 
 export type ProblemBody = Static<typeof Problem>

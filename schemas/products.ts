@@ -1,24 +1,27 @@
 import { Type, type Static } from 'typebox'
+import { MAX_TEXT_LENGTH } from './bounds.js'
 import { Currency, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
 export const MAX_STOCK = 1_000_000_000
+export const MAX_SKU_LENGTH = 64
+export const MAX_PRODUCT_NAME_LENGTH = 200
 
 export const Sku = Type.String({
-  maxLength: 64,
+  maxLength: MAX_SKU_LENGTH,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
   description: 'Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit',
   examples: ['TSHIRT-RED-M']
 })
 export const ProductName = Type.String({
   minLength: 1,
-  maxLength: 200,
+  maxLength: MAX_PRODUCT_NAME_LENGTH,
   pattern: '\\S',
   description: 'Display name, 1..200 characters, not only whitespace',
   examples: ['Red T-shirt (M)']
 })
 export const Description = Type.String({
-  maxLength: 5000,
+  maxLength: MAX_TEXT_LENGTH,
   description: 'Free text, up to 5000 characters; empty when omitted on create/replace',
   examples: ['100% organic cotton, regular fit.']
 })

@@ -1,5 +1,11 @@
 import { Type, type Static } from 'typebox'
-import { PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+import { INT32_MAX, MAX_URL_LENGTH } from './bounds.js'
+import { NextCursor, PageData, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+
+/** attempt_log shows the latest attempts (routes/webhooks/presenter.ts); the default schedule makes a few dozen in 24 h. */
+export const MAX_ATTEMPT_LOG = 100
+/** An attempt is aborted after DELIVERY_TIMEOUT_MS (5 s); an hour leaves room for a stalled event loop. */
+const MAX_LATENCY_MS = 3_600_000
 
 const ENDPOINT_EXAMPLE_ID = '6c1e0f3a-2b4d-4c8e-9f1a-3d5b7e9c1f2a'
 
@@ -10,7 +16,7 @@ export const WebhookEventTypeSchema = Type.Union([Type.Literal('order.created'),
 
 export const WebhookUrl = Type.String({
   minLength: 8,
-  maxLength: 2048,
+  maxLength: MAX_URL_LENGTH,
   description: 'Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.',
   examples: ['https://erp.example.com/hooks/goshop']
 })
@@ -18,14 +24,14 @@ export const WebhookUrl = Type.String({
 const EventList = Type.Array(WebhookEventTypeSchema, {
   minItems: 1,
   maxItems: 3,
-  uniqueItems: true,
-  description: 'The event types sent to this endpoint',
+  description: 'The event types sent to this endpoint, each at most once (a repeated type is a 400)',
   examples: [['order.created', 'order.status_changed']]
 })
 
 const EndpointDescription = Type.String({ maxLength: 500, description: 'Free text for the admins, up to 500 characters', examples: ['ERP order import'] })
 
 export const WebhookSecret = Type.String({
+  maxLength: 64,
   pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$',
   description: 'The signing secret (Standard Webhooks: `whsec_` + base64 of 32 random bytes). Shown only when the endpoint is created or its secret rotated; store it now.',
   examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3zuN6NJf3dE=']
@@ -66,8 +72,8 @@ export const WebhookEndpointWithSecret = Type.Object({ ...endpointProperties, se
 })
 
 export const WebhookEndpointPage = Type.Object({
-  data: Type.Array(Type.Ref('WebhookEndpoint')),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+  data: PageData(Type.Ref('WebhookEndpoint')),
+  next_cursor: NextCursor
 }, { $id: 'WebhookEndpointPage', title: 'WebhookEndpointPage', description: 'One page of webhook endpoints' })
 
 export const CreateWebhookBody = Type.Object({
@@ -100,11 +106,11 @@ export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal(
 })
 
 const HttpStatus = Type.Integer({ format: 'int32', minimum: 100, maximum: 599, description: 'HTTP status the receiver answered', examples: [200] })
-const LatencyMs = Type.Integer({ format: 'int32', minimum: 0, description: 'Milliseconds from sending to the response (or the failure)', examples: [87] })
+const LatencyMs = Type.Integer({ format: 'int32', minimum: 0, maximum: MAX_LATENCY_MS, description: 'Milliseconds from sending to the response (or the failure)', examples: [87] })
 const ErrorExcerpt = Type.String({ maxLength: 512, description: 'Why the attempt failed: a network error, or the start of the response body', examples: ['connect ECONNREFUSED 203.0.113.10:443'] })
 
 export const WebhookAttempt = Type.Object({
-  attempt: Type.Integer({ format: 'int32', minimum: 1, description: 'The attempt number, from 1', examples: [1] }),
+  attempt: Type.Integer({ format: 'int32', minimum: 1, maximum: INT32_MAX, description: 'The attempt number, from 1', examples: [1] }),
   outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')], { examples: ['failed'] }),
   response_status: Type.Union([HttpStatus, Type.Null()], { description: 'null when no response came (network error, timeout, refused target)' }),
   latency_ms: LatencyMs,
@@ -118,19 +124,19 @@ export const WebhookDelivery = Type.Object({
   event_id: Type.String({ format: 'uuid', maxLength: 36, description: 'The event (also sent as the webhook-id header)', examples: ['9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'] }),
   event_type: WebhookEventTypeSchema,
   status: DeliveryStatus,
-  attempts: Type.Integer({ format: 'int32', minimum: 0, description: 'Attempts made so far', examples: [2] }),
+  attempts: Type.Integer({ format: 'int32', minimum: 0, maximum: INT32_MAX, description: 'Attempts made so far', examples: [2] }),
   next_attempt_at: Type.Union([Timestamp, Type.Null()], { description: 'When the next attempt is due (pending only)' }),
   last_response_status: Type.Union([HttpStatus, Type.Null()]),
   last_latency_ms: Type.Union([LatencyMs, Type.Null()]),
   last_error: Type.Union([ErrorExcerpt, Type.Null()]),
-  attempt_log: Type.Array(Type.Ref('WebhookAttempt'), { description: 'Every attempt, oldest first' }),
+  attempt_log: Type.Array(Type.Ref('WebhookAttempt'), { maxItems: MAX_ATTEMPT_LOG, description: `The latest ${MAX_ATTEMPT_LOG} attempts (all of them under the default retry schedule), oldest first` }),
   created_at: Timestamp,
   updated_at: Timestamp
 }, { $id: 'WebhookDelivery', title: 'WebhookDelivery', description: 'The delivery of one event to one endpoint' })
 
 export const WebhookDeliveryPage = Type.Object({
-  data: Type.Array(Type.Ref('WebhookDelivery')),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+  data: PageData(Type.Ref('WebhookDelivery')),
+  next_cursor: NextCursor
 }, { $id: 'WebhookDeliveryPage', title: 'WebhookDeliveryPage', description: 'One page of deliveries, oldest first' })
 
 export const ListWebhooksQuery = Type.Object({ ...PaginationQuery }, { additionalProperties: false })

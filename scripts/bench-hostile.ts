@@ -2,13 +2,17 @@
  * `npm run bench:hostile`: does a flood of hostile bodies hurt other clients? Starts the BUILT
  * server (default rate limits, TRUST_PROXY=1 so clients are told apart by X-Forwarded-For),
  * then measures another client's latency on GET /health/live and GET /api/products/{id}, first
- * quiet, then while one client sends 1 MiB of nested arrays (`[[[[...`) to POST /api/orders
- * (no token) and POST /login, each at the default budget (RATE_LIMIT_MAX per minute = 5/s).
- * Prints p50/p99/max per phase and the status counts (503s included). Never asserts: the
- * figures go to BENCHMARKS.md.
+ * quiet, then while one client floods hostile bodies, each flooded route at the default budget
+ * (RATE_LIMIT_MAX per minute = 5/s). FLOOD picks the bodies (FLOODS below): `nested` (default)
+ * sends 1 MiB of nested arrays (`[[[[...`) to POST /api/orders (no token) and POST /login;
+ * `order-zeros` 1 MiB of `{"items":[0,0,...]}` (~500,000 items) to POST /api/orders with a
+ * customer's token; `webhook-events` `events` arrays of 24,000 (48 KB) and ~500,000 (1 MiB)
+ * zeros to POST /api/webhooks with a customer's token (admin only: refused either way).
+ * Prints p50/p99/max per phase, the status counts (503s included) and the flood's own answer
+ * times. Never asserts: the figures go to BENCHMARKS.md.
  *
  * Env: DATABASE_URL (a throwaway database is created on that server and dropped; default:
- * embedded PGlite in memory), REDIS_URL (optional), FLOOD_SECONDS per phase (15),
+ * embedded PGlite in memory), REDIS_URL (optional), FLOOD (nested), FLOOD_SECONDS per phase (15),
  * FLOOD_RATE requests/s per flooded route (5), SERVER_ENTRY (default dist/server.js, e.g. an
  * older build to compare).
  */
@@ -24,7 +28,44 @@ const SECONDS = Number(process.env.FLOOD_SECONDS ?? 15)
 const RATE = Number(process.env.FLOOD_RATE ?? 5)
 const ENTRY = process.env.SERVER_ENTRY ?? `${DIST}server.js`
 const ADMIN = { email: 'flood-admin@example.com', password: randomBytes(18).toString('base64url') }
-const HOSTILE = Buffer.from('['.repeat(1024 * 1024))
+const CUSTOMER = { email: 'flood-customer@example.com', password: randomBytes(18).toString('base64url') }
+
+/** `{ ...fields, [key]: [0, 0, ...] }` with as many zeros as fit in `bytes`. */
+function zeros (fields: Record<string, unknown>, key: string, bytes: number): Buffer {
+  const head = JSON.stringify({ ...fields, [key]: [] })
+  const items = Math.floor((bytes - head.length) / 2)
+  return Buffer.from(`${head.slice(0, -2)}${new Array(items).fill('0').join(',')}]}`)
+}
+
+interface FloodTarget { path: string, body: Buffer, withToken: boolean }
+const MIB = 1024 * 1024
+const FLOODS: Record<string, { description: string, targets: FloodTarget[] }> = {
+  nested: {
+    description: 'POST /api/orders and POST /login, 1 MiB of \'[\' each, no token',
+    targets: [
+      { path: '/api/orders', body: Buffer.from('['.repeat(MIB)), withToken: false },
+      { path: '/login', body: Buffer.from('['.repeat(MIB)), withToken: false }
+    ]
+  },
+  'order-zeros': {
+    description: 'POST /api/orders, {"items":[0,0,...]} of 1 MiB (~500,000 items), customer token',
+    targets: [{ path: '/api/orders', body: zeros({}, 'items', MIB - 64), withToken: true }]
+  },
+  'webhook-events': {
+    description: 'POST /api/webhooks, events arrays of 24,000 (48 KB) and ~500,000 (1 MiB) zeros, customer token',
+    targets: [
+      { path: '/api/webhooks', body: zeros({ url: 'https://erp.example.com/hooks' }, 'events', 48 * 1024), withToken: true },
+      { path: '/api/webhooks', body: zeros({ url: 'https://erp.example.com/hooks' }, 'events', MIB - 64), withToken: true }
+    ]
+  }
+}
+const FLOOD_NAME = process.env.FLOOD ?? 'nested'
+function chosenFlood (): { description: string, targets: FloodTarget[] } {
+  const flood = FLOODS[FLOOD_NAME]
+  if (flood === undefined) throw new Error(`FLOOD must be one of ${Object.keys(FLOODS).join(', ')}`)
+  return flood
+}
+const FLOOD = chosenFlood()
 
 interface Answer { status: number, body: string, ms: number }
 
@@ -59,18 +100,20 @@ let nextIp = 0
 /** Each measuring request from its own address: the measurer never spends the flooder's budget, nor its own. */
 const measurerIp = (): string => `10.1.${Math.floor(nextIp / 250) % 250}.${(nextIp++ % 250) + 1}`
 
-interface Phase { live: number[], product: number[], statuses: number[], flood: number[] }
+interface Phase { live: number[], product: number[], statuses: number[], flood: number[], floodMs: number[] }
 
-async function measure (port: number, productPath: string, token: string, flood: boolean): Promise<Phase> {
-  const phase: Phase = { live: [], product: [], statuses: [], flood: [] }
+async function measure (port: number, productPath: string, token: string, flood: { targets: FloodTarget[], token: string } | null): Promise<Phase> {
+  const phase: Phase = { live: [], product: [], statuses: [], flood: [], floodMs: [] }
   const until = Date.now() + SECONDS * 1000
   const floods: Array<Promise<void>> = []
   const timers: NodeJS.Timeout[] = []
-  if (flood) {
-    for (const path of ['/api/orders', '/login']) {
+  if (flood !== null) {
+    for (const target of flood.targets) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.7' }
+      if (target.withToken) headers.authorization = `Bearer ${flood.token}`
       timers.push(setInterval(() => {
-        floods.push(send(port, 'POST', path, { headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.7' }, body: HOSTILE })
-          .then((answer) => { phase.flood.push(answer.status) }))
+        floods.push(send(port, 'POST', target.path, { headers, body: target.body })
+          .then((answer) => { phase.flood.push(answer.status); phase.floodMs.push(answer.ms) }))
       }, 1000 / RATE))
     }
   }
@@ -141,18 +184,20 @@ async function main (): Promise<void> {
       body: JSON.stringify({ sku: 'FLOOD-1', name: 'Flood test', price_cents: 100, stock: 10 })
     })
     const productPath = `/api/products/${String(JSON.parse(created.body).id)}`
+    await send(port, 'POST', '/register', { headers: { ...json, 'x-forwarded-for': '192.0.2.2' }, body: JSON.stringify(CUSTOMER) })
+    const customerLogin = await send(port, 'POST', '/login', { headers: { ...json, 'x-forwarded-for': '192.0.2.2' }, body: JSON.stringify(CUSTOMER) })
+    const customerToken = String(JSON.parse(customerLogin.body).access_token)
     // Warm-up (JIT, connections), not measured.
     for (let i = 0; i < 50; i++) await send(port, 'GET', productPath, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': measurerIp() } })
 
-    const quiet = await measure(port, productPath, token, false)
-    const flooded = await measure(port, productPath, token, true)
-    const row = (name: string, p: Phase): string => {
-      const f = (values: number[]): string => `${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)} / ${Math.max(...values).toFixed(1)}`
-      return `| ${name} | ${f(p.live)} | ${f(p.product)} | ${p.statuses.filter((s) => s === 503).length} | ${JSON.stringify(count(p.statuses))} | ${JSON.stringify(count(p.flood))} |`
-    }
-    console.log(`\n${SECONDS} s per phase; flood: ${RATE}/s to POST /api/orders and ${RATE}/s to POST /login, 1 MiB of '[' each, one client\n`)
-    console.log('| phase | /health/live p50 / p99 / max ms | product read p50 / p99 / max ms | 503s | measurer statuses | flood statuses |')
-    console.log('|---|---|---|---|---|---|')
+    const quiet = await measure(port, productPath, token, null)
+    const flooded = await measure(port, productPath, token, { targets: FLOOD.targets, token: customerToken })
+    const f = (values: number[]): string => values.length === 0 ? '' : `${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)} / ${Math.max(...values).toFixed(1)}`
+    const row = (name: string, p: Phase): string =>
+      `| ${name} | ${f(p.live)} | ${f(p.product)} | ${p.statuses.filter((s) => s === 503).length} | ${JSON.stringify(count(p.statuses))} | ${JSON.stringify(count(p.flood))} | ${f(p.floodMs)} |`
+    console.log(`\n${SECONDS} s per phase; flood \`${FLOOD_NAME}\`: ${RATE}/s per target, one client: ${FLOOD.description}\n`)
+    console.log('| phase | /health/live p50 / p99 / max ms | product read p50 / p99 / max ms | 503s | measurer statuses | flood statuses | flood answered in p50 / p99 / max ms |')
+    console.log('|---|---|---|---|---|---|---|')
     console.log(row('quiet', quiet))
     console.log(row('flood', flooded))
   } finally {

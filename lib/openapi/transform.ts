@@ -1,5 +1,6 @@
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
 import type { TSchema } from 'typebox'
+import { INT32_MAX } from '../../schemas/bounds.js'
 import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
 
 type Json = Record<string, unknown>
@@ -86,7 +87,7 @@ export const referenceComponents: SwaggerTransform = ({ schema, url }) => {
 const UNLIMITED_PATHS = new Set(['/health/live', '/health/ready', '/metrics'])
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
 
-const integerHeader = (description: string): Json => ({ description, schema: { type: 'integer', format: 'int32', minimum: 0 } })
+const integerHeader = (description: string): Json => ({ description, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX } })
 
 const REQUEST_ID: Json = {
   'X-Request-Id': {

@@ -1,4 +1,4 @@
-import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../schemas/common.js'
 import {
@@ -6,6 +6,7 @@ import {
 } from '../../schemas/webhooks.js'
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
+import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { presentEndpoint } from './presenter.js'
 import * as service from './service.js'
 
@@ -24,7 +25,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   for (const schema of WEBHOOK_SCHEMAS) fastify.addSchema(schema)
   // addSchema in a child context makes Fastify build its default Ajv here (coercing, stripping
   // unknown fields): keep the strict TypeBox validator of the rest of the API.
-  fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
+  fastify.setValidatorCompiler(validatorCompiler)
   const adminOnly = fastify.authorize('admin')
   const webhooks: service.WebhooksContext = { db: fastify.db, allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets }
 

@@ -1,4 +1,4 @@
-import type { WebhookAttemptBody, WebhookDeliveryBody, WebhookEndpointBody, WebhookEventType } from '../../schemas/webhooks.js'
+import { MAX_ATTEMPT_LOG, type WebhookAttemptBody, type WebhookDeliveryBody, type WebhookEndpointBody, type WebhookEventType } from '../../schemas/webhooks.js'
 import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './repository.js'
 
 export function presentEndpoint (row: EndpointRecord): WebhookEndpointBody {
@@ -47,7 +47,7 @@ export function presentDelivery (row: DeliveryRecord, attempts: readonly Attempt
     last_response_status: row.last_response_status,
     last_latency_ms: row.last_latency_ms,
     last_error: row.last_error,
-    attempt_log: attempts.map(presentAttempt),
+    attempt_log: attempts.slice(-MAX_ATTEMPT_LOG).map(presentAttempt),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString()
   }

@@ -20,6 +20,22 @@ function assertTargetAllowed (url: string, allowPrivateTargets: boolean): void {
   throw new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', `url ${problem}`, { errors: [{ pointer: '/url', in: 'body', detail: problem }] })
 }
 
+/**
+ * The schema bounds the list but does not use `uniqueItems` (its error collection is quadratic):
+ * a repeated event type is found here, in one pass.
+ */
+function assertDistinctEvents (events: readonly string[] | undefined): void {
+  if (events === undefined) return
+  const seen = new Set<string>()
+  for (const [index, event] of events.entries()) {
+    if (seen.has(event)) {
+      const detail = `repeats ${event}: list each event type once`
+      throw new AppError(400, 'VALIDATION_FAILED', `body/events/${index} ${detail}`, { errors: [{ pointer: `/events/${index}`, in: 'body', detail }] })
+    }
+    seen.add(event)
+  }
+}
+
 /** Webhook endpoints and their deliveries (admin only; see routes/webhooks/index.ts). */
 export interface WebhooksContext {
   db: Db
@@ -28,6 +44,7 @@ export interface WebhooksContext {
 }
 
 export async function createWebhook (ctx: WebhooksContext, input: CreateWebhookInput): Promise<{ row: EndpointRecord, body: WebhookEndpointWithSecretBody }> {
+  assertDistinctEvents(input.events)
   assertTargetAllowed(input.url, ctx.allowPrivateTargets)
   const secret = newSecret()
   const row = await repo.insertEndpoint(ctx.db, { url: input.url, events: input.events, description: input.description ?? '', secret })
@@ -49,6 +66,7 @@ export async function listWebhookPage (ctx: WebhooksContext, query: { limit?: nu
 
 /** PATCH, and secret rotation: the If-Match check and the write see the same locked row. */
 export async function updateWebhook (ctx: WebhooksContext, id: string, input: UpdateWebhookInput, precondition: (current: EndpointRecord) => void): Promise<EndpointRecord> {
+  assertDistinctEvents(input.events)
   if (input.url !== undefined) assertTargetAllowed(input.url, ctx.allowPrivateTargets)
   return await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findEndpoint(trx, id, true)

@@ -548,7 +548,7 @@ export interface components {
             /** @example body/items/0/quantity must be >= 1 */
             detail: string;
             /**
-             * @description The request path
+             * @description The request path (cut to 2048 characters)
              * @example /api/orders
              */
             instance: string;
@@ -559,6 +559,7 @@ export interface components {
             code: string;
             /** @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e */
             request_id: string;
+            /** @description The fields at fault: at most 10 for VALIDATION_FAILED, at most one per order line otherwise (100) */
             errors?: components["schemas"]["FieldError"][];
         } & {
             [key: string]: unknown;
@@ -1345,7 +1346,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
@@ -1404,7 +1405,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
@@ -1519,7 +1520,7 @@ export interface components {
             last_response_status: number | null;
             last_latency_ms: number | null;
             last_error: string | null;
-            /** @description Every attempt, oldest first */
+            /** @description The latest 100 attempts (all of them under the default retry schedule), oldest first */
             attempt_log: components["schemas"]["WebhookAttempt"][];
             /**
              * Format: date-time
@@ -1560,7 +1561,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
@@ -1586,7 +1587,7 @@ export interface components {
              */
             url?: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
