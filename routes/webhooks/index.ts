@@ -8,6 +8,7 @@ import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentEndpoint } from './presenter.js'
 import * as service from './service.js'
+import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 
 const tags = ['webhooks']
 const security = [{ bearerAuth: [] }]
@@ -25,11 +26,10 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // addSchema in a child context makes Fastify build its default Ajv here (coercing, stripping
   // unknown fields): keep the strict TypeBox validator of the rest of the API.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
-  const adminOnly = fastify.authorize('admin')
   const webhooks: service.WebhooksContext = { db: fastify.db, allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets }
 
   fastify.post('/', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'createWebhook',
@@ -48,7 +48,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'listWebhooks',
@@ -65,7 +65,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'getWebhook',
@@ -81,7 +81,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'updateWebhook',
@@ -100,7 +100,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'deleteWebhook',
@@ -118,7 +118,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/rotate-secret', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'rotateWebhookSecret',
@@ -136,7 +136,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id/deliveries', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'listWebhookDeliveries',
@@ -154,7 +154,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/deliveries/:delivery_id/retry', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'retryWebhookDelivery',
