@@ -125,7 +125,7 @@ async function main (): Promise<void> {
   }
 
   const port = await freePort()
-  const child = spawn(process.execPath, [ENTRY], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] })
+  const child = spawn(process.execPath, [ENTRY], { env: { ...env, PORT: String(port), METRICS_PORT: String(await freePort()) }, stdio: ['ignore', 'inherit', 'inherit'] })
   try {
     const bootStarted = Date.now()
     while ((await send(port, 'GET', '/health/ready')).status !== 200) {
