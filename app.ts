@@ -30,6 +30,12 @@ import helpRoutes from './routes/help/index.js'
 import problemsRoutes from './routes/problems/index.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
+/**
+ * How often Node looks for connections past HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS (its default,
+ * 30 s, would let a stalled body live up to 30 s past its deadline). One pass walks the open
+ * connections' list: cheap at this rate.
+ */
+export const TIMEOUT_CHECK_INTERVAL_MS = 250
 
 export interface BuildAppOptions {
   config: AppConfig
@@ -53,6 +59,14 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
     pluginTimeout: config.startupTimeoutMs,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    // A slow or stalled request is answered 408 (clientErrorHandler) and its socket closed.
+    requestTimeout: config.httpTimeouts.requestMs,
+    keepAliveTimeout: config.httpTimeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.httpTimeouts.headersMs,
+      requestTimeout: config.httpTimeouts.requestMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS
+    },
     frameworkErrors: frameworkError,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

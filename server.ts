@@ -3,6 +3,7 @@ import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './lib/config.js'
+import { listenForMetrics, type MetricsListener } from './lib/metrics-listener.js'
 import { startupDeadline } from './lib/startup-deadline.js'
 
 function readConfig (): ReturnType<typeof loadConfig> {
@@ -42,6 +43,7 @@ async function build (): Promise<FastifyInstance> {
 }
 
 const app = await build()
+let metricsListener: MetricsListener | undefined
 
 /*
  * Shutdown (SIGTERM/SIGINT): readiness answers 503 at once, then (after SHUTDOWN_DRAIN_MS) the
@@ -63,6 +65,8 @@ closeWithGrace({ delay: drainMs + config.shutdownTimeoutMs, logger: app.log }, a
     if (drainMs > 0) await sleep(drainMs)
   }
   await app.close()
+  // Last: Prometheus sees the drain and the shutdown.
+  await metricsListener?.close()
   app.log.info('shutdown complete')
 })
 
@@ -71,8 +75,15 @@ try {
   await app.ready()
   boot.step('listen')
   await app.listen({ port: config.port, host: config.host })
+  boot.step('listen (metrics)')
+  metricsListener = await listenForMetrics({
+    ...config.metrics,
+    timeouts: config.httpTimeouts,
+    expose: app.metricsExposition,
+    onError: (err) => { app.log.error({ err }, 'collecting metrics failed') }
+  })
   boot.done()
-  app.log.info({ bootMs: Date.now() - bootStarted }, 'started')
+  app.log.info({ bootMs: Date.now() - bootStarted, metricsPort: metricsListener.port }, 'started')
 } catch (error) {
   app.log.fatal({ err: error, step: boot.current }, 'could not start')
   process.exit(1)

@@ -41,6 +41,19 @@ export interface AppConfig {
   /** The whole boot must finish within this; server.ts exits 1 naming the step that hung. */
   startupTimeoutMs: number
   webhooks: WebhookConfig
+  /** Slow clients get 408 and are disconnected past these (SPEC §4). */
+  httpTimeouts: HttpTimeouts
+  /** Where Prometheus scrapes /metrics; in production the API port does not serve it. */
+  metrics: { host: string, port: number }
+}
+
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (HEADERS_TIMEOUT_MS). */
+  headersMs: number
+  /** The whole request, body included, must arrive within this (REQUEST_TIMEOUT_MS). */
+  requestMs: number
+  /** An idle keep-alive connection is closed after this (KEEP_ALIVE_TIMEOUT_MS): above common load balancers' 60 s. */
+  keepAliveMs: number
 }
 
 export interface RedisConfig {
@@ -191,13 +204,25 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL / ADMIN_PASSWORD: set both or neither')
   }
+  const httpTimeouts: HttpTimeouts = {
+    headersMs: env.HEADERS_TIMEOUT_MS ?? 10_000,
+    requestMs: env.REQUEST_TIMEOUT_MS ?? 30_000,
+    keepAliveMs: env.KEEP_ALIVE_TIMEOUT_MS ?? 72_000
+  }
+  // Node refuses a headers deadline past the whole request's.
+  if (httpTimeouts.headersMs > httpTimeouts.requestMs) {
+    problems.push(`HEADERS_TIMEOUT_MS=${httpTimeouts.headersMs}: must not exceed REQUEST_TIMEOUT_MS (${httpTimeouts.requestMs})`)
+  }
+  const port = env.PORT ?? 8080
+  const metricsPort = env.METRICS_PORT ?? 9464
+  if (metricsPort === port) problems.push(`METRICS_PORT=${metricsPort}: must differ from PORT`)
   if (problems.length > 0) throw new ConfigError(problems)
 
   const database = databaseConfig(env, appEnv)
   const cors = env.CORS_ORIGINS?.trim()
   return {
     env: appEnv,
-    port: env.PORT ?? 8080,
+    port,
     host: env.HOST ?? (appEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
     logLevel: env.LOG_LEVEL ?? (appEnv === 'test' ? 'silent' : 'info'),
     database,
@@ -235,6 +260,8 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
       maxRetryAgeMs: parseDurationSeconds(env.WEBHOOK_MAX_RETRY_AGE ?? '24h') * 1000,
       allowPrivateTargets: parseBool(env.WEBHOOK_ALLOW_PRIVATE_TARGETS, appEnv !== 'production')
     },
-    startupTimeoutMs: env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS
+    startupTimeoutMs: env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS,
+    httpTimeouts,
+    metrics: { host: env.METRICS_HOST ?? (appEnv === 'production' ? '0.0.0.0' : '127.0.0.1'), port: metricsPort }
   }
 }

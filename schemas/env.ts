@@ -62,6 +62,13 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_MAX_DELAY_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400000 })),
   WEBHOOK_MAX_RETRY_AGE: Type.Optional(Duration),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: Type.Optional(Bool),
+  /** Slow clients (SPEC §4): headers, then the whole request, must arrive within these; idle keep-alive sockets close. */
+  HEADERS_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600000 })),
+  REQUEST_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000 })),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600000 })),
+  /** The Prometheus listener (the only place /metrics is served in production). */
+  METRICS_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  METRICS_PORT: Type.Optional(Port),
   /** One deadline for the whole boot (database start, migrations, Redis, bootstrap, listen). */
   STARTUP_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000 }))
 })

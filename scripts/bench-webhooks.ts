@@ -49,6 +49,7 @@ async function main (): Promise<void> {
       APP_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
       DATABASE_URL: url.toString(),
       MIGRATE_ON_START: 'true',

@@ -436,6 +436,7 @@ async function main (): Promise<void> {
 
     const app = startServer(`${APP_DIST}${APP_DIST.endsWith('/') ? '' : '/'}server.js`, await freePort(), {
       APP_ENV: 'production',
+      METRICS_PORT: String(await freePort()),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       DATABASE_URL: database.url,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

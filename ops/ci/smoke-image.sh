@@ -45,7 +45,9 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "$BASE/health/ready"; echo
 curl -fsS "$BASE/health/live"; echo
-curl -fsS "$BASE/metrics" | grep -q '^process_cpu_user_seconds_total' || fail "/metrics lacks process metrics"
+curl -fsS "http://127.0.0.1:9464/metrics" | grep -q '^process_cpu_user_seconds_total' || fail "/metrics on the metrics port lacks process metrics"
+status=$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/metrics")
+[[ "$status" == 404 ]] || fail "/metrics on the API port answered $status, expected 404"
 
 echo "== admin login (bootstrap admin, argon2 verify)"
 status=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$BASE/login" \

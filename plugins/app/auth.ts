@@ -1,5 +1,5 @@
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Role } from '../../db/database.js'
 import { AppError, forbidden } from '../../lib/app-error.js'
@@ -26,11 +26,16 @@ declare module '@fastify/jwt' {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Who may call a route under authenticateRoutes(): the roles allowed (any authenticated
+     * account when absent). Checked onRequest, with the token, before the body is read.
+     */
+    access?: RouteAccess
+  }
   interface FastifyInstance {
     /** Hook: a valid access token of an existing account is required; sets request.user with the current role. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-    /** preHandler hook: the caller's role must be one of these (run after authenticate). */
-    authorize: (...roles: Role[]) => preHandlerAsyncHookHandler
     /** Current role (or deletion) of accounts; forget() one after changing it on this replica. */
     liveAccounts: LiveAccounts
   }
@@ -61,17 +66,38 @@ function tokenError (error: unknown): AppError {
 
 export const accountGone = (): AppError => unauthorized('TOKEN_INVALID', 'The account of this access token no longer exists')
 
+/** A route's access rule (route `config.access`); API-key scopes will be one more field here. */
+export interface RouteAccess {
+  roles?: readonly Role[]
+}
+
+export const STAFF_ONLY: RouteAccess = { roles: ['staff', 'admin'] }
+export const ADMIN_ONLY: RouteAccess = { roles: ['admin'] }
+
 /**
- * Makes every route registered later in `instance` (and its children) authenticate in
- * onRequest: before the body is read or parsed, so a request without a valid token costs
- * no parsing. The hook is appended to the route's own onRequest hooks, i.e. after the
- * rate limiter (added by its own onRoute hook, registered earlier), so floods without a
- * token still count against the limit.
+ * The one onRequest step that decides who may call a route: the token (authenticate), then the
+ * route's access rule. Everything that can refuse a caller belongs here, so a refused request
+ * never has its body read, parsed or validated.
+ */
+function admission (instance: FastifyInstance, access: RouteAccess | undefined): onRequestAsyncHookHandler {
+  const roles = access?.roles === undefined ? null : new Set(access.roles)
+  return async function admit (request, reply) {
+    await instance.authenticate(request, reply)
+    if (roles !== null && !roles.has(request.user.role)) throw forbidden()
+  }
+}
+
+/**
+ * Makes every route registered later in `instance` (and its children) admit its callers in
+ * onRequest (token, then `config.access`): before the body is read or parsed, so a request
+ * without a valid token or the right role costs no parsing. The hook is appended to the
+ * route's own onRequest hooks, i.e. after the rate limiter (added by its own onRoute hook,
+ * registered earlier), so refused floods still count against the limit.
  */
 export function authenticateRoutes (instance: FastifyInstance): void {
   instance.addHook('onRoute', (route) => {
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [...own, instance.authenticate]
+    route.onRequest = [...own, admission(instance, route.config?.access)]
   })
 }
 
@@ -110,12 +136,5 @@ export default fp(async function authPlugin (fastify) {
     const role = await liveAccounts.role(id)
     if (role === null) throw accountGone()
     request.user.role = role
-  })
-
-  fastify.decorate('authorize', (...roles: Role[]): preHandlerAsyncHookHandler => {
-    const allowed = new Set(roles)
-    return async function authorizeRole (request) {
-      if (!allowed.has(request.user.role)) throw forbidden()
-    }
   })
 }, { name: 'auth', dependencies: ['config', 'db'] })

@@ -65,7 +65,17 @@ function describe (error: FastifyError): ProblemInput & { headers?: Record<strin
   return { status: 500, code: 'INTERNAL_ERROR', detail: 'An unexpected error occurred; quote the request_id when reporting it' }
 }
 
+/**
+ * The client hung up before its body arrived (a body stalled past REQUEST_TIMEOUT_MS is cut this
+ * way): Node aborts the body stream with ECONNRESET. Not a database trouble, not a failure here.
+ */
+const clientGone = (error: FastifyError, request: FastifyRequest): boolean => request.raw.destroyed && error.code === 'ECONNRESET'
+
 function handleError (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (clientGone(error, request)) {
+    request.log.info({ code: 'CLIENT_CLOSED' }, 'the client closed the connection before its request arrived')
+    return sendProblem(request, reply, { status: 400, code: 'BAD_REQUEST', detail: 'The connection closed before the request arrived' })
+  }
   const problem = describe(error)
   // An AppError is an answer the service chose (503 SERVICE_OVERLOADED when shedding load
   // included): one line, no stack. Only unexpected failures are errors with their stack.

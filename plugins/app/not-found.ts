@@ -4,10 +4,16 @@ import { sendProblem, type ProblemInput } from '../../lib/problem.js'
 
 /**
  * 404 and 405 as problems. Registered after the rate limiter so floods of unknown
- * URLs spend the same budget as everything else.
+ * URLs spend the same budget as everything else, and refused in onRequest like every route:
+ * the 404 handler's own hooks can only be preValidation/preHandler, which run after the body
+ * is parsed, so the limit is a root onRequest hook that acts on unrouted requests only.
  */
 export default fp(async function notFoundPlugin (fastify) {
-  fastify.setNotFoundHandler({ preHandler: fastify.rateLimit() }, (request, reply) => {
+  const limit = fastify.rateLimit()
+  fastify.addHook('onRequest', async function limitUnknownRoutes (request, reply) {
+    if (request.is404) await limit.call(fastify, request, reply)
+  })
+  fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'
     const allowed = fastify.allowedMethods(path).filter((method) => method !== request.method)
     if (allowed.length > 0) {

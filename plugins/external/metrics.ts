@@ -1,6 +1,7 @@
 import fastifyMetricsModule from 'fastify-metrics'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, register as processRegistry, Registry } from 'prom-client'
+import type { MetricsExposition } from '../../lib/metrics-listener.js'
 
 // fastify-metrics is CommonJS with `exports.default`.
 const fastifyMetrics = fastifyMetricsModule.default
@@ -18,6 +19,8 @@ declare module 'fastify' {
     businessMetrics: BusinessMetrics
     /** This app's registry, for plugins that add their own metrics (e.g. webhook-worker). */
     metricsRegistry: Registry
+    /** The Prometheus text of /metrics (process and app metrics), for the metrics listener. */
+    metricsExposition: () => Promise<MetricsExposition>
   }
 }
 
@@ -33,7 +36,9 @@ function collectProcessMetricsOnce (): void {
 
 /**
  * Prometheus /metrics: process metrics, an HTTP latency histogram labelled by method,
- * route template and status code, DB pool gauges and the business counters.
+ * route template and status code, DB pool gauges and the business counters. Served by the
+ * metrics listener (server.ts, METRICS_PORT); outside production also on the API port, while
+ * in production the API port answers 404 for it (strangers get neither the data nor its cost).
  */
 export default fp(async function metricsPlugin (fastify) {
   collectProcessMetricsOnce()
@@ -42,8 +47,14 @@ export default fp(async function metricsPlugin (fastify) {
   const register = new Registry()
   fastify.decorate('metricsRegistry', register)
   fastify.addHook('onClose', async () => { register.clear() })
+  fastify.decorate('metricsExposition', async () => {
+    // Merged per scrape, as fastify-metrics does: metrics registered later must show up too.
+    const merged = Registry.merge([processRegistry, register])
+    return { contentType: merged.contentType, body: await merged.metrics() }
+  })
+  const onApiPort = fastify.config.env !== 'production'
   await fastify.register(fastifyMetrics, {
-    endpoint: { url: '/metrics', method: 'GET', schema: { hide: true }, config: { rateLimit: false }, handler: async () => {} },
+    endpoint: onApiPort ? { url: '/metrics', method: 'GET', schema: { hide: true }, config: { rateLimit: false }, handler: async () => {} } : null,
     defaultMetrics: { enabled: false },
     routeMetrics: {
       enabled: { histogram: true, summary: false },
@@ -78,4 +89,4 @@ export default fp(async function metricsPlugin (fastify) {
     poolGauge('db_pool_connections_idle', 'Idle connections in the Postgres pool', () => pool.idleCount)
     poolGauge('db_pool_requests_waiting', 'Queries waiting for a pool connection', () => pool.waitingCount)
   }
-}, { name: 'metrics', dependencies: ['db'] })
+}, { name: 'metrics', dependencies: ['config', 'db'] })

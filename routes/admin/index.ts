@@ -5,13 +5,12 @@ import { RoleUpdate, User } from '../../schemas/users.js'
 import { toUserBody } from '../../lib/users/presenter.js'
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import * as service from './service.js'
+import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 
 /** Admin-only routes under /api (authentication comes from routes/api.ts). */
 const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const adminOnly = fastify.authorize('admin')
-
   fastify.put('/users/:id/role', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags: ['admin'],
       operationId: 'updateUserRole',
@@ -36,7 +35,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.put('/admin/log-level', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags: ['admin'],
       operationId: 'updateLogLevel',

@@ -9,6 +9,7 @@ import { setNextLink } from '../../lib/http/pagination.js'
 import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { presentCustomer } from './presenter.js'
 import * as service from './service.js'
+import { STAFF_ONLY } from '../../plugins/app/auth.js'
 
 const tags = ['customers']
 const security = [{ bearerAuth: [] }]
@@ -18,7 +19,6 @@ const security = [{ bearerAuth: [] }]
  * only its own (anyone else's answers 404), and may neither create nor delete.
  */
 const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const staffOnly = fastify.authorize('staff', 'admin')
   const location = (id: string): string => `${fastify.prefix}/${id}`
 
   fastify.get('/', {
@@ -56,7 +56,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     preValidation: normalizeEmail,
-    preHandler: staffOnly,
+    config: { access: STAFF_ONLY },
     schema: {
       tags,
       operationId: 'createCustomer',
@@ -118,7 +118,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    preHandler: staffOnly,
+    config: { access: STAFF_ONLY },
     schema: {
       tags,
       operationId: 'deleteCustomer',

@@ -9,13 +9,13 @@ import { setNextLink } from '../../lib/http/pagination.js'
 import { presentListedProduct, presentProduct } from './presenter.js'
 import * as service from './service.js'
 import { recordProductStockChange } from '../webhooks/events.js'
+import { STAFF_ONLY } from '../../plugins/app/auth.js'
 
 const tags = ['products']
 const security = [{ bearerAuth: [] }]
 
 /** The catalog: every role reads, staff and admin write. */
 const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const staffOnly = fastify.authorize('staff', 'admin')
   const currency = fastify.config.currency
   const location = (id: string): string => `${fastify.prefix}/${id}`
   const stockEvents: service.AfterWrite = async (trx, before, after) => { await recordProductStockChange(trx, before, presentProduct(after, currency)) }
@@ -54,7 +54,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    preHandler: staffOnly,
+    config: { access: STAFF_ONLY },
     schema: {
       tags,
       operationId: 'createProduct',
@@ -72,7 +72,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.put('/:id', {
-    preHandler: staffOnly,
+    config: { access: STAFF_ONLY },
     schema: {
       tags,
       operationId: 'replaceProduct',
@@ -91,7 +91,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    preHandler: staffOnly,
+    config: { access: STAFF_ONLY },
     schema: {
       tags,
       operationId: 'updateProduct',
@@ -110,7 +110,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    preHandler: staffOnly,
+    config: { access: STAFF_ONLY },
     schema: {
       tags,
       operationId: 'deleteProduct',

@@ -9,6 +9,7 @@ import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { presentEndpoint } from './presenter.js'
 import * as service from './service.js'
+import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 
 const tags = ['webhooks']
 const security = [{ bearerAuth: [] }]
@@ -26,11 +27,10 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // addSchema in a child context makes Fastify build its default Ajv here (coercing, stripping
   // unknown fields): keep the strict TypeBox validator of the rest of the API.
   fastify.setValidatorCompiler(validatorCompiler)
-  const adminOnly = fastify.authorize('admin')
   const webhooks: service.WebhooksContext = { db: fastify.db, allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets }
 
   fastify.post('/', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'createWebhook',
@@ -49,7 +49,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'listWebhooks',
@@ -66,7 +66,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'getWebhook',
@@ -82,7 +82,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'updateWebhook',
@@ -101,7 +101,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'deleteWebhook',
@@ -119,7 +119,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/rotate-secret', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'rotateWebhookSecret',
@@ -137,7 +137,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id/deliveries', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'listWebhookDeliveries',
@@ -155,7 +155,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/deliveries/:delivery_id/retry', {
-    preHandler: adminOnly,
+    config: { access: ADMIN_ONLY },
     schema: {
       tags,
       operationId: 'retryWebhookDelivery',

@@ -90,6 +90,7 @@ export default suite(import.meta, (t) => {
     const config = loadConfig(containerEnv(filled))
     t.equal(config.port, 8080)
     t.equal(config.host, '0.0.0.0')
+    t.same(config.metrics, { host: '0.0.0.0', port: 9464 }, 'metrics on 0.0.0.0:9464, where Prometheus scrapes')
     t.equal(config.migrateOnStart, true)
     t.same(config.redis?.url, 'redis://redis:6379')
     if (config.database.kind !== 'postgres') throw new Error('expected Postgres')
@@ -113,7 +114,7 @@ export default suite(import.meta, (t) => {
     t.equal(stringMap(k6.environment, 'k6 env').BASE_URL, 'http://goshop:8080')
   })
 
-  t.test('prometheus scrapes goshop:8080/metrics', async (t) => {
+  t.test('prometheus scrapes goshop:9464/metrics (the metrics listener), which is published to no one', async (t) => {
     const prometheus = readYaml('ops/prometheus/prometheus.yml')
     const jobs = list(prometheus.scrape_configs, 'scrape_configs').map((j) => record(j, 'job'))
     const job = jobs.find((j) => j.job_name === 'goshop')
@@ -123,8 +124,9 @@ export default suite(import.meta, (t) => {
       .flatMap((c) => list(at(c, 'targets'), 'targets').map((x) => text(x, 'target')))
     const dns = (job?.dns_sd_configs === undefined ? [] : list(job.dns_sd_configs, 'dns_sd_configs'))
       .flatMap((c) => list(at(c, 'names'), 'names').map((n) => `${text(n, 'name')}:${String(at(c, 'port'))}`))
-    t.ok([...statics, ...dns].includes('goshop:8080'), `targets ${JSON.stringify([...statics, ...dns])} include goshop:8080`)
-    t.ok('goshop' in services && ports('goshop').some((p) => p.container === 8080), 'goshop:8080 is the compose service and its port')
+    t.ok([...statics, ...dns].includes('goshop:9464'), `targets ${JSON.stringify([...statics, ...dns])} include goshop:9464`)
+    t.ok('goshop' in services && list(at(services, 'goshop', 'expose'), 'goshop expose').map(String).includes('9464'), 'goshop exposes 9464 on the compose network')
+    t.notOk(ports('goshop').some((p) => p.container === 9464), 'and does not publish it on the host')
   })
 
   t.test('the scaling override: replicas behind nginx, one published port', async (t) => {

@@ -87,7 +87,7 @@ export default suite(import.meta, (t) => {
     t.ok(users.length > 0, 'USER set in the final stage')
     const user = users.at(-1) ?? ''
     t.ok(user === 'node' || (/^\d+$/.test(user) && Number(user) > 0), `runs as ${user}, not root`)
-    t.same(runtime.body.filter((i) => i.getKeyword() === 'EXPOSE').flatMap(args), ['8080'])
+    t.same(runtime.body.filter((i) => i.getKeyword() === 'EXPOSE').flatMap(args), ['8080', '9464'])
     t.same(execForm(runtime.body.find((i) => i.getKeyword() === 'CMD')), ['node', 'dist/server.js'])
     const pkg: unknown = JSON.parse(readRepoFile('package.json'))
     t.equal(at(pkg, 'scripts', 'start'), 'node dist/server.js', 'the same entry point as npm start')

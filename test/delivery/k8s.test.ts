@@ -120,7 +120,9 @@ export default suite(import.meta, (t) => {
     }
     const annotations = stringMap(at(goshop.body, 'spec', 'template', 'metadata', 'annotations'), 'annotations')
     t.equal(annotations['prometheus.io/scrape'], 'true')
-    t.equal(Number(annotations['prometheus.io/port']), 8080)
+    t.equal(Number(annotations['prometheus.io/port']), 9464, 'scraped on the metrics listener')
+    t.equal(containerPort(app, 'metrics'), 9464)
+    t.equal(Number(configData.METRICS_PORT), 9464, 'ConfigMap METRICS_PORT = the metrics containerPort')
     t.equal(annotations['prometheus.io/path'], '/metrics')
   })
 
@@ -214,6 +216,17 @@ export default suite(import.meta, (t) => {
       `${target.name}: reachable from goshop pods only`)
       t.same(list(rules[0]?.ports, 'ports').map((p) => at(p, 'port')), [port], `${target.name}: only port ${port}`)
     }
+
+    const guardingApi = policies.filter((p) => selects(stringMap(at(p.body, 'spec', 'podSelector', 'matchLabels'), 'podSelector'), podLabels(goshop)))
+    t.equal(guardingApi.length, 1, 'one NetworkPolicy guards the API pods')
+    const apiRules = list(at(guardingApi[0]?.body, 'spec', 'ingress'), 'ingress').map((r) => record(r, 'rule'))
+    const rulesFor = (port: number): Array<Record<string, unknown>> => apiRules.filter((r) => list(r.ports, 'ports').some((p) => at(p, 'port') === port))
+    t.same(rulesFor(8080).map((r) => r.from), [undefined], 'the API port: from anywhere (clients, probes)')
+    const metricsFrom = rulesFor(9464).flatMap((r) => list(r.from, 'from').map((f) => record(f, 'peer')))
+    t.same(metricsFrom.map((f) => Object.keys(f).sort()), [['namespaceSelector', 'podSelector']], 'the metrics port: only from selected pods of a selected namespace')
+    t.same(at(metricsFrom[0], 'namespaceSelector', 'matchLabels'), { 'kubernetes.io/metadata.name': 'monitoring' })
+    t.same(at(metricsFrom[0], 'podSelector', 'matchLabels'), { 'app.kubernetes.io/name': 'prometheus' })
+    t.equal(apiRules.length, 2, 'no other way in')
   })
 
   t.test('ConfigMap and Secret hold only variables the app reads, and form a valid production configuration', async (t) => {

@@ -89,6 +89,8 @@ export async function ensureBuilt (): Promise<string> {
 
 export interface ServerProcess {
   port: number
+  /** The metrics listener's port (METRICS_PORT: a free one of its own, unless env names one). */
+  metricsPort: number
   baseUrl: string
   child: ChildProcess
   /** Resolves with the exit code once the process has ended. */
@@ -110,6 +112,8 @@ export async function startServer (t: TestContext, env: Record<string, string> =
   const entry = await ensureBuilt()
   const database = env.DATABASE_URL !== undefined || env.PGLITE_DATA_DIR !== undefined ? {} : (await createTestDatabase(t)).env
   const port = await freePort()
+  // Never the default 9464: servers of parallel tests would fight over it.
+  const metricsPort = env.METRICS_PORT !== undefined ? Number(env.METRICS_PORT) : await freePort()
   const redisUrl = process.env.REDIS_URL
   const child = spawn(process.execPath, [entry], {
     cwd: ROOT,
@@ -119,6 +123,7 @@ export async function startServer (t: TestContext, env: Record<string, string> =
       APP_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'warn',
       JWT_SECRET,
       MIGRATE_ON_START: 'true',
@@ -156,7 +161,7 @@ export async function startServer (t: TestContext, env: Record<string, string> =
     // Fail at once if the process dies during boot, instead of polling until the deadline.
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} while starting:\n${output()}`)
     try {
-      if ((await request(port, 'GET', '/health/ready')).status === 200) return { port, baseUrl, child, exited, output, stop }
+      if ((await request(port, 'GET', '/health/ready')).status === 200) return { port, metricsPort, baseUrl, child, exited, output, stop }
     } catch {
       // not listening yet
     }

@@ -127,4 +127,22 @@ export default suite(import.meta, (t) => {
       t.match(problemsOf({ STARTUP_TIMEOUT_MS: bad }), [/^STARTUP_TIMEOUT_MS=/], `${bad} is refused`)
     }
   })
+
+  t.test('slow-client deadlines: SPEC defaults, validated, headers within the request deadline', async (t) => {
+    t.same(loadConfig({}).httpTimeouts, { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000 })
+    t.same(loadConfig({ HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '5000', KEEP_ALIVE_TIMEOUT_MS: '65000' }).httpTimeouts,
+      { headersMs: 2000, requestMs: 5000, keepAliveMs: 65_000 })
+    for (const name of ['HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS']) {
+      for (const bad of ['0', '999', 'slow', '1.5']) t.match(problemsOf({ [name]: bad }), [new RegExp(`^${name}=`)], `${name}=${bad} is refused`)
+    }
+    t.match(problemsOf({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }), [/^HEADERS_TIMEOUT_MS=20000: must not exceed REQUEST_TIMEOUT_MS/])
+  })
+
+  t.test('metrics listener: 9464, on all interfaces in production only, never the API port', async (t) => {
+    t.same(loadConfig({}).metrics, { host: '127.0.0.1', port: 9464 })
+    t.same(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET }).metrics, { host: '0.0.0.0', port: 9464 })
+    t.same(loadConfig({ METRICS_HOST: '10.0.0.5', METRICS_PORT: '9100' }).metrics, { host: '10.0.0.5', port: 9100 })
+    t.match(problemsOf({ METRICS_PORT: '70000' }), [/^METRICS_PORT=/])
+    t.match(problemsOf({ PORT: '9000', METRICS_PORT: '9000' }), [/^METRICS_PORT=9000: must differ from PORT/])
+  })
 })
