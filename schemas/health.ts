@@ -4,8 +4,7 @@ export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Live
 
 export const DependencyCheck = Type.Object({
   status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('embedded')]),
-  latency_ms: Type.Number({ minimum: 0, examples: [0.8] }),
-  error: Type.Optional(Type.String())
+  latency_ms: Type.Number({ minimum: 0, examples: [0.8] })
 }, { $id: 'DependencyCheck', title: 'DependencyCheck' })
 
 export const Readiness = Type.Object({

@@ -17,8 +17,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Readiness probe: Postgres and Redis reachable, not shutting down',
       response: { 200: Readiness, 503: Readiness }
     }
-  }, async (_request, reply) => {
-    const body = await service.readiness(fastify.db, fastify.store, fastify.lifecycle.shuttingDown)
+  }, async (request, reply) => {
+    const body = await service.readiness(fastify.db, fastify.store, fastify.lifecycle.shuttingDown, request.log)
     if (body.status === 'not_ready') reply.code(503).header('retry-after', '5')
     return body
   })

@@ -1290,7 +1290,6 @@ export interface components {
             status: "up" | "down" | "embedded";
             /** @example 0.8 */
             latency_ms: number;
-            error?: string;
         };
         /** Readiness */
         Readiness: {
