@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
+import { captureLogs } from '../../helpers/log-capture.js'
 
 interface RawAnswer { status: number, headers: Record<string, string>, body: string }
 
@@ -23,7 +24,61 @@ async function rawExchange (port: number, raw: string): Promise<RawAnswer> {
   return { status: Number(statusLine.split(' ')[1]), headers, body }
 }
 
+/** Writes `raw` on a new connection and reads every response until the server closes it. */
+async function rawResponses (port: number, raw: string): Promise<RawAnswer[]> {
+  const text = await new Promise<Buffer>((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' })
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+    socket.on('error', (error: NodeJS.ErrnoException) => { if (error.code === 'ECONNRESET' && chunks.length > 0) resolve(Buffer.concat(chunks)); else reject(error) })
+    socket.on('close', () => { resolve(Buffer.concat(chunks)) })
+    socket.write(raw)
+  })
+  const answers: RawAnswer[] = []
+  let rest = text
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n')
+    if (end < 0) throw new Error(`a truncated response: ${rest.toString('utf8')}`)
+    const [statusLine = '', ...headerLines] = rest.subarray(0, end).toString('utf8').split('\r\n')
+    const headers = Object.fromEntries(headerLines.map((line) => {
+      const colon = line.indexOf(':')
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
+    }))
+    const length = Number(headers['content-length'] ?? 0)
+    answers.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.subarray(end + 4, end + 4 + length).toString('utf8') })
+    rest = rest.subarray(end + 4 + length)
+  }
+  return answers
+}
+
 export default suite(import.meta, (t) => {
+  t.test('junk after valid pipelined requests: each valid one is answered normally, then the junk gets its 400 and the connection closes; nothing throws', async (t) => {
+    const logs = captureLogs()
+    // At warn, request logging does not read the client address early (which would hide the bug).
+    const app = await buildTestApp(t, { env: { LOG_LEVEL: 'warn' }, logStream: logs.stream })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+
+    const cases: Array<{ name: string, raw: string, statuses: number[] }> = [
+      { name: 'one GET then junk', raw: 'GET /help HTTP/1.1\r\nHost: x\r\n\r\nJUNK JUNK JUNK\r\n\r\n', statuses: [200, 400] },
+      { name: 'two GETs then junk', raw: 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /help HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01\x02garbage', statuses: [200, 200, 400] },
+      { name: 'a POST with its body then a bad request line', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}GET / HTTP/9.9\r\n\r\n', statuses: [400, 400] },
+      { name: 'junk inside a chunked body (the request itself is broken)', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', statuses: [400] }
+    ]
+    for (const { name, raw, statuses } of cases) {
+      const answers = await rawResponses(address.port, raw)
+      t.same(answers.map((answer) => answer.status), statuses, `${name}: ${statuses.join(', ')}`)
+      const junk = answers.at(-1)
+      t.match(junk?.headers['content-type'], /^application\/problem\+json/, `${name}: the junk's answer is a problem`)
+      t.match(JSON.parse(junk?.body ?? '{}'), { code: 'MALFORMED_REQUEST', request_id: String }, name)
+    }
+    const help = (await rawResponses(address.port, 'GET /help HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n'))[0]
+    t.match(JSON.parse(help?.body ?? '{}'), { name: String, routes: Array }, 'the valid request got its real body')
+    t.match(help?.headers['ratelimit-limit'], /^[0-9]+$/, 'and was counted by the rate limiter')
+    t.same(logs.lines().filter((line) => Number(line.level) >= 50), [], 'nothing logged at error level (no TypeError)')
+  })
+
   t.test('answers made below the router are problem+json', async (t) => {
     const app = await buildTestApp(t)
     await app.listen({ port: 0, host: '127.0.0.1' })
