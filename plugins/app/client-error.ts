@@ -4,7 +4,8 @@ import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ProblemBody } from '../../schemas/problem.js'
-import { PROBLEM_CONTENT_TYPE, problemType } from '../../lib/problem.js'
+import { PROBLEM_CONTENT_TYPE, problemType, sendProblem } from '../../lib/problem.js'
+import { SECURITY_HEADERS } from '../../lib/security-headers.js'
 
 interface BelowRouter { status: number, code: string, detail: string }
 
@@ -38,6 +39,7 @@ function rawProblem ({ status, code, detail }: BelowRouter, instance: string): {
   const body = JSON.stringify(problem)
   return {
     head: {
+      ...Object.fromEntries(SECURITY_HEADERS),
       'content-type': PROBLEM_CONTENT_TYPE,
       'content-length': String(Buffer.byteLength(body)),
       'x-request-id': requestId,
@@ -102,8 +104,17 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
 /**
  * `Expect` values other than 100-continue: Node answers 417 itself, with an empty body, unless
  * someone listens for 'checkExpectation'. Listening turns it into a problem too.
+ * An HTTP/1.1 request without `Host` (RFC 9112 §3.2: answered 400): Node's own check writes a
+ * bare 400, so app.ts turns it off (`requireHostHeader: false`) and the hook below answers
+ * instead, as a problem with the request id and the security headers (their hook runs first).
  */
 export default fp(async function clientErrorPlugin (fastify) {
+  fastify.addHook('onRequest', function requireHost (request, reply, done) {
+    if (request.raw.httpVersion !== '1.1' || request.raw.headers.host !== undefined) { done(); return }
+    reply.header('connection', 'close')
+    sendProblem(request, reply, { status: 400, code: 'BAD_REQUEST', detail: 'An HTTP/1.1 request must carry a Host header' })
+  })
+
   fastify.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
     const { head, body } = rawProblem({ status: 417, code: 'EXPECTATION_FAILED', detail: 'Only "Expect: 100-continue" is supported' }, request.url?.split('?')[0] ?? '/')
     response.writeHead(417, head)

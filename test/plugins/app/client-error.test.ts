@@ -1,7 +1,9 @@
 import net from 'node:net'
+import type { Test } from 'tap'
 import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { captureLogs } from '../../helpers/log-capture.js'
+import { SECURITY_HEADERS } from '../../../lib/security-headers.js'
 
 interface RawAnswer { status: number, headers: Record<string, string>, body: string }
 
@@ -22,6 +24,12 @@ async function rawExchange (port: number, raw: string): Promise<RawAnswer> {
     return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
   }))
   return { status: Number(statusLine.split(' ')[1]), headers, body }
+}
+
+/** Every helmet header, with helmet's value. */
+function hasSecurityHeaders (t: Test, headers: Record<string, string | string[] | number | undefined>, name: string): void {
+  t.ok(SECURITY_HEADERS.length >= 10, 'helmet sets its dozen headers')
+  for (const [header, value] of SECURITY_HEADERS) t.equal(headers[header], value, `${name}: ${header}`)
 }
 
 /** Writes `raw` on a new connection and reads every response until the server closes it. */
@@ -52,6 +60,41 @@ async function rawResponses (port: number, raw: string): Promise<RawAnswer[]> {
 }
 
 export default suite(import.meta, (t) => {
+  t.test('an HTTP/1.1 request without Host: a 400 problem with the request id and the security headers, then close', async (t) => {
+    const app = await buildTestApp(t)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+    for (const raw of ['GET /health/live HTTP/1.1\r\n\r\n', 'POST /login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 'GET /no/such/route HTTP/1.1\r\nX-Request-Id: no-host-1\r\n\r\n']) {
+      const answers = await rawResponses(address.port, raw)
+      const name = raw.split('\r\n')[0] ?? ''
+      t.same(answers.map((answer) => answer.status), [400], `${name}: one 400, then the connection closes`)
+      const [res] = answers
+      if (res === undefined) continue
+      t.match(res.headers['content-type'], /^application\/problem\+json/, name)
+      const body: Record<string, unknown> = JSON.parse(res.body)
+      t.match(body, { status: 400, code: 'BAD_REQUEST', detail: /Host/, request_id: String }, name)
+      t.equal(res.headers['x-request-id'], body.request_id, `${name}: the request id in the header and the body`)
+      t.equal(res.headers.connection, 'close', name)
+      hasSecurityHeaders(t, res.headers, name)
+    }
+    const [http10] = await rawResponses(address.port, 'GET /health/live HTTP/1.0\r\n\r\n')
+    t.equal(http10?.status, 200, 'HTTP/1.0 has no Host requirement')
+    const [withHost] = await rawResponses(address.port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    t.equal(withHost?.status, 200)
+  })
+
+  t.test('router errors (bad URL 400, over-long path parameter 414) carry the security headers and the request id', async (t) => {
+    const app = await buildTestApp(t)
+    for (const [url, status, code] of [['/api/products/%E0%A4%A', 400, 'INVALID_URL'], [`/api/products/${'a'.repeat(300)}`, 414, 'URI_TOO_LONG']] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': `router-${status}` } })
+      t.equal(res.statusCode, status, url.slice(0, 40))
+      t.match(res.json(), { code, request_id: `router-${status}` })
+      t.equal(res.headers['x-request-id'], `router-${status}`)
+      hasSecurityHeaders(t, res.headers, code)
+    }
+  })
+
   t.test('junk after valid pipelined requests: each valid one is answered normally, then the junk gets its 400 and the connection closes; nothing throws', async (t) => {
     const logs = captureLogs()
     // At warn, request logging does not read the client address early (which would hide the bug).
@@ -72,6 +115,7 @@ export default suite(import.meta, (t) => {
       const junk = answers.at(-1)
       t.match(junk?.headers['content-type'], /^application\/problem\+json/, `${name}: the junk's answer is a problem`)
       t.match(JSON.parse(junk?.body ?? '{}'), { code: 'MALFORMED_REQUEST', request_id: String }, name)
+      for (const answer of answers) hasSecurityHeaders(t, answer.headers, `${name}: ${answer.status}`)
     }
     const help = (await rawResponses(address.port, 'GET /help HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n'))[0]
     t.match(JSON.parse(help?.body ?? '{}'), { name: String, routes: Array }, 'the valid request got its real body')
@@ -103,6 +147,7 @@ export default suite(import.meta, (t) => {
       t.match(body, { type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`, status, code, title: String, detail: String, instance: String, request_id: String }, name)
       t.equal(res.headers['x-request-id'], body.request_id, `${name}: the request id is in the header too`)
       t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${name}: framed correctly`)
+      hasSecurityHeaders(t, res.headers, name)
     }
 
     const alive = await rawExchange(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
