@@ -70,6 +70,8 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
     frameworkErrors: frameworkError,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Node would answer an HTTP/1.1 request without Host with a bare 400; the client-error plugin answers it.
+    http: { requireHostHeader: false },
     // HEAD is not part of the API contract (not in the OpenAPI document), so it is not served: 405 with Allow.
     exposeHeadRoutes: false
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -79,6 +81,8 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
 
   // Infrastructure, in dependency order.
   await app.register(step(configPlugin), { config })
+  // First among the hooks: every answer, refusals in later hooks included, carries the security headers.
+  await app.register(step(securityPlugin))
   await app.register(step(lifecyclePlugin))
   await app.register(step(underPressurePlugin))
   await app.register(step(routeTablePlugin))
@@ -86,7 +90,6 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(errorsPlugin))
   await app.register(step(jsonBodyPlugin))
   await app.register(step(clientErrorPlugin))
-  await app.register(step(securityPlugin))
   await app.register(step(dbPlugin))
   await app.register(step(metricsPlugin))
   await app.register(step(redisPlugin))

@@ -34,3 +34,10 @@ export function helmetHeaders (options: HelmetOptions = HELMET_OPTIONS): Array<[
   helmet(options)(res.req, res, (error?: unknown) => { if (error !== undefined) throw error })
   return Object.entries(res.getHeaders()).map(([name, value]) => [name, String(value)])
 }
+
+/**
+ * The headers of every response, computed once at start. Besides the security plugin's hook,
+ * the answers that no hook reaches use them: errors below the router (written on the socket),
+ * router errors (bad URL, over-long parameter) and the 417 to an unsupported Expect.
+ */
+export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = helmetHeaders()

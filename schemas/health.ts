@@ -9,8 +9,7 @@ export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Live
 export const DependencyCheck = Type.Object({
   /** degraded: Redis unreachable or skipped by its circuit breaker; the service runs on per-replica limits. */
   status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')]),
-  latency_ms: Type.Number({ minimum: 0, examples: [0.8] }),
-  error: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH }))
+  latency_ms: Type.Number({ minimum: 0, examples: [0.8] })
 }, { $id: 'DependencyCheck', title: 'DependencyCheck' })
 
 export const Readiness = Type.Object({

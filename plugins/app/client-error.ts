@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import { STATUS_CODES, ServerResponse, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ProblemBody } from '../../schemas/problem.js'
-import { PROBLEM_CONTENT_TYPE, problemType } from '../../lib/problem.js'
+import { PROBLEM_CONTENT_TYPE, problemType, sendProblem } from '../../lib/problem.js'
+import { SECURITY_HEADERS } from '../../lib/security-headers.js'
 
 interface BelowRouter { status: number, code: string, detail: string }
 
@@ -38,6 +39,7 @@ function rawProblem ({ status, code, detail }: BelowRouter, instance: string): {
   const body = JSON.stringify(problem)
   return {
     head: {
+      ...Object.fromEntries(SECURITY_HEADERS),
       'content-type': PROBLEM_CONTENT_TYPE,
       'content-length': String(Buffer.byteLength(body)),
       'x-request-id': requestId,
@@ -47,33 +49,72 @@ function rawProblem ({ status, code, detail }: BelowRouter, instance: string): {
   }
 }
 
+/** Sockets whose error answer is written or waiting: the parser reports each later byte again. */
+const answering = new WeakSet<Socket>()
+
 /**
- * Fastify's `clientErrorHandler`: errors Node's HTTP parser raises before any request exists
- * (headers too large -> 431, malformed request line or headers -> 400, slow client -> 408).
- * Fastify's default answers these as `application/json` in its own shape; here they are problems
- * like every other error. The connection is closed afterwards: the parser state is unusable.
+ * The response Node is writing on this socket for a request that arrived whole before the bad
+ * bytes (a pipelined request), if any. A request whose own bytes broke (a stalled or malformed
+ * body) is not complete: its response would never come, so the problem answers it.
  */
-export function clientErrorHandler (this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
-  // A reset connection has nobody left to answer.
-  if (error.code === 'ECONNRESET' || socket.destroyed) return
-  const problem = describe(error.code)
-  this.log.debug({ err: error, status: problem.status }, 'client error below the router')
-  // As Node does: answer unless a response to a request on this socket has already begun.
-  const inFlight: unknown = Reflect.get(socket, '_httpMessage')
-  const responseStarted = inFlight instanceof Object && Reflect.get(inFlight, 'headersSent') === true
+function completeRequestInFlight (socket: Socket): ServerResponse | undefined {
+  const message: unknown = Reflect.get(socket, '_httpMessage')
+  return message instanceof ServerResponse && !message.writableFinished && message.req.complete ? message : undefined
+}
+
+function answer (socket: Socket, problem: BelowRouter): void {
+  if (socket.destroyed) return
+  const inFlight = completeRequestInFlight(socket)
+  if (inFlight !== undefined) {
+    // Answered in order: the valid request first, then (on 'finish' Node has moved to the next
+    // pipelined response, if any) the problem for the bytes after it.
+    inFlight.once('finish', () => { answer(socket, problem) })
+    inFlight.once('close', () => { if (!inFlight.writableFinished) socket.destroy() })
+    return
+  }
+  // As Node does: write nothing into a response that has begun (the bytes would corrupt it).
+  const current: unknown = Reflect.get(socket, '_httpMessage')
+  const responseStarted = current instanceof ServerResponse && current.headersSent && !current.writableFinished
   if (socket.writable && !responseStarted) {
     const { head, body } = rawProblem(problem, '/')
     const headers = Object.entries(head).map(([name, value]) => `${name}: ${value}\r\n`).join('')
     socket.write(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n${headers}\r\n${body}`)
   }
-  socket.destroy()
+  socket.destroySoon()
+}
+
+/**
+ * Fastify's `clientErrorHandler`: errors Node's HTTP parser raises before any request exists
+ * (headers too large -> 431, malformed request line or headers -> 400, slow client -> 408).
+ * Fastify's default answers these as `application/json` in its own shape; here they are problems
+ * like every other error. The connection is closed afterwards: the parser state is unusable.
+ * Bytes that break after a complete request on a keep-alive connection do not cost that request
+ * its answer: it is answered normally, then the problem is written and the connection closed
+ * (Node's default would answer the valid request with the 400 and destroy the socket under it).
+ */
+export function clientErrorHandler (this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed || answering.has(socket)) return
+  answering.add(socket)
+  const problem = describe(error.code)
+  this.log.debug({ err: error, status: problem.status }, 'client error below the router')
+  answer(socket, problem)
 }
 
 /**
  * `Expect` values other than 100-continue: Node answers 417 itself, with an empty body, unless
  * someone listens for 'checkExpectation'. Listening turns it into a problem too.
+ * An HTTP/1.1 request without `Host` (RFC 9112 §3.2: answered 400): Node's own check writes a
+ * bare 400, so app.ts turns it off (`requireHostHeader: false`) and the hook below answers
+ * instead, as a problem with the request id and the security headers (their hook runs first).
  */
 export default fp(async function clientErrorPlugin (fastify) {
+  fastify.addHook('onRequest', function requireHost (request, reply, done) {
+    if (request.raw.httpVersion !== '1.1' || request.raw.headers.host !== undefined) { done(); return }
+    reply.header('connection', 'close')
+    sendProblem(request, reply, { status: 400, code: 'BAD_REQUEST', detail: 'An HTTP/1.1 request must carry a Host header' })
+  })
+
   fastify.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
     const { head, body } = rawProblem({ status: 417, code: 'EXPECTATION_FAILED', detail: 'Only "Expect: 100-continue" is supported' }, request.url?.split('?')[0] ?? '/')
     response.writeHead(417, head)

@@ -55,6 +55,11 @@ function describe (error: FastifyError): ProblemInput & { headers?: Record<strin
   }
   if (error instanceof SyntaxError) return { status: 400, code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON' }
   if (isDataException(error)) return { status: 400, code: 'INVALID_INPUT', detail: 'A value in the request cannot be stored (for example a NUL character)' }
+  // Node's own error on a request body whose connection closed mid-way (the client hung up, or
+  // its connection was closed over malformed bytes): the client's doing, not a dependency's.
+  if (error.code === 'ECONNRESET' && error.message === 'aborted') {
+    return { status: 400, code: 'BAD_REQUEST', detail: 'The connection closed before the whole request arrived' }
+  }
   if (isDatabaseUnavailable(error)) {
     return { status: 503, code: 'SERVICE_UNAVAILABLE', detail: 'A dependency is temporarily unavailable; retry shortly', headers: { 'retry-after': '1' } }
   }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { sendProblem, type ProblemInput } from '../../lib/problem.js'
+import { SECURITY_HEADERS } from '../../lib/security-headers.js'
 
 /**
  * 404 and 405 as problems. Registered after the rate limiter so floods of unknown
@@ -29,8 +30,12 @@ const ROUTER_ERRORS: Record<string, ProblemInput> = {
   FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URI_TOO_LONG', detail: 'A path parameter is longer than any valid value' }
 }
 
-/** Errors the router raises before any route or hook runs (malformed URL, over-long path parameter). */
+/**
+ * Errors the router raises before any route or hook runs (malformed URL, over-long path
+ * parameter): no hook sets the request id or the security headers, so they are set here.
+ */
 export function frameworkError (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  for (const [name, value] of SECURITY_HEADERS) reply.header(name, value)
   reply.header('x-request-id', request.id)
   sendProblem(request, reply, ROUTER_ERRORS[error.code ?? ''] ?? { status: 400, code: 'BAD_REQUEST', detail: 'The request could not be routed' })
 }

@@ -2,6 +2,7 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
 import { batchedRedisStore } from '../../lib/rate-limit/batched-redis-store.js'
+import { clientKey } from '../../lib/rate-limit/client-key.js'
 import { failoverStore } from '../../lib/rate-limit/failover-store.js'
 import { localStore } from '../../lib/rate-limit/local-store.js'
 
@@ -23,6 +24,7 @@ export default fp(async function rateLimitPlugin (fastify) {
     hook: 'onRequest',
     max,
     timeWindow: windowMs,
+    keyGenerator: clientKey,
     store: guard !== null ? failoverStore(batchedRedisStore(fastify.redis, guard, fastify.log), localStore(), guard) : localStore(),
     skipOnError: true,
     // RateLimit-Limit / -Remaining / -Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.

@@ -1,12 +1,15 @@
 import cors from '@fastify/cors'
 import fp from 'fastify-plugin'
-import { helmetHeaders } from '../../lib/security-headers.js'
+import { SECURITY_HEADERS } from '../../lib/security-headers.js'
 
-/** Security headers (with a CSP that Swagger UI works under) and CORS from CORS_ORIGINS. */
+/**
+ * Security headers (with a CSP that Swagger UI works under) and CORS from CORS_ORIGINS.
+ * Registered first among the hooks (app.ts), so every refusal made in a later onRequest hook
+ * (503 shedding, 400 without Host, 429, 401) carries the headers too.
+ */
 export default fp(async function securityPlugin (fastify) {
-  const headers = helmetHeaders()
   fastify.addHook('onRequest', function securityHeaders (_request, reply, done) {
-    for (const [name, value] of headers) reply.raw.setHeader(name, value)
+    for (const [name, value] of SECURITY_HEADERS) reply.raw.setHeader(name, value)
     done()
   })
 

@@ -17,8 +17,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped)',
       response: { 200: Readiness, 503: Readiness }
     }
-  }, async (_request, reply) => {
-    const body = await service.readiness(fastify.db, fastify.store, fastify.redisGuard, fastify.lifecycle.shuttingDown)
+  }, async (request, reply) => {
+    const body = await service.readiness(fastify.db, fastify.store, fastify.redisGuard, fastify.lifecycle.shuttingDown, request.log)
     if (body.status === 'not_ready') reply.code(503).header('retry-after', '5')
     return body
   })

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import type { Static } from 'typebox'
 import type { Db } from '../../db/database.js'
@@ -9,7 +10,11 @@ type CheckResult = Static<typeof DependencyCheck>
 
 const CHECK_TIMEOUT_MS = 1500
 
-async function timed (probe: () => Promise<unknown>, upStatus: 'up' | 'embedded'): Promise<CheckResult> {
+/**
+ * Runs one probe. A failure's reason (the driver's error text: host names, database names)
+ * goes to the log, never into the public body, which says only which dependency is down.
+ */
+async function timed (dependency: string, log: FastifyBaseLogger, probe: () => Promise<unknown>, upStatus: 'up' | 'embedded'): Promise<CheckResult> {
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
   try {
@@ -19,8 +24,8 @@ async function timed (probe: () => Promise<unknown>, upStatus: 'up' | 'embedded'
     ])
     return { status: upStatus, latency_ms: round(performance.now() - started) }
   } catch (error) {
-    const message = error instanceof Error ? error.message : 'unreachable'
-    return { status: 'down', latency_ms: round(performance.now() - started), error: message.slice(0, 200) }
+    log.warn({ err: error, dependency }, 'readiness check failed')
+    return { status: 'down', latency_ms: round(performance.now() - started) }
   } finally {
     clearTimeout(timer)
   }
@@ -28,8 +33,8 @@ async function timed (probe: () => Promise<unknown>, upStatus: 'up' | 'embedded'
 
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
-async function checkPostgres (db: Db): Promise<CheckResult> {
-  return await timed(async () => await sql`select 1`.execute(db), 'up')
+async function checkPostgres (db: Db, log: FastifyBaseLogger): Promise<CheckResult> {
+  return await timed('postgres', log, async () => await sql`select 1`.execute(db), 'up')
 }
 
 /**
@@ -38,9 +43,9 @@ async function checkPostgres (db: Db): Promise<CheckResult> {
  * The ping goes through the breaker: while it skips Redis readiness does not ping, and once the
  * cool-down is over the ping may be the probe that closes it (so it closes even with no traffic).
  */
-async function checkRedis (store: KeyValueStore, guard: DependencyGuard | null): Promise<CheckResult> {
-  if (guard !== null && !guard.breaker.allow()) return { status: 'degraded', latency_ms: 0, error: 'skipped by the circuit breaker after repeated failures' }
-  const result = await timed(async () => { await store.ping() }, store.kind === 'redis' ? 'up' : 'embedded')
+async function checkRedis (store: KeyValueStore, guard: DependencyGuard | null, log: FastifyBaseLogger): Promise<CheckResult> {
+  if (guard !== null && !guard.breaker.allow()) return { status: 'degraded', latency_ms: 0 }
+  const result = await timed('redis', log, async () => { await store.ping() }, store.kind === 'redis' ? 'up' : 'embedded')
   if (result.status !== 'down') {
     guard?.breaker.success()
     return result
@@ -50,8 +55,8 @@ async function checkRedis (store: KeyValueStore, guard: DependencyGuard | null):
 }
 
 /** Ready when not shutting down and Postgres is up (Redis at worst degrades the service; the embedded stores are never down). */
-export async function readiness (db: Db, store: KeyValueStore, guard: DependencyGuard | null, shuttingDown: boolean): Promise<Static<typeof Readiness>> {
-  const [postgres, redis] = await Promise.all([checkPostgres(db), checkRedis(store, guard)])
+export async function readiness (db: Db, store: KeyValueStore, guard: DependencyGuard | null, shuttingDown: boolean, log: FastifyBaseLogger): Promise<Static<typeof Readiness>> {
+  const [postgres, redis] = await Promise.all([checkPostgres(db, log), checkRedis(store, guard, log)])
   const ready = !shuttingDown && postgres.status !== 'down'
   return {
     status: ready ? 'ready' : 'not_ready',

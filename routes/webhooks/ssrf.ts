@@ -1,27 +1,56 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import net from 'node:net'
+import { Address6 } from 'ip-address'
 
 /**
- * Addresses a webhook may never reach when the guard is on: loopback, private (RFC 1918,
- * unique local), link-local (incl. the cloud metadata 169.254.169.254 and fd00:ec2::254),
- * CGNAT, unspecified, multicast and reserved ranges. IPv4-mapped IPv6 addresses
- * (::ffff:10.0.0.1) are checked against the IPv4 rules by BlockList itself.
+ * Addresses a webhook may never reach when the guard is on: every range of the IANA IPv4 and
+ * IPv6 special-purpose address registries that is not a plain global unicast address
+ * (loopback, private, unique local, link-local incl. the cloud metadata 169.254.169.254 and
+ * fd00:ec2::254, CGNAT, unspecified, documentation, benchmarking, multicast, reserved, AS112,
+ * deprecated site-local and IPv4-compatible addresses, NAT64 local use, SRv6 SIDs...).
  */
-const BLOCKED = new net.BlockList()
+const BLOCKED_V4 = new net.BlockList()
 for (const [network, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4]
-] as const) BLOCKED.addSubnet(network, prefix, 'ipv4')
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.31.196.0', 24], ['192.52.193.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
+  ['192.175.48.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4]
+] as const) BLOCKED_V4.addSubnet(network, prefix, 'ipv4')
+
+const BLOCKED_V6 = new net.BlockList()
 for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32]
-] as const) BLOCKED.addSubnet(network, prefix, 'ipv6')
+  ['::', 96], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['100:0:0:1::', 64], ['2001::', 23], ['2001:db8::', 32],
+  ['2620:4f:8000::', 48], ['3fff::', 20], ['5f00::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]
+] as const) BLOCKED_V6.addSubnet(network, prefix, 'ipv6')
+
+/** NAT64's well-known prefix: 64:ff9b::a.b.c.d reaches the IPv4 host a.b.c.d. */
+const NAT64 = new net.BlockList()
+NAT64.addSubnet('64:ff9b::', 96, 'ipv6')
+
+/**
+ * The IPv4 address an IPv6 address carries and reaches, if it is of a kind that does:
+ * IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::/48).
+ * Such an address is judged by the IPv4 address, so ::ffff:127.0.0.1 and 2002:7f00:1:: are
+ * loopback while 64:ff9b::8.8.8.8 is as public as 8.8.8.8.
+ */
+function embeddedIPv4 (address: string): string | null {
+  const v6 = new Address6(address)
+  if (v6.isMapped4() || NAT64.check(address, 'ipv6')) return v6.to4().correctForm()
+  if (v6.is6to4()) return v6.inspect6to4().gateway
+  return null
+}
 
 /** True when `address` (an IP literal) is one a webhook must not be sent to. Not an IP at all: blocked. */
 export function isBlockedAddress (address: string): boolean {
   const family = net.isIP(address)
   if (family === 0) return true
-  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6')
+  if (family === 4) return BLOCKED_V4.check(address, 'ipv4')
+  try {
+    const embedded = embeddedIPv4(address)
+    return embedded === null ? BLOCKED_V6.check(address, 'ipv6') : BLOCKED_V4.check(embedded, 'ipv4')
+  } catch {
+    // An address the checks cannot read (a zone index, say) is not one to connect to.
+    return true
+  }
 }
 
 export class BlockedTargetError extends Error {

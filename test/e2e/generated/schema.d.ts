@@ -1291,7 +1291,6 @@ export interface components {
             status: "up" | "down" | "degraded" | "embedded";
             /** @example 0.8 */
             latency_ms: number;
-            error?: string;
         };
         /** Readiness */
         Readiness: {

@@ -1,6 +1,9 @@
 import net from 'node:net'
+import type { Test } from 'tap'
 import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
+import { captureLogs } from '../../helpers/log-capture.js'
+import { SECURITY_HEADERS } from '../../../lib/security-headers.js'
 
 interface RawAnswer { status: number, headers: Record<string, string>, body: string }
 
@@ -23,7 +26,103 @@ async function rawExchange (port: number, raw: string): Promise<RawAnswer> {
   return { status: Number(statusLine.split(' ')[1]), headers, body }
 }
 
+/** Every helmet header, with helmet's value. */
+function hasSecurityHeaders (t: Test, headers: Record<string, string | string[] | number | undefined>, name: string): void {
+  t.ok(SECURITY_HEADERS.length >= 10, 'helmet sets its dozen headers')
+  for (const [header, value] of SECURITY_HEADERS) t.equal(headers[header], value, `${name}: ${header}`)
+}
+
+/** Writes `raw` on a new connection and reads every response until the server closes it. */
+async function rawResponses (port: number, raw: string): Promise<RawAnswer[]> {
+  const text = await new Promise<Buffer>((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' })
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+    socket.on('error', (error: NodeJS.ErrnoException) => { if (error.code === 'ECONNRESET' && chunks.length > 0) resolve(Buffer.concat(chunks)); else reject(error) })
+    socket.on('close', () => { resolve(Buffer.concat(chunks)) })
+    socket.write(raw)
+  })
+  const answers: RawAnswer[] = []
+  let rest = text
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n')
+    if (end < 0) throw new Error(`a truncated response: ${rest.toString('utf8')}`)
+    const [statusLine = '', ...headerLines] = rest.subarray(0, end).toString('utf8').split('\r\n')
+    const headers = Object.fromEntries(headerLines.map((line) => {
+      const colon = line.indexOf(':')
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
+    }))
+    const length = Number(headers['content-length'] ?? 0)
+    answers.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.subarray(end + 4, end + 4 + length).toString('utf8') })
+    rest = rest.subarray(end + 4 + length)
+  }
+  return answers
+}
+
 export default suite(import.meta, (t) => {
+  t.test('an HTTP/1.1 request without Host: a 400 problem with the request id and the security headers, then close', async (t) => {
+    const app = await buildTestApp(t)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+    for (const raw of ['GET /health/live HTTP/1.1\r\n\r\n', 'POST /login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 'GET /no/such/route HTTP/1.1\r\nX-Request-Id: no-host-1\r\n\r\n']) {
+      const answers = await rawResponses(address.port, raw)
+      const name = raw.split('\r\n')[0] ?? ''
+      t.same(answers.map((answer) => answer.status), [400], `${name}: one 400, then the connection closes`)
+      const [res] = answers
+      if (res === undefined) continue
+      t.match(res.headers['content-type'], /^application\/problem\+json/, name)
+      const body: Record<string, unknown> = JSON.parse(res.body)
+      t.match(body, { status: 400, code: 'BAD_REQUEST', detail: /Host/, request_id: String }, name)
+      t.equal(res.headers['x-request-id'], body.request_id, `${name}: the request id in the header and the body`)
+      t.equal(res.headers.connection, 'close', name)
+      hasSecurityHeaders(t, res.headers, name)
+    }
+    const [http10] = await rawResponses(address.port, 'GET /health/live HTTP/1.0\r\n\r\n')
+    t.equal(http10?.status, 200, 'HTTP/1.0 has no Host requirement')
+    const [withHost] = await rawResponses(address.port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    t.equal(withHost?.status, 200)
+  })
+
+  t.test('router errors (bad URL 400, over-long path parameter 414) carry the security headers and the request id', async (t) => {
+    const app = await buildTestApp(t)
+    for (const [url, status, code] of [['/api/products/%E0%A4%A', 400, 'INVALID_URL'], [`/api/products/${'a'.repeat(300)}`, 414, 'URI_TOO_LONG']] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': `router-${status}` } })
+      t.equal(res.statusCode, status, url.slice(0, 40))
+      t.match(res.json(), { code, request_id: `router-${status}` })
+      t.equal(res.headers['x-request-id'], `router-${status}`)
+      hasSecurityHeaders(t, res.headers, code)
+    }
+  })
+
+  t.test('junk after valid pipelined requests: each valid one is answered normally, then the junk gets its 400 and the connection closes; nothing throws', async (t) => {
+    const logs = captureLogs()
+    // At warn, request logging does not read the client address early (which would hide the bug).
+    const app = await buildTestApp(t, { env: { LOG_LEVEL: 'warn' }, logStream: logs.stream })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+
+    const cases: Array<{ name: string, raw: string, statuses: number[] }> = [
+      { name: 'one GET then junk', raw: 'GET /help HTTP/1.1\r\nHost: x\r\n\r\nJUNK JUNK JUNK\r\n\r\n', statuses: [200, 400] },
+      { name: 'two GETs then junk', raw: 'GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /help HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01\x02garbage', statuses: [200, 200, 400] },
+      { name: 'a POST with its body then a bad request line', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}GET / HTTP/9.9\r\n\r\n', statuses: [400, 400] },
+      { name: 'junk inside a chunked body (the request itself is broken)', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', statuses: [400] }
+    ]
+    for (const { name, raw, statuses } of cases) {
+      const answers = await rawResponses(address.port, raw)
+      t.same(answers.map((answer) => answer.status), statuses, `${name}: ${statuses.join(', ')}`)
+      const junk = answers.at(-1)
+      t.match(junk?.headers['content-type'], /^application\/problem\+json/, `${name}: the junk's answer is a problem`)
+      t.match(JSON.parse(junk?.body ?? '{}'), { code: 'MALFORMED_REQUEST', request_id: String }, name)
+      for (const answer of answers) hasSecurityHeaders(t, answer.headers, `${name}: ${answer.status}`)
+    }
+    const help = (await rawResponses(address.port, 'GET /help HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n'))[0]
+    t.match(JSON.parse(help?.body ?? '{}'), { name: String, routes: Array }, 'the valid request got its real body')
+    t.match(help?.headers['ratelimit-limit'], /^[0-9]+$/, 'and was counted by the rate limiter')
+    t.same(logs.lines().filter((line) => Number(line.level) >= 50), [], 'nothing logged at error level (no TypeError)')
+  })
+
   t.test('answers made below the router are problem+json', async (t) => {
     const app = await buildTestApp(t)
     await app.listen({ port: 0, host: '127.0.0.1' })
@@ -48,6 +147,7 @@ export default suite(import.meta, (t) => {
       t.match(body, { type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`, status, code, title: String, detail: String, instance: String, request_id: String }, name)
       t.equal(res.headers['x-request-id'], body.request_id, `${name}: the request id is in the header too`)
       t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${name}: framed correctly`)
+      hasSecurityHeaders(t, res.headers, name)
     }
 
     const alive = await rawExchange(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')

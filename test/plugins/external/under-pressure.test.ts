@@ -6,7 +6,9 @@ import configPlugin from '../../../plugins/app/config.js'
 import errorsPlugin from '../../../plugins/app/errors.js'
 import lifecyclePlugin from '../../../plugins/app/lifecycle.js'
 import requestIdPlugin, { genReqId } from '../../../plugins/app/request-id.js'
+import securityPlugin from '../../../plugins/external/security.js'
 import underPressurePlugin, { type PressureOptions } from '../../../plugins/external/under-pressure.js'
+import { SECURITY_HEADERS } from '../../../lib/security-headers.js'
 import { buildTestApp } from '../../helpers/app.js'
 import type { TestContext } from '../../helpers/database.js'
 import { captureLogs } from '../../helpers/log-capture.js'
@@ -16,6 +18,7 @@ import { waitFor } from '../../helpers/wait.js'
 async function pressuredApp (t: TestContext, options: PressureOptions, env: Record<string, string> = { DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }, logStream?: Writable): Promise<FastifyInstance> {
   const app = Fastify({ logger: logStream === undefined ? false : { level: 'info', stream: logStream }, genReqId, requestIdHeader: false })
   await app.register(configPlugin, { config: loadConfig({ APP_ENV: 'test', ...env }) })
+  await app.register(securityPlugin)
   await app.register(lifecyclePlugin)
   await app.register(underPressurePlugin, { sampleIntervalMs: 10, ...options })
   await app.register(requestIdPlugin)
@@ -40,6 +43,7 @@ export default suite(import.meta, (t) => {
     t.equal(res.headers['x-request-id'], 'overload-1')
     t.match(res.json(), { status: 503, code: 'SERVICE_OVERLOADED', type: '/problems/service-overloaded', request_id: 'overload-1' })
     t.notMatch(res.body, /heap|rss|FST_/i, 'no internals in the body')
+    for (const [header, value] of SECURITY_HEADERS) t.equal(res.headers[header], value, `the 503 carries ${header}`)
 
     for (const url of ['/health/live', '/health/ready', '/metrics']) {
       t.equal((await app.inject({ method: 'GET', url })).statusCode, 200, `${url} is never shed`)

@@ -1,5 +1,5 @@
 import { suite } from '../../helpers/suite.js'
-import { assertStrongPassword, commonPasswordList } from '../../../routes/auth/password-policy.js'
+import { assertStrongPassword, commonPasswordList, listForm, visiblePassword } from '../../../routes/auth/password-policy.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { login, PASSWORD, register } from '../../helpers/auth-flow.js'
 
@@ -34,6 +34,53 @@ export default suite(import.meta, (t) => {
     t.equal((await login(app, email)).statusCode, 200)
     const other = await register(app, { email: 'other@example.com', password: 'jane.doe42 rides a blue tandem' })
     t.equal(other.statusCode, 201, 'containing someone\'s local part is fine; only equality is refused')
+  })
+
+  t.test('passwords are judged as a person reads them: NFKC, invisible characters dropped, trimmed, look-alikes folded', async (t) => {
+    const app = await buildTestApp(t)
+    const email = 'janereader@example.com'
+    const cases: Array<[string, string]> = [
+      ['"a" and 7 spaces', 'a' + ' '.repeat(7)],
+      ['a common password after leading spaces', '  123456'],
+      ['8 zero-width spaces', '\u200b'.repeat(8)],
+      ['8 Hangul fillers U+3164', '\u3164'.repeat(8)],
+      ['fillers U+115F, U+1160, U+FFA0 and a word joiner', '\u115f\u1160\uffa0\u2060'.repeat(2)],
+      ['8 blank Braille patterns', '\u2800'.repeat(8)],
+      ['ideographic spaces around a short word', '\u3000\u3000abc\u3000\u3000\u3000'],
+      ['full-width "password"', '\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff44'],
+      ['Cyrillic "р" and "а" in "password"', '\u0440\u0430ssw\u043erd'],
+      ['all-Cyrillic look-alike "PASSWORD" in capitals', '\u0420\u0410SSW\u041eRD'],
+      ['Greek omicron and alpha in "password"', 'p\u03b1ssw\u03bfrd'],
+      ['zero-width joiners inside "iloveyou"', 'i\u200dlove\u200dyou'],
+      ['variation selectors after "qwertyuiop"', 'qwertyuiop\ufe0f\ufe0e'],
+      ['a soft hyphen and a bidi override in "password1"', 'pass\u00adword\u202e1'],
+      ['the local part in full-width capitals', '\uff2a\uff21\uff2e\uff25\uff32\uff25\uff21\uff24\uff25\uff32']
+    ]
+    for (const [name, password] of cases) {
+      const res = await register(app, { email, password })
+      t.equal(res.statusCode, 400, `${name}: 400`)
+      t.match(res.json(), { code: 'WEAK_PASSWORD', errors: [{ pointer: '/password' }] }, name)
+    }
+    t.equal((await app.db.selectFrom('users').select('id').execute()).length, 0, 'no account was created')
+
+    // The hash is of the password as typed: the same characters log in, the visible form does not.
+    const typed = '\u200bcorrect horse battery staple\u00a0'
+    t.equal((await register(app, { email, password: typed })).statusCode, 201, 'a strong password with invisible edges is accepted')
+    t.equal((await login(app, email, typed)).statusCode, 200, 'logs in with exactly what was typed')
+    t.equal((await login(app, email, 'correct horse battery staple')).statusCode, 401, 'the normalised form is not the password')
+    t.equal((await register(app, { email: 'cyrillic@example.com', password: '\u043c\u043e\u0439 \u043f\u0430\u0440\u043e\u043b\u044c \u0434\u043b\u0438\u043d\u043d\u044b\u0439' })).statusCode, 201,
+      'a long Cyrillic passphrase (not a look-alike of a listed one) is fine')
+  })
+
+  t.test('the visible and list forms', async (t) => {
+    t.equal(visiblePassword('  \uff21b\u200bc\u3000'), 'Abc', 'NFKC, zero-width space dropped, trimmed')
+    t.equal(visiblePassword('a  b'), 'a  b', 'inner whitespace is kept')
+    t.equal(visiblePassword('\u{1F511}key'), '\u{1F511}key', 'emoji are visible')
+    t.equal(listForm('  PassWord '), 'password', 'ASCII: trimmed and lowercased only')
+    t.equal(listForm('modem'), 'modem', 'ASCII is never folded into other ASCII (TR39 maps "m" to "rn")')
+    t.equal(listForm('\u0420\u0430ss\u200bword'), 'password', 'Cyrillic look-alikes folded, invisible dropped')
+    await t.rejects(assertStrongPassword('\u{1F511}'.repeat(7) + ' ', 'a@example.com'), { code: 'WEAK_PASSWORD' }, 'length is counted in code points, after trimming')
+    await t.resolves(assertStrongPassword('\u{1F511}'.repeat(8), 'a@example.com'), '8 emoji are 8 characters')
   })
 
   t.test('the shipped list is large, lowercased and loaded once', async (t) => {

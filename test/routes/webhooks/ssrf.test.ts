@@ -13,6 +13,32 @@ export default suite(import.meta, (t) => {
     }
   })
 
+  t.test('every IANA special-purpose range is blocked; IPv6 forms of an IPv4 address are judged by that address', async (t) => {
+    const blocked: Array<[string, string]> = [
+      ['0.1.2.3', '"this network" 0.0.0.0/8'], ['192.0.0.8', 'IETF protocol assignments 192.0.0.0/24'], ['192.0.2.10', 'TEST-NET-1'],
+      ['192.31.196.1', 'AS112-v4'], ['192.52.193.1', 'AMT'], ['192.88.99.1', '6to4 relay anycast'], ['192.175.48.1', 'AS112 direct delegation'],
+      ['198.19.255.255', 'benchmarking 198.18.0.0/15'], ['198.51.100.7', 'TEST-NET-2'], ['203.0.113.9', 'TEST-NET-3'],
+      ['240.0.0.1', 'reserved 240.0.0.0/4'], ['255.255.255.255', 'limited broadcast'],
+      ['::7f00:1', 'IPv4-compatible ::/96 (deprecated), even of a public address: ::8.8.8.8'], ['::8.8.8.8', 'IPv4-compatible ::/96'],
+      ['::ffff:7f00:1', 'IPv4-mapped loopback in hex'], ['::ffff:169.254.169.254', 'IPv4-mapped metadata'], ['::ffff:0:0', 'IPv4-mapped 0.0.0.0'],
+      ['64:ff9b::127.0.0.1', 'NAT64 of loopback'], ['64:ff9b::a9fe:a9fe', 'NAT64 of the metadata address'], ['64:ff9b:1::8.8.8.8', 'NAT64 local use 64:ff9b:1::/48'],
+      ['2002:7f00:1::1', '6to4 of 127.0.0.1'], ['2002:c0a8:101::', '6to4 of 192.168.1.1'], ['2002:a9fe:a9fe::1', '6to4 of 169.254.169.254'],
+      ['100::1', 'discard-only 100::/64'], ['100:0:0:1::1', 'dummy prefix 100:0:0:1::/64'], ['2001::1', 'Teredo (inside 2001::/23)'], ['2001:2::1', 'benchmarking 2001:2::/48'],
+      ['2001:10::1', 'ORCHID'], ['2001:db8::1', 'documentation 2001:db8::/32'], ['2620:4f:8000::1', 'AS112-v6'], ['3fff::1', 'documentation 3fff::/20'],
+      ['5f00::1', 'SRv6 SIDs 5f00::/16'], ['fec0::1', 'site-local fec0::/10 (deprecated)'], ['feff::1', 'site-local, top of the range'], ['ff02::1', 'multicast'],
+      ['fe80::1%eth0', 'link-local with a zone index']
+    ]
+    for (const [address, why] of blocked) t.ok(isBlockedAddress(address), `${address} is blocked: ${why}`)
+    const allowed: Array<[string, string]> = [
+      ['64:ff9b::8.8.8.8', 'NAT64 of a public address'], ['64:ff9b::5db8:d822', 'NAT64 of 93.184.216.34 in hex'], ['::ffff:5db8:d822', 'IPv4-mapped public in hex'],
+      ['2002:808:808::1', '6to4 of 8.8.8.8'], ['2001:4860:4860::8888', 'public unicast outside 2001::/23'], ['2a00:1450:4001::1', 'public unicast'],
+      ['192.0.1.1', 'next to 192.0.0.0/24'], ['198.20.0.1', 'just past benchmarking'], ['223.255.255.255', 'just below multicast']
+    ]
+    for (const [address, why] of allowed) t.notOk(isBlockedAddress(address), `${address} is allowed: ${why}`)
+    t.match(targetUrlProblem('https://[64:ff9b::a9fe:a9fe]/latest', false), /metadata/, 'a NAT64 literal of the metadata address is refused when the endpoint is saved')
+    t.match(targetUrlProblem('https://[2002:a00:1::]/', false), /private/, 'a 6to4 literal of 10.0.0.1 too')
+  })
+
   t.test('target URLs: shape always, https and no private literal when guarded', async (t) => {
     t.equal(targetUrlProblem('https://example.com/hook', false), null)
     t.equal(targetUrlProblem('http://127.0.0.1:3000/hook', true), null, 'the guard lifted: local http is fine')
