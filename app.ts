@@ -65,13 +65,13 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
     http: {
       headersTimeout: config.httpTimeouts.headersMs,
       requestTimeout: config.httpTimeouts.requestMs,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      // Node would answer an HTTP/1.1 request without Host with a bare 400; the client-error plugin answers it.
+      requireHostHeader: false
     },
     frameworkErrors: frameworkError,
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // Node would answer an HTTP/1.1 request without Host with a bare 400; the client-error plugin answers it.
-    http: { requireHostHeader: false },
     // HEAD is not part of the API contract (not in the OpenAPI document), so it is not served: 405 with Allow.
     exposeHeadRoutes: false
   }).withTypeProvider<TypeBoxTypeProvider>()
