@@ -63,7 +63,7 @@ function branches (root: Json, schema: unknown): Json[] {
       ...Object.assign({}, ...parts),
       ...resolved,
       properties: Object.assign({}, ...parts.map((part) => recordAt(part, 'properties')), recordAt(resolved, 'properties')),
-      required: parts.flatMap((part) => Array.isArray(part.required) ? part.required : [])
+      required: [resolved, ...parts].flatMap((part) => Array.isArray(part.required) ? part.required : [])
     }
   }
   return merged.nullable === true ? [merged, { type: 'null' }] : [merged]
