@@ -6,6 +6,7 @@ import clientErrorPlugin, { clientErrorHandler } from './plugins/app/client-erro
 import type { AppConfig } from './lib/config.js'
 import configPlugin from './plugins/app/config.js'
 import dbPlugin from './plugins/external/db.js'
+import deprecationPlugin from './plugins/app/deprecation.js'
 import errorsPlugin from './plugins/app/errors.js'
 import jsonBodyPlugin from './plugins/app/json-body.js'
 import lifecyclePlugin from './plugins/app/lifecycle.js'
@@ -86,6 +87,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(lifecyclePlugin))
   await app.register(step(underPressurePlugin))
   await app.register(step(routeTablePlugin))
+  await app.register(step(deprecationPlugin))
   await app.register(step(requestIdPlugin))
   await app.register(step(errorsPlugin))
   await app.register(step(jsonBodyPlugin))

@@ -105,6 +105,12 @@ const WWW_AUTHENTICATE: Json = {
   'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`', schema: { type: 'string', enum: ['Bearer'] } }
 }
 
+const DEPRECATION_HEADERS: Json = {
+  Deprecation: { description: 'RFC 9745: this operation is deprecated, since the given time (`@` and Unix seconds)', schema: { type: 'string', examples: ['@1767225600'] } },
+  Sunset: { description: 'RFC 8594: after this HTTP-date the operation may no longer be served', schema: { type: 'string', examples: ['Wed, 30 Jun 2027 00:00:00 GMT'] } },
+  Link: { description: 'RFC 8288 link to the deprecation notice, `rel="deprecation"` (after the pagination link, if any)', schema: { type: 'string', examples: ['<https://docs.example.com/deprecations/products-v1>; rel="deprecation"'] } }
+}
+
 /** Errors leave as RFC 9457 documents: say so instead of application/json. */
 function useProblemMediaType (response: Json): void {
   const content = response.content
@@ -118,11 +124,12 @@ function canonicalHeaderName (name: string): string {
   return known[name.toLowerCase()] ?? name
 }
 
-function decorateResponse (status: string, response: Json, context: { limited: boolean, bearer: boolean }): void {
+function decorateResponse (status: string, response: Json, context: { limited: boolean, bearer: boolean, deprecated: boolean }): void {
   const statusCode = Number(status)
   if (statusCode >= 400) useProblemMediaType(response)
   const declared = Object.fromEntries(Object.entries(isRecord(response.headers) ? response.headers : {}).map(([name, header]) => [canonicalHeaderName(name), header]))
   response.headers = {
+    ...(context.deprecated ? DEPRECATION_HEADERS : {}),
     ...declared,
     ...REQUEST_ID,
     ...(context.limited ? RATE_LIMIT_HEADERS : {}),
@@ -137,7 +144,8 @@ const usesBearer = (operation: Json): boolean =>
 /**
  * Adds to the generated document what hooks put on the wire: X-Request-Id on every response,
  * RateLimit-* on every rate-limited one, Retry-After on 429/503, WWW-Authenticate on the 401
- * of bearer operations, the problem+json media type of errors; and `security: []` on public
+ * of bearer operations, Deprecation, Sunset and Link on every response of a deprecated operation
+ * (plugins/app/deprecation.ts), the problem+json media type of errors; and `security: []` on public
  * operations, so tools read them as deliberately public rather than unspecified.
  */
 export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) => {
@@ -149,7 +157,7 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
       if (operation.security === undefined) operation.security = []
-      const context = { limited: !UNLIMITED_PATHS.has(path), bearer: usesBearer(operation) }
+      const context = { limited: !UNLIMITED_PATHS.has(path), bearer: usesBearer(operation), deprecated: operation.deprecated === true }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (isRecord(response)) decorateResponse(status, response, context)
       }

@@ -1,0 +1,269 @@
+/**
+ * Breaking changes between two OpenAPI 3.x documents, each named by a stable identifier such as
+ * `removed-field GET /api/products/{id} 200 name` (the kinds: docs/api-changelog.md).
+ *
+ * Requests are inputs: a change breaks a client when the server stops accepting something it
+ * accepted (a narrowed type or bound, a removed enum value, a new required field or parameter,
+ * a closed object). Responses are outputs: a change breaks a client when it stops getting
+ * something it relied on (a removed operation, status, header, field or enum value; a field no
+ * longer required) or starts getting a type it was not told about. New enum values in responses
+ * are not breaking: clients must tolerate unknown values (docs/api-changelog.md).
+ *
+ * Only local `#/...` references are followed; anyOf/oneOf branches are grouped by JSON type.
+ */
+
+type Json = Record<string, unknown>
+type Direction = 'request' | 'response'
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+const recordAt = (value: unknown, key: string): Json => {
+  const child = isRecord(value) ? value[key] : undefined
+  return isRecord(child) ? child : {}
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+const ANY = 'any'
+
+/** Bounds whose raise (min*) or lowering (max*) rejects requests that passed before. */
+const LOWER_BOUNDS = ['minLength', 'minItems', 'minProperties', 'minimum', 'exclusiveMinimum']
+const UPPER_BOUNDS = ['maxLength', 'maxItems', 'maxProperties', 'maximum', 'exclusiveMaximum']
+/** Keywords whose addition or change may reject requests that passed before. */
+const RESTRICTIONS = ['pattern', 'format', 'multipleOf', 'const']
+
+interface Context {
+  /** Each document resolves its own references. */
+  before: Json
+  after: Json
+  changes: Set<string>
+  /** `$ref` pairs being compared further up: a recursive schema is compared once. */
+  refs: Set<string>
+}
+
+const id = (...parts: string[]): string => parts.filter((part) => part !== '').join(' ')
+const show = (value: unknown): string => typeof value === 'string' ? value : JSON.stringify(value)
+
+function resolve (root: Json, schema: unknown, seen = new Set<string>()): Json {
+  if (!isRecord(schema) || typeof schema.$ref !== 'string' || !schema.$ref.startsWith('#/')) return isRecord(schema) ? schema : {}
+  if (seen.has(schema.$ref)) return {}
+  seen.add(schema.$ref)
+  let target: unknown = root
+  for (const segment of schema.$ref.slice(2).split('/')) target = recordAt(target, segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+  return resolve(root, target, seen)
+}
+
+/** The alternatives a schema allows: anyOf/oneOf flattened, allOf merged, `nullable` as a null branch. */
+function branches (root: Json, schema: unknown): Json[] {
+  const resolved = resolve(root, schema)
+  const alternatives = Array.isArray(resolved.anyOf) ? resolved.anyOf : Array.isArray(resolved.oneOf) ? resolved.oneOf : undefined
+  if (alternatives !== undefined) return alternatives.flatMap((alternative) => branches(root, alternative))
+  let merged = resolved
+  if (Array.isArray(resolved.allOf)) {
+    const parts = resolved.allOf.map((part) => resolve(root, part))
+    merged = {
+      ...Object.assign({}, ...parts),
+      ...resolved,
+      properties: Object.assign({}, ...parts.map((part) => recordAt(part, 'properties')), recordAt(resolved, 'properties')),
+      required: [resolved, ...parts].flatMap((part) => Array.isArray(part.required) ? part.required : [])
+    }
+  }
+  return merged.nullable === true ? [merged, { type: 'null' }] : [merged]
+}
+
+function typesOf (branch: Json): string[] {
+  if (typeof branch.type === 'string') return [branch.type]
+  if (Array.isArray(branch.type)) return branch.type.filter((type): type is string => typeof type === 'string')
+  const values = Array.isArray(branch.enum) ? branch.enum : 'const' in branch ? [branch.const] : undefined
+  if (values !== undefined) return [...new Set(values.map((value) => value === null ? 'null' : Number.isInteger(value) ? 'integer' : typeof value))]
+  if (isRecord(branch.properties)) return ['object']
+  if (branch.items !== undefined) return ['array']
+  return [ANY]
+}
+
+interface Facet {
+  /** The first branch of this type: its keywords are compared. */
+  schema: Json
+  /** Allowed values, or null when any value of the type is. */
+  values: Set<string> | null
+}
+
+/** A schema's branches by JSON type (`any` when one branch allows everything). */
+function facets (root: Json, schema: unknown): Map<string, Facet> {
+  const byType = new Map<string, Facet>()
+  for (const branch of branches(root, schema)) {
+    const values = Array.isArray(branch.enum) ? branch.enum : 'const' in branch ? [branch.const] : undefined
+    for (const type of typesOf(branch)) {
+      const own = values?.filter((value) => typesOf({ enum: [value] })[0] === type || type === 'number') ?? null
+      const facet = byType.get(type)
+      if (facet === undefined) byType.set(type, { schema: branch, values: own === null ? null : new Set(own.map(show)) })
+      else if (facet.values !== null) facet.values = own === null ? null : new Set([...facet.values, ...own.map(show)])
+    }
+  }
+  return byType
+}
+
+/** Whether a value of `type` is accepted by a schema with these types (an integer is a number). */
+const covers = (types: Map<string, Facet>, type: string): boolean => types.has(ANY) || types.has(type) || (type === 'integer' && types.has('number'))
+const typeList = (types: Map<string, Facet>): string => [...types.keys()].sort().join('|')
+
+function compareBounds (ctx: Context, before: Json, after: Json, at: string): void {
+  const narrowed = (keyword: string, tighter: (b: number, a: number) => boolean): void => {
+    const b = before[keyword]
+    const a = after[keyword]
+    if (typeof a !== 'number') return
+    if (typeof b !== 'number' || tighter(b, a)) ctx.changes.add(id('narrowed-bound', at, keyword, `${typeof b === 'number' ? b : 'none'}->${a}`))
+  }
+  for (const keyword of LOWER_BOUNDS) narrowed(keyword, (b, a) => a > b)
+  for (const keyword of UPPER_BOUNDS) narrowed(keyword, (b, a) => a < b)
+  for (const keyword of RESTRICTIONS) {
+    if (keyword in after && JSON.stringify(before[keyword]) !== JSON.stringify(after[keyword])) ctx.changes.add(id('narrowed-bound', at, keyword))
+  }
+  if (after.uniqueItems === true && before.uniqueItems !== true) ctx.changes.add(id('narrowed-bound', at, 'uniqueItems'))
+}
+
+const requiredSet = (schema: Json): Set<string> => new Set(Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : [])
+const child = (path: string, name: string): string => path === '' ? name : `${path}.${name}`
+
+function compareObjects (ctx: Context, direction: Direction, before: Json, after: Json, where: string, path: string): void {
+  const bProps = recordAt(before, 'properties')
+  const aProps = recordAt(after, 'properties')
+  const bRequired = requiredSet(before)
+  const aRequired = requiredSet(after)
+  const closed = after.additionalProperties === false
+  for (const [name, schema] of Object.entries(bProps)) {
+    const fieldPath = child(path, name)
+    if (!(name in aProps)) {
+      // A request field an open object no longer knows is ignored; a closed one rejects it.
+      if (direction === 'response' || closed) ctx.changes.add(id('removed-field', where, fieldPath))
+      continue
+    }
+    if (direction === 'response' && bRequired.has(name) && !aRequired.has(name)) ctx.changes.add(id('optional-field', where, fieldPath))
+    compareSchemas(ctx, direction, schema, aProps[name], where, fieldPath)
+  }
+  if (direction === 'request') {
+    for (const name of aRequired) {
+      if (!bRequired.has(name)) ctx.changes.add(id('required-field', where, child(path, name)))
+    }
+    if (closed && before.additionalProperties !== false) ctx.changes.add(id('closed-object', where, path))
+  }
+  if (isRecord(before.additionalProperties) && isRecord(after.additionalProperties)) {
+    compareSchemas(ctx, direction, before.additionalProperties, after.additionalProperties, where, child(path, '*'))
+  }
+}
+
+function compareFacet (ctx: Context, direction: Direction, type: string, before: Facet, after: Facet, where: string, path: string): void {
+  const at = id(where, path)
+  if (before.values !== null) {
+    const afterValues = after.values
+    if (afterValues !== null) for (const value of before.values) if (!afterValues.has(value)) ctx.changes.add(id('removed-enum-value', at, value))
+  } else if (after.values !== null && direction === 'request') {
+    ctx.changes.add(id('narrowed-bound', at, 'enum'))
+  }
+  if (direction === 'request') compareBounds(ctx, before.schema, after.schema, at)
+  if (type === 'object') compareObjects(ctx, direction, before.schema, after.schema, where, path)
+  if (type === 'array' && before.schema.items !== undefined && after.schema.items !== undefined) {
+    compareSchemas(ctx, direction, before.schema.items, after.schema.items, where, `${path}[]`)
+  }
+}
+
+/** Compares two schemas at `where` (`GET /x 200`, `POST /x request`, `GET /x query limit`) and `path` in them. */
+function compareSchemas (ctx: Context, direction: Direction, before: unknown, after: unknown, where: string, path: string): void {
+  const refKey = isRecord(before) && isRecord(after) && typeof before.$ref === 'string' && typeof after.$ref === 'string' ? `${before.$ref}|${after.$ref}` : undefined
+  if (refKey !== undefined) {
+    if (ctx.refs.has(refKey)) return
+    ctx.refs.add(refKey)
+  }
+  const b = facets(ctx.before, before)
+  const a = facets(ctx.after, after)
+  // Requests: every type accepted before must still be; responses: every type sent now must have been announced.
+  const [from, to] = direction === 'request' ? [b, a] : [a, b]
+  if ([...from.keys()].some((type) => !covers(to, type))) ctx.changes.add(id('changed-type', where, path, `${typeList(b)}->${typeList(a)}`))
+  for (const [type, facet] of b) {
+    const match = a.get(type) ?? (type === 'integer' ? a.get('number') : undefined)
+    if (match !== undefined && type !== ANY) compareFacet(ctx, direction, type, facet, match, where, path)
+  }
+  if (refKey !== undefined) ctx.refs.delete(refKey)
+}
+
+function compareContent (ctx: Context, direction: Direction, before: unknown, after: unknown, where: string): void {
+  const bContent = recordAt(before, 'content')
+  const aContent = recordAt(after, 'content')
+  for (const [media, entry] of Object.entries(bContent)) {
+    if (!(media in aContent)) ctx.changes.add(id('removed-media-type', where, media))
+    else compareSchemas(ctx, direction, recordAt(entry, 'schema'), recordAt(aContent[media], 'schema'), where, '')
+  }
+}
+
+const lowerKeys = (record: Json): Map<string, unknown> => new Map(Object.entries(record).map(([name, value]) => [name.toLowerCase(), value]))
+
+function compareResponses (ctx: Context, op: string, before: Json, after: Json): void {
+  const aResponses = recordAt(after, 'responses')
+  for (const [status, response] of Object.entries(recordAt(before, 'responses'))) {
+    const where = id(op, status)
+    if (!(status in aResponses)) { ctx.changes.add(id('removed-response', where)); continue }
+    const bResponse = resolve(ctx.before, response)
+    const aResponse = resolve(ctx.after, aResponses[status])
+    compareContent(ctx, 'response', bResponse, aResponse, where)
+    const aHeaders = lowerKeys(recordAt(aResponse, 'headers'))
+    for (const [name, header] of Object.entries(recordAt(bResponse, 'headers'))) {
+      const match = aHeaders.get(name.toLowerCase())
+      if (match === undefined) ctx.changes.add(id('removed-header', where, name))
+      else compareSchemas(ctx, 'response', recordAt(resolve(ctx.before, header), 'schema'), recordAt(resolve(ctx.after, match), 'schema'), id(where, 'header', name), '')
+    }
+  }
+}
+
+/** An operation's parameters (path-item ones included) by `in` and name; header names are case-insensitive. */
+function parameters (root: Json, item: Json, operation: Json): Map<string, Json> {
+  const all = [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(operation.parameters) ? operation.parameters : [])]
+  const byKey = new Map<string, Json>()
+  for (const parameter of all.map((p) => resolve(root, p))) {
+    if (typeof parameter.in !== 'string' || typeof parameter.name !== 'string') continue
+    byKey.set(`${parameter.in} ${parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name}`, parameter)
+  }
+  return byKey
+}
+
+const allowsAnonymous = (security: unknown): boolean => !Array.isArray(security) || security.length === 0 || security.some((requirement) => isRecord(requirement) && Object.keys(requirement).length === 0)
+
+function compareOperations (ctx: Context, op: string, bItem: Json, before: Json, aItem: Json, after: Json): void {
+  const bParams = parameters(ctx.before, bItem, before)
+  const aParams = parameters(ctx.after, aItem, after)
+  for (const [key, parameter] of bParams) {
+    const match = aParams.get(key)
+    if (match === undefined) ctx.changes.add(id('removed-parameter', op, key))
+    else compareSchemas(ctx, 'request', parameter.schema, match.schema, id(op, key), '')
+  }
+  for (const [key, parameter] of aParams) {
+    if (parameter.required === true && bParams.get(key)?.required !== true) ctx.changes.add(id('required-parameter', op, key))
+  }
+
+  const bBody = resolve(ctx.before, before.requestBody)
+  const aBody = resolve(ctx.after, after.requestBody)
+  if (aBody.required === true && bBody.required !== true) ctx.changes.add(id('required-body', op))
+  // A body no longer declared is not read: what clients send is ignored.
+  if (isRecord(after.requestBody)) compareContent(ctx, 'request', bBody, aBody, id(op, 'request'))
+
+  if (allowsAnonymous(before.security) && !allowsAnonymous(after.security)) ctx.changes.add(id('required-auth', op))
+  compareResponses(ctx, op, before, after)
+}
+
+/**
+ * The breaking changes from `before` (the released document) to `after` (the generated one),
+ * sorted, each once.
+ */
+export function findBreakingChanges (before: unknown, after: unknown): string[] {
+  if (!isRecord(before) || !isRecord(after)) throw new Error('an OpenAPI document is an object')
+  const ctx: Context = { before, after, changes: new Set(), refs: new Set() }
+  const aPaths = recordAt(after, 'paths')
+  for (const [path, bItem] of Object.entries(recordAt(before, 'paths'))) {
+    const aItem = recordAt(aPaths, path)
+    for (const method of HTTP_METHODS) {
+      const bOp = recordAt(bItem, method)
+      if (!isRecord(isRecord(bItem) ? bItem[method] : undefined)) continue
+      const op = `${method.toUpperCase()} ${path}`
+      if (!isRecord(aItem[method])) ctx.changes.add(id('removed-operation', op))
+      else compareOperations(ctx, op, isRecord(bItem) ? bItem : {}, bOp, aItem, recordAt(aItem, method))
+    }
+  }
+  return [...ctx.changes].sort()
+}

@@ -1,0 +1,235 @@
+import { suite } from '../../helpers/suite.js'
+import { findBreakingChanges } from '../../../lib/openapi/breaking-changes.js'
+
+type Json = Record<string, unknown>
+
+/** A small released document: a read with a named response body, a create with a closed body and a query parameter. */
+function released (): Json {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'fixture', version: '1.0.0' },
+    paths: {
+      '/things/{id}': {
+        get: {
+          parameters: [{ in: 'path', name: 'id', required: true, schema: { type: 'string', format: 'uuid' } }],
+          security: [{ bearerAuth: [] }],
+          responses: {
+            200: {
+              description: 'A thing',
+              headers: { ETag: { schema: { type: 'string' } } },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } }
+            },
+            404: { description: 'Not found', content: { 'application/problem+json': { schema: { type: 'object' } } } }
+          }
+        }
+      },
+      '/things': {
+        post: {
+          parameters: [{ in: 'query', name: 'dry_run', required: false, schema: { type: 'boolean' } }],
+          security: [],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateThing' } } } },
+          responses: { 201: { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } } }
+        }
+      }
+    },
+    components: {
+      schemas: {
+        Thing: {
+          type: 'object',
+          required: ['id', 'name', 'status', 'tags'],
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string', maxLength: 200 },
+            status: { anyOf: [{ type: 'string', enum: ['new'] }, { type: 'string', enum: ['done'] }] },
+            note: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+            count: { type: 'integer' },
+            tags: { type: 'array', items: { type: 'object', required: ['label'], properties: { label: { type: 'string' } } } }
+          }
+        },
+        CreateThing: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            status: { anyOf: [{ type: 'string', enum: ['new'] }, { type: 'string', enum: ['done'] }] },
+            note: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+            price: { type: 'number', minimum: 0 },
+            tags: { type: 'array', items: { type: 'string' }, maxItems: 10 }
+          }
+        }
+      }
+    }
+  }
+}
+
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The object at `keys` inside `value` (the fixture's own shape: a missing one is a broken test). */
+function node (value: unknown, ...keys: string[]): Json {
+  let current = value
+  for (const key of keys) current = isRecord(current) ? current[key] : undefined
+  if (!isRecord(current)) throw new Error(`fixture has no object at ${keys.join('.')}`)
+  return current
+}
+const schemas = (doc: Json): Json => node(doc, 'components', 'schemas')
+const schema = (doc: Json, name: string): Json => node(doc, 'components', 'schemas', name)
+const props = (doc: Json, name: string): Json => node(doc, 'components', 'schemas', name, 'properties')
+const op = (doc: Json, path: string, method: string): Json => node(doc, 'paths', path, method)
+
+/** The breaking changes after applying `change` to a copy of the released fixture. */
+function changesAfter (change: (doc: Json) => void): string[] {
+  const after = structuredClone(released())
+  change(after)
+  return findBreakingChanges(released(), after)
+}
+
+export default suite(import.meta, (t) => {
+  t.test('responses: what clients relied on disappears or changes type', async (t) => {
+    t.same(changesAfter((doc) => {
+      const p = props(doc, 'Thing')
+      p.title = p.name ?? {}
+      delete p.name
+      schema(doc, 'Thing').required = ['id', 'title', 'status', 'tags']
+    }), [
+      'removed-field GET /things/{id} 200 name',
+      'removed-field POST /things 201 name'
+    ], 'a renamed response field is a removed field in every response that has it')
+    t.same(changesAfter((doc) => { delete node(doc, 'paths', '/things/{id}', 'get', 'responses')['200'] }), ['removed-response GET /things/{id} 200'])
+    t.same(changesAfter((doc) => { delete node(doc, 'paths')['/things/{id}'] }), ['removed-operation GET /things/{id}'])
+    t.same(changesAfter((doc) => {
+      const paths = node(doc, 'paths')
+      paths['/items/{id}'] = paths['/things/{id}']
+      delete paths['/things/{id}']
+    }), ['removed-operation GET /things/{id}'], 'a renamed operation is a removed one (the new one is an addition)')
+    t.same(changesAfter((doc) => { schema(doc, 'Thing').required = ['id', 'status', 'tags'] }), [
+      'optional-field GET /things/{id} 200 name',
+      'optional-field POST /things 201 name'
+    ], 'a response field that may now be missing')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').status = { type: 'string', enum: ['new'] } }), [
+      'removed-enum-value GET /things/{id} 200 status done',
+      'removed-enum-value POST /things 201 status done'
+    ])
+    t.same(changesAfter((doc) => { props(doc, 'Thing').count = { type: 'string' } }), [
+      'changed-type GET /things/{id} 200 count integer->string',
+      'changed-type POST /things 201 count integer->string'
+    ])
+    t.same(changesAfter((doc) => { props(doc, 'Thing').count = { type: 'number' } }), [
+      'changed-type GET /things/{id} 200 count integer->number',
+      'changed-type POST /things 201 count integer->number'
+    ], 'a response integer that may now be fractional')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').name = { anyOf: [{ type: 'string' }, { type: 'null' }] } }), [
+      'changed-type GET /things/{id} 200 name string->null|string',
+      'changed-type POST /things 201 name string->null|string'
+    ], 'a response field that may now be null')
+    t.same(changesAfter((doc) => {
+      node(props(doc, 'Thing'), 'tags', 'items').properties = { text: { type: 'string' } }
+    }), [
+      'removed-field GET /things/{id} 200 tags[].label',
+      'removed-field POST /things 201 tags[].label'
+    ], 'fields inside arrays are named by path')
+    const get = (doc: Json): Json => op(doc, '/things/{id}', 'get')
+    t.same(changesAfter((doc) => { node(get(doc), 'responses', '200').headers = {} }), ['removed-header GET /things/{id} 200 ETag'])
+    t.same(changesAfter((doc) => {
+      node(get(doc), 'responses', '200').content = { 'application/xml': { schema: { type: 'object' } } }
+    }), ['removed-media-type GET /things/{id} 200 application/json'])
+  })
+
+  t.test('requests: what clients sent is refused now', async (t) => {
+    t.same(changesAfter((doc) => { schema(doc, 'CreateThing').required = ['name', 'price'] }), ['required-field POST /things request price'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').sku = { type: 'string' }; schema(doc, 'CreateThing').required = ['name', 'sku'] }), ['required-field POST /things request sku'])
+    t.same(changesAfter((doc) => { delete props(doc, 'CreateThing').note }), ['removed-field POST /things request note'], 'a closed body now rejects the field')
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').status = { type: 'string', enum: ['new'] } }), ['removed-enum-value POST /things request status done'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').note = { type: 'string' } }), ['changed-type POST /things request note null|string->string'], 'nullable removed from an input')
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').price = { type: 'integer', minimum: 0 } }), ['changed-type POST /things request price number->integer'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').name = { type: 'integer' } }), ['changed-type POST /things request name string->integer'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').name = { type: 'string', minLength: 1, maxLength: 100 } }), ['narrowed-bound POST /things request name maxLength 200->100'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').name = { type: 'string', minLength: 2, maxLength: 200 } }), ['narrowed-bound POST /things request name minLength 1->2'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').price = { type: 'number', minimum: 1 } }), ['narrowed-bound POST /things request price minimum 0->1'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').price = { type: 'number', minimum: 0, maximum: 1000 } }), ['narrowed-bound POST /things request price maximum none->1000'])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').tags = { type: 'array', items: { type: 'string', pattern: '^[a-z]+$' }, maxItems: 5 } }), [
+      'narrowed-bound POST /things request tags maxItems 10->5',
+      'narrowed-bound POST /things request tags[] pattern'
+    ])
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').note = { type: 'string', enum: ['a'] } }), [
+      'changed-type POST /things request note null|string->string',
+      'narrowed-bound POST /things request note enum'
+    ])
+    t.same(changesAfter((doc) => { delete schema(doc, 'CreateThing').additionalProperties; schema(doc, 'Thing').additionalProperties = false }), [],
+      'opening a request body is not breaking')
+    t.same(changesAfter((doc) => { delete schema(doc, 'CreateThing').additionalProperties })
+      .concat(findBreakingChanges({ ...released(), components: { schemas: { ...schemas(released()), CreateThing: { ...schema(released(), 'CreateThing'), additionalProperties: true } } } }, released())),
+    ['closed-object POST /things request'], 'closing one is')
+    const post = (doc: Json): Json => op(doc, '/things', 'post')
+    t.same(changesAfter((doc) => { post(doc).parameters = [{ in: 'query', name: 'dry_run', required: true, schema: { type: 'boolean' } }] }), ['required-parameter POST /things query dry_run'])
+    t.same(changesAfter((doc) => { post(doc).parameters = [{ in: 'query', name: 'dry_run', required: false, schema: { type: 'boolean' } }, { in: 'header', name: 'X-Tenant', required: true, schema: { type: 'string' } }] }), ['required-parameter POST /things header x-tenant'])
+    t.same(changesAfter((doc) => { post(doc).parameters = [] }), ['removed-parameter POST /things query dry_run'])
+    t.same(changesAfter((doc) => { post(doc).parameters = [{ in: 'query', name: 'dry_run', schema: { type: 'string', enum: ['yes'] } }] }), ['changed-type POST /things query dry_run boolean->string'])
+    t.same(changesAfter((doc) => { post(doc).security = [{ bearerAuth: [] }] }), ['required-auth POST /things'])
+    t.same(changesAfter((doc) => { delete post(doc).requestBody }).length, 0, 'a body no longer read is not breaking')
+    t.same(findBreakingChanges(changesAfterDoc((doc) => { delete post(doc).requestBody }), released()), ['required-body POST /things'], 'a body now required is')
+  })
+
+  t.test('composition, untyped enums, maps and type arrays are read', async (t) => {
+    t.same(changesAfter((doc) => {
+      schemas(doc).Thing = { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', required: ['status', 'tags'], properties: { status: props(doc, 'Thing').status, tags: props(doc, 'Thing').tags } }] }
+      schemas(doc).Base = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } }
+    }), [
+      'removed-field GET /things/{id} 200 count', 'removed-field GET /things/{id} 200 name', 'removed-field GET /things/{id} 200 note',
+      'removed-field POST /things 201 count', 'removed-field POST /things 201 name', 'removed-field POST /things 201 note'
+    ], 'allOf parts are merged: only the fields no part has are gone')
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').status = { enum: ['new', 'done', 3] } }), [], 'an untyped enum is typed by its values')
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').status = { enum: ['new', null] } }), ['removed-enum-value POST /things request status done'])
+    t.same(changesAfter((doc) => { props(doc, 'Thing').count = { type: ['integer', 'null'] } }), [
+      'changed-type GET /things/{id} 200 count integer->integer|null',
+      'changed-type POST /things 201 count integer->integer|null'
+    ], 'type arrays')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').note = { type: 'string', nullable: true } }), [], 'OpenAPI 3.0 nullable is a null branch')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').tags = { items: { required: ['label'], properties: { label: { type: 'string' } } } } }), [], 'object and array without a type keyword')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').count = {} }), [
+      'changed-type GET /things/{id} 200 count integer->any',
+      'changed-type POST /things 201 count integer->any'
+    ], 'a response that may now be anything')
+    t.same(changesAfter((doc) => {
+      props(doc, 'CreateThing').labels = { type: 'object', additionalProperties: { type: 'string', maxLength: 5 } }
+    }), [], 'an added map')
+    const withMap = (maxLength: number) => (doc: Json): void => { props(doc, 'CreateThing').labels = { type: 'object', additionalProperties: { type: 'string', maxLength } } }
+    const before = structuredClone(released())
+    withMap(10)(before)
+    const after = structuredClone(released())
+    withMap(5)(after)
+    t.same(findBreakingChanges(before, after), ['narrowed-bound POST /things request labels.* maxLength 10->5'], 'map values are compared')
+  })
+
+  t.test('additions and widenings are not breaking', async (t) => {
+    t.same(findBreakingChanges(released(), released()), [], 'the same document')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').color = { type: 'string' }; props(doc, 'CreateThing').color = { type: 'string' } }), [], 'an added optional field')
+    t.same(changesAfter((doc) => { node(doc, 'paths')['/other'] = { get: { responses: { 200: { description: 'ok' } } } } }), [], 'an added operation')
+    t.same(changesAfter((doc) => { node(doc, 'paths', '/things/{id}', 'get', 'responses')['304'] = { description: 'not modified' } }), [], 'an added response')
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').name = { anyOf: [{ type: 'string', maxLength: 300 }, { type: 'null' }] } }), [], 'a widened request type and bound')
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').price = { type: 'number' } }), [], 'a dropped minimum')
+    t.same(changesAfter((doc) => { props(doc, 'CreateThing').status = { anyOf: [{ type: 'string', enum: ['new'] }, { type: 'string', enum: ['done'] }, { type: 'string', enum: ['archived'] }] } }), [], 'an added request enum value')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').status = { anyOf: [{ type: 'string', enum: ['new'] }, { type: 'string', enum: ['done'] }, { type: 'string', enum: ['archived'] }] } }), [], 'an added response enum value (clients tolerate unknown values)')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').note = { type: 'string' } }), [], 'a response field that is no longer null')
+    t.same(changesAfter((doc) => { props(doc, 'Thing').name = { type: 'string', maxLength: 10 } }), [], 'a response bound (clients do not validate what they get)')
+    t.same(changesAfter((doc) => { op(doc, '/things/{id}', 'get').deprecated = true }), [], 'a deprecation')
+    t.same(changesAfter((doc) => { schema(doc, 'Thing').description = 'changed words'; delete schema(doc, 'Thing').examples }), [], 'documentation')
+  })
+
+  t.test('recursive schemas end', async (t) => {
+    const recursive = (): Json => ({
+      paths: { '/tree': { get: { responses: { 200: { description: 'tree', content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } } } },
+      components: { schemas: { Node: { type: 'object', properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } } } } }
+    })
+    const after = recursive()
+    delete props(after, 'Node').name
+    t.same(findBreakingChanges(recursive(), after), ['removed-field GET /tree 200 name'])
+    t.throws(() => findBreakingChanges([], {}), /is an object/)
+  })
+})
+
+function changesAfterDoc (change: (doc: Json) => void): Json {
+  const doc = structuredClone(released())
+  change(doc)
+  return doc
+}
