@@ -52,6 +52,8 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_MAX_DELAY_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400000 })),
   WEBHOOK_MAX_RETRY_AGE: Type.Optional(Duration),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: Type.Optional(Bool),
+  /** At least 30: the database refuses to delete younger audit events (migration 0004). */
+  AUDIT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 30, maximum: 36500 })),
   /** One deadline for the whole boot (database start, migrations, Redis, bootstrap, listen). */
   STARTUP_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000 }))
 })

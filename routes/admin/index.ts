@@ -5,6 +5,7 @@ import { RoleUpdate, User } from '../../schemas/users.js'
 import { toUserBody } from '../../lib/users/presenter.js'
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import * as service from './service.js'
+import { auditContext } from '../audit/context.js'
 
 /** Admin-only routes under /api (authentication comes from routes/api.ts). */
 const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -27,7 +28,8 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       actorId: request.user.id,
       userId: request.params.id,
       role: request.body.role,
-      checkIfMatch: (current) => { assertIfMatch(request, current) }
+      checkIfMatch: (current) => { assertIfMatch(request, current) },
+      audit: auditContext(request)
     })
     fastify.liveAccounts.forget(user.id)
     request.log.warn({ event: 'role_changed', user_id: user.id, role: user.role, by: request.user.id }, 'user role changed')

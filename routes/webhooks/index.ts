@@ -8,6 +8,7 @@ import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentEndpoint } from './presenter.js'
 import * as service from './service.js'
+import { auditContext } from '../audit/context.js'
 
 const tags = ['webhooks']
 const security = [{ bearerAuth: [] }]
@@ -41,7 +42,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.createWebhook(webhooks, request.body)
+    const { row, body } = await service.createWebhook(webhooks, request.body, auditContext(request))
     request.log.warn({ event: 'webhook_created', webhook_id: row.id, by: request.user.id }, 'webhook endpoint created')
     setEtag(reply, row)
     return reply.code(201).header('location', `${fastify.prefix}/${row.id}`).send(body)
@@ -94,7 +95,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.updateWebhook(webhooks, request.params.id, request.body, (current) => { assertIfMatch(request, current) })
+    const row = await service.updateWebhook(webhooks, request.params.id, request.body, (current) => { assertIfMatch(request, current) }, auditContext(request))
     setEtag(reply, row)
     return presentEndpoint(row)
   })
@@ -112,7 +113,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    await service.removeWebhook(webhooks, request.params.id, (current) => { assertIfMatch(request, current) })
+    await service.removeWebhook(webhooks, request.params.id, (current) => { assertIfMatch(request, current) }, auditContext(request))
     request.log.warn({ event: 'webhook_deleted', webhook_id: request.params.id, by: request.user.id }, 'webhook endpoint deleted')
     return reply.code(204).send(null)
   })
@@ -129,7 +130,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.rotateWebhookSecret(webhooks, request.params.id)
+    const { row, body } = await service.rotateWebhookSecret(webhooks, request.params.id, auditContext(request))
     request.log.warn({ event: 'webhook_secret_rotated', webhook_id: row.id, by: request.user.id }, 'webhook secret rotated')
     setEtag(reply, row)
     return body
