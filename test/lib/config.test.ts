@@ -109,4 +109,12 @@ export default suite(import.meta, (t) => {
       t.match(problemsOf({ STARTUP_TIMEOUT_MS: bad }), [/^STARTUP_TIMEOUT_MS=/], `${bad} is refused`)
     }
   })
+
+  t.test('AUDIT_RETENTION_DAYS: a year by default, never under the 30 days the database keeps anyway', async (t) => {
+    t.equal(loadConfig({}).audit.retentionDays, 365)
+    t.equal(loadConfig({ AUDIT_RETENTION_DAYS: '30' }).audit.retentionDays, 30)
+    for (const bad of ['29', '0', '-1', 'forever', '1.5', '36501']) {
+      t.match(problemsOf({ AUDIT_RETENTION_DAYS: bad }), [/^AUDIT_RETENTION_DAYS=/], `${bad} is refused`)
+    }
+  })
 })
