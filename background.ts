@@ -5,11 +5,15 @@ import { maskEmail } from './lib/logger.js'
 import { readPackageVersion } from './lib/version.js'
 import { ensureAdmin } from './routes/auth/bootstrap.js'
 import { prepareUnknownUserHash } from './routes/auth/passwords.js'
+import { everyInterval } from './lib/periodic-task.js'
+import { purgeAuditEvents } from './routes/audit/retention.js'
 import { schedulePurge } from './routes/orders/idempotency.js'
 import { DeliveryWorker } from './routes/webhooks/worker.js'
 
 /** Expired idempotency keys are already ignored on lookup; the purge only bounds the table. */
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 15 * 60 * 1000
+/** Audit events past AUDIT_RETENTION_DAYS: a few hours late is no matter, the log only needs bounding. */
+const AUDIT_PURGE_INTERVAL_MS = 6 * 60 * 60 * 1000
 
 /**
  * Everything the service does besides answering requests, in one place: start-up tasks (run
@@ -34,6 +38,16 @@ export default fp(async function background (fastify) {
   let purge: ReturnType<typeof schedulePurge> | null = null
   fastify.addHook('onReady', async () => { purge = schedulePurge(db, fastify.log, IDEMPOTENCY_PURGE_INTERVAL_MS) })
   fastify.addHook('onClose', async () => { await purge?.stop() })
+
+  // Job: the audit log's retention (the only DELETE the audit_events table lets through; see routes/audit/retention.ts).
+  let auditPurge: ReturnType<typeof everyInterval> | null = null
+  fastify.addHook('onReady', async () => {
+    auditPurge = everyInterval(AUDIT_PURGE_INTERVAL_MS, fastify.log, 'audit retention purge', async () => {
+      const deleted = await purgeAuditEvents(db, config.audit.retentionDays)
+      return deleted > 0 ? { deleted, retention_days: config.audit.retentionDays } : null
+    })
+  })
+  fastify.addHook('onClose', async () => { await auditPurge?.stop() })
 
   // Job: the webhook delivery worker of this replica (WEBHOOK_WORKER=false leaves it off), and its
   // metrics. Every replica may run one: deliveries are claimed with SKIP LOCKED, so each attempt

@@ -135,6 +135,22 @@ export interface WebhookAttemptsTable {
   created_at: CreatedAt
 }
 
+export type AuditActorType = 'user' | 'api_key'
+
+/** Append-only (migration 0004): the database refuses UPDATE, TRUNCATE and DELETE except the retention purge's. */
+export interface AuditEventsTable {
+  id: Generated<string>
+  at: CreatedAt
+  actor_type: AuditActorType
+  actor_id: string
+  action: string
+  resource_type: string
+  resource_id: string
+  /** {field: [before, after]}, a JSON object (jsonb): written as JSON text. */
+  changes: ColumnType<Record<string, [unknown, unknown]>, string, never>
+  request_id: string
+}
+
 export interface Database {
   users: UsersTable
   refresh_tokens: RefreshTokensTable
@@ -147,6 +163,7 @@ export interface Database {
   webhook_events: WebhookEventsTable
   webhook_deliveries: WebhookDeliveriesTable
   webhook_attempts: WebhookAttemptsTable
+  audit_events: AuditEventsTable
 }
 
 export type UserRow = Selectable<UsersTable>

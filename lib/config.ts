@@ -41,6 +41,8 @@ export interface AppConfig {
   /** The whole boot must finish within this; server.ts exits 1 naming the step that hung. */
   startupTimeoutMs: number
   webhooks: WebhookConfig
+  /** Audit events older than this are purged by the retention job (background.ts). */
+  audit: { retentionDays: number }
   /** Slow clients get 408 and are disconnected past these (SPEC §4). */
   httpTimeouts: HttpTimeouts
   /** Where Prometheus scrapes /metrics; in production the API port does not serve it. */
@@ -260,6 +262,7 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
       maxRetryAgeMs: parseDurationSeconds(env.WEBHOOK_MAX_RETRY_AGE ?? '24h') * 1000,
       allowPrivateTargets: parseBool(env.WEBHOOK_ALLOW_PRIVATE_TARGETS, appEnv !== 'production')
     },
+    audit: { retentionDays: env.AUDIT_RETENTION_DAYS ?? 365 },
     startupTimeoutMs: env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS,
     httpTimeouts,
     metrics: { host: env.METRICS_HOST ?? (appEnv === 'production' ? '0.0.0.0' : '127.0.0.1'), port: metricsPort }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { authenticateRoutes } from '../plugins/app/auth.js'
 import adminRoutes from './admin/index.js'
+import auditRoutes from './audit/index.js'
 import customersRoutes from './customers/index.js'
 import ordersRoutes from './orders/index.js'
 import productsRoutes from './products/index.js'
@@ -17,6 +18,7 @@ const apiRoutes: FastifyPluginAsync = async (fastify) => {
   await fastify.register(ordersRoutes, { prefix: '/orders' })
   await fastify.register(adminRoutes)
   await fastify.register(webhooksRoutes, { prefix: '/webhooks' })
+  await fastify.register(auditRoutes, { prefix: '/audit-events' })
 }
 
 export default apiRoutes

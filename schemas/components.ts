@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox'
 import { LogLevel, LogLevelUpdate } from './admin.js'
+import { AuditActor, AuditEvent, AuditEventPage, AuditResource } from './audit.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
 import { CreateCustomerBody, Customer, CustomerPage, ReplaceCustomerBody, UpdateCustomerBody } from './customers.js'
 import { DependencyCheck, Help, Liveness, Readiness } from './health.js'
@@ -29,5 +30,6 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,
   Liveness, DependencyCheck, Readiness, Help,
-  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody
+  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody,
+  AuditActor, AuditResource, AuditEvent, AuditEventPage
 ]

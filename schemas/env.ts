@@ -69,6 +69,8 @@ export const EnvSchema = Type.Object({
   /** The Prometheus listener (the only place /metrics is served in production). */
   METRICS_HOST: Type.Optional(Type.String({ minLength: 1 })),
   METRICS_PORT: Type.Optional(Port),
+  /** At least 30: the database refuses to delete younger audit events (migration 0004). */
+  AUDIT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 30, maximum: 36500 })),
   /** One deadline for the whole boot (database start, migrations, Redis, bootstrap, listen). */
   STARTUP_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000 }))
 })

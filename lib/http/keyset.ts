@@ -34,14 +34,15 @@ function parseKey (raw: string, kind: KeyKind): string | number | null {
   return ISO_MICROS.test(raw) && !Number.isNaN(Date.parse(raw)) ? raw : null
 }
 
-export function decodeSortCursor<C extends string> (raw: string | undefined, sort: SortOrder<C>): KeysetPosition | null {
-  const cursor = decodeCursor(raw)
+/** `param`: the query parameter the cursor came in (named in the 400). */
+export function decodeSortCursor<C extends string> (raw: string | undefined, sort: SortOrder<C>, param = 'cursor'): KeysetPosition | null {
+  const cursor = decodeCursor(raw, param)
   if (cursor === null) return null
   const encoded = typeof cursor.v === 'string' ? cursor.v : ''
   const at = encoded.indexOf(SEPARATOR)
-  if (at < 0 || encoded.slice(0, at) !== sort.name) throw invalidCursor('was made for another sort order')
+  if (at < 0 || encoded.slice(0, at) !== sort.name) throw invalidCursor('was made for another sort order', param)
   const value = parseKey(encoded.slice(at + 1), sort.kind)
-  if (value === null) throw invalidCursor('is not a value this API returned')
+  if (value === null) throw invalidCursor('is not a value this API returned', param)
   return { value, id: cursor.id }
 }
 

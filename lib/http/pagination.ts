@@ -15,16 +15,19 @@ export function encodeCursor (cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url')
 }
 
-/** 400 INVALID_CURSOR: the one way a list refuses a cursor it did not make. */
-export function invalidCursor (detail = 'is not a value this API returned'): AppError {
-  return new AppError(400, 'INVALID_CURSOR', `cursor ${detail}`, {
-    errors: [{ pointer: '/cursor', in: 'query', detail }]
+/**
+ * 400 INVALID_CURSOR: the one way a list refuses a cursor it did not make. `param` is the query
+ * parameter that carries it (`cursor`, or `after` on feeds such as GET /api/audit-events).
+ */
+export function invalidCursor (detail = 'is not a value this API returned', param = 'cursor'): AppError {
+  return new AppError(400, 'INVALID_CURSOR', `${param} ${detail}`, {
+    errors: [{ pointer: `/${param}`, in: 'query', detail }]
   })
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-export function decodeCursor (raw: string | undefined): Cursor | null {
+export function decodeCursor (raw: string | undefined, param = 'cursor'): Cursor | null {
   if (raw === undefined) return null
   try {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
@@ -35,7 +38,7 @@ export function decodeCursor (raw: string | undefined): Cursor | null {
   } catch {
     // fall through to the 400
   }
-  throw invalidCursor()
+  throw invalidCursor(undefined, param)
 }
 
 /**
@@ -50,11 +53,11 @@ export function decodeCreatedAtCursor (raw: string | undefined): { createdAt: Da
   return { createdAt, id: cursor.id }
 }
 
-/** Sets `Link: <...>; rel="next"` (RFC 8288) pointing at the same URL with the next cursor. */
-export function setNextLink (request: FastifyRequest, reply: FastifyReply, nextCursor: string | null): void {
+/** Sets `Link: <...>; rel="next"` (RFC 8288) pointing at the same URL with the next cursor in `param`. */
+export function setNextLink (request: FastifyRequest, reply: FastifyReply, nextCursor: string | null, param = 'cursor'): void {
   if (nextCursor === null) return
   const url = new URL(request.url, 'http://placeholder')
-  url.searchParams.set('cursor', nextCursor)
+  url.searchParams.set(param, nextCursor)
   reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
 }
 

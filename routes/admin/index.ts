@@ -6,6 +6,7 @@ import { toUserBody } from '../../lib/users/presenter.js'
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import * as service from './service.js'
 import { ADMIN_ONLY } from '../../plugins/app/auth.js'
+import { auditContext } from '../audit/context.js'
 
 /** Admin-only routes under /api (authentication comes from routes/api.ts). */
 const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -26,7 +27,8 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       actorId: request.user.id,
       userId: request.params.id,
       role: request.body.role,
-      checkIfMatch: (current) => { assertIfMatch(request, current) }
+      checkIfMatch: (current) => { assertIfMatch(request, current) },
+      audit: auditContext(request)
     })
     fastify.liveAccounts.forget(user.id)
     request.log.warn({ event: 'role_changed', user_id: user.id, role: user.role, by: request.user.id }, 'user role changed')

@@ -2,6 +2,7 @@ import type { Db, Role } from '../../db/database.js'
 import { conflict, notFound } from '../../lib/app-error.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from '../../lib/users/profile-names.js'
+import { recordAudit, type AuditContext } from '../audit/record.js'
 import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../../lib/users/repository.js'
 
 export interface RoleChange {
@@ -10,6 +11,7 @@ export interface RoleChange {
   role: Role
   /** Throws when the caller's If-Match does not match the locked row. */
   checkIfMatch: (current: UserProfileRow) => void
+  audit: AuditContext
 }
 
 /**
@@ -33,6 +35,7 @@ export async function changeRole (db: Db, change: RoleChange): Promise<UserProfi
       }
       const updated = await findUserProfile(trx, change.userId)
       if (updated === undefined) throw notFound('USER_NOT_FOUND', 'No user with this id')
+      await recordAudit(trx, change.audit, { action: 'user.role_changed', resource: { type: 'user', id: updated.id }, before: current, after: updated })
       return updated
     })
   } catch (error) {

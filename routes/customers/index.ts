@@ -10,6 +10,7 @@ import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { presentCustomer } from './presenter.js'
 import * as service from './service.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
+import { auditContext } from '../audit/context.js'
 
 const tags = ['customers']
 const security = [{ bearerAuth: [] }]
@@ -67,7 +68,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.createCustomer(fastify.db, request.body)
+    const row = await service.createCustomer(fastify.db, request.body, auditContext(request))
     setEtag(reply, row)
     reply.code(201).header('location', location(row.id))
     return presentCustomer(row)
@@ -89,7 +90,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.changeCustomer(
       fastify.db, request.params.id, service.visibilityOf(request.user), service.replacementOf(request.body),
-      (current) => assertIfMatch(request, current)
+      (current) => assertIfMatch(request, current), auditContext(request)
     )
     setEtag(reply, row)
     return presentCustomer(row)
@@ -111,7 +112,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.changeCustomer(
       fastify.db, request.params.id, service.visibilityOf(request.user), request.body,
-      (current) => assertIfMatch(request, current)
+      (current) => assertIfMatch(request, current), auditContext(request)
     )
     setEtag(reply, row)
     return presentCustomer(row)
@@ -130,7 +131,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    await service.removeCustomer(fastify.db, request.params.id, (current) => assertIfMatch(request, current))
+    await service.removeCustomer(fastify.db, request.params.id, (current) => assertIfMatch(request, current), auditContext(request))
     return reply.code(204).send(null)
   })
 }

@@ -4,6 +4,7 @@ import { conflict, notFound, type AppError } from '../../lib/app-error.js'
 import type { CreateCustomerInput, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
 import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
+import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
 import type { CustomerFields, Visibility } from './repository.js'
 
@@ -42,9 +43,13 @@ export async function getCustomer (db: Db, id: string, visibility: Visibility): 
 }
 
 /** Profiles made through the API belong to no user account (registration links its own). */
-export async function createCustomer (db: Db, input: CreateCustomerInput): Promise<CustomerRow> {
+export async function createCustomer (db: Db, input: CreateCustomerInput, audit: AuditContext): Promise<CustomerRow> {
   try {
-    return await repo.insertCustomer(db, { ...input, phone: input.phone ?? null })
+    return await db.transaction().execute(async (trx) => {
+      const row = await repo.insertCustomer(trx, { ...input, phone: input.phone ?? null })
+      await recordAudit(trx, audit, { action: 'customer.created', resource: { type: 'customer', id: row.id }, before: null, after: row })
+      return row
+    })
   } catch (error) {
     throw emailTakenOr(error)
   }
@@ -54,14 +59,16 @@ export const replacementOf = (input: CreateCustomerInput): CustomerFields => ({ 
 
 /** PUT and PATCH: the If-Match check and the write see the same locked row. */
 export async function changeCustomer (
-  db: Db, id: string, visibility: Visibility, fields: UpdateCustomerInput, precondition: Precondition
+  db: Db, id: string, visibility: Visibility, fields: UpdateCustomerInput, precondition: Precondition, audit: AuditContext
 ): Promise<CustomerRow> {
   try {
     return await db.transaction().execute(async (trx) => {
       const current = await repo.findCustomer(trx, id, visibility, true)
       if (current === undefined) throw customerNotFound()
       precondition(current)
-      return await repo.updateCustomer(trx, id, fields)
+      const updated = await repo.updateCustomer(trx, id, fields)
+      await recordAudit(trx, audit, { action: 'customer.updated', resource: { type: 'customer', id }, before: current, after: updated })
+      return updated
     })
   } catch (error) {
     throw emailTakenOr(error)
@@ -72,7 +79,7 @@ export async function changeCustomer (
  * Orders reference customers ON DELETE RESTRICT: a customer with orders is refused
  * up front, and an order committed concurrently makes the FK refuse with the same 409.
  */
-export async function removeCustomer (db: Db, id: string, precondition: Precondition): Promise<void> {
+export async function removeCustomer (db: Db, id: string, precondition: Precondition, audit: AuditContext): Promise<void> {
   try {
     await db.transaction().execute(async (trx) => {
       const current = await repo.findCustomer(trx, id, { kind: 'all' }, true)
@@ -80,6 +87,7 @@ export async function removeCustomer (db: Db, id: string, precondition: Precondi
       precondition(current)
       if (await repo.hasOrders(trx, id)) throw hasOrders()
       await repo.deleteCustomer(trx, id)
+      await recordAudit(trx, audit, { action: 'customer.deleted', resource: { type: 'customer', id }, before: current, after: null })
     })
   } catch (error) {
     if (isConstraintViolation(error, FOREIGN_KEY_VIOLATION, 'orders_customer_id_fkey')) throw hasOrders()

@@ -6,6 +6,7 @@ import {
 import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import * as service from './service.js'
+import { auditContext } from '../audit/context.js'
 
 const security = [{ bearerAuth: [] }]
 const tags = ['orders']
@@ -41,7 +42,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const result = await service.createOrder(orders, request.user, request.body, request.headers['idempotency-key'])
+    const result = await service.createOrder(orders, request.user, request.body, request.headers['idempotency-key'], auditContext(request))
     if (result.replayed) {
       reply.header('idempotent-replayed', 'true')
     } else {
@@ -101,7 +102,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { order, version } = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) })
+    const { order, version } = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) }, auditContext(request))
     setEtag(reply, { version })
     return order
   })

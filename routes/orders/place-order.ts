@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { Db, OrderItemRow, OrderRow } from '../../db/database.js'
 import { errorCode } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
+import { createdAuditCte, type AuditContext } from '../audit/record.js'
 import { orderCreatedEvents, outboxCtes } from '../webhooks/events.js'
 import type { LockedProduct } from './repository.js'
 import { allowedTransitionsByStatus } from './status-machine.js'
@@ -14,6 +15,8 @@ export interface OrderRequest {
   currency: string
   /** Merged lines in product id order (ids lower-case). */
   lines: ReadonlyArray<{ productId: string, quantity: number }>
+  /** Who asks: the order's audit row is written by the same statement. */
+  audit: AuditContext
 }
 
 export interface PlacedOrder {
@@ -32,6 +35,8 @@ export interface OrderRefusal {
 }
 
 const REFUSED = 'order_refused'
+/** What the audit row of a new order records (its items are in the order itself). */
+const AUDITED_ORDER_COLUMNS = ['customer_id', 'status', 'currency', 'total_cents']
 /** order.created shows the order as staff see it (every legal next move). */
 const STAFF_TRANSITIONS = allowedTransitionsByStatus('staff')
 
@@ -121,7 +126,8 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
       FROM new_order AS o CROSS JOIN taken AS t
       RETURNING id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents
     ),
-    ${outboxCtes(orderCreatedEvents({ order: 'new_order', items: 'items', products: 'taken' }, request.currency, STAFF_TRANSITIONS))}
+    ${outboxCtes(orderCreatedEvents({ order: 'new_order', items: 'items', products: 'taken' }, request.currency, STAFF_TRANSITIONS))},
+    ${createdAuditCte(request.audit, 'order.created', 'order', 'new_order', AUDITED_ORDER_COLUMNS)}
     SELECT o.id, o.customer_id, o.status, o.currency, o.total_cents, o.created_at, o.updated_at, o.version,
       i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents, t.stock AS stock_after
     FROM new_order AS o CROSS JOIN items AS i JOIN taken AS t ON t.product_id = i.product_id

@@ -15,6 +15,7 @@ import {
 } from './repository.js'
 import { withTransactionRetry, type RetryOptions } from './retry.js'
 import { recordOrderStatusChanged } from '../webhooks/events.js'
+import { recordAudit, type AuditContext } from '../audit/record.js'
 import { isLegalTransition, restocks, roleMayTransition } from './status-machine.js'
 
 export interface Caller {
@@ -63,7 +64,9 @@ const pointersTo = (line: MergedLine, field: string, detail: string): FieldError
  * all of it back): without a key that is the only round trip, no BEGIN/COMMIT. With a key,
  * one transaction: the key lock and lookup, the statement, the stored response.
  */
-export async function createOrder (ctx: OrdersContext, caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined): Promise<CreateOrderResult> {
+export async function createOrder (
+  ctx: OrdersContext, caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined, audit: AuditContext
+): Promise<CreateOrderResult> {
   const lines = mergeLines(input.items)
   if (caller.role !== 'customer' && input.customer_id === undefined) {
     throw new AppError(400, 'VALIDATION_FAILED', 'body/customer_id is required for staff and admin callers', {
@@ -75,7 +78,8 @@ export async function createOrder (ctx: OrdersContext, caller: Caller, input: Cr
       ? { kind: 'own', userId: caller.id, requested: input.customer_id?.toLowerCase() ?? null }
       : { kind: 'named', customerId: input.customer_id ?? '' },
     currency: ctx.currency,
-    lines
+    lines,
+    audit
   }
   const place = async (db: Db): Promise<CreateOrderResult> => {
     const outcome = await placeOrder(db, request)
@@ -122,7 +126,9 @@ export async function listOrderPage (ctx: OrdersContext, caller: Caller, query: 
  * of two concurrent transitions the second sees the first's result; a cancel
  * restocks in the same transaction, locking the products in id order.
  */
-export async function transitionOrder (ctx: OrdersContext, caller: Caller, id: string, to: OrderStatus, checkPrecondition: (current: OrderRow) => void): Promise<VersionedOrder> {
+export async function transitionOrder (
+  ctx: OrdersContext, caller: Caller, id: string, to: OrderStatus, checkPrecondition: (current: OrderRow) => void, audit: AuditContext
+): Promise<VersionedOrder> {
   return await withTransactionRetry(() => ctx.db.transaction().execute(async (trx) => {
     const order = await lockOrder(trx, id, scopeOf(caller))
     if (order === undefined) throw orderNotFound()
@@ -136,6 +142,9 @@ export async function transitionOrder (ctx: OrdersContext, caller: Caller, id: s
     if (!roleMayTransition(caller.role, order.status, to)) throw forbidden(`Customers may only cancel pending orders; this order is ${order.status}`)
     if (restocks(to)) await restockOrder(trx, order.id)
     const updated = await updateOrderStatus(trx, order.id, to)
+    await recordAudit(trx, audit, {
+      action: 'order.status_changed', resource: { type: 'order', id: order.id }, before: { status: order.status }, after: { status: updated.status }
+    })
     const items = await findItemsOfOrders(trx, [order.id])
     await recordOrderStatusChanged(trx, toOrderBody(updated, items, 'staff'), order.status)
     return { order: toOrderBody(updated, items, caller.role), version: updated.version }

@@ -10,6 +10,7 @@ import { presentListedProduct, presentProduct } from './presenter.js'
 import * as service from './service.js'
 import { recordProductStockChange } from '../webhooks/events.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
+import { auditContext } from '../audit/context.js'
 
 const tags = ['products']
 const security = [{ bearerAuth: [] }]
@@ -64,7 +65,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.createProduct(fastify.db, request.body)
+    const row = await service.createProduct(fastify.db, request.body, auditContext(request))
     fastify.businessMetrics.productsCreated.inc()
     setEtag(reply, row)
     reply.code(201).header('location', location(row.id))
@@ -85,7 +86,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), (current) => assertIfMatch(request, current), stockEvents)
+    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), (current) => assertIfMatch(request, current), auditContext(request), stockEvents)
     setEtag(reply, row)
     return presentProduct(row, currency)
   })
@@ -104,7 +105,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, request.body, (current) => assertIfMatch(request, current), stockEvents)
+    const row = await service.changeProduct(fastify.db, request.params.id, request.body, (current) => assertIfMatch(request, current), auditContext(request), stockEvents)
     setEtag(reply, row)
     return presentProduct(row, currency)
   })
@@ -122,7 +123,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const outcome = await service.removeProduct(fastify.db, request.params.id, (current) => assertIfMatch(request, current))
+    const outcome = await service.removeProduct(fastify.db, request.params.id, (current) => assertIfMatch(request, current), auditContext(request))
     request.log.info({ productId: request.params.id, outcome }, 'product removed')
     return reply.code(204).send(null)
   })

@@ -3,6 +3,7 @@ import { AppError, conflict, notFound } from '../../lib/app-error.js'
 import type { CreateProductInput, ListProductsInput, ProductSort, UpdateProductInput } from '../../schemas/products.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
 import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
+import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
 
@@ -62,9 +63,13 @@ export async function getProduct (db: Db, id: string): Promise<ProductRecord> {
   return row
 }
 
-export async function createProduct (db: Db, input: CreateProductInput): Promise<ProductRecord> {
+export async function createProduct (db: Db, input: CreateProductInput, audit: AuditContext): Promise<ProductRecord> {
   try {
-    return await repo.insertProduct(db, { ...input, description: input.description ?? '' })
+    return await db.transaction().execute(async (trx) => {
+      const row = await repo.insertProduct(trx, { ...input, description: input.description ?? '' })
+      await recordAudit(trx, audit, { action: 'product.created', resource: { type: 'product', id: row.id }, before: null, after: row })
+      return row
+    })
   } catch (error) {
     throw skuTakenOr(error)
   }
@@ -74,13 +79,16 @@ export async function createProduct (db: Db, input: CreateProductInput): Promise
 export type AfterWrite = (trx: Db, before: ProductRecord, after: ProductRecord) => Promise<void>
 
 /** PUT (full replace) and PATCH (partial): the If-Match check and the write see the same locked row. */
-export async function changeProduct (db: Db, id: string, fields: UpdateProductInput, precondition: Precondition, afterWrite?: AfterWrite): Promise<ProductRecord> {
+export async function changeProduct (
+  db: Db, id: string, fields: UpdateProductInput, precondition: Precondition, audit: AuditContext, afterWrite?: AfterWrite
+): Promise<ProductRecord> {
   try {
     return await db.transaction().execute(async (trx) => {
       const current = await repo.findProduct(trx, id, true)
       if (current === undefined) throw productNotFound()
       precondition(current)
       const updated = await repo.updateProduct(trx, id, fields)
+      await recordAudit(trx, audit, { action: 'product.updated', resource: { type: 'product', id }, before: current, after: updated })
       await afterWrite?.(trx, current, updated)
       return updated
     })
@@ -97,16 +105,19 @@ export const replacementOf = (input: CreateProductInput): UpdateProductInput => 
  * so an order cannot slip in between the check and the delete. Should one arrive
  * anyway (the FK refuses the delete), the second attempt sees it and archives.
  */
-export async function removeProduct (db: Db, id: string, precondition: Precondition): Promise<'deleted' | 'archived'> {
+export async function removeProduct (db: Db, id: string, precondition: Precondition, audit: AuditContext): Promise<'deleted' | 'archived'> {
+  const resource = { type: 'product', id } as const
   const attempt = async (): Promise<'deleted' | 'archived'> => await db.transaction().execute(async (trx) => {
     const current = await repo.findProduct(trx, id, true)
     if (current === undefined) throw productNotFound()
     precondition(current)
     if (await repo.isInAnyOrder(trx, id)) {
       await repo.archiveProduct(trx, id)
+      await recordAudit(trx, audit, { action: 'product.archived', resource, before: { archived: false }, after: { archived: true } })
       return 'archived'
     }
     await repo.deleteProduct(trx, id)
+    await recordAudit(trx, audit, { action: 'product.deleted', resource, before: current, after: null })
     return 'deleted'
   })
   try {

@@ -10,6 +10,7 @@ import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { presentEndpoint } from './presenter.js'
 import * as service from './service.js'
 import { ADMIN_ONLY } from '../../plugins/app/auth.js'
+import { auditContext } from '../audit/context.js'
 
 const tags = ['webhooks']
 const security = [{ bearerAuth: [] }]
@@ -42,7 +43,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.createWebhook(webhooks, request.body)
+    const { row, body } = await service.createWebhook(webhooks, request.body, auditContext(request))
     request.log.warn({ event: 'webhook_created', webhook_id: row.id, by: request.user.id }, 'webhook endpoint created')
     setEtag(reply, row)
     return reply.code(201).header('location', `${fastify.prefix}/${row.id}`).send(body)
@@ -95,7 +96,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.updateWebhook(webhooks, request.params.id, request.body, (current) => { assertIfMatch(request, current) })
+    const row = await service.updateWebhook(webhooks, request.params.id, request.body, (current) => { assertIfMatch(request, current) }, auditContext(request))
     setEtag(reply, row)
     return presentEndpoint(row)
   })
@@ -113,7 +114,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    await service.removeWebhook(webhooks, request.params.id, (current) => { assertIfMatch(request, current) })
+    await service.removeWebhook(webhooks, request.params.id, (current) => { assertIfMatch(request, current) }, auditContext(request))
     request.log.warn({ event: 'webhook_deleted', webhook_id: request.params.id, by: request.user.id }, 'webhook endpoint deleted')
     return reply.code(204).send(null)
   })
@@ -130,7 +131,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.rotateWebhookSecret(webhooks, request.params.id)
+    const { row, body } = await service.rotateWebhookSecret(webhooks, request.params.id, auditContext(request))
     request.log.warn({ event: 'webhook_secret_rotated', webhook_id: row.id, by: request.user.id }, 'webhook secret rotated')
     setEtag(reply, row)
     return body

@@ -4,6 +4,7 @@ import type {
   CreateWebhookInput, ListDeliveriesInput, UpdateWebhookInput, WebhookDeliveryBody, WebhookEndpointBody, WebhookEndpointWithSecretBody
 } from '../../schemas/webhooks.js'
 import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
+import { recordAudit, type AuditContext } from '../audit/record.js'
 import { presentDelivery, presentEndpoint } from './presenter.js'
 import * as repo from './repository.js'
 import type { EndpointRecord } from './repository.js'
@@ -43,11 +44,23 @@ export interface WebhooksContext {
   allowPrivateTargets: boolean
 }
 
-export async function createWebhook (ctx: WebhooksContext, input: CreateWebhookInput): Promise<{ row: EndpointRecord, body: WebhookEndpointWithSecretBody }> {
+/** The audit row of an endpoint change; its secret is recorded as changed, never by value. */
+const auditEndpoint = async (
+  trx: Db, audit: AuditContext, action: 'created' | 'updated' | 'deleted' | 'secret_rotated', id: string, before: EndpointRecord | null, after: EndpointRecord | null
+): Promise<void> => {
+  const secretsChanged = action === 'created' || action === 'secret_rotated' ? ['secret'] : []
+  await recordAudit(trx, audit, { action: `webhook_endpoint.${action}`, resource: { type: 'webhook_endpoint', id }, before, after, secretsChanged })
+}
+
+export async function createWebhook (ctx: WebhooksContext, input: CreateWebhookInput, audit: AuditContext): Promise<{ row: EndpointRecord, body: WebhookEndpointWithSecretBody }> {
   assertDistinctEvents(input.events)
   assertTargetAllowed(input.url, ctx.allowPrivateTargets)
   const secret = newSecret()
-  const row = await repo.insertEndpoint(ctx.db, { url: input.url, events: input.events, description: input.description ?? '', secret })
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const created = await repo.insertEndpoint(trx, { url: input.url, events: input.events, description: input.description ?? '', secret })
+    await auditEndpoint(trx, audit, 'created', created.id, null, created)
+    return created
+  })
   return { row, body: { ...presentEndpoint(row), secret } }
 }
 
@@ -65,7 +78,9 @@ export async function listWebhookPage (ctx: WebhooksContext, query: { limit?: nu
 }
 
 /** PATCH, and secret rotation: the If-Match check and the write see the same locked row. */
-export async function updateWebhook (ctx: WebhooksContext, id: string, input: UpdateWebhookInput, precondition: (current: EndpointRecord) => void): Promise<EndpointRecord> {
+export async function updateWebhook (
+  ctx: WebhooksContext, id: string, input: UpdateWebhookInput, precondition: (current: EndpointRecord) => void, audit: AuditContext
+): Promise<EndpointRecord> {
   assertDistinctEvents(input.events)
   if (input.url !== undefined) assertTargetAllowed(input.url, ctx.allowPrivateTargets)
   return await ctx.db.transaction().execute(async (trx) => {
@@ -74,24 +89,32 @@ export async function updateWebhook (ctx: WebhooksContext, id: string, input: Up
     precondition(current)
     const updated = await repo.updateEndpoint(trx, id, input)
     if (updated === undefined) throw endpointNotFound()
+    await auditEndpoint(trx, audit, 'updated', id, current, updated)
     return updated
   })
 }
 
 /** A new secret, effective for the next attempt; the old one stops working at once. */
-export async function rotateWebhookSecret (ctx: WebhooksContext, id: string): Promise<{ row: EndpointRecord, body: WebhookEndpointWithSecretBody }> {
+export async function rotateWebhookSecret (ctx: WebhooksContext, id: string, audit: AuditContext): Promise<{ row: EndpointRecord, body: WebhookEndpointWithSecretBody }> {
   const secret = newSecret()
-  const row = await repo.updateEndpoint(ctx.db, id, { secret })
-  if (row === undefined) throw endpointNotFound()
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const current = await repo.findEndpoint(trx, id, true)
+    if (current === undefined) throw endpointNotFound()
+    const updated = await repo.updateEndpoint(trx, id, { secret })
+    if (updated === undefined) throw endpointNotFound()
+    await auditEndpoint(trx, audit, 'secret_rotated', id, current, updated)
+    return updated
+  })
   return { row, body: { ...presentEndpoint(row), secret } }
 }
 
-export async function removeWebhook (ctx: WebhooksContext, id: string, precondition: (current: EndpointRecord) => void): Promise<void> {
+export async function removeWebhook (ctx: WebhooksContext, id: string, precondition: (current: EndpointRecord) => void, audit: AuditContext): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findEndpoint(trx, id, true)
     if (current === undefined) throw endpointNotFound()
     precondition(current)
     await repo.deleteEndpoint(trx, id)
+    await auditEndpoint(trx, audit, 'deleted', id, current, null)
   })
 }
 

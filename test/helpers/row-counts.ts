@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 
-export const TABLES = ['users', 'refresh_tokens', 'customers', 'products', 'orders', 'order_items', 'idempotency_keys'] as const
+export const TABLES = ['users', 'refresh_tokens', 'customers', 'products', 'orders', 'order_items', 'idempotency_keys', 'audit_events'] as const
 
 export type RowCounts = Record<(typeof TABLES)[number], number>
 

@@ -145,4 +145,12 @@ export default suite(import.meta, (t) => {
     t.match(problemsOf({ METRICS_PORT: '70000' }), [/^METRICS_PORT=/])
     t.match(problemsOf({ PORT: '9000', METRICS_PORT: '9000' }), [/^METRICS_PORT=9000: must differ from PORT/])
   })
+
+  t.test('AUDIT_RETENTION_DAYS: a year by default, never under the 30 days the database keeps anyway', async (t) => {
+    t.equal(loadConfig({}).audit.retentionDays, 365)
+    t.equal(loadConfig({ AUDIT_RETENTION_DAYS: '30' }).audit.retentionDays, 30)
+    for (const bad of ['29', '0', '-1', 'forever', '1.5', '36501']) {
+      t.match(problemsOf({ AUDIT_RETENTION_DAYS: bad }), [/^AUDIT_RETENTION_DAYS=/], `${bad} is refused`)
+    }
+  })
 })

@@ -516,6 +516,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List audit events (admin)
+         * @description Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), oldest first (keyset on at, id), each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. Events are kept AUDIT_RETENTION_DAYS (default 365).
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1603,6 +1623,110 @@ export interface components {
              * @example false
              */
             enabled?: boolean;
+        };
+        /**
+         * AuditActor
+         * @description Who made the change
+         */
+        AuditActor: {
+            /**
+             * @description user: a person with an access token; api_key: a program with an API key (id is the key's id)
+             * @example user
+             */
+            type: "user" | "api_key";
+            /**
+             * Format: uuid
+             * @description The user id, or the API key id
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+        };
+        /**
+         * AuditResource
+         * @description What changed
+         */
+        AuditResource: {
+            /**
+             * @description The kind of resource that changed
+             * @example product
+             */
+            type: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+            /**
+             * Format: uuid
+             * @description The id of the resource that changed
+             * @example 0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
+             */
+            id: string;
+        };
+        /**
+         * AuditEvent
+         * @description One change made through the API, recorded in the same transaction as the change
+         * @example {
+         *       "id": "8e2d4f6a-1b3c-4d5e-9f0a-1b2c3d4e5f6a",
+         *       "at": "2026-11-24T10:00:00.000Z",
+         *       "actor": {
+         *         "type": "user",
+         *         "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13"
+         *       },
+         *       "action": "product.updated",
+         *       "resource": {
+         *         "type": "product",
+         *         "id": "0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+         *       },
+         *       "changes": {
+         *         "price_cents": [
+         *           1999,
+         *           2499
+         *         ]
+         *       },
+         *       "request_id": "5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e"
+         *     }
+         */
+        AuditEvent: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change was made (the start of its transaction), RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            at: string;
+            actor: components["schemas"]["AuditActor"];
+            /**
+             * @description `<resource>.<verb>`: product.created|updated|deleted|archived, customer.created|updated|deleted, order.created|status_changed, user.role_changed, webhook_endpoint.created|updated|deleted|secret_rotated; new actions may be added
+             * @example product.updated
+             */
+            action: string;
+            resource: components["schemas"]["AuditResource"];
+            /**
+             * @description Each field the change set, as `field: [before, after]` (only fields whose value changed)
+             * @example {
+             *       "price_cents": [
+             *         1999,
+             *         2499
+             *       ]
+             *     }
+             */
+            changes: {
+                [key: string]: unknown[];
+            };
+            /**
+             * @description The X-Request-Id of the request that made the change
+             * @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e
+             */
+            request_id: string;
+        };
+        /**
+         * AuditEventPage
+         * @description One page of audit events, oldest first
+         */
+        AuditEventPage: {
+            data: components["schemas"]["AuditEvent"][];
+            /** @description Pass as ?after= for the next page; null on the last page */
+            next_cursor: string | null;
         };
     };
     responses: never;
@@ -6205,6 +6329,119 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description The kind of resource that changed */
+                resource_type?: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+                /** @description Only changes of this resource */
+                resource_id?: string;
+                /** @description Only changes made by this user or API key */
+                actor_id?: string;
+                /** @description Opaque cursor from next_cursor: the events after it */
+                after?: string;
+                /** @description Page size (1..100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of audit events */
+            200: {
+                headers: {
+                    /** @description RFC 8288 link to the next page, when there is one */
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { documented, problemResponses } from '../../schemas/common.js'
+import { AuditEventPage, auditPageLink, ListAuditEventsQuery } from '../../schemas/audit.js'
+import { setNextLink } from '../../lib/http/pagination.js'
+import { CURSOR_PARAM, listAuditEventPage } from './service.js'
+import { ADMIN_ONLY } from '../../plugins/app/auth.js'
+
+const AuditEventPageResponse = documented(AuditEventPage, { description: 'One page of audit events', headers: { link: auditPageLink } })
+
+/** /api/audit-events: the audit log (SPEC §8), read-only; written by routes/audit/record.ts. */
+const auditRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/', {
+    config: { access: ADMIN_ONLY },
+    schema: {
+      tags: ['audit'],
+      operationId: 'listAuditEvents',
+      summary: 'List audit events (admin)',
+      description: 'Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), ' +
+        'oldest first (keyset on at, id), each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. ' +
+        'Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. ' +
+        'Events are kept AUDIT_RETENTION_DAYS (default 365).',
+      querystring: ListAuditEventsQuery,
+      response: { 200: AuditEventPageResponse, ...problemResponses(400, 401, 403, 429) },
+      security: [{ bearerAuth: [] }]
+    }
+  }, async (request, reply) => {
+    const { data, nextCursor } = await listAuditEventPage(fastify.db, request.query)
+    setNextLink(request, reply, nextCursor, CURSOR_PARAM)
+    return { data, next_cursor: nextCursor }
+  })
+}
+
+export default auditRoutes
