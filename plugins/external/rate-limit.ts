@@ -7,8 +7,8 @@ import { localStore } from '../../lib/rate-limit/local-store.js'
 /**
  * Per-client request budget (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW): shared through Redis when
  * configured (under REDIS_KEY_PREFIX, so replicas with the same prefix share it), in-process
- * otherwise. It runs onRequest, before authentication (preValidation), so floods without a valid
- * token count too. Routes opt out with `config: { rateLimit: false }` (health, metrics).
+ * otherwise. It runs onRequest, before authentication and the role check (onRequest too, appended
+ * after it by authenticateRoutes), so floods without a valid token or role count too. Routes opt out with `config: { rateLimit: false }` (health, metrics).
  * Redis trouble never turns into 500s: the request passes unlimited and a warning is logged.
  */
 export default fp(async function rateLimitPlugin (fastify) {
