@@ -22,7 +22,7 @@
  * Env: DATABASE_URL (a throwaway database is created on that server and dropped; default:
  * embedded PGlite in memory), REDIS_URL (optional), FLOOD_SECONDS per phase (10), FLOOD_RATE (5),
  * METRICS_RATE (60), WEBHOOK_RATE (0.5), SLOW_CONNECTIONS (200), SLOW_TIMEOUT_MS (5000),
- * ONLY (comma list of phase names), SERVER_ENTRY (default dist/server.js, e.g. an older build).
+ * ONLY (comma list of phase names), ANSWER_TIMEOUT_MS (60000: later answers count as status 0), SERVER_ENTRY (default dist/server.js, e.g. an older build).
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -40,6 +40,8 @@ const WEBHOOK_RATE = Number(process.env.WEBHOOK_RATE ?? 0.5)
 const SLOW_CONNECTIONS = Number(process.env.SLOW_CONNECTIONS ?? 200)
 const SLOW_TIMEOUT_MS = Number(process.env.SLOW_TIMEOUT_MS ?? 5000)
 const ONLY = process.env.ONLY?.split(',') ?? null
+/** A request unanswered this long counts as status 0 (a frozen server must not stall the bench forever). */
+const ANSWER_TIMEOUT_MS = Number(process.env.ANSWER_TIMEOUT_MS ?? 60_000)
 const ENTRY = process.env.SERVER_ENTRY ?? `${DIST}server.js`
 const ADMIN = { email: 'flood-admin@example.com', password: randomBytes(18).toString('base64url') }
 const NESTED = Buffer.from('['.repeat(1024 * 1024))
@@ -62,6 +64,7 @@ function send (port: number, method: string, path: string, { headers = {}, body,
     })
     // A server that answers before reading the whole body may reset the upload: that is an answer too.
     req.on('error', () => { resolve({ status: 0, body: '', ms: performance.now() - started }) })
+    req.setTimeout(ANSWER_TIMEOUT_MS, () => { req.destroy() })
     req.end(body)
   })
 }
@@ -262,6 +265,7 @@ async function main (): Promise<void> {
     for (const attack of ATTACKS.filter((a) => ONLY === null || ONLY.includes(a.name))) {
       console.log(`phase ${attack.name}: ${attack.what}`)
       rows.push(row(attack.name, await measure(port, productPath, tokens, attack)))
+      console.log(rows.at(-1))
     }
     console.log(`\n${SECONDS} s per phase; ${ENTRY}\n`)
     console.log('| phase | /health/live p50 / p99 / max ms | product read p50 / p99 / max ms | 503s | measurer statuses | hostile answers | hostile answer p50 / max ms |')

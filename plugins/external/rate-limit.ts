@@ -9,8 +9,9 @@ import { localStore } from '../../lib/rate-limit/local-store.js'
 /**
  * Per-client request budget (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW): shared through Redis when
  * configured (under REDIS_KEY_PREFIX, so replicas with the same prefix share it), in-process
- * otherwise. It runs onRequest, before authentication (preValidation), so floods without a valid
- * token count too. Routes opt out with `config: { rateLimit: false }` (health, metrics).
+ * otherwise. It runs onRequest, before authentication and the role check (onRequest too, appended
+ * after it by authenticateRoutes), so floods without a valid token or role count too. Routes opt
+ * out with `config: { rateLimit: false }` (health, metrics).
  * Redis trouble never turns into 500s nor waits: past REDIS_COMMAND_TIMEOUT_MS, on an error, or
  * while the Redis breaker is open, the request is counted by this replica's in-process store
  * instead (limits are then per replica), and the fail-open is counted in redis_fail_open_total.

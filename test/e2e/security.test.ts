@@ -27,10 +27,12 @@ export default suite(import.meta, async (t) => {
   }
 
   t.test('public routes answer without a token', async (t) => {
-    for (const path of ['/health/live', '/health/ready', '/help', '/swagger/json', '/metrics']) {
+    for (const path of ['/health/live', '/health/ready', '/help', '/swagger/json']) {
       const res = await fetch(`${server.baseUrl}${path}`)
       t.equal(res.status, 200, `${path} is public`)
     }
+    // Production: /metrics only on the metrics listener (test/hostile/metrics-off-api-port.test.ts).
+    t.equal((await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).status, 200, '/metrics is public on the metrics port')
     const ui = await fetch(`${server.baseUrl}/swagger`, { redirect: 'follow' })
     t.equal(ui.status, 200, 'Swagger UI is served')
   })
