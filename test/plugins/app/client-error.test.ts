@@ -1,62 +1,13 @@
-import net from 'node:net'
-import type { Test } from 'tap'
 import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { captureLogs } from '../../helpers/log-capture.js'
-import { SECURITY_HEADERS } from '../../../lib/security-headers.js'
+import { hasSecurityHeaders, rawResponses, type RawAnswer } from '../../helpers/raw-http.js'
 
-interface RawAnswer { status: number, headers: Record<string, string>, body: string }
-
-/** Writes `raw` on a new connection and reads the answer until the server closes it. */
+/** The one answer to `raw` on a new connection. */
 async function rawExchange (port: number, raw: string): Promise<RawAnswer> {
-  const text = await new Promise<string>((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' })
-    let received = ''
-    socket.on('data', (chunk: Buffer) => { received += chunk.toString('utf8') })
-    socket.on('error', (error: NodeJS.ErrnoException) => { if (error.code === 'ECONNRESET' && received !== '') resolve(received); else reject(error) })
-    socket.on('close', () => { resolve(received) })
-    socket.write(raw)
-  })
-  const [head = '', body = ''] = text.split('\r\n\r\n', 2)
-  const [statusLine = '', ...headerLines] = head.split('\r\n')
-  const headers = Object.fromEntries(headerLines.map((line) => {
-    const colon = line.indexOf(':')
-    return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
-  }))
-  return { status: Number(statusLine.split(' ')[1]), headers, body }
-}
-
-/** Every helmet header, with helmet's value. */
-function hasSecurityHeaders (t: Test, headers: Record<string, string | string[] | number | undefined>, name: string): void {
-  t.ok(SECURITY_HEADERS.length >= 10, 'helmet sets its dozen headers')
-  for (const [header, value] of SECURITY_HEADERS) t.equal(headers[header], value, `${name}: ${header}`)
-}
-
-/** Writes `raw` on a new connection and reads every response until the server closes it. */
-async function rawResponses (port: number, raw: string): Promise<RawAnswer[]> {
-  const text = await new Promise<Buffer>((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' })
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk: Buffer) => { chunks.push(chunk) })
-    socket.on('error', (error: NodeJS.ErrnoException) => { if (error.code === 'ECONNRESET' && chunks.length > 0) resolve(Buffer.concat(chunks)); else reject(error) })
-    socket.on('close', () => { resolve(Buffer.concat(chunks)) })
-    socket.write(raw)
-  })
-  const answers: RawAnswer[] = []
-  let rest = text
-  while (rest.length > 0) {
-    const end = rest.indexOf('\r\n\r\n')
-    if (end < 0) throw new Error(`a truncated response: ${rest.toString('utf8')}`)
-    const [statusLine = '', ...headerLines] = rest.subarray(0, end).toString('utf8').split('\r\n')
-    const headers = Object.fromEntries(headerLines.map((line) => {
-      const colon = line.indexOf(':')
-      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]
-    }))
-    const length = Number(headers['content-length'] ?? 0)
-    answers.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.subarray(end + 4, end + 4 + length).toString('utf8') })
-    rest = rest.subarray(end + 4 + length)
-  }
-  return answers
+  const [first] = await rawResponses(port, raw)
+  if (first === undefined) throw new Error('no answer')
+  return first
 }
 
 export default suite(import.meta, (t) => {
