@@ -3,6 +3,7 @@ import { Type, type TSchema } from 'typebox'
 import { suite } from '../helpers/suite.js'
 import { clipArrays, largestMaxItems, MAX_VALIDATION_ERRORS, validatorCompiler } from '../../lib/validator-compiler.js'
 import { toFieldErrors } from '../../lib/validation-errors.js'
+import { MAX_DETAIL_LENGTH } from '../../schemas/bounds.js'
 
 function compile (schema: TSchema, httpPart = 'body') {
   const validate = validatorCompiler({ schema, httpPart, method: 'POST', url: '/x' })
@@ -38,6 +39,14 @@ export default suite(import.meta, (t) => {
     const fields = toFieldErrors(error ?? [], 'body')
     t.equal(fields.length, MAX_VALIDATION_ERRORS)
     t.same(fields[0], { pointer: '/x0', in: 'body', detail: 'is not an allowed property' })
+  })
+
+  t.test('an unknown property with a 100,000-character name: the pointer is cut to the contract bound', async (t) => {
+    const { error } = compile(Body)({ lines: [{ id: 'a', n: 1 }], ['k'.repeat(100_000)]: 1 })
+    const fields = toFieldErrors(error ?? [], 'body')
+    t.equal(fields.length, 1)
+    t.equal(fields[0]?.pointer.length, MAX_DETAIL_LENGTH)
+    t.ok(fields[0]?.pointer.startsWith('/kkk') && fields[0]?.pointer.endsWith('\u2026'), 'cut, and marked as cut')
   })
 
   t.test('the errors of a short invalid value are the full ones; a valid value passes unchanged', async (t) => {
