@@ -20,8 +20,10 @@ export interface LoginAttempt { email: string, clientIp: string }
  *
  * Each failure claims the first free numbered slot of a key with SET NX, so concurrent
  * failures never under-count. A success clears the pair's count, not the client's (else
- * logging in to one's own account would reset a guessing budget). A store outage fails
- * open: the per-IP request limit on /login still holds.
+ * logging in to one's own account would reset a guessing budget). A slow or failing Redis
+ * costs at most REDIS_COMMAND_TIMEOUT_MS: the store then answers from this replica's memory
+ * (lib/guarded-store.ts), so failures go on being counted, per replica; an error from the
+ * store itself fails open, and the per-IP request limit on /login still holds.
  */
 export interface LoginThrottle {
   store: KeyValueStore
