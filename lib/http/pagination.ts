@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../app-error.js'
+import { HTTP_PROBLEMS } from '../problems/http.js'
 
 /**
  * Keyset cursors: the sort key and id of the last row of a page, base64url JSON.
@@ -17,7 +18,7 @@ export function encodeCursor (cursor: Cursor): string {
 
 /** 400 INVALID_CURSOR: the one way a list refuses a cursor it did not make. */
 export function invalidCursor (detail = 'is not a value this API returned'): AppError {
-  return new AppError(400, 'INVALID_CURSOR', `cursor ${detail}`, {
+  return new AppError(HTTP_PROBLEMS.INVALID_CURSOR, `cursor ${detail}`, {
     errors: [{ pointer: '/cursor', in: 'query', detail }]
   })
 }

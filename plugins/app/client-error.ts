@@ -3,39 +3,28 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ProblemBody } from '../../schemas/problem.js'
-import { PROBLEM_CONTENT_TYPE, problemType } from '../../lib/problem.js'
+import { PROBLEM_CONTENT_TYPE, problemDocument, type ProblemInput } from '../../lib/problem.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
-interface BelowRouter { status: number, code: string, detail: string }
-
-/** Node's parser errors (llhttp `HPE_*`, Node `ERR_*`) given a status and a stable public code. */
-function describe (code: string | undefined): BelowRouter {
+/** Node's parser errors (llhttp `HPE_*`, Node `ERR_*`) given a problem type. */
+function describe (code: string | undefined): ProblemInput {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, code: 'HEADERS_TOO_LARGE', detail: 'The request headers are larger than the server accepts' }
+      return { problem: HTTP_PROBLEMS.HEADERS_TOO_LARGE, detail: 'The request headers are larger than the server accepts' }
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return { status: 408, code: 'REQUEST_TIMEOUT', detail: 'The request was not received in time' }
+      return { problem: HTTP_PROBLEMS.REQUEST_TIMEOUT, detail: 'The request was not received in time' }
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'The chunk extensions are larger than the server accepts' }
+      return { problem: HTTP_PROBLEMS.PAYLOAD_TOO_LARGE, detail: 'The chunk extensions are larger than the server accepts' }
     default:
-      return { status: 400, code: 'MALFORMED_REQUEST', detail: 'The request is not valid HTTP/1.1 (request line, headers or framing)' }
+      return { problem: HTTP_PROBLEMS.MALFORMED_REQUEST, detail: 'The request is not valid HTTP/1.1 (request line, headers or framing)' }
   }
 }
 
 /** A problem+json answer written by hand: these requests never became Fastify requests. */
-function rawProblem ({ status, code, detail }: BelowRouter, instance: string): { head: Record<string, string>, body: string } {
+function rawProblem (input: ProblemInput, instance: string): { head: Record<string, string>, body: string } {
   const requestId = randomUUID()
-  const problem: ProblemBody = {
-    type: problemType(code),
-    title: STATUS_CODES[status] ?? 'Error',
-    status,
-    detail,
-    instance,
-    code,
-    request_id: requestId
-  }
-  const body = JSON.stringify(problem)
+  const body = JSON.stringify(problemDocument(input, instance, requestId))
   return {
     head: {
       'content-type': PROBLEM_CONTENT_TYPE,
@@ -57,14 +46,14 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
   // A reset connection has nobody left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const problem = describe(error.code)
-  this.log.debug({ err: error, status: problem.status }, 'client error below the router')
+  this.log.debug({ err: error, status: problem.problem.status }, 'client error below the router')
   // As Node does: answer unless a response to a request on this socket has already begun.
   const inFlight: unknown = Reflect.get(socket, '_httpMessage')
   const responseStarted = inFlight instanceof Object && Reflect.get(inFlight, 'headersSent') === true
   if (socket.writable && !responseStarted) {
     const { head, body } = rawProblem(problem, '/')
     const headers = Object.entries(head).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    socket.write(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n${headers}\r\n${body}`)
+    socket.write(`HTTP/1.1 ${problem.problem.status} ${STATUS_CODES[problem.problem.status] ?? ''}\r\n${headers}\r\n${body}`)
   }
   socket.destroy()
 }
@@ -75,7 +64,7 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
  */
 export default fp(async function clientErrorPlugin (fastify) {
   fastify.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
-    const { head, body } = rawProblem({ status: 417, code: 'EXPECTATION_FAILED', detail: 'Only "Expect: 100-continue" is supported' }, request.url?.split('?')[0] ?? '/')
+    const { head, body } = rawProblem({ problem: HTTP_PROBLEMS.EXPECTATION_FAILED, detail: 'Only "Expect: 100-continue" is supported' }, request.url?.split('?')[0] ?? '/')
     response.writeHead(417, head)
     response.end(body)
   })

@@ -7,14 +7,14 @@ import { createEndpoint } from '../../routes/webhooks/fixtures.js'
 
 interface RawResponse { status: number, headers: Map<string, string>, body: string }
 
-/** One GET over a raw socket, read to the close: the bytes on the wire, not what a client library makes of them. */
+/** One GET over a raw socket, read until the server closes it (Connection: close; the client does not half-close first): the bytes on the wire, not what a client library makes of them. */
 async function rawGet (app: FastifyInstance, path: string, headers: Record<string, string>): Promise<RawResponse> {
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('the app is not listening on TCP')
   const lines = [`GET ${path} HTTP/1.1`, 'Host: localhost', 'Connection: close', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)]
   const text = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = []
-    const socket = connect(address.port, '127.0.0.1', () => { socket.end(`${lines.join('\r\n')}\r\n\r\n`) })
+    const socket = connect(address.port, '127.0.0.1', () => { socket.write(`${lines.join('\r\n')}\r\n\r\n`) })
     socket.on('data', (chunk) => chunks.push(chunk))
     socket.on('error', reject)
     socket.on('close', () => { resolve(Buffer.concat(chunks).toString('latin1')) })
