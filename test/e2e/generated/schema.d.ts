@@ -438,7 +438,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a webhook endpoint (admin) */
+        /**
+         * Get a webhook endpoint (admin)
+         * @description Secrets are not included. Sends an ETag; honours If-None-Match (304 without a body while the endpoint is unchanged).
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
@@ -538,7 +541,10 @@ export interface components {
              * @example /problems/validation-failed
              */
             type: string;
-            /** @example Bad Request */
+            /**
+             * @description The title of the problem type (the same for every problem with this code)
+             * @example Validation failed
+             */
             title: string;
             /**
              * Format: int32
@@ -552,16 +558,40 @@ export interface components {
              * @example /api/orders
              */
             instance: string;
-            /**
-             * @description Stable machine-readable error code
-             * @example VALIDATION_FAILED
-             */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             /** @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e */
             request_id: string;
             errors?: components["schemas"]["FieldError"][];
-        } & {
-            [key: string]: unknown;
+            /** @description Every product that is short (only on INSUFFICIENT_STOCK) */
+            items?: {
+                /**
+                 * Format: uuid
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
+                product_id: string;
+                /**
+                 * Format: int32
+                 * @description The quantity asked for (lines of one product merged)
+                 * @example 3
+                 */
+                requested: number;
+                /**
+                 * Format: int32
+                 * @description The stock when the order was refused
+                 * @example 1
+                 */
+                available: number;
+            }[];
+            /**
+             * @description The order's status (only on INVALID_TRANSITION)
+             * @example delivered
+             */
+            current_status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+            /**
+             * @description The status asked for (only on INVALID_TRANSITION)
+             * @example cancelled
+             */
+            requested_status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
         };
         /**
          * ProblemType
@@ -573,11 +603,7 @@ export interface components {
              * @example /problems/token-missing
              */
             type: string;
-            /**
-             * @description The stable error code (Problem.code)
-             * @example TOKEN_MISSING
-             */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             /**
              * Format: int32
              * @description The HTTP status it comes with
@@ -1604,6 +1630,13 @@ export interface components {
              */
             enabled?: boolean;
         };
+        /**
+         * ProblemCode
+         * @description Every error code the service sends (Problem.code); GET /problems/{slug} explains each
+         * @example VALIDATION_FAILED
+         * @enum {string}
+         */
+        ProblemCode: "BAD_REQUEST" | "BODY_TOO_DEEP" | "INVALID_CURSOR" | "INVALID_INPUT" | "INVALID_URL" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "VALIDATION_FAILED" | "WEAK_PASSWORD" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_MISSING" | "FORBIDDEN" | "CUSTOMER_NOT_FOUND" | "NOT_FOUND" | "ORDER_NOT_FOUND" | "PRODUCT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "USER_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "REQUEST_TIMEOUT" | "CANNOT_DEMOTE_SELF" | "CUSTOMER_EMAIL_TAKEN" | "CUSTOMER_HAS_ORDERS" | "EMAIL_TAKEN" | "IDEMPOTENCY_KEY_IN_USE" | "INSUFFICIENT_STOCK" | "INVALID_TRANSITION" | "SKU_TAKEN" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "EXPECTATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_PRODUCT" | "WEBHOOK_URL_NOT_ALLOWED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "SERVICE_OVERLOADED" | "SERVICE_UNAVAILABLE" | "TRANSACTION_CONFLICT";
     };
     responses: never;
     parameters: never;
@@ -1633,6 +1666,17 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getReadiness: {
@@ -1653,6 +1697,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Default Response */
@@ -1694,6 +1749,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Help"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limit exceeded */
@@ -1741,6 +1813,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProblemTypeList"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Rate limit exceeded */
@@ -1830,6 +1919,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -1883,6 +2006,23 @@ export interface operations {
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2038,6 +2178,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
@@ -2163,6 +2320,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
@@ -2250,6 +2424,23 @@ export interface operations {
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2365,6 +2556,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -2465,6 +2673,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -2558,6 +2783,23 @@ export interface operations {
             };
             /** @description The caller's role does not allow this */
             403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2749,6 +2991,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -2878,6 +3154,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -2914,6 +3207,23 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3067,8 +3377,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current ETag */
             412: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3213,6 +3557,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -3249,6 +3610,23 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3373,6 +3751,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -3466,6 +3861,23 @@ export interface operations {
             };
             /** @description The caller's role does not allow this */
             403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3657,6 +4069,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -3769,6 +4215,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -3805,6 +4268,23 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3958,6 +4438,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -3977,6 +4474,23 @@ export interface operations {
             };
             /** @description If-Match does not match the current ETag */
             412: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4104,6 +4618,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -4140,6 +4671,23 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4270,6 +4818,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -4383,6 +4948,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -4394,6 +4976,8 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets */
                     "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4595,6 +5179,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -4724,6 +5342,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -4743,6 +5378,40 @@ export interface operations {
             };
             /** @description If-Match does not match the current ETag */
             412: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4918,6 +5587,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict with the current state */
             409: {
                 headers: {
@@ -4954,6 +5640,23 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5075,6 +5778,23 @@ export interface operations {
             };
             /** @description The caller's role does not allow this */
             403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5231,6 +5951,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -5339,6 +6076,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body larger than 1 MiB */
             413: {
                 headers: {
@@ -5414,7 +6168,10 @@ export interface operations {
     getWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Answer 304 Not Modified (no body) when the resource still has this ETag (or one of a comma-separated list; `*` matches any) */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
                 id: string;
@@ -5441,6 +6198,23 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
+            };
+            /** @description Not modified: the resource still has the ETag sent in If-None-Match (no body) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the returned resource; send it back as If-Match */
+                    ETag?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
             400: {
@@ -5497,6 +6271,40 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5633,8 +6441,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current ETag */
             412: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5779,6 +6621,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
@@ -5798,6 +6657,23 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5969,6 +6845,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -6098,6 +7008,40 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded */
             429: {
                 headers: {
@@ -6205,6 +7149,40 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
