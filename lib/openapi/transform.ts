@@ -138,15 +138,19 @@ const hasParameter = (operation: Json, where: string, name?: string): boolean =>
   Array.isArray(operation.parameters) && operation.parameters.some((parameter) =>
     isRecord(parameter) && parameter.in === where && (name === undefined || String(parameter.name).toLowerCase() === name))
 
+/** Methods Fastify reads a body on, whatever the route schema says (so 413/415 can answer them). */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete'])
+
 /**
  * The problem responses that follow from an operation's shape rather than its route code:
  * 406 on every operation (an Accept that JSON cannot satisfy), 414 where a path parameter can be
- * over-long, 413/415 exactly where there is a body to be too large or of the wrong type.
+ * over-long, 413/415 exactly on the methods whose body Fastify reads (also where the operation
+ * takes none: a body sent anyway is still too large or of the wrong type), not on GET.
  */
-function declareShapeProblems (operation: Json, responses: Json): void {
+function declareShapeProblems (method: string, operation: Json, responses: Json): void {
   responses['406'] ??= problemResponse('The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE)')
   if (hasParameter(operation, 'path')) responses['414'] ??= problemResponse('A path parameter is longer than any valid value (URI_TOO_LONG)')
-  if (operation.requestBody !== undefined) {
+  if (BODY_METHODS.has(method)) {
     responses['413'] ??= problemResponse('Body larger than 1 MiB (PAYLOAD_TOO_LARGE)')
     responses['415'] ??= problemResponse('Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE)')
   } else {
@@ -175,7 +179,7 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
       if (operation.security === undefined) operation.security = []
-      declareShapeProblems(operation, operation.responses)
+      declareShapeProblems(method, operation, operation.responses)
       // An Idempotency-Key still in use answers 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
       const context = { limited: !UNLIMITED_PATHS.has(path), bearer: usesBearer(operation), idempotent: hasParameter(operation, 'header', 'idempotency-key') }
       for (const [status, response] of Object.entries(operation.responses)) {
