@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
+import acceptPlugin from './plugins/app/accept.js'
 import authPlugin from './plugins/app/auth.js'
 import clientErrorPlugin, { clientErrorHandler } from './plugins/app/client-error.js'
 import type { AppConfig } from './lib/config.js'
@@ -91,6 +92,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(requestIdPlugin))
   await app.register(step(errorsPlugin))
   await app.register(step(jsonBodyPlugin))
+  await app.register(step(acceptPlugin))
   await app.register(step(clientErrorPlugin))
   await app.register(step(dbPlugin))
   await app.register(step(metricsPlugin))

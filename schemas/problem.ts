@@ -8,12 +8,13 @@ export const FieldError = Type.Object({
 }, { $id: 'FieldError', title: 'FieldError' })
 
 /**
- * RFC 9457 problem details. Extension members (e.g. `items` on INSUFFICIENT_STOCK)
- * are allowed, so additionalProperties stays open.
+ * RFC 9457 problem details. Extension members (e.g. `items` on INSUFFICIENT_STOCK) are declared
+ * by the problem definitions (lib/problems/define.ts); the serializer lets them through, and the
+ * OpenAPI document lists them, with `code` as the ProblemCode enum (lib/openapi/problems.ts).
  */
 export const Problem = Type.Object({
   type: Type.String({ maxLength: MAX_URL_LENGTH, description: 'URI reference identifying the problem type', examples: ['/problems/validation-failed'] }),
-  title: Type.String({ maxLength: MAX_TITLE_LENGTH, examples: ['Bad Request'] }),
+  title: Type.String({ maxLength: MAX_TITLE_LENGTH, description: 'The title of the problem type (the same for every problem with this code)', examples: ['Validation failed'] }),
   status: Type.Integer({ format: 'int32', minimum: 400, maximum: 599, examples: [400] }),
   detail: Type.String({ maxLength: MAX_DETAIL_LENGTH, examples: ['body/items/0/quantity must be >= 1'] }),
   instance: Type.String({ maxLength: MAX_URL_LENGTH, description: 'The request path (cut to 2048 characters)', examples: ['/api/orders'] }),

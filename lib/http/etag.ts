@@ -34,7 +34,7 @@ export function assertIfMatch (request: FastifyRequest, current: Versioned): voi
 
 /**
  * For single-resource GETs: sets the ETag and tells whether the caller's If-None-Match already
- * names it (or is `*`), in which case the route answers 304 without a body (RFC 9110 §13.1.2).
+ * names it (or is `*`), in which case the route answers with `sendNotModified` (RFC 9110 §13.1.2).
  */
 export function notModified (request: FastifyRequest, reply: FastifyReply, current: Versioned): boolean {
   setEtag(reply, current)
@@ -42,4 +42,15 @@ export function notModified (request: FastifyRequest, reply: FastifyReply, curre
   if (header === undefined) return false
   const listed = listedTags(header)
   return listed.includes('*') || listed.includes(etagOf(current))
+}
+
+/**
+ * 304 with no body and no body headers: a 304 has no content, so Content-Type and Content-Length
+ * would describe one that is not there (RFC 9110 §8.6, §15.4.5). `send()` without a payload skips
+ * the serializer, which would otherwise write `null` and count its 4 bytes.
+ */
+export function sendNotModified (reply: FastifyReply): FastifyReply {
+  reply.removeHeader('content-type')
+  reply.removeHeader('content-length')
+  return reply.code(304).send()
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../app-error.js'
+import { HTTP_PROBLEMS } from '../problems/http.js'
 
 /**
  * Keyset cursors: the sort key and id of the last row of a page, base64url JSON.
@@ -20,7 +21,7 @@ export function encodeCursor (cursor: Cursor): string {
  * parameter that carries it (`cursor`, or `after` on feeds such as GET /api/audit-events).
  */
 export function invalidCursor (detail = 'is not a value this API returned', param = 'cursor'): AppError {
-  return new AppError(400, 'INVALID_CURSOR', `${param} ${detail}`, {
+  return new AppError(HTTP_PROBLEMS.INVALID_CURSOR, `${param} ${detail}`, {
     errors: [{ pointer: `/${param}`, in: 'query', detail }]
   })
 }

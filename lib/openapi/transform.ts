@@ -2,6 +2,7 @@ import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
 import type { TSchema } from 'typebox'
 import { INT32_MAX } from '../../schemas/bounds.js'
 import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
+import { describeProblemComponents } from './problems.js'
 
 type Json = Record<string, unknown>
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -124,7 +125,7 @@ function canonicalHeaderName (name: string): string {
   return known[name.toLowerCase()] ?? name
 }
 
-function decorateResponse (status: string, response: Json, context: { limited: boolean, bearer: boolean, deprecated: boolean }): void {
+function decorateResponse (status: string, response: Json, context: { limited: boolean, bearer: boolean, deprecated: boolean, idempotent: boolean }): void {
   const statusCode = Number(status)
   if (statusCode >= 400) useProblemMediaType(response)
   const declared = Object.fromEntries(Object.entries(isRecord(response.headers) ? response.headers : {}).map(([name, header]) => [canonicalHeaderName(name), header]))
@@ -133,8 +134,36 @@ function decorateResponse (status: string, response: Json, context: { limited: b
     ...declared,
     ...REQUEST_ID,
     ...(context.limited ? RATE_LIMIT_HEADERS : {}),
-    ...((context.limited && statusCode === 429) || statusCode === 503 ? RETRY_AFTER : {}),
+    ...((context.limited && statusCode === 429) || statusCode === 503 || (context.idempotent && statusCode === 409) ? RETRY_AFTER : {}),
     ...(context.bearer && statusCode === 401 ? WWW_AUTHENTICATE : {})
+  }
+}
+
+const PROBLEM_REF: Json = { $ref: '#/components/schemas/Problem' }
+const problemResponse = (description: string): Json => ({ description, content: { 'application/json': { schema: PROBLEM_REF } } })
+
+const hasParameter = (operation: Json, where: string, name?: string): boolean =>
+  Array.isArray(operation.parameters) && operation.parameters.some((parameter) =>
+    isRecord(parameter) && parameter.in === where && (name === undefined || String(parameter.name).toLowerCase() === name))
+
+/** Methods Fastify reads a body on, whatever the route schema says (so 413/415 can answer them). */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete'])
+
+/**
+ * The problem responses that follow from an operation's shape rather than its route code:
+ * 406 on every operation (an Accept that JSON cannot satisfy), 414 where a path parameter can be
+ * over-long, 413/415 exactly on the methods whose body Fastify reads (also where the operation
+ * takes none: a body sent anyway is still too large or of the wrong type), not on GET.
+ */
+function declareShapeProblems (method: string, operation: Json, responses: Json): void {
+  responses['406'] ??= problemResponse('The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE)')
+  if (hasParameter(operation, 'path')) responses['414'] ??= problemResponse('A path parameter is longer than any valid value (URI_TOO_LONG)')
+  if (BODY_METHODS.has(method)) {
+    responses['413'] ??= problemResponse('Body larger than 1 MiB (PAYLOAD_TOO_LARGE)')
+    responses['415'] ??= problemResponse('Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE)')
+  } else {
+    delete responses['413']
+    delete responses['415']
   }
 }
 
@@ -143,7 +172,9 @@ const usesBearer = (operation: Json): boolean =>
 
 /**
  * Adds to the generated document what hooks put on the wire: X-Request-Id on every response,
- * RateLimit-* on every rate-limited one, Retry-After on 429/503, WWW-Authenticate on the 401
+ * RateLimit-* on every rate-limited one, Retry-After on 429/503 (and the 409 of idempotent
+ * operations), the problem responses every operation of its shape can give (406, 414, 413, 415),
+ * the ProblemCode enum and Problem's extension members, WWW-Authenticate on the 401
  * of bearer operations, Deprecation, Sunset and Link on every response of a deprecated operation
  * (plugins/app/deprecation.ts), the problem+json media type of errors; and `security: []` on public
  * operations, so tools read them as deliberately public rather than unspecified.
@@ -157,12 +188,20 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
       if (operation.security === undefined) operation.security = []
-      const context = { limited: !UNLIMITED_PATHS.has(path), bearer: usesBearer(operation), deprecated: operation.deprecated === true }
+      declareShapeProblems(method, operation, operation.responses)
+      // An Idempotency-Key still in use answers 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
+      const context = {
+        limited: !UNLIMITED_PATHS.has(path),
+        bearer: usesBearer(operation),
+        deprecated: operation.deprecated === true,
+        idempotent: hasParameter(operation, 'header', 'idempotency-key')
+      }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (isRecord(response)) decorateResponse(status, response, context)
       }
     }
   }
+  if (isRecord(openapi.components) && isRecord(openapi.components.schemas)) describeProblemComponents(openapi.components.schemas)
   // Spectral's OWASP rules want servers marked public or internal explicitly.
   for (const server of Array.isArray(openapi.servers) ? openapi.servers : []) {
     if (isRecord(server)) server['x-internal'] = false

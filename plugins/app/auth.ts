@@ -2,6 +2,7 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Role } from '../../db/database.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { AppError, forbidden } from '../../lib/app-error.js'
 import { LiveAccounts } from '../../lib/live-accounts.js'
 
@@ -47,24 +48,25 @@ export const REQUIRED_CLAIMS = ['sub', 'role', 'iss', 'aud', 'iat', 'exp', 'jti'
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-const unauthorized = (code: string, detail: string): AppError => new AppError(401, code, detail, { headers: { 'www-authenticate': 'Bearer' } })
+type TokenProblem = typeof HTTP_PROBLEMS.TOKEN_MISSING | typeof HTTP_PROBLEMS.TOKEN_EXPIRED | typeof HTTP_PROBLEMS.TOKEN_INVALID
+const unauthorized = (problem: TokenProblem, detail: string): AppError => new AppError(problem, detail, { headers: { 'www-authenticate': 'Bearer' } })
 
 /** @fastify/jwt's error codes mapped to ours. */
 function tokenError (error: unknown): AppError {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
   switch (code) {
     case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
-      return unauthorized('TOKEN_MISSING', 'An Authorization: Bearer <access token> header is required')
+      return unauthorized(HTTP_PROBLEMS.TOKEN_MISSING, 'An Authorization: Bearer <access token> header is required')
     case 'FST_JWT_BAD_REQUEST':
-      return unauthorized('TOKEN_MISSING', 'The Authorization header must be "Bearer <access token>"')
+      return unauthorized(HTTP_PROBLEMS.TOKEN_MISSING, 'The Authorization header must be "Bearer <access token>"')
     case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
-      return unauthorized('TOKEN_EXPIRED', 'The access token has expired; refresh it')
+      return unauthorized(HTTP_PROBLEMS.TOKEN_EXPIRED, 'The access token has expired; refresh it')
     default:
-      return unauthorized('TOKEN_INVALID', 'The access token is invalid')
+      return unauthorized(HTTP_PROBLEMS.TOKEN_INVALID, 'The access token is invalid')
   }
 }
 
-export const accountGone = (): AppError => unauthorized('TOKEN_INVALID', 'The account of this access token no longer exists')
+export const accountGone = (): AppError => unauthorized(HTTP_PROBLEMS.TOKEN_INVALID, 'The account of this access token no longer exists')
 
 /** A route's access rule (route `config.access`); API-key scopes will be one more field here. */
 export interface RouteAccess {

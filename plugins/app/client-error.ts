@@ -3,40 +3,29 @@ import { STATUS_CODES, ServerResponse, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { ProblemBody } from '../../schemas/problem.js'
-import { PROBLEM_CONTENT_TYPE, problemType, sendProblem } from '../../lib/problem.js'
+import { PROBLEM_CONTENT_TYPE, problemDocument, sendProblem, type ProblemInput } from '../../lib/problem.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { SECURITY_HEADERS } from '../../lib/security-headers.js'
 
-interface BelowRouter { status: number, code: string, detail: string }
-
-/** Node's parser errors (llhttp `HPE_*`, Node `ERR_*`) given a status and a stable public code. */
-function describe (code: string | undefined): BelowRouter {
+/** Node's parser errors (llhttp `HPE_*`, Node `ERR_*`) given a problem type. */
+function describe (code: string | undefined): ProblemInput {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, code: 'HEADERS_TOO_LARGE', detail: 'The request headers are larger than the server accepts' }
+      return { problem: HTTP_PROBLEMS.HEADERS_TOO_LARGE, detail: 'The request headers are larger than the server accepts' }
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return { status: 408, code: 'REQUEST_TIMEOUT', detail: 'The request was not received in time' }
+      return { problem: HTTP_PROBLEMS.REQUEST_TIMEOUT, detail: 'The request was not received in time' }
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return { status: 413, code: 'PAYLOAD_TOO_LARGE', detail: 'The chunk extensions are larger than the server accepts' }
+      return { problem: HTTP_PROBLEMS.PAYLOAD_TOO_LARGE, detail: 'The chunk extensions are larger than the server accepts' }
     default:
-      return { status: 400, code: 'MALFORMED_REQUEST', detail: 'The request is not valid HTTP/1.1 (request line, headers or framing)' }
+      return { problem: HTTP_PROBLEMS.MALFORMED_REQUEST, detail: 'The request is not valid HTTP/1.1 (request line, headers or framing)' }
   }
 }
 
 /** A problem+json answer written by hand: these requests never became Fastify requests. */
-function rawProblem ({ status, code, detail }: BelowRouter, instance: string): { head: Record<string, string>, body: string } {
+function rawProblem (input: ProblemInput, instance: string): { head: Record<string, string>, body: string } {
   const requestId = randomUUID()
-  const problem: ProblemBody = {
-    type: problemType(code),
-    title: STATUS_CODES[status] ?? 'Error',
-    status,
-    detail,
-    instance,
-    code,
-    request_id: requestId
-  }
-  const body = JSON.stringify(problem)
+  const body = JSON.stringify(problemDocument(input, instance, requestId))
   return {
     head: {
       ...Object.fromEntries(SECURITY_HEADERS),
@@ -62,7 +51,7 @@ function completeRequestInFlight (socket: Socket): ServerResponse | undefined {
   return message instanceof ServerResponse && !message.writableFinished && message.req.complete ? message : undefined
 }
 
-function answer (socket: Socket, problem: BelowRouter): void {
+function answer (socket: Socket, problem: ProblemInput): void {
   if (socket.destroyed) return
   const inFlight = completeRequestInFlight(socket)
   if (inFlight !== undefined) {
@@ -78,7 +67,7 @@ function answer (socket: Socket, problem: BelowRouter): void {
   if (socket.writable && !responseStarted) {
     const { head, body } = rawProblem(problem, '/')
     const headers = Object.entries(head).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    socket.write(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}\r\n${headers}\r\n${body}`)
+    socket.write(`HTTP/1.1 ${problem.problem.status} ${STATUS_CODES[problem.problem.status] ?? ''}\r\n${headers}\r\n${body}`)
   }
   socket.destroySoon()
 }
@@ -97,7 +86,7 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
   if (error.code === 'ECONNRESET' || socket.destroyed || answering.has(socket)) return
   answering.add(socket)
   const problem = describe(error.code)
-  this.log.debug({ err: error, status: problem.status }, 'client error below the router')
+  this.log.debug({ err: error, status: problem.problem.status }, 'client error below the router')
   answer(socket, problem)
 }
 
@@ -112,11 +101,11 @@ export default fp(async function clientErrorPlugin (fastify) {
   fastify.addHook('onRequest', function requireHost (request, reply, done) {
     if (request.raw.httpVersion !== '1.1' || request.raw.headers.host !== undefined) { done(); return }
     reply.header('connection', 'close')
-    sendProblem(request, reply, { status: 400, code: 'BAD_REQUEST', detail: 'An HTTP/1.1 request must carry a Host header' })
+    sendProblem(request, reply, { problem: HTTP_PROBLEMS.BAD_REQUEST, detail: 'An HTTP/1.1 request must carry a Host header' })
   })
 
   fastify.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
-    const { head, body } = rawProblem({ status: 417, code: 'EXPECTATION_FAILED', detail: 'Only "Expect: 100-continue" is supported' }, request.url?.split('?')[0] ?? '/')
+    const { head, body } = rawProblem({ problem: HTTP_PROBLEMS.EXPECTATION_FAILED, detail: 'Only "Expect: 100-continue" is supported' }, request.url?.split('?')[0] ?? '/')
     response.writeHead(417, head)
     response.end(body)
   })

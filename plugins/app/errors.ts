@@ -3,16 +3,22 @@ import fp from 'fastify-plugin'
 import { errorCode } from '../../db/errors.js'
 import { AppError } from '../../lib/app-error.js'
 import { sendProblem, type ProblemInput } from '../../lib/problem.js'
+import type { ProblemDefinition } from '../../lib/problems/define.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { toFieldErrors } from '../../lib/validation-errors.js'
 
-/** Fastify's own client-error codes, given stable public codes. */
-const FASTIFY_CODES: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
-  FST_ERR_CTP_MALFORMED_JSON_BODY: 'MALFORMED_JSON'
+/**
+ * Fastify's own client errors, given problem types. A Content-Length that does not match the
+ * body is a framing error like the ones Node's parser reports (MALFORMED_REQUEST).
+ */
+const FASTIFY_PROBLEMS: Record<string, ProblemDefinition> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: HTTP_PROBLEMS.PAYLOAD_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: HTTP_PROBLEMS.MALFORMED_REQUEST,
+  FST_ERR_CTP_EMPTY_JSON_BODY: HTTP_PROBLEMS.MALFORMED_JSON,
+  FST_ERR_CTP_INVALID_JSON_BODY: HTTP_PROBLEMS.MALFORMED_JSON,
+  FST_ERR_CTP_MALFORMED_JSON_BODY: HTTP_PROBLEMS.MALFORMED_JSON,
+  FST_ERR_NOT_FOUND: HTTP_PROBLEMS.NOT_FOUND
 }
 
 /**
@@ -30,8 +36,12 @@ function isRecord (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 
-const codeFromStatus = (status: number, fallback: string): string =>
-  ({ 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 406: 'NOT_ACCEPTABLE', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' }[status] ?? fallback)
+/** Other client errors of plugins, by status; any 4xx without a problem type of its own is a 400. */
+const STATUS_PROBLEMS: Record<number, ProblemDefinition> = {
+  404: HTTP_PROBLEMS.NOT_FOUND,
+  413: HTTP_PROBLEMS.PAYLOAD_TOO_LARGE,
+  415: HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE
+}
 
 function isDatabaseUnavailable (error: unknown): boolean {
   if (!isRecord(error)) return false
@@ -43,7 +53,7 @@ function isDatabaseUnavailable (error: unknown): boolean {
 
 function describe (error: FastifyError): ProblemInput & { headers?: Record<string, string> } {
   if (error instanceof AppError) {
-    return { status: error.statusCode, code: error.code, detail: error.message, errors: error.errors, extensions: error.extensions, headers: error.headers }
+    return { problem: error.problem, detail: error.message, errors: error.errors, extensions: error.extensions, headers: error.headers }
   }
   if (error.validation !== undefined) {
     const errors = toFieldErrors(error.validation, error.validationContext)
@@ -51,23 +61,23 @@ function describe (error: FastifyError): ProblemInput & { headers?: Record<strin
     const detail = first === undefined
       ? error.message
       : `${error.validationContext ?? 'body'}${first.pointer} ${first.detail}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`
-    return { status: 400, code: 'VALIDATION_FAILED', detail, errors }
+    return { problem: HTTP_PROBLEMS.VALIDATION_FAILED, detail, errors }
   }
-  if (error instanceof SyntaxError) return { status: 400, code: 'MALFORMED_JSON', detail: 'The request body is not valid JSON' }
-  if (isDataException(error)) return { status: 400, code: 'INVALID_INPUT', detail: 'A value in the request cannot be stored (for example a NUL character)' }
+  if (error instanceof SyntaxError) return { problem: HTTP_PROBLEMS.MALFORMED_JSON, detail: 'The request body is not valid JSON' }
+  if (isDataException(error)) return { problem: HTTP_PROBLEMS.INVALID_INPUT, detail: 'A value in the request cannot be stored (for example a NUL character)' }
   // Node's own error on a request body whose connection closed mid-way (the client hung up, or
   // its connection was closed over malformed bytes): the client's doing, not a dependency's.
   if (error.code === 'ECONNRESET' && error.message === 'aborted') {
-    return { status: 400, code: 'BAD_REQUEST', detail: 'The connection closed before the whole request arrived' }
+    return { problem: HTTP_PROBLEMS.BAD_REQUEST, detail: 'The connection closed before the whole request arrived' }
   }
   if (isDatabaseUnavailable(error)) {
-    return { status: 503, code: 'SERVICE_UNAVAILABLE', detail: 'A dependency is temporarily unavailable; retry shortly', headers: { 'retry-after': '1' } }
+    return { problem: HTTP_PROBLEMS.SERVICE_UNAVAILABLE, detail: 'A dependency is temporarily unavailable; retry shortly', headers: { 'retry-after': '1' } }
   }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500
   if (status >= 400 && status < 500) {
-    return { status, code: FASTIFY_CODES[error.code] ?? codeFromStatus(status, 'BAD_REQUEST'), detail: error.message }
+    return { problem: FASTIFY_PROBLEMS[error.code] ?? STATUS_PROBLEMS[status] ?? HTTP_PROBLEMS.BAD_REQUEST, detail: error.message }
   }
-  return { status: 500, code: 'INTERNAL_ERROR', detail: 'An unexpected error occurred; quote the request_id when reporting it' }
+  return { problem: HTTP_PROBLEMS.INTERNAL_ERROR, detail: 'An unexpected error occurred; quote the request_id when reporting it' }
 }
 
 /**
@@ -79,13 +89,14 @@ const clientGone = (error: FastifyError, request: FastifyRequest): boolean => re
 function handleError (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (clientGone(error, request)) {
     request.log.info({ code: 'CLIENT_CLOSED' }, 'the client closed the connection before its request arrived')
-    return sendProblem(request, reply, { status: 400, code: 'BAD_REQUEST', detail: 'The connection closed before the request arrived' })
+    return sendProblem(request, reply, { problem: HTTP_PROBLEMS.BAD_REQUEST, detail: 'The connection closed before the request arrived' })
   }
   const problem = describe(error)
   // An AppError is an answer the service chose (503 SERVICE_OVERLOADED when shedding load
   // included): one line, no stack. Only unexpected failures are errors with their stack.
-  if (problem.status >= 500 && !(error instanceof AppError)) request.log.error({ err: error }, 'request failed')
-  else request.log.info({ code: problem.code, status: problem.status }, problem.detail)
+  const { status, code } = problem.problem
+  if (status >= 500 && !(error instanceof AppError)) request.log.error({ err: error }, 'request failed')
+  else request.log.info({ code, status }, problem.detail)
   for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value)
   return sendProblem(request, reply, problem)
 }

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 /**
  * Deepest array/object nesting a request body may have. The deepest real body (an order:
@@ -52,7 +53,7 @@ export default fp(async function jsonBodyPlugin (fastify) {
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8')
     if (!jsonDepthWithin(text, MAX_JSON_DEPTH)) {
-      done(new AppError(400, 'BODY_TOO_DEEP', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined)
+      done(new AppError(HTTP_PROBLEMS.BODY_TOO_DEEP, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined)
       return
     }
     parse(request, text, done)

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { sendProblem, type ProblemInput } from '../../lib/problem.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { SECURITY_HEADERS } from '../../lib/security-headers.js'
 
 /**
@@ -19,15 +20,15 @@ export default fp(async function notFoundPlugin (fastify) {
     const allowed = fastify.allowedMethods(path).filter((method) => method !== request.method)
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '))
-      return sendProblem(request, reply, { status: 405, code: 'METHOD_NOT_ALLOWED', detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}` })
+      return sendProblem(request, reply, { problem: HTTP_PROBLEMS.METHOD_NOT_ALLOWED, detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}` })
     }
-    return sendProblem(request, reply, { status: 404, code: 'ROUTE_NOT_FOUND', detail: `No route ${request.method} ${path}` })
+    return sendProblem(request, reply, { problem: HTTP_PROBLEMS.ROUTE_NOT_FOUND, detail: `No route ${request.method} ${path}` })
   })
 }, { name: 'not-found', dependencies: ['route-table', 'rate-limit'] })
 
 const ROUTER_ERRORS: Record<string, ProblemInput> = {
-  FST_ERR_BAD_URL: { status: 400, code: 'INVALID_URL', detail: 'The request URL is malformed (bad percent-encoding)' },
-  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URI_TOO_LONG', detail: 'A path parameter is longer than any valid value' }
+  FST_ERR_BAD_URL: { problem: HTTP_PROBLEMS.INVALID_URL, detail: 'The request URL is malformed (bad percent-encoding)' },
+  FST_ERR_MAX_PARAM_LENGTH: { problem: HTTP_PROBLEMS.URI_TOO_LONG, detail: 'A path parameter is longer than any valid value' }
 }
 
 /**
@@ -37,5 +38,5 @@ const ROUTER_ERRORS: Record<string, ProblemInput> = {
 export function frameworkError (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
   for (const [name, value] of SECURITY_HEADERS) reply.header(name, value)
   reply.header('x-request-id', request.id)
-  sendProblem(request, reply, ROUTER_ERRORS[error.code ?? ''] ?? { status: 400, code: 'BAD_REQUEST', detail: 'The request could not be routed' })
+  sendProblem(request, reply, ROUTER_ERRORS[error.code ?? ''] ?? { problem: HTTP_PROBLEMS.BAD_REQUEST, detail: 'The request could not be routed' })
 }

@@ -1,6 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { batchedRedisStore } from '../../lib/rate-limit/batched-redis-store.js'
 import { clientKey } from '../../lib/rate-limit/client-key.js'
 import { failoverStore } from '../../lib/rate-limit/failover-store.js'
@@ -30,7 +31,7 @@ export default fp(async function rateLimitPlugin (fastify) {
     skipOnError: true,
     // RateLimit-Limit / -Remaining / -Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.
     enableDraftSpec: true,
-    errorResponseBuilder: (_request, context) => new AppError(429, 'RATE_LIMITED',
+    errorResponseBuilder: (_request, context) => new AppError(HTTP_PROBLEMS.RATE_LIMITED,
       `Too many requests: the limit is ${context.max} per ${context.after}; retry later`,
       { headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) } })
   })

@@ -13,7 +13,7 @@ export default fp(async function swaggerUiPlugin (fastify) {
       preHandler: async (request, reply) => {
         if (request.routeOptions.url !== '/swagger/yaml') return
         yamlDocument ??= portableYaml(fastify.swagger())
-        return await reply.type('application/x-yaml').send(yamlDocument)
+        return await reply.type('application/yaml').send(yamlDocument)
       }
     },
     staticCSP: false

@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
 import { boundedWarning } from '../../lib/bounded-warning.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 export interface PressureOptions {
   /** Mean event-loop delay (ms) over one sample above which requests are shed; 0 disables the check. */
@@ -69,7 +70,7 @@ export default fp<PressureOptions>(async function underPressurePlugin (fastify, 
       // This hook runs before the request-id plugin's, so add its header here.
       reply.header('x-request-id', request.id)
       warnOverloaded((suppressed) => { request.log.warn({ pressure: type, value, suppressed }, 'overloaded: shedding load with 503') })
-      throw new AppError(503, 'SERVICE_OVERLOADED', 'The service is overloaded; retry shortly',
+      throw new AppError(HTTP_PROBLEMS.SERVICE_OVERLOADED, 'The service is overloaded; retry shortly',
         { headers: { 'retry-after': String(retryAfter) } })
     }
   })

@@ -1,9 +1,11 @@
 import type { Db, Role } from '../../db/database.js'
-import { conflict, notFound } from '../../lib/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from '../../lib/users/profile-names.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../../lib/users/repository.js'
+import { ADMIN_PROBLEMS } from './problems.js'
+import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
 
 export interface RoleChange {
   actorId: string
@@ -25,22 +27,22 @@ export async function changeRole (db: Db, change: RoleChange): Promise<UserProfi
   try {
     return await db.transaction().execute(async (trx) => {
       const current = await findUserProfile(trx, change.userId, true)
-      if (current === undefined) throw notFound('USER_NOT_FOUND', 'No user with this id')
+      if (current === undefined) throw new AppError(ADMIN_PROBLEMS.USER_NOT_FOUND, 'No user with this id')
       change.checkIfMatch(current)
       if (current.role === change.role) return current
-      if (change.userId === change.actorId) throw conflict('CANNOT_DEMOTE_SELF', 'Admins cannot change their own role; ask another admin')
+      if (change.userId === change.actorId) throw new AppError(ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, 'Admins cannot change their own role; ask another admin')
       await updateRole(trx, change.userId, change.role)
       if (change.role === 'customer' && current.customer_id === null) {
         await insertCustomerProfile(trx, { userId: current.id, email: current.email, ...profileNames(current.email) })
       }
       const updated = await findUserProfile(trx, change.userId)
-      if (updated === undefined) throw notFound('USER_NOT_FOUND', 'No user with this id')
+      if (updated === undefined) throw new AppError(ADMIN_PROBLEMS.USER_NOT_FOUND, 'No user with this id')
       await recordAudit(trx, change.audit, { action: 'user.role_changed', resource: { type: 'user', id: updated.id }, before: current, after: updated })
       return updated
     })
   } catch (error) {
     if (isUniqueViolation(error, 'customers_email_key')) {
-      throw conflict('CUSTOMER_EMAIL_TAKEN', 'Another customer profile already uses this email; the account cannot become a customer')
+      throw new AppError(CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN, 'Another customer profile already uses this email; the account cannot become a customer')
     }
     throw error
   }

@@ -1,13 +1,15 @@
-import { AppError, conflict } from '../../lib/app-error.js'
+import { AppError } from '../../lib/app-error.js'
+import { AUTH_PROBLEMS } from './problems.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 export const invalidCredentials = (): AppError =>
-  new AppError(401, 'INVALID_CREDENTIALS', 'The email or password is incorrect')
+  new AppError(AUTH_PROBLEMS.INVALID_CREDENTIALS, 'The email or password is incorrect')
 
 export const emailTaken = (): AppError =>
-  conflict('EMAIL_TAKEN', 'An account with this email already exists')
+  new AppError(AUTH_PROBLEMS.EMAIL_TAKEN, 'An account with this email already exists')
 
 export const tooManyFailures = (retryAfterSeconds: number): AppError =>
-  new AppError(429, 'RATE_LIMITED', `Too many failed logins from this client; retry in ${retryAfterSeconds} s`,
+  new AppError(HTTP_PROBLEMS.RATE_LIMITED, `Too many failed logins from this client; retry in ${retryAfterSeconds} s`,
     { headers: { 'retry-after': String(retryAfterSeconds) } })
 
 export const refreshRejected = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_EXPIRED' | 'REFRESH_TOKEN_REUSED'): AppError => {
@@ -16,7 +18,7 @@ export const refreshRejected = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_E
     REFRESH_TOKEN_EXPIRED: 'The refresh token has expired; log in again',
     REFRESH_TOKEN_REUSED: 'The refresh token was already used; all sessions from this login were revoked, log in again'
   }
-  return new AppError(401, code, details[code])
+  return new AppError(AUTH_PROBLEMS[code], details[code])
 }
 
 export { accountGone } from '../../plugins/app/auth.js'

@@ -6,6 +6,7 @@ import { gunzip } from 'node:zlib'
 import unhomoglyph from 'unhomoglyph'
 import { AppError } from '../../lib/app-error.js'
 import { PASSWORD_MIN_LENGTH } from '../../schemas/auth.js'
+import { AUTH_PROBLEMS } from './problems.js'
 
 /**
  * 437,651 common and breached passwords (SecLists, MIT), shipped inside the npm package
@@ -86,7 +87,7 @@ export async function commonPasswordList (): Promise<Set<string>> {
 }
 
 const weakPassword = (detail: string): AppError =>
-  new AppError(400, 'WEAK_PASSWORD', `The password is too easy to guess: it ${detail}`, {
+  new AppError(AUTH_PROBLEMS.WEAK_PASSWORD, `The password is too easy to guess: it ${detail}`, {
     errors: [{ pointer: '/password', in: 'body', detail }]
   })
 

@@ -4,7 +4,7 @@ import {
   CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
   ReplaceCustomerBody, UpdateCustomerBody
 } from '../../schemas/customers.js'
-import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { presentCustomer } from './presenter.js'
@@ -51,7 +51,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const row = await service.getCustomer(fastify.db, request.params.id, service.visibilityOf(request.user))
-    if (notModified(request, reply, row)) return await reply.code(304).send(null)
+    if (notModified(request, reply, row)) return await sendNotModified(reply)
     return presentCustomer(row)
   })
 

@@ -1,12 +1,13 @@
 import type { CustomerRow, Db } from '../../db/database.js'
 import type { AuthUser } from '../../plugins/app/auth.js'
-import { conflict, notFound, type AppError } from '../../lib/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import type { CreateCustomerInput, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
 import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
 import type { CustomerFields, Visibility } from './repository.js'
+import { CUSTOMER_PROBLEMS } from './problems.js'
 
 /** Checks the caller's If-Match against the row as locked for the write. */
 export type Precondition = (current: CustomerRow) => void
@@ -14,12 +15,12 @@ export type Precondition = (current: CustomerRow) => void
 const DEFAULT_LIMIT = 20
 const BY_CREATED_AT: SortOrder<'created_at'> = { name: 'created_at', column: 'created_at', kind: 'timestamp', descending: false }
 
-const customerNotFound = (): AppError => notFound('CUSTOMER_NOT_FOUND', 'No customer with this id')
-const hasOrders = (): AppError => conflict('CUSTOMER_HAS_ORDERS', 'The customer has orders; order history is never deleted')
+const customerNotFound = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, 'No customer with this id')
+const hasOrders = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_HAS_ORDERS, 'The customer has orders; order history is never deleted')
 
 function emailTakenOr (error: unknown): unknown {
   return isConstraintViolation(error, UNIQUE_VIOLATION, 'customers_email_key')
-    ? conflict('CUSTOMER_EMAIL_TAKEN', 'Another customer already has this email', { errors: [{ pointer: '/email', in: 'body', detail: 'is already taken' }] })
+    ? new AppError(CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN, 'Another customer already has this email', { errors: [{ pointer: '/email', in: 'body', detail: 'is already taken' }] })
     : error
 }
 

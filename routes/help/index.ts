@@ -8,7 +8,8 @@ const helpRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { tags: ['operations'], operationId: 'getHelp', summary: 'What this service is and which routes it serves', response: { 200: Help, ...problemResponses(429) } }
   }, async () => ({
     name: 'GoShop API',
-    description: 'E-commerce backend: register/login for a JWT, then use /api/products, /api/customers and /api/orders with "Authorization: Bearer <access_token>". Errors are RFC 9457 problem+json.',
+    description: 'E-commerce backend: register/login for a JWT, then use /api/products, /api/customers and /api/orders (admins also /api/admin and /api/webhooks) with "Authorization: Bearer <access_token>". ' +
+      'Errors are RFC 9457 problem+json; each error code is explained under /problems. `routes` lists every route this service serves.',
     version: readPackageVersion(),
     docs: { swagger_ui: '/swagger', openapi_json: '/swagger/json', openapi_yaml: '/swagger/yaml' },
     routes: [...fastify.routeTable].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method))

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../db/database.js'
-import { AppError, conflict } from '../../lib/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import { everyInterval } from '../../lib/periodic-task.js'
 import { deleteKey, findKey, insertKey, purgeExpiredKeys, tryLockKey } from './idempotency-repository.js'
+import { ORDER_PROBLEMS } from './problems.js'
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 
@@ -40,7 +41,7 @@ export const requestHash = (body: unknown): string => createHash('sha256').updat
  */
 export async function claimKey (trx: Db, ctx: IdempotencyContext): Promise<Replay | null> {
   if (!await tryLockKey(trx, ctx.userId, ctx.key)) {
-    throw conflict('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly', {
+    throw new AppError(ORDER_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, 'A request with this Idempotency-Key is still being processed; retry shortly', {
       headers: { 'retry-after': '1' }
     })
   }
@@ -51,7 +52,7 @@ export async function claimKey (trx: Db, ctx: IdempotencyContext): Promise<Repla
     return null
   }
   if (stored.request_hash !== ctx.requestHash) {
-    throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', {
+    throw new AppError(ORDER_PROBLEMS.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used with a different request body', {
       errors: [{ pointer: '/idempotency-key', in: 'header', detail: 'was used with a different body' }]
     })
   }

@@ -3,7 +3,7 @@ import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, 
 import {
   CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
-import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import * as service from './service.js'
 import { auditContext } from '../audit/context.js'
@@ -84,7 +84,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { order, version } = await service.getOrder(orders, request.user, request.params.id)
-    if (notModified(request, reply, { version })) return await reply.code(304).send(null)
+    if (notModified(request, reply, { version })) return await sendNotModified(reply)
     return order
   })
 

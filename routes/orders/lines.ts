@@ -1,5 +1,6 @@
 import { AppError } from '../../lib/app-error.js'
 import { MAX_LINE_QUANTITY } from '../../schemas/orders.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 export interface MergedLine {
   productId: string
@@ -25,7 +26,7 @@ export function mergeLines (items: ReadonlyArray<{ product_id: string, quantity:
     line.quantity += item.quantity
     line.indexes.push(index)
     if (line.quantity > MAX_LINE_QUANTITY) {
-      throw new AppError(400, 'VALIDATION_FAILED', `body/items/${index}/quantity brings the merged quantity of product ${productId} to ${line.quantity}, above ${MAX_LINE_QUANTITY}`, {
+      throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, `body/items/${index}/quantity brings the merged quantity of product ${productId} to ${line.quantity}, above ${MAX_LINE_QUANTITY}`, {
         errors: [{ pointer: `/items/${index}/quantity`, in: 'body', detail: `merged quantity for this product must be <= ${MAX_LINE_QUANTITY}` }]
       })
     }

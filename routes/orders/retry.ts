@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { errorCode } from '../../db/errors.js'
 import { AppError } from '../../lib/app-error.js'
+import { ORDER_PROBLEMS } from './problems.js'
 
 /** deadlock_detected, serialization_failure: the transaction lost a race and is safe to run again. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001'])
@@ -31,7 +32,7 @@ export async function withTransactionRetry<T> (work: () => Promise<T>, options: 
     } catch (error) {
       if (!isRetryableTransactionError(error)) throw error
       if (attempt >= retries) {
-        throw new AppError(503, 'TRANSACTION_CONFLICT', 'The order could not be processed because of concurrent updates; retry shortly', {
+        throw new AppError(ORDER_PROBLEMS.TRANSACTION_CONFLICT, 'The order could not be processed because of concurrent updates; retry shortly', {
           headers: { 'retry-after': '1' },
           cause: error
         })

@@ -1,7 +1,7 @@
 // Orders: the business rules, and the owner of every order transaction.
 import { Value } from 'typebox/value'
 import type { Db, OrderRow, OrderStatus, Role } from '../../db/database.js'
-import { AppError, conflict, forbidden, notFound } from '../../lib/app-error.js'
+import { AppError, forbidden } from '../../lib/app-error.js'
 import type { FieldErrorBody } from '../../schemas/problem.js'
 import { Order, type CreateOrderInput, type ListOrdersFilter, type OrderBody } from '../../schemas/orders.js'
 import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
@@ -17,6 +17,9 @@ import { withTransactionRetry, type RetryOptions } from './retry.js'
 import { recordOrderStatusChanged } from '../webhooks/events.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import { isLegalTransition, restocks, roleMayTransition } from './status-machine.js'
+import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { ORDER_PROBLEMS } from './problems.js'
 
 export interface Caller {
   id: string
@@ -52,7 +55,7 @@ export interface OrdersContext {
 const scopeOf = (caller: Caller): OrderScope =>
   caller.role === 'customer' ? { kind: 'customer', userId: caller.id } : { kind: 'all' }
 
-const orderNotFound = (): AppError => notFound('ORDER_NOT_FOUND', 'No such order')
+const orderNotFound = (): AppError => new AppError(ORDER_PROBLEMS.ORDER_NOT_FOUND, 'No such order')
 
 /** One field error per request line merged into `line`. */
 const pointersTo = (line: MergedLine, field: string, detail: string): FieldErrorBody[] =>
@@ -69,7 +72,7 @@ export async function createOrder (
 ): Promise<CreateOrderResult> {
   const lines = mergeLines(input.items)
   if (caller.role !== 'customer' && input.customer_id === undefined) {
-    throw new AppError(400, 'VALIDATION_FAILED', 'body/customer_id is required for staff and admin callers', {
+    throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, 'body/customer_id is required for staff and admin callers', {
       errors: [{ pointer: '/customer_id', in: 'body', detail: 'is required for staff and admin callers' }]
     })
   }
@@ -135,7 +138,7 @@ export async function transitionOrder (
     checkPrecondition(order)
     if (caller.role === 'customer' && to !== 'cancelled') throw forbidden('Customers may only cancel their orders')
     if (!isLegalTransition(order.status, to)) {
-      throw conflict('INVALID_TRANSITION', `An order cannot move from ${order.status} to ${to}`, {
+      throw new AppError(ORDER_PROBLEMS.INVALID_TRANSITION, `An order cannot move from ${order.status} to ${to}`, {
         extensions: { current_status: order.status, requested_status: to }
       })
     }
@@ -160,14 +163,14 @@ export async function transitionOrder (
 function refusalError (caller: Caller, requested: string | undefined, lines: readonly MergedLine[], refusal: OrderRefusal): Error {
   if (refusal.customerId === null) {
     return caller.role === 'customer'
-      ? new AppError(422, 'UNKNOWN_CUSTOMER', 'Your account has no customer profile to order for', {
+      ? new AppError(ORDER_PROBLEMS.UNKNOWN_CUSTOMER, 'Your account has no customer profile to order for', {
         errors: [{ pointer: '/customer_id', in: 'body', detail: 'the caller has no customer profile' }]
       })
-      : new AppError(422, 'UNKNOWN_CUSTOMER', `Customer ${requested ?? ''} does not exist`, {
+      : new AppError(ORDER_PROBLEMS.UNKNOWN_CUSTOMER, `Customer ${requested ?? ''} does not exist`, {
         errors: [{ pointer: '/customer_id', in: 'body', detail: 'does not reference an existing customer' }]
       })
   }
-  if (requested !== undefined && requested.toLowerCase() !== refusal.customerId) return notFound('CUSTOMER_NOT_FOUND', 'No such customer')
+  if (requested !== undefined && requested.toLowerCase() !== refusal.customerId) return new AppError(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, 'No such customer')
   return lineRefusal(lines, refusal.products) ?? new Error('the order statement refused an order that looks valid')
 }
 
@@ -175,7 +178,7 @@ function lineRefusal (lines: readonly MergedLine[], products: readonly LockedPro
   const byId = new Map(products.map((product) => [product.id, product]))
   const unknown = lines.filter((line) => byId.get(line.productId)?.archived !== false)
   if (unknown.length > 0) {
-    return new AppError(422, 'UNKNOWN_PRODUCT', `Unknown or unavailable product: ${unknown.map((line) => line.productId).join(', ')}`, {
+    return new AppError(ORDER_PROBLEMS.UNKNOWN_PRODUCT, `Unknown or unavailable product: ${unknown.map((line) => line.productId).join(', ')}`, {
       errors: unknown.flatMap((line) => pointersTo(line, 'product_id', 'does not reference an available product'))
     })
   }
@@ -190,7 +193,7 @@ function lineRefusal (lines: readonly MergedLine[], products: readonly LockedPro
     }
   }
   if (short.length > 0) {
-    return conflict('INSUFFICIENT_STOCK', `Not enough stock for ${short.length} product(s)`, { extensions: { items: short }, errors: shortPointers })
+    return new AppError(ORDER_PROBLEMS.INSUFFICIENT_STOCK, `Not enough stock for ${short.length} product(s)`, { extensions: { items: short }, errors: shortPointers })
   }
   return null
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { notFound } from '../../lib/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import { problemResponses } from '../../schemas/common.js'
 import { ProblemSlugParams, ProblemType, ProblemTypeList } from '../../schemas/problem-types.js'
-import { PROBLEM_TYPES, problemTypeOf } from './catalog.js'
+import { problemTypeOf, problemTypes } from './catalog.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 const tags = ['operations']
 
@@ -16,7 +17,7 @@ const problemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'The registry of problem types: code, status, title and what to do about it.',
       response: { 200: ProblemTypeList, ...problemResponses(429) }
     }
-  }, async () => ({ data: PROBLEM_TYPES }))
+  }, async () => ({ data: problemTypes() }))
 
   fastify.get('/problems/:slug', {
     schema: {
@@ -29,7 +30,7 @@ const problemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const entry = problemTypeOf(request.params.slug)
-    if (entry === undefined) throw notFound('NOT_FOUND', `No problem type ${request.params.slug}`)
+    if (entry === undefined) throw new AppError(HTTP_PROBLEMS.NOT_FOUND, `No problem type ${request.params.slug}`)
     return entry
   })
 }

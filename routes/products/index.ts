@@ -4,7 +4,7 @@ import {
   CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
   ProductResponse, ReplaceProductBody, UpdateProductBody
 } from '../../schemas/products.js'
-import { assertIfMatch, notModified, setEtag } from '../../lib/http/etag.js'
+import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentListedProduct, presentProduct } from './presenter.js'
 import * as service from './service.js'
@@ -50,7 +50,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const row = await service.getProduct(fastify.db, request.params.id)
-    if (notModified(request, reply, row)) return await reply.code(304).send(null)
+    if (notModified(request, reply, row)) return await sendNotModified(reply)
     return presentProduct(row, currency)
   })
 

@@ -1,11 +1,13 @@
 import type { Db } from '../../db/database.js'
-import { AppError, conflict, notFound } from '../../lib/app-error.js'
+import { AppError } from '../../lib/app-error.js'
 import type { CreateProductInput, ListProductsInput, ProductSort, UpdateProductInput } from '../../schemas/products.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
 import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { PRODUCT_PROBLEMS } from './problems.js'
 
 /** Checks the caller's If-Match against the row as locked for the write. */
 export type Precondition = (current: ProductRecord) => void
@@ -28,23 +30,23 @@ function sortKey (row: ProductListRecord, column: ProductSortColumn): string | n
   return row.created_at_key
 }
 
-const productNotFound = (): AppError => notFound('PRODUCT_NOT_FOUND', 'No product with this id')
+const productNotFound = (): AppError => new AppError(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND, 'No product with this id')
 
 function skuTakenOr (error: unknown): unknown {
   return isConstraintViolation(error, UNIQUE_VIOLATION, 'products_sku_key')
-    ? conflict('SKU_TAKEN', 'Another product already has this sku', { errors: [{ pointer: '/sku', in: 'body', detail: 'is already taken' }] })
+    ? new AppError(PRODUCT_PROBLEMS.SKU_TAKEN, 'Another product already has this sku', { errors: [{ pointer: '/sku', in: 'body', detail: 'is already taken' }] })
     : error
 }
 
 export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductListRecord[], nextCursor: string | null }> {
   const { min_price_cents: min, max_price_cents: max } = query
   if (min !== undefined && max !== undefined && min > max) {
-    throw new AppError(400, 'VALIDATION_FAILED', 'querystring/max_price_cents must be >= min_price_cents', {
+    throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, 'querystring/max_price_cents must be >= min_price_cents', {
       errors: [{ pointer: '/max_price_cents', in: 'query', detail: 'must be >= min_price_cents' }]
     })
   }
   if (query.sort === 'relevance' && query.q === undefined) {
-    throw new AppError(400, 'VALIDATION_FAILED', 'querystring/sort=relevance requires q', {
+    throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, 'querystring/sort=relevance requires q', {
       errors: [{ pointer: '/sort', in: 'query', detail: 'relevance needs a search term (q)' }]
     })
   }

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { IdParams, IfMatchHeaders, NoContent, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import {
   CreateWebhookBody, DeliveryParams, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookBody, WEBHOOK_SCHEMAS, webhookHeaders
 } from '../../schemas/webhooks.js'
-import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
+import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { presentEndpoint } from './presenter.js'
@@ -72,13 +72,15 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'getWebhook',
       summary: 'Get a webhook endpoint (admin)',
+      description: 'Secrets are not included. Sends an ETag; honours If-None-Match (304 without a body while the endpoint is unchanged).',
       params: IdParams,
-      response: { 200: ref('WebhookEndpoint', 'The endpoint', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 429) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: ref('WebhookEndpoint', 'The endpoint', webhookHeaders.one), 304: NotModified, ...problemResponses(400, 401, 403, 404, 429) },
       security
     }
   }, async (request, reply) => {
     const row = await service.getWebhook(webhooks, request.params.id)
-    setEtag(reply, row)
+    if (notModified(request, reply, row)) return await sendNotModified(reply)
     return presentEndpoint(row)
   })
 

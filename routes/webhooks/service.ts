@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js'
-import { AppError, notFound } from '../../lib/app-error.js'
+import { AppError } from '../../lib/app-error.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import type {
   CreateWebhookInput, ListDeliveriesInput, UpdateWebhookInput, WebhookDeliveryBody, WebhookEndpointBody, WebhookEndpointWithSecretBody
 } from '../../schemas/webhooks.js'
@@ -10,15 +11,16 @@ import * as repo from './repository.js'
 import type { EndpointRecord } from './repository.js'
 import { newSecret } from './signature.js'
 import { targetUrlProblem } from './ssrf.js'
+import { WEBHOOK_PROBLEMS } from './problems.js'
 
 const DEFAULT_LIMIT = 20
 
-const endpointNotFound = (): AppError => notFound('WEBHOOK_NOT_FOUND', 'No webhook endpoint with this id')
+const endpointNotFound = (): AppError => new AppError(WEBHOOK_PROBLEMS.WEBHOOK_NOT_FOUND, 'No webhook endpoint with this id')
 
 function assertTargetAllowed (url: string, allowPrivateTargets: boolean): void {
   const problem = targetUrlProblem(url, allowPrivateTargets)
   if (problem === null) return
-  throw new AppError(422, 'WEBHOOK_URL_NOT_ALLOWED', `url ${problem}`, { errors: [{ pointer: '/url', in: 'body', detail: problem }] })
+  throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_URL_NOT_ALLOWED, `url ${problem}`, { errors: [{ pointer: '/url', in: 'body', detail: problem }] })
 }
 
 /**
@@ -31,7 +33,7 @@ function assertDistinctEvents (events: readonly string[] | undefined): void {
   for (const [index, event] of events.entries()) {
     if (seen.has(event)) {
       const detail = `repeats ${event}: list each event type once`
-      throw new AppError(400, 'VALIDATION_FAILED', `body/events/${index} ${detail}`, { errors: [{ pointer: `/events/${index}`, in: 'body', detail }] })
+      throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, `body/events/${index} ${detail}`, { errors: [{ pointer: `/events/${index}`, in: 'body', detail }] })
     }
     seen.add(event)
   }
@@ -129,8 +131,8 @@ export async function listDeliveryPage (ctx: WebhooksContext, endpointId: string
 
 /** Makes the delivery due now (a failed one becomes pending again, within its retry window). */
 export async function retryDelivery (ctx: WebhooksContext, endpointId: string, deliveryId: string): Promise<WebhookDeliveryBody> {
-  if (!await repo.scheduleNow(ctx.db, endpointId, deliveryId)) throw notFound('WEBHOOK_DELIVERY_NOT_FOUND', 'No delivery with this id for this endpoint')
+  if (!await repo.scheduleNow(ctx.db, endpointId, deliveryId)) throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_DELIVERY_NOT_FOUND, 'No delivery with this id for this endpoint')
   const row = await repo.findDelivery(ctx.db, endpointId, deliveryId)
-  if (row === undefined) throw notFound('WEBHOOK_DELIVERY_NOT_FOUND', 'No delivery with this id for this endpoint')
+  if (row === undefined) throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_DELIVERY_NOT_FOUND, 'No delivery with this id for this endpoint')
   return presentDelivery(row, await repo.attemptsOf(ctx.db, [row.id]))
 }

@@ -12,7 +12,7 @@ export default suite(import.meta, (t) => {
     const json: unknown = (await app.inject({ method: 'GET', url: '/swagger/json' })).json()
     const res = await app.inject({ method: 'GET', url: '/swagger/yaml' })
     t.equal(res.statusCode, 200)
-    t.match(res.headers['content-type'], /yaml/)
+    t.match(res.headers['content-type'], /^application\/yaml(;|$)/, 'application/yaml (RFC 9512)')
 
     const doc = YAML.parseDocument(res.body)
     t.same(doc.errors, [], 'parses without errors')

@@ -4,6 +4,7 @@ import { canonicalJson, requestHash } from '../../../routes/orders/idempotency.j
 import { mergeLines } from '../../../routes/orders/lines.js'
 import { isRetryableTransactionError, withTransactionRetry } from '../../../routes/orders/retry.js'
 import { allowedTransitions, isLegalTransition, roleMayTransition } from '../../../routes/orders/status-machine.js'
+import { ORDER_PROBLEMS } from '../../../routes/orders/problems.js'
 
 const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' })
 const serialization = Object.assign(new Error('could not serialize access'), { code: '40001' })
@@ -37,7 +38,7 @@ export default suite(import.meta, (t) => {
     }
 
     let other = 0
-    const business = new AppError(409, 'INSUFFICIENT_STOCK', 'no')
+    const business = new AppError(ORDER_PROBLEMS.INSUFFICIENT_STOCK, 'no')
     await t.rejects(withTransactionRetry(async () => { other++; throw business }), business)
     t.equal(other, 1, 'other errors are not retried')
   })

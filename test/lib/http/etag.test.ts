@@ -1,0 +1,84 @@
+import { connect } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { suite } from '../../helpers/suite.js'
+import { createUser } from '../../helpers/users.js'
+import { buildOrdersApp, insertProduct, postOrder } from '../../routes/orders/fixtures/orders.js'
+import { createEndpoint } from '../../routes/webhooks/fixtures.js'
+
+interface RawResponse { status: number, headers: Map<string, string>, body: string }
+
+/** One GET over a raw socket, read until the server closes it (Connection: close; the client does not half-close first): the bytes on the wire, not what a client library makes of them. */
+async function rawGet (app: FastifyInstance, path: string, headers: Record<string, string>): Promise<RawResponse> {
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('the app is not listening on TCP')
+  const lines = [`GET ${path} HTTP/1.1`, 'Host: localhost', 'Connection: close', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)]
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const socket = connect(address.port, '127.0.0.1', () => { socket.write(`${lines.join('\r\n')}\r\n\r\n`) })
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => { resolve(Buffer.concat(chunks).toString('latin1')) })
+  })
+  const split = text.indexOf('\r\n\r\n')
+  const [statusLine = '', ...headerLines] = text.slice(0, split).split('\r\n')
+  const parsed = new Map(headerLines.map((line) => {
+    const colon = line.indexOf(':')
+    return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()]
+  }))
+  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body: text.slice(split + 4) }
+}
+
+export default suite(import.meta, async (t) => {
+  const app = await buildOrdersApp(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const admin = await createUser(app, 'admin')
+  const customer = await createUser(app, 'customer')
+  const product = await insertProduct(app, { stock: 5 })
+  const order = await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })
+  t.equal(order.statusCode, 201)
+  const endpoint = await createEndpoint(app, admin, 'http://127.0.0.1:9/hook')
+
+  const resources = {
+    product: `/api/products/${product.id}`,
+    customer: `/api/customers/${customer.customerId ?? ''}`,
+    order: `/api/orders/${String(order.json().id)}`,
+    'webhook endpoint': `/api/webhooks/${endpoint.id}`
+  }
+  const auth = { authorization: String(admin.headers.authorization) }
+
+  for (const [name, path] of Object.entries(resources)) {
+    t.test(`${name}: a stale If-None-Match gets the resource with its ETag`, async (t) => {
+      const res = await rawGet(app, path, { ...auth, 'If-None-Match': '"999999"' })
+      t.equal(res.status, 200)
+      t.match(res.headers.get('etag'), /^"\d+"$/)
+      t.match(res.headers.get('content-type'), /^application\/json/)
+      t.ok(res.body.length > 0, 'a body')
+    })
+
+    t.test(`${name}: a matching If-None-Match gets 304 with the ETag and no body headers`, async (t) => {
+      const first = await rawGet(app, path, auth)
+      t.equal(first.status, 200)
+      const etag = first.headers.get('etag') ?? ''
+      for (const ifNoneMatch of [etag, `"0", ${etag}`, `W/${etag}`, '*']) {
+        const res = await rawGet(app, path, { ...auth, 'If-None-Match': ifNoneMatch })
+        t.equal(res.status, 304, `If-None-Match: ${ifNoneMatch}`)
+        t.equal(res.headers.get('etag'), etag)
+        t.notOk(res.headers.has('content-length'), 'no Content-Length')
+        t.notOk(res.headers.has('content-type'), 'no Content-Type')
+        t.notOk(res.headers.has('transfer-encoding'), 'no Transfer-Encoding')
+        t.equal(res.body, '', 'no body bytes')
+        t.ok(res.headers.has('x-request-id'), 'the cross-cutting headers stay')
+      }
+    })
+  }
+
+  t.test('webhook endpoint: a change moves the ETag, so the old one gets 200 again', async (t) => {
+    const path = resources['webhook endpoint']
+    const before = await rawGet(app, path, auth)
+    const patched = await app.inject({ method: 'PATCH', url: path, headers: admin.headers, payload: { enabled: false } })
+    t.equal(patched.statusCode, 200)
+    const after = await rawGet(app, path, { ...auth, 'If-None-Match': before.headers.get('etag') ?? '' })
+    t.equal(after.status, 200)
+    t.not(after.headers.get('etag'), before.headers.get('etag'))
+  })
+})
