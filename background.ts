@@ -6,10 +6,14 @@ import { readPackageVersion } from './lib/version.js'
 import { ensureAdmin } from './routes/auth/bootstrap.js'
 import { prepareUnknownUserHash } from './routes/auth/passwords.js'
 import { schedulePurge } from './routes/orders/idempotency.js'
+import { runPeriodically } from './lib/periodic-job.js'
+import { purgeExpiredEvents } from './routes/events/service.js'
 import { DeliveryWorker } from './routes/webhooks/worker.js'
 
 /** Expired idempotency keys are already ignored on lookup; the purge only bounds the table. */
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 15 * 60 * 1000
+/** Events past EVENT_RETENTION_DAYS are already refused by cursor age (410); the purge bounds the outbox. */
+const EVENT_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
 /**
  * Everything the service does besides answering requests, in one place: start-up tasks (run
@@ -34,6 +38,16 @@ export default fp(async function background (fastify) {
   let purge: ReturnType<typeof schedulePurge> | null = null
   fastify.addHook('onReady', async () => { purge = schedulePurge(db, fastify.log, IDEMPOTENCY_PURGE_INTERVAL_MS) })
   fastify.addHook('onClose', async () => { await purge?.stop() })
+
+  // Job: purge events older than the retention of the events feed (with their deliveries).
+  let eventPurge: ReturnType<typeof runPeriodically> | null = null
+  fastify.addHook('onReady', async () => {
+    eventPurge = runPeriodically(EVENT_PURGE_INTERVAL_MS, async () => {
+      const deleted = await purgeExpiredEvents(db, config.events.retentionDays)
+      if (deleted > 0) fastify.log.info({ deleted }, 'purged events past the retention')
+    }, (error) => { fastify.log.warn({ err: error }, 'purging old events failed') })
+  })
+  fastify.addHook('onClose', async () => { await eventPurge?.stop() })
 
   // Job: the webhook delivery worker of this replica (WEBHOOK_WORKER=false leaves it off), and its
   // metrics. Every replica may run one: deliveries are claimed with SKIP LOCKED, so each attempt

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { authenticateRoutes } from '../plugins/app/auth.js'
 import adminRoutes from './admin/index.js'
 import customersRoutes from './customers/index.js'
+import eventsRoutes from './events/index.js'
 import ordersRoutes from './orders/index.js'
 import productsRoutes from './products/index.js'
 import webhooksRoutes from './webhooks/index.js'
@@ -17,6 +18,7 @@ const apiRoutes: FastifyPluginAsync = async (fastify) => {
   await fastify.register(ordersRoutes, { prefix: '/orders' })
   await fastify.register(adminRoutes)
   await fastify.register(webhooksRoutes, { prefix: '/webhooks' })
+  await fastify.register(eventsRoutes, { prefix: '/events' })
 }
 
 export default apiRoutes

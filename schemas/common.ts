@@ -52,6 +52,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, expired or invalid access token',
   403: 'The caller\'s role does not allow this',
   404: 'Not found (or not yours)',
+  410: 'Gone: the cursor is older than the retention (CURSOR_EXPIRED)',
   409: 'Conflict with the current state',
   412: 'If-Match does not match the current ETag',
   413: 'Body larger than 1 MiB',

@@ -52,6 +52,7 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_MAX_DELAY_MS: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400000 })),
   WEBHOOK_MAX_RETRY_AGE: Type.Optional(Duration),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: Type.Optional(Bool),
+  EVENT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
   /** One deadline for the whole boot (database start, migrations, Redis, bootstrap, listen). */
   STARTUP_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000 }))
 })

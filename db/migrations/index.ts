@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import * as initial from './0001_initial.js'
 import * as searchAndRowVersions from './0002_search_and_row_versions.js'
 import * as webhooks from './0003_webhooks.js'
+import * as eventsFeed from './0005_events_feed.js'
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled
@@ -10,5 +11,6 @@ import * as webhooks from './0003_webhooks.js'
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_search_and_row_versions': searchAndRowVersions,
-  '0003_webhooks': webhooks
+  '0003_webhooks': webhooks,
+  '0005_events_feed': eventsFeed
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../db/database.js'
 import { AppError, conflict } from '../../lib/app-error.js'
+import { runPeriodically } from '../../lib/periodic-job.js'
 import { deleteKey, findKey, insertKey, purgeExpiredKeys, tryLockKey } from './idempotency-repository.js'
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
@@ -61,25 +62,10 @@ export async function rememberResponse (trx: Db, ctx: IdempotencyContext, respon
   await insertKey(trx, { ...ctx, status: response.status, body: response.body, ttlSeconds: IDEMPOTENCY_TTL_SECONDS })
 }
 
-/**
- * Deletes expired keys every `intervalMs` (expired keys are already ignored on
- * lookup; this only bounds the table). The timer does not keep the process alive;
- * `stop` clears it and waits for a purge in flight.
- */
+/** Deletes expired keys every `intervalMs` (expired keys are already ignored on lookup; this only bounds the table). */
 export function schedulePurge (db: Db, log: FastifyBaseLogger, intervalMs: number): { stop: () => Promise<void> } {
-  let running: Promise<void> | null = null
-  const timer = setInterval(() => {
-    if (running !== null) return
-    running = purgeExpiredKeys(db)
-      .then((deleted) => { if (deleted > 0) log.info({ deleted }, 'purged expired idempotency keys') })
-      .catch((error: unknown) => { log.warn({ err: error }, 'purging expired idempotency keys failed') })
-      .finally(() => { running = null })
-  }, intervalMs)
-  timer.unref()
-  return {
-    stop: async () => {
-      clearInterval(timer)
-      await running
-    }
-  }
+  return runPeriodically(intervalMs, async () => {
+    const deleted = await purgeExpiredKeys(db)
+    if (deleted > 0) log.info({ deleted }, 'purged expired idempotency keys')
+  }, (error) => { log.warn({ err: error }, 'purging expired idempotency keys failed') })
 }

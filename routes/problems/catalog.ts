@@ -42,6 +42,7 @@ const CODES: Record<string, Entry> = {
   INSUFFICIENT_STOCK: [409, 'Insufficient stock', 'Some items are not in stock in the quantity asked; `items` lists product_id, requested and available. Nothing was written.'],
   INVALID_TRANSITION: [409, 'Invalid transition', 'The order cannot move from its status to the one asked; `allowed_transitions` on the order lists the moves.'],
   IDEMPOTENCY_KEY_IN_USE: [409, 'Idempotency key in use', 'A request with this Idempotency-Key is still running; retry shortly.'],
+  CURSOR_EXPIRED: [410, 'Cursor expired', 'The events-feed cursor is older than the retention (EVENT_RETENTION_DAYS); events after it may have been purged. Start again without a cursor and reconcile from the lists.'],
   PRECONDITION_FAILED: [412, 'Precondition failed', 'If-Match does not match the resource\'s current ETag: it changed since you read it. Read it again and retry.'],
   PAYLOAD_TOO_LARGE: [413, 'Payload too large', 'The body is larger than 1 MiB.'],
   URI_TOO_LONG: [414, 'URI too long', 'A path parameter is longer than any valid value.'],
