@@ -72,6 +72,16 @@ export function withHeaders (responses: Record<number, TSchema>, headers: Record
   return Object.fromEntries(Object.entries(responses).map(([status, schema]) => [status, Object.assign({}, schema, { headers })]))
 }
 
+/** Idempotency-Key on a POST that creates or writes (orders, the product batch). */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller.',
+    examples: ['5b1f0c7e-order-checkout-1']
+  }))
+})
+
 export const NoContent = Type.Null({ description: 'No content' })
 
 /**
