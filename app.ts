@@ -22,6 +22,7 @@ import swaggerUiPlugin from './plugins/external/swagger-ui.js'
 import swaggerPlugin from './plugins/external/swagger.js'
 import underPressurePlugin from './plugins/external/under-pressure.js'
 import background from './background.js'
+import compressPlugin from './plugins/external/compress.js'
 import apiRoutes from './routes/api.js'
 import authRoutes from './routes/auth/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -72,6 +73,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(jsonBodyPlugin))
   await app.register(step(clientErrorPlugin))
   await app.register(step(securityPlugin))
+  await app.register(step(compressPlugin))
   await app.register(step(dbPlugin))
   await app.register(step(redisPlugin))
   await app.register(step(metricsPlugin))
