@@ -26,6 +26,7 @@ export default fp(async function swaggerPlugin (fastify) {
         { name: 'orders', description: 'Orders and their status' },
         { name: 'admin', description: 'Role and runtime management (admin only)' },
         { name: 'webhooks', description: 'Signed event delivery to integrators (admin only)' },
+        { name: 'events', description: 'The events feed: the webhook outbox read by pulling (staff, admin)' },
         { name: 'operations', description: 'Health probes, the route list (/help) and the error code registry (/problems)' }
       ],
       components: {
