@@ -25,6 +25,7 @@ import swaggerPlugin from './plugins/external/swagger.js'
 import underPressurePlugin from './plugins/external/under-pressure.js'
 import { validatorCompiler } from './lib/validator-compiler.js'
 import background from './background.js'
+import compressPlugin from './plugins/external/compress.js'
 import apiRoutes from './routes/api.js'
 import authRoutes from './routes/auth/index.js'
 import healthRoutes from './routes/health/index.js'
@@ -94,6 +95,7 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
   await app.register(step(jsonBodyPlugin))
   await app.register(step(acceptPlugin))
   await app.register(step(clientErrorPlugin))
+  await app.register(step(compressPlugin))
   await app.register(step(dbPlugin))
   await app.register(step(metricsPlugin))
   await app.register(step(redisPlugin))

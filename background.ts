@@ -8,12 +8,15 @@ import { prepareUnknownUserHash } from './routes/auth/passwords.js'
 import { everyInterval } from './lib/periodic-task.js'
 import { purgeAuditEvents } from './routes/audit/retention.js'
 import { schedulePurge } from './routes/orders/idempotency.js'
+import { purgeExpiredEvents } from './routes/events/service.js'
 import { DeliveryWorker } from './routes/webhooks/worker.js'
 
 /** Expired idempotency keys are already ignored on lookup; the purge only bounds the table. */
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 15 * 60 * 1000
 /** Audit events past AUDIT_RETENTION_DAYS: a few hours late is no matter, the log only needs bounding. */
 const AUDIT_PURGE_INTERVAL_MS = 6 * 60 * 60 * 1000
+/** Events past EVENT_RETENTION_DAYS are already refused by cursor age (410); the purge bounds the outbox. */
+const EVENT_PURGE_INTERVAL_MS = 60 * 60 * 1000
 
 /**
  * Everything the service does besides answering requests, in one place: start-up tasks (run
@@ -48,6 +51,16 @@ export default fp(async function background (fastify) {
     })
   })
   fastify.addHook('onClose', async () => { await auditPurge?.stop() })
+
+  // Job: purge events older than the retention of the events feed (with their deliveries).
+  let eventPurge: ReturnType<typeof everyInterval> | null = null
+  fastify.addHook('onReady', async () => {
+    eventPurge = everyInterval(EVENT_PURGE_INTERVAL_MS, fastify.log, 'events retention purge', async () => {
+      const deleted = await purgeExpiredEvents(db, config.events.retentionDays)
+      return deleted > 0 ? { deleted, retention_days: config.events.retentionDays } : null
+    })
+  })
+  fastify.addHook('onClose', async () => { await eventPurge?.stop() })
 
   // Job: the webhook delivery worker of this replica (WEBHOOK_WORKER=false leaves it off), and its
   // metrics. Every replica may run one: deliveries are claimed with SKIP LOCKED, so each attempt

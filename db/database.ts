@@ -108,6 +108,10 @@ export interface WebhookEventsTable {
   type: string
   data: ColumnType<unknown, string, never>
   created_at: CreatedAt
+  /** The writing transaction (xid8, as text); set by the database. */
+  xid: ColumnType<string, never, never>
+  /** Order within the table (bigint, as text); set by the database. */
+  seq: ColumnType<string, never, never>
 }
 
 export interface WebhookDeliveriesTable {

@@ -41,6 +41,8 @@ export interface AppConfig {
   /** The whole boot must finish within this; server.ts exits 1 naming the step that hung. */
   startupTimeoutMs: number
   webhooks: WebhookConfig
+  /** The events feed (GET /api/events): events older than this are purged; older cursors get 410. */
+  events: { retentionDays: number }
   /** Audit events older than this are purged by the retention job (background.ts). */
   audit: { retentionDays: number }
   /** Slow clients get 408 and are disconnected past these (SPEC §4). */
@@ -262,6 +264,7 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
       maxRetryAgeMs: parseDurationSeconds(env.WEBHOOK_MAX_RETRY_AGE ?? '24h') * 1000,
       allowPrivateTargets: parseBool(env.WEBHOOK_ALLOW_PRIVATE_TARGETS, appEnv !== 'production')
     },
+    events: { retentionDays: env.EVENT_RETENTION_DAYS ?? 30 },
     audit: { retentionDays: env.AUDIT_RETENTION_DAYS ?? 365 },
     startupTimeoutMs: env.STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS,
     httpTimeouts,

@@ -3,6 +3,7 @@ import { authenticateRoutes } from '../plugins/app/auth.js'
 import adminRoutes from './admin/index.js'
 import auditRoutes from './audit/index.js'
 import customersRoutes from './customers/index.js'
+import eventsRoutes from './events/index.js'
 import ordersRoutes from './orders/index.js'
 import productsRoutes from './products/index.js'
 import webhooksRoutes from './webhooks/index.js'
@@ -19,6 +20,7 @@ const apiRoutes: FastifyPluginAsync = async (fastify) => {
   await fastify.register(adminRoutes)
   await fastify.register(webhooksRoutes, { prefix: '/webhooks' })
   await fastify.register(auditRoutes, { prefix: '/audit-events' })
+  await fastify.register(eventsRoutes, { prefix: '/events' })
 }
 
 export default apiRoutes

@@ -59,6 +59,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, expired or invalid access token',
   403: 'The caller\'s role does not allow this',
   404: 'Not found (or not yours)',
+  410: 'Gone: the cursor is older than the retention (CURSOR_EXPIRED)',
   409: 'Conflict with the current state',
   412: 'If-Match does not match the current ETag',
   413: 'Body larger than 1 MiB',
@@ -77,6 +78,16 @@ export function problemResponses (...statuses: number[]): Record<number, TSchema
 export function withHeaders (responses: Record<number, TSchema>, headers: Record<string, TSchema>): Record<number, TSchema> {
   return Object.fromEntries(Object.entries(responses).map(([status, schema]) => [status, Object.assign({}, schema, { headers })]))
 }
+
+/** Idempotency-Key on a POST that creates or writes (orders, the product batch). */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller.',
+    examples: ['5b1f0c7e-order-checkout-1']
+  }))
+})
 
 export const NoContent = Type.Null({ description: 'No content' })
 

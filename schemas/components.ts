@@ -7,7 +7,7 @@ import { DependencyCheck, Help, Liveness, Readiness } from './health.js'
 import { CreateOrderBody, Order, OrderItem, OrderLineInput, OrderPage, TransitionBody } from './orders.js'
 import { FieldError, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
-import { CreateProductBody, Product, ProductPage, ReplaceProductBody, UpdateProductBody } from './products.js'
+import { BatchUpsertBody, BatchUpsertResponse, CreateProductBody, Product, ProductPage, ReplaceProductBody, UpdateProductBody } from './products.js'
 import { RoleUpdate, User } from './users.js'
 import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS } from './webhooks.js'
 
@@ -25,7 +25,7 @@ import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS } from './webhook
 export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   FieldError, Problem, ProblemType, ProblemTypeList,
   RegisterRequest, LoginRequest, RefreshRequest, LogoutRequest, TokenPair, User, RoleUpdate,
-  Product, ProductPage, CreateProductBody, ReplaceProductBody, UpdateProductBody,
+  Product, ProductPage, CreateProductBody, ReplaceProductBody, UpdateProductBody, BatchUpsertBody, BatchUpsertResponse,
   Customer, CustomerPage, CreateCustomerBody, ReplaceCustomerBody, UpdateCustomerBody,
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,

@@ -71,6 +71,8 @@ export const EnvSchema = Type.Object({
   METRICS_PORT: Type.Optional(Port),
   /** At least 30: the database refuses to delete younger audit events (migration 0004). */
   AUDIT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 30, maximum: 36500 })),
+  /** The events feed's retention (GET /api/events): older events are purged, older cursors get 410. */
+  EVENT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
   /** One deadline for the whole boot (database start, migrations, Redis, bootstrap, listen). */
   STARTUP_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3600000 }))
 })

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Currency, PaginationQuery, Page, Timestamp, Uuid } from './common.js'
+import { Currency, IdempotencyHeaders, PaginationQuery, Page, Timestamp, Uuid } from './common.js'
 import { MAX_PRICE_CENTS, MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from './products.js'
 
 export const MAX_ORDER_LINES = 100
@@ -46,14 +46,7 @@ export const CreateOrderBody = Type.Object({
   examples: [{ items: [{ product_id: '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b', quantity: 2 }] }]
 })
 
-export const CreateOrderHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 255,
-    description: 'Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller.',
-    examples: ['5b1f0c7e-order-checkout-1']
-  }))
-})
+export const CreateOrderHeaders = IdempotencyHeaders
 
 export const TransitionBody = Type.Object({
   status: statusSchema('The status to move the order to')

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { MAX_TEXT_LENGTH } from './bounds.js'
 import { Currency, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { Problem } from './problem.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
 export const MAX_STOCK = 1_000_000_000
@@ -146,3 +147,42 @@ export type ProductBody = Static<typeof Product>
 export type CreateProductInput = Static<typeof CreateProductBody>
 export type UpdateProductInput = Static<typeof UpdateProductBody>
 export type ListProductsInput = Static<typeof ListProductsQuery>
+
+export const MAX_BATCH_ITEMS = 1000
+
+export const BatchUpsertBody = Type.Object({
+  items: Type.Array(Type.Unknown({ description: 'A CreateProduct: sku, name, description?, price_cents, stock' }), {
+    minItems: 1,
+    maxItems: MAX_BATCH_ITEMS,
+    description: 'Up to 1000 products, each a CreateProduct, matched by sku: a new sku is created (201), a known one replaced (200). ' +
+      'Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch.'
+  }),
+  mode: Type.Union([Type.Literal('per_item'), Type.Literal('all_or_nothing')], {
+    description: 'per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)',
+    examples: ['per_item']
+  })
+}, {
+  additionalProperties: false,
+  $id: 'ProductBatchRequest',
+  title: 'ProductBatchRequest',
+  examples: [{ mode: 'per_item', items: [{ sku: 'TSHIRT-RED-M', name: 'Red T-shirt (M)', price_cents: 1999, stock: 42 }] }]
+})
+
+export const BatchItemResult = Type.Object({
+  index: Type.Integer({ format: 'int32', minimum: 0, description: 'Position of the item in the request', examples: [0] }),
+  status: Type.Integer({ format: 'int32', minimum: 200, maximum: 599, description: '201 created, 200 replaced, 4xx refused (see problem)', examples: [201] }),
+  product: Type.Optional(Product),
+  problem: Type.Optional(Problem)
+}, { title: 'ProductBatchResult', description: 'The outcome of one item, with the product written or the problem that refused it' })
+
+export const BatchUpsertResponse = Type.Object({
+  results: Type.Array(BatchItemResult, { description: 'One per item, in input order' })
+}, {
+  $id: 'ProductBatchResponse',
+  title: 'ProductBatchResponse',
+  description: 'The outcome of every item, in input order (with `Idempotent-Replayed: true` when replayed for the same Idempotency-Key)'
+})
+
+export type BatchUpsertInput = Static<typeof BatchUpsertBody>
+export type BatchItemResultBody = Static<typeof BatchItemResult>
+export type BatchUpsertResponseBody = Static<typeof BatchUpsertResponse>

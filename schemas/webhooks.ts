@@ -14,6 +14,14 @@ export const WebhookEventTypeSchema = Type.Union([Type.Literal('order.created'),
   examples: ['order.created']
 })
 
+/** The Standard Webhooks envelope: the body of a webhook attempt and an item of the events feed. */
+export const WebhookEvent = Type.Object({
+  id: Type.String({ format: 'uuid', maxLength: 36, description: 'The event id (also the webhook-id header of its deliveries): deduplicate on it', examples: ['9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'] }),
+  type: WebhookEventTypeSchema,
+  created_at: Timestamp,
+  data: Type.Unknown({ description: 'The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)' })
+}, { $id: 'WebhookEvent', title: 'WebhookEvent', description: 'One event of the outbox, as POSTed to webhooks and listed by GET /api/events' })
+
 export const WebhookUrl = Type.String({
   minLength: 8,
   maxLength: MAX_URL_LENGTH,
@@ -158,6 +166,7 @@ export const webhookHeaders = {
 }
 
 export type WebhookEventType = Static<typeof WebhookEventTypeSchema>
+export type WebhookEventBody = Static<typeof WebhookEvent>
 export type WebhookEndpointBody = Static<typeof WebhookEndpoint>
 export type WebhookEndpointWithSecretBody = Static<typeof WebhookEndpointWithSecret>
 export type CreateWebhookInput = Static<typeof CreateWebhookBody>

@@ -17,8 +17,27 @@ export function setEtag (reply: FastifyReply, row: Versioned): void {
   reply.header('etag', etagOf(row))
 }
 
-/** The entity tags of an If-Match / If-None-Match list (weak prefixes dropped: the comparison is by value). */
-const listedTags = (header: string): string[] => header.split(',').map((tag) => tag.trim().replace(/^W\//, ''))
+/**
+ * Compressed responses carry the ETag of their representation: the row's tag with the content
+ * coding appended inside the quotes (`"7-br"`, `"7-gzip"`), so a strong ETag never names two
+ * different byte sequences. Preconditions compare the resource's state: a listed tag counts
+ * with or without its coding suffix, so If-Match with `"7-gzip"` passes and If-None-Match with
+ * it gives 304, whatever encoding the next request asks for.
+ */
+const CODING_SUFFIX = /-(?:br|gzip|deflate|zstd)"$/
+
+/** The tag sent for a response: `etag` with the coding of the body, or on a 304 the listed tag that matched. */
+export function representationEtag (etag: string, coding: unknown, ifNoneMatch: string | undefined, status: number): string {
+  if (status === 304 && ifNoneMatch !== undefined) {
+    return ifNoneMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '')).find((tag) => stripCoding(tag) === etag) ?? etag
+  }
+  return typeof coding === 'string' && coding !== 'identity' && etag.endsWith('"') ? `${etag.slice(0, -1)}-${coding}"` : etag
+}
+
+const stripCoding = (tag: string): string => tag.replace(CODING_SUFFIX, '"')
+
+/** The entity tags of an If-Match / If-None-Match list (weak prefixes and coding suffixes dropped: the comparison is by state). */
+const listedTags = (header: string): string[] => header.split(',').map((tag) => stripCoding(tag.trim().replace(/^W\//, '')))
 
 /**
  * Honours If-Match on PUT/PATCH/DELETE: absent -> proceed; `*` or a listed ETag

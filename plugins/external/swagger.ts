@@ -27,6 +27,7 @@ export default fp(async function swaggerPlugin (fastify) {
         { name: 'admin', description: 'Role and runtime management (admin only)' },
         { name: 'webhooks', description: 'Signed event delivery to integrators (admin only)' },
         { name: 'audit', description: 'The audit log: who changed what, and when (admin only)' },
+        { name: 'events', description: 'The events feed: the webhook outbox read by pulling (staff, admin)' },
         { name: 'operations', description: 'Health probes, the route list (/help) and the error code registry (/problems)' }
       ],
       components: {

@@ -1,18 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
+import { IdempotencyHeaders, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses, ResponseHeaders, documented } from '../../schemas/common.js'
 import {
-  CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
+  BatchUpsertBody, BatchUpsertResponse, CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
   ProductResponse, ReplaceProductBody, UpdateProductBody
 } from '../../schemas/products.js'
 import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentListedProduct, presentProduct } from './presenter.js'
 import * as service from './service.js'
+import { upsertBatch, type BatchContext } from './batch.js'
+import { problemBody } from '../../lib/problem.js'
 import { recordProductStockChange } from '../webhooks/events.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
 
 const tags = ['products']
+/** A full batch of 1000 products with long descriptions is more than the 1 MiB of other bodies. */
+const BATCH_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 const security = [{ bearerAuth: [] }]
 
 /** The catalog: every role reads, staff and admin write. */
@@ -70,6 +74,39 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     setEtag(reply, row)
     reply.code(201).header('location', location(row.id))
     return presentProduct(row, currency)
+  })
+
+  fastify.post('/batch', {
+    bodyLimit: BATCH_BODY_LIMIT_BYTES,
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
+    schema: {
+      tags,
+      operationId: 'upsertProductBatch',
+      summary: 'Create or replace up to 1000 products by sku (staff, admin)',
+      description: 'Each item is a CreateProduct matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. ' +
+        'Results come in input order. per_item: bad items get their problem (400 VALIDATION_FAILED, 409 SKU_TAKEN for an archived product\'s sku), the rest is written; ' +
+        'all_or_nothing: any bad item and nothing is written, 409 BATCH_REJECTED with every result (424 BATCH_ABORTED for the good ones). ' +
+        'Stock taken to 0 emits product.out_of_stock as PUT does. With an Idempotency-Key, a retry with the same body within 24 h replays the first response. ' +
+        'Bodies up to 8 MiB.',
+      headers: IdempotencyHeaders,
+      body: BatchUpsertBody,
+      response: {
+        200: documented(BatchUpsertResponse, { description: 'Every item\'s outcome, in input order', headers: { 'idempotent-replayed': ResponseHeaders.idempotentReplayed } }),
+        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503)
+      },
+      security
+    }
+  }, async (request, reply) => {
+    const batch: BatchContext = {
+      db: fastify.db,
+      currency,
+      retry: { onRetry: (error, attempt) => { request.log.warn({ err: error, attempt }, 'product batch lost a race; retrying') } },
+      problemOf: (input) => problemBody(request, input)
+    }
+    const outcome = await upsertBatch(batch, request.user.id, request.body, request.headers['idempotency-key'])
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true')
+    fastify.businessMetrics.productsCreated.inc(outcome.created)
+    return outcome.body
   })
 
   fastify.put('/:id', {

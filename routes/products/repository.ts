@@ -118,3 +118,32 @@ export async function archiveProduct (db: Db, id: string): Promise<void> {
 export async function deleteProduct (db: Db, id: string): Promise<void> {
   await db.deleteFrom('products').where('id', '=', id).execute()
 }
+
+/** The stock of the products with these skus (archived ones included), locked for the batch's transaction in sku order. */
+export async function lockStockBySku (db: Db, skus: readonly string[]): Promise<Map<string, number>> {
+  if (skus.length === 0) return new Map()
+  const rows = await db.selectFrom('products').select(['sku', 'stock']).where('sku', 'in', skus).orderBy('sku').forUpdate().execute()
+  return new Map(rows.map((row) => [row.sku, row.stock]))
+}
+
+/**
+ * Inserts or replaces the products by sku in one statement; `inserted` tells which were new.
+ * Archived products keep their sku and are not changed: they are missing from the result.
+ */
+export async function upsertProductsBySku (db: Db, items: readonly ProductFields[]): Promise<Array<ProductRecord & { inserted: boolean }>> {
+  if (items.length === 0) return []
+  return await db.insertInto('products')
+    .values(items.map((item) => ({ ...item })))
+    .onConflict((oc) => oc.column('sku')
+      .doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        description: eb.ref('excluded.description'),
+        price_cents: eb.ref('excluded.price_cents'),
+        stock: eb.ref('excluded.stock'),
+        updated_at: sql<Date>`greatest(now(), products.updated_at)`
+      }))
+      .where('products.archived_at', 'is', null))
+    .returning(COLUMNS)
+    .returning(sql<boolean>`products.xmax = 0`.as('inserted'))
+    .execute()
+}

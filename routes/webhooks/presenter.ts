@@ -1,4 +1,4 @@
-import { MAX_ATTEMPT_LOG, type WebhookAttemptBody, type WebhookDeliveryBody, type WebhookEndpointBody, type WebhookEventType } from '../../schemas/webhooks.js'
+import { MAX_ATTEMPT_LOG, type WebhookAttemptBody, type WebhookDeliveryBody, type WebhookEndpointBody, type WebhookEventBody, type WebhookEventType } from '../../schemas/webhooks.js'
 import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './repository.js'
 
 export function presentEndpoint (row: EndpointRecord): WebhookEndpointBody {
@@ -19,7 +19,7 @@ function isEventType (type: string): type is WebhookEventType {
 }
 
 /** The outbox only ever holds the types recordEvents writes. */
-function eventType (type: string): WebhookEventType {
+export function eventType (type: string): WebhookEventType {
   if (!isEventType(type)) throw new Error(`unknown event type in the outbox: ${type}`)
   return type
 }
@@ -51,4 +51,12 @@ export function presentDelivery (row: DeliveryRecord, attempts: readonly Attempt
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString()
   }
+}
+
+/**
+ * The Standard Webhooks envelope of an outbox event: the body of every webhook attempt and an
+ * item of the events feed (GET /api/events), so both show the same id and bytes for an event.
+ */
+export function presentEvent (event: { id: string, type: string, created_at: Date, data: unknown }): WebhookEventBody {
+  return { id: event.id, type: eventType(event.type), created_at: event.created_at.toISOString(), data: event.data }
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import type { WebhookConfig } from '../../lib/config.js'
+import { presentEvent } from './presenter.js'
 import { sendWebhook, type SendResult } from './sender.js'
 import { signatureHeaders } from './signature.js'
 
@@ -40,7 +41,7 @@ export function retryDelayMs (attempt: number, config: Pick<WebhookConfig, 'retr
 
 /** The Standard Webhooks payload: `{id, type, created_at, data}`, the same bytes on every attempt. */
 export function payloadOf (event: { event_id: string, type: string, event_created_at: Date, data: unknown }): string {
-  return JSON.stringify({ id: event.event_id, type: event.type, created_at: event.event_created_at.toISOString(), data: event.data })
+  return JSON.stringify(presentEvent({ id: event.event_id, type: event.type, created_at: event.event_created_at, data: event.data }))
 }
 
 /**

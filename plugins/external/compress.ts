@@ -1,0 +1,41 @@
+import compress from '@fastify/compress'
+import type { onSendHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import zlib from 'node:zlib'
+import { AppError } from '../../lib/app-error.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { representationEtag } from '../../lib/http/etag.js'
+
+/** Below this a compressed body saves less than its headers and CPU cost. */
+const THRESHOLD_BYTES = 1024
+/** Quality 4 compresses JSON almost as well as 11 at a small fraction of the CPU. */
+const BROTLI_QUALITY = 4
+
+/**
+ * Response compression (br, gzip; zstd first where the runtime has zlib zstd, which
+ * @fastify/compress detects) above 1 KiB with Vary: Accept-Encoding, and gzip/deflate request
+ * bodies. A decompressed body counts against the route's body limit as it streams in, so a zip
+ * bomb is a 413 after reading the limit, never a decompression to the end. Registered before
+ * the routes (it hooks each route as it is added).
+ */
+export default fp(async function compressPlugin (fastify) {
+  await fastify.register(compress, {
+    global: true,
+    threshold: THRESHOLD_BYTES,
+    brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
+    requestEncodings: ['gzip', 'deflate'],
+    onUnsupportedRequestEncoding: (encoding) => new AppError(HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not supported; send gzip, deflate or an uncompressed body`),
+    onInvalidRequestPayload: (encoding) => new AppError(HTTP_PROBLEMS.BAD_REQUEST, `The body is not valid ${encoding} data`)
+  })
+  // After compression, which @fastify/compress adds to each route's own onSend hooks (they run
+  // after the global ones): the ETag then names the representation sent (see lib/http/etag.ts).
+  const etagOfRepresentation: onSendHookHandler = async (request, reply, payload) => {
+    const etag = reply.getHeader('etag')
+    if (typeof etag === 'string') reply.header('etag', representationEtag(etag, reply.getHeader('content-encoding'), request.headers['if-none-match'], reply.statusCode))
+    return payload
+  }
+  fastify.addHook('onRoute', (route) => {
+    const hooks = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
+    route.onSend = [...hooks, etagOfRepresentation]
+  })
+}, { name: 'compress' })

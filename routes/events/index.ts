@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { problemResponses } from '../../schemas/common.js'
+import { EventPage, ListEventsQuery } from '../../schemas/events.js'
+import { WebhookEvent } from '../../schemas/webhooks.js'
+import { readEventPage, type EventsContext } from './service.js'
+import { validatorCompiler } from '../../lib/validator-compiler.js'
+import { STAFF_ONLY } from '../../plugins/app/auth.js'
+
+/** A long poll looks again this often: one indexed read of the outbox each time. */
+const POLL_INTERVAL_MS = 250
+
+/**
+ * /api/events: the pull side of the webhooks (SPEC §7), for staff and admins (the
+ * `events:read` scope once API keys exist). Long polls end when the client goes away or the
+ * app starts closing, so a shutdown never waits out a 30 s wait.
+ */
+const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.addSchema(WebhookEvent)
+  fastify.addSchema(EventPage)
+  // addSchema in a child context makes Fastify build its default Ajv here: keep the strict TypeBox validator.
+  fastify.setValidatorCompiler(validatorCompiler)
+  const events: EventsContext = { db: fastify.db, retentionDays: fastify.config.events.retentionDays, pollIntervalMs: POLL_INTERVAL_MS }
+  const closing = new AbortController()
+  fastify.addHook('preClose', async () => { closing.abort() })
+
+  fastify.get('/', {
+    config: { access: STAFF_ONLY, scopes: ['events:read'] },
+    schema: {
+      tags: ['events'],
+      operationId: 'listEvents',
+      summary: 'Read the events feed (staff, admin)',
+      description: 'The outbox behind the webhooks, with the same envelope and ids, in a stable order. Pass next_cursor back as ?after=: ' +
+        'a cursor never skips an event, also when transactions commit out of order (an event is listed once every transaction that ' +
+        'started before it has ended). Filter with ?types=; ?wait=1..30 long-polls while the page would be empty. ' +
+        'Events are kept EVENT_RETENTION_DAYS (default 30); a cursor older than that is 410 CURSOR_EXPIRED.',
+      querystring: ListEventsQuery,
+      response: { 200: Type.Ref('EventPage', { description: 'One page of events' }), ...problemResponses(400, 401, 403, 410, 429) },
+      security: [{ bearerAuth: [] }]
+    }
+  }, async (request, reply) => {
+    const gone = new AbortController()
+    reply.raw.once('close', () => { gone.abort() })
+    return await readEventPage(events, request.query, AbortSignal.any([gone.signal, closing.signal]))
+  })
+}
+
+export default eventsRoutes

@@ -1,0 +1,32 @@
+import { sql, type Selectable } from 'kysely'
+import type { Db, WebhookEventsTable } from '../../db/database.js'
+import type { FeedPosition } from './cursor.js'
+
+export type EventRecord = Pick<Selectable<WebhookEventsTable>, 'id' | 'type' | 'data' | 'created_at' | 'xid' | 'seq'>
+
+/**
+ * The events after `after` in (xid, seq) order, only from transactions that had all ended when
+ * this statement's snapshot was taken (xid below the snapshot's xmin): a transaction still
+ * running, even one that started before events already handed out, has an xid at or above
+ * xmin, so its events come later, after any cursor given out now. Runs outside a transaction
+ * so the reader holds no xid itself. Uses webhook_events_xid_seq_idx.
+ */
+export async function readEvents (db: Db, after: FeedPosition | null, types: readonly string[] | null, limit: number): Promise<EventRecord[]> {
+  let query = db.selectFrom('webhook_events')
+    .select(['id', 'type', 'data', 'created_at', sql<string>`xid::text`.as('xid'), sql<string>`seq::text`.as('seq')])
+    .where(sql<boolean>`xid < pg_snapshot_xmin(pg_current_snapshot())`)
+  if (after !== null) query = query.where(sql<boolean>`(xid, seq) > (cast(${after.xid} as xid8), cast(${after.seq} as bigint))`)
+  if (types !== null) query = query.where('type', 'in', types)
+  return await query.orderBy(sql`xid`).orderBy('seq').limit(limit).execute()
+}
+
+/** Deletes up to `batch` events older than `retentionDays` (their deliveries cascade); returns how many went. */
+export async function purgeExpiredEvents (db: Db, retentionDays: number, batch: number): Promise<number> {
+  const result = await db.deleteFrom('webhook_events')
+    .where('id', 'in', (eb) => eb.selectFrom('webhook_events')
+      .select('id')
+      .where('created_at', '<', sql<Date>`now() - make_interval(days => ${retentionDays})`)
+      .limit(batch))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -1,0 +1,79 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Db } from '../../db/database.js'
+import { AppError } from '../../lib/app-error.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { EVENT_PROBLEMS } from './problems.js'
+import { EVENT_TYPES, type EventPageBody, type ListEventsInput } from '../../schemas/events.js'
+import { presentEvent } from '../webhooks/presenter.js'
+import { decodeFeedCursor, encodeFeedCursor, type FeedPosition } from './cursor.js'
+import * as repo from './repository.js'
+
+const DEFAULT_LIMIT = 100
+const DAY_MS = 24 * 60 * 60 * 1000
+const PURGE_BATCH = 5000
+
+export interface EventsContext {
+  db: Db
+  retentionDays: number
+  /** How often a long poll looks again (one indexed read each time). */
+  pollIntervalMs: number
+}
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES)
+
+/** `types=a,b` as a list; null for no filter; 400 naming an unknown type. */
+export function parseTypes (raw: string | undefined): string[] | null {
+  if (raw === undefined) return null
+  const types = [...new Set(raw.split(',').map((type) => type.trim()))]
+  const unknown = types.filter((type) => !KNOWN_TYPES.has(type))
+  if (unknown.length > 0) {
+    const detail = `unknown event type ${unknown.map((type) => JSON.stringify(type)).join(', ')}; known: ${EVENT_TYPES.join(', ')}`
+    throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, `types: ${detail}`, { errors: [{ pointer: '/types', in: 'query', detail }] })
+  }
+  return types
+}
+
+function assertRetained (after: FeedPosition | null, retentionDays: number): void {
+  if (after === null || after.createdAt.getTime() >= Date.now() - retentionDays * DAY_MS) return
+  throw new AppError(EVENT_PROBLEMS.CURSOR_EXPIRED, `The cursor is older than the ${retentionDays} days events are kept; events after it may be gone. Start again without after (and reconcile from the lists).`)
+}
+
+/**
+ * One page of the feed. With `wait`, an empty page is retried every pollIntervalMs until an
+ * event comes, the wait is over or `signal` aborts (the client went away, the app is closing).
+ */
+export async function readEventPage (ctx: EventsContext, query: ListEventsInput, signal: AbortSignal): Promise<EventPageBody> {
+  const after = decodeFeedCursor(query.after)
+  const types = parseTypes(query.types)
+  assertRetained(after, ctx.retentionDays)
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const deadline = Date.now() + (query.wait ?? 0) * 1000
+
+  let rows = await repo.readEvents(ctx.db, after, types, limit + 1)
+  while (rows.length === 0 && !signal.aborted && Date.now() < deadline) {
+    try {
+      await sleep(Math.min(ctx.pollIntervalMs, deadline - Date.now()), undefined, { signal })
+    } catch {
+      break
+    }
+    rows = await repo.readEvents(ctx.db, after, types, limit + 1)
+  }
+
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  const nextCursor = last !== undefined
+    ? encodeFeedCursor({ xid: last.xid, seq: last.seq, createdAt: last.created_at })
+    : query.after ?? null
+  return { data: page.map(presentEvent), next_cursor: nextCursor, has_more: rows.length > limit }
+}
+
+/** Deletes the events older than the retention, in batches (their deliveries go with them); returns how many went. */
+export async function purgeExpiredEvents (db: Db, retentionDays: number): Promise<number> {
+  let total = 0
+  let deleted = PURGE_BATCH
+  while (deleted === PURGE_BATCH) {
+    deleted = await repo.purgeExpiredEvents(db, retentionDays, PURGE_BATCH)
+    total += deleted
+  }
+  return total
+}

@@ -1,0 +1,31 @@
+import { Type, type Static } from 'typebox'
+
+export const EVENT_TYPES = ['order.created', 'order.status_changed', 'product.out_of_stock'] as const
+
+export const ListEventsQuery = Type.Object({
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The next_cursor of the previous page; without it the feed starts at the oldest event kept' })),
+  types: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description: `Comma-separated event types to return (${EVENT_TYPES.join(', ')}); an unknown type is a 400`,
+    examples: ['order.created,order.status_changed']
+  })),
+  limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 1000, default: 100, description: 'Page size (1..1000)' })),
+  wait: Type.Optional(Type.Integer({
+    format: 'int32',
+    minimum: 1,
+    maximum: 30,
+    description: 'Long-poll: when the page would be empty, wait up to this many seconds for an event before answering'
+  }))
+}, { additionalProperties: false })
+
+export const EventPage = Type.Object({
+  data: Type.Array(Type.Ref('WebhookEvent')),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent'
+  }),
+  has_more: Type.Boolean({ description: 'true when more events are readable right now (read on at once); false: poll again later, or use wait' })
+}, { $id: 'EventPage', title: 'EventPage', description: 'One page of the events feed, in the feed\'s stable order' })
+
+export type ListEventsInput = Static<typeof ListEventsQuery>
+export type EventPageBody = Static<typeof EventPage>

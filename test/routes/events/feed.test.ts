@@ -1,0 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
+import { suite } from '../../helpers/suite.js'
+import { createUser, type TestUser } from '../../helpers/users.js'
+import { buildOrdersApp, insertProduct, postOrder, transition } from '../orders/fixtures/orders.js'
+import { encodeFeedCursor } from '../../../routes/events/cursor.js'
+
+interface FeedEvent { id: string, type: string, created_at: string, data: { id: string, [key: string]: unknown } }
+interface FeedPage { data: FeedEvent[], next_cursor: string | null, has_more: boolean }
+
+async function readFeed (app: FastifyInstance, user: TestUser, query = ''): Promise<FeedPage> {
+  const res = await app.inject({ method: 'GET', url: `/api/events${query}`, headers: user.headers })
+  if (res.statusCode !== 200) throw new Error(`reading the feed failed: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+async function orderFor (app: FastifyInstance, customer: TestUser, productId: string, quantity = 1): Promise<string> {
+  const res = await postOrder(app, customer, { items: [{ product_id: productId, quantity }] })
+  if (res.statusCode !== 201) throw new Error(`order failed: ${res.statusCode} ${res.body}`)
+  return res.json().id
+}
+
+export default suite(import.meta, (t) => {
+  t.test('refuses bad input with a problem and a 4xx', async (t) => {
+    const app = await buildOrdersApp(t)
+    const staff = await createUser(app, 'staff')
+    const customer = await createUser(app, 'customer')
+    const get = async (query: string, user: TestUser | null = staff) =>
+      await app.inject({ method: 'GET', url: `/api/events${query}`, headers: user === null ? {} : user.headers })
+
+    t.equal((await get('', null)).statusCode, 401, 'no token')
+    const forbidden = await get('', customer)
+    t.equal(forbidden.statusCode, 403, 'customers may not read the feed')
+    t.equal(forbidden.headers['content-type'], 'application/problem+json; charset=utf-8')
+
+    const unknownType = await get('?types=order.created,order.deleted')
+    t.equal(unknownType.statusCode, 400, 'unknown event type')
+    t.match(unknownType.json(), { code: 'VALIDATION_FAILED', errors: [{ pointer: '/types', in: 'query' }] })
+    t.match(unknownType.json().detail, /order\.deleted/, 'names the unknown type')
+    t.equal((await get('?types=')).statusCode, 400, 'empty type filter')
+
+    for (const after of ['garbage', Buffer.from('{"x":"1","s":"x","t":"2026-01-01T00:00:00Z"}').toString('base64url'), Buffer.from('[]').toString('base64url')]) {
+      const res = await get(`?after=${after}`)
+      t.equal(res.statusCode, 400, `cursor ${after}`)
+      t.match(res.json(), { code: 'INVALID_CURSOR', errors: [{ pointer: '/after' }] })
+    }
+    for (const query of ['?limit=0', '?limit=1001', '?wait=0', '?wait=31', '?wait=abc', '?other=1']) {
+      t.equal((await get(query)).statusCode, 400, query)
+    }
+
+    const old = encodeFeedCursor({ xid: '1', seq: '1', createdAt: new Date(Date.now() - 31 * 24 * 3600 * 1000) })
+    const expired = await get(`?after=${old}`)
+    t.equal(expired.statusCode, 410, 'a cursor older than the retention')
+    t.match(expired.json(), { code: 'CURSOR_EXPIRED', status: 410, type: '/problems/cursor-expired' })
+    const recent = encodeFeedCursor({ xid: '1', seq: '1', createdAt: new Date(Date.now() - 29 * 24 * 3600 * 1000) })
+    t.equal((await get(`?after=${recent}`)).statusCode, 200, 'a cursor within the retention')
+  })
+
+  t.test('EVENT_RETENTION_DAYS sets the age at which cursors expire', async (t) => {
+    const app = await buildOrdersApp(t, { env: { EVENT_RETENTION_DAYS: '2' } })
+    const staff = await createUser(app, 'staff')
+    const threeDays = encodeFeedCursor({ xid: '1', seq: '1', createdAt: new Date(Date.now() - 3 * 24 * 3600 * 1000) })
+    t.equal((await app.inject({ method: 'GET', url: `/api/events?after=${threeDays}`, headers: staff.headers })).statusCode, 410)
+  })
+
+  t.test('pages the outbox with the webhook envelope, in a stable order, filtered by type', async (t) => {
+    const app = await buildOrdersApp(t)
+    const admin = await createUser(app, 'admin')
+    const staff = await createUser(app, 'staff')
+    const customer = await createUser(app, 'customer')
+    t.same(await readFeed(app, staff), { data: [], next_cursor: null, has_more: false }, 'empty feed, no cursor')
+
+    const product = await insertProduct(app, { stock: 3 })
+    const orders = [await orderFor(app, customer, product.id), await orderFor(app, customer, product.id), await orderFor(app, customer, product.id)]
+    t.equal((await transition(app, admin, orders[0] ?? '', 'paid')).statusCode, 200)
+
+    const all = await readFeed(app, staff)
+    t.same(all.data.map((e) => e.type), ['order.created', 'order.created', 'order.created', 'product.out_of_stock', 'order.status_changed'])
+    t.same(all.data.filter((e) => e.type === 'order.created').map((e) => e.data.id), orders, 'in commit order')
+    t.equal(all.has_more, false)
+    const outbox = await app.db.selectFrom('webhook_events').select(['id', 'type', 'data', 'created_at']).execute()
+    for (const row of outbox) {
+      const listed = all.data.find((e) => e.id === row.id)
+      t.same(listed, { id: row.id, type: row.type, created_at: row.created_at.toISOString(), data: row.data }, 'the webhook payload of the same event')
+    }
+    t.match(all.data.at(-1), { type: 'order.status_changed', data: { id: orders[0], status: 'paid', previous_status: 'pending' } })
+
+    const pages: FeedEvent[] = []
+    let cursor: string | null = null
+    for (let page = 0; page < 10; page++) {
+      const result: FeedPage = await readFeed(app, staff, `?limit=2${cursor === null ? '' : `&after=${cursor}`}`)
+      pages.push(...result.data)
+      t.ok(result.data.length <= 2)
+      cursor = result.next_cursor
+      if (!result.has_more) break
+    }
+    t.same(pages.map((e) => e.id), all.data.map((e) => e.id), 'pages of 2 give the same sequence')
+    const tail = await readFeed(app, staff, `?after=${cursor ?? ''}`)
+    t.same(tail, { data: [], next_cursor: cursor, has_more: false }, 'past the end: empty, and the same cursor back')
+
+    const stock = await readFeed(app, admin, '?types=product.out_of_stock')
+    t.same(stock.data.map((e) => e.type), ['product.out_of_stock'])
+    t.match(stock.data[0]?.data, { id: product.id, stock: 0 })
+    const moves = await readFeed(app, staff, '?types=order.status_changed,%20order.created')
+    t.equal(moves.data.length, 4, 'two types, spaces ignored')
+
+    const fresh = await orderFor(app, customer, (await insertProduct(app)).id)
+    const next = await readFeed(app, staff, `?after=${cursor ?? ''}`)
+    t.same(next.data.map((e) => e.data.id), [fresh], 'only the new event after the cursor')
+  })
+
+  t.test('a rolled-back change never shows in the feed', async (t) => {
+    const app = await buildOrdersApp(t)
+    const staff = await createUser(app, 'staff')
+    const customer = await createUser(app, 'customer')
+    const product = await insertProduct(app, { stock: 1 })
+    const refused = await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 2 }] })
+    t.equal(refused.statusCode, 409, 'insufficient stock: nothing written')
+    t.same((await readFeed(app, staff)).data, [])
+  })
+
+  t.test('wait long-polls: an event written during the wait answers it', async (t) => {
+    const app = await buildOrdersApp(t)
+    const staff = await createUser(app, 'staff')
+    const customer = await createUser(app, 'customer')
+    const product = await insertProduct(app)
+    const start = await readFeed(app, staff)
+
+    const polling = readFeed(app, staff, '?wait=30&types=order.created')
+    await sleep(300)
+    const id = await orderFor(app, customer, product.id)
+    const page = await polling
+    t.same(page.data.map((e) => e.data.id), [id], 'the order that came during the wait')
+    t.not(page.next_cursor, start.next_cursor)
+
+    const quiet = await readFeed(app, staff, `?wait=1&after=${page.next_cursor ?? ''}`)
+    t.same(quiet.data, [], 'nothing came: an empty page after the wait')
+    t.equal(quiet.next_cursor, page.next_cursor)
+  })
+
+  t.test('closing the app ends a pending long poll at once', async (t) => {
+    const app = await buildOrdersApp(t)
+    const staff = await createUser(app, 'staff')
+    const started = Date.now()
+    const polling = app.inject({ method: 'GET', url: '/api/events?wait=30', headers: staff.headers })
+    await sleep(300)
+    await app.close()
+    const res = await polling
+    t.equal(res.statusCode, 200)
+    t.same(res.json().data, [])
+    // Generous: only detects a wait that ran its 30 s instead of ending with the app.
+    t.ok(Date.now() - started < 20_000, 'the poll ended with the app, not after its wait')
+  })
+})
