@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
-import { Uuid } from './common.js'
+import { MAX_CURSOR_LENGTH, MAX_URL_LENGTH } from './bounds.js'
+import { PageData, Uuid } from './common.js'
 
 const RESOURCE_EXAMPLE_ID = '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'
 const ACTOR_EXAMPLE_ID = '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'
@@ -65,19 +66,20 @@ export const AuditEvent = Type.Object({
 })
 
 export const AuditEventPage = Type.Object({
-  data: Type.Array(AuditEvent),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?after= for the next page; null on the last page' })
+  data: PageData(AuditEvent),
+  next_cursor: Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], { description: 'Pass as ?after= for the next page; null on the last page' })
 }, { $id: 'AuditEventPage', title: 'AuditEventPage', description: 'One page of audit events, oldest first' })
 
 export const ListAuditEventsQuery = Type.Object({
   resource_type: Type.Optional(AuditResourceType),
   resource_id: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Only changes of this resource' })),
   actor_id: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Only changes made by this user or API key' })),
-  after: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque cursor from next_cursor: the events after it' })),
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: 'Opaque cursor from next_cursor: the events after it' })),
   limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size (1..100)' }))
 }, { additionalProperties: false })
 
 export const auditPageLink = Type.String({
+  maxLength: MAX_URL_LENGTH,
   description: 'RFC 8288 link to the next page, when there is one',
   examples: ['</api/audit-events?limit=20&after=eyJ2IjoiYXR8MjAyNi0xMS0yNFQxMDowMDowMC4wMDAwMDBaIn0>; rel="next"']
 })

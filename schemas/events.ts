@@ -2,8 +2,12 @@ import { Type, type Static } from 'typebox'
 
 export const EVENT_TYPES = ['order.created', 'order.status_changed', 'product.out_of_stock'] as const
 
+/** The largest page and the longest cursor the feed hands out. */
+export const MAX_EVENT_PAGE = 1000
+const MAX_EVENT_CURSOR_LENGTH = 256
+
 export const ListEventsQuery = Type.Object({
-  after: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The next_cursor of the previous page; without it the feed starts at the oldest event kept' })),
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_EVENT_CURSOR_LENGTH, description: 'The next_cursor of the previous page; without it the feed starts at the oldest event kept' })),
   types: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 256,
@@ -20,8 +24,8 @@ export const ListEventsQuery = Type.Object({
 }, { additionalProperties: false })
 
 export const EventPage = Type.Object({
-  data: Type.Array(Type.Ref('WebhookEvent')),
-  next_cursor: Type.Union([Type.String(), Type.Null()], {
+  data: Type.Array(Type.Ref('WebhookEvent'), { maxItems: MAX_EVENT_PAGE }),
+  next_cursor: Type.Union([Type.String({ maxLength: MAX_EVENT_CURSOR_LENGTH }), Type.Null()], {
     description: 'Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent'
   }),
   has_more: Type.Boolean({ description: 'true when more events are readable right now (read on at once); false: poll again later, or use wait' })

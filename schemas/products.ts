@@ -169,14 +169,14 @@ export const BatchUpsertBody = Type.Object({
 })
 
 export const BatchItemResult = Type.Object({
-  index: Type.Integer({ format: 'int32', minimum: 0, description: 'Position of the item in the request', examples: [0] }),
+  index: Type.Integer({ format: 'int32', minimum: 0, maximum: MAX_BATCH_ITEMS - 1, description: 'Position of the item in the request', examples: [0] }),
   status: Type.Integer({ format: 'int32', minimum: 200, maximum: 599, description: '201 created, 200 replaced, 4xx refused (see problem)', examples: [201] }),
   product: Type.Optional(Product),
   problem: Type.Optional(Problem)
 }, { title: 'ProductBatchResult', description: 'The outcome of one item, with the product written or the problem that refused it' })
 
 export const BatchUpsertResponse = Type.Object({
-  results: Type.Array(BatchItemResult, { description: 'One per item, in input order' })
+  results: Type.Array(BatchItemResult, { maxItems: MAX_BATCH_ITEMS, description: 'One per item, in input order' })
 }, {
   $id: 'ProductBatchResponse',
   title: 'ProductBatchResponse',
