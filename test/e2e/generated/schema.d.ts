@@ -30,7 +30,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe: Postgres and Redis reachable, not shutting down */
+        /** Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped) */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -245,6 +245,26 @@ export interface paths {
          * @description Partial update (at least one field); honours If-Match.
          */
         patch: operations["updateProduct"];
+        trace?: never;
+    };
+    "/api/products/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or replace up to 1000 products by sku (staff, admin)
+         * @description Each item is a CreateProduct matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. Results come in input order. per_item: bad items get their problem (400 VALIDATION_FAILED, 409 SKU_TAKEN for an archived product's sku), the rest is written; all_or_nothing: any bad item and nothing is written, 409 BATCH_REJECTED with every result (424 BATCH_ABORTED for the good ones). Stock taken to 0 emits product.out_of_stock as PUT does. With an Idempotency-Key, a retry with the same body within 24 h replays the first response. Bodies up to 8 MiB.
+         */
+        post: operations["upsertProductBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/customers": {
@@ -519,6 +539,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List audit events (admin)
+         * @description Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), oldest first (keyset on at, id), each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. Events are kept AUDIT_RETENTION_DAYS (default 365).
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the events feed (staff, admin)
+         * @description The outbox behind the webhooks, with the same envelope and ids, in a stable order. Pass next_cursor back as ?after=: a cursor never skips an event, also when transactions commit out of order (an event is listed once every transaction that started before it has ended). Filter with ?types=; ?wait=1..30 long-polls while the page would be empty. Events are kept EVENT_RETENTION_DAYS (default 30); a cursor older than that is 410 CURSOR_EXPIRED.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -554,13 +614,14 @@ export interface components {
             /** @example body/items/0/quantity must be >= 1 */
             detail: string;
             /**
-             * @description The request path
+             * @description The request path (cut to 2048 characters)
              * @example /api/orders
              */
             instance: string;
             code: components["schemas"]["ProblemCode"];
             /** @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e */
             request_id: string;
+            /** @description The fields at fault: at most 10 for VALIDATION_FAILED, at most one per order line otherwise (100) */
             errors?: components["schemas"]["FieldError"][];
             /** @description Every product that is short (only on INSUFFICIENT_STOCK) */
             items?: {
@@ -974,6 +1035,52 @@ export interface components {
             stock?: number;
         };
         /**
+         * ProductBatchRequest
+         * @example {
+         *       "mode": "per_item",
+         *       "items": [
+         *         {
+         *           "sku": "TSHIRT-RED-M",
+         *           "name": "Red T-shirt (M)",
+         *           "price_cents": 1999,
+         *           "stock": 42
+         *         }
+         *       ]
+         *     }
+         */
+        ProductBatchRequest: {
+            /** @description Up to 1000 products, each a CreateProduct, matched by sku: a new sku is created (201), a known one replaced (200). Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch. */
+            items: unknown[];
+            /**
+             * @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)
+             * @example per_item
+             */
+            mode: "per_item" | "all_or_nothing";
+        };
+        /**
+         * ProductBatchResponse
+         * @description The outcome of every item, in input order (with `Idempotent-Replayed: true` when replayed for the same Idempotency-Key)
+         */
+        ProductBatchResponse: {
+            /** @description One per item, in input order */
+            results: {
+                /**
+                 * Format: int32
+                 * @description Position of the item in the request
+                 * @example 0
+                 */
+                index: number;
+                /**
+                 * Format: int32
+                 * @description 201 created, 200 replaced, 4xx refused (see problem)
+                 * @example 201
+                 */
+                status: number;
+                product?: components["schemas"]["Product"];
+                problem?: components["schemas"]["Problem"];
+            }[];
+        };
+        /**
          * Customer
          * @description A customer profile
          * @example {
@@ -1313,10 +1420,9 @@ export interface components {
         };
         /** DependencyCheck */
         DependencyCheck: {
-            status: "up" | "down" | "embedded";
+            status: "up" | "down" | "degraded" | "embedded";
             /** @example 0.8 */
             latency_ms: number;
-            error?: string;
         };
         /** Readiness */
         Readiness: {
@@ -1371,7 +1477,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
@@ -1430,7 +1536,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
@@ -1545,7 +1651,7 @@ export interface components {
             last_response_status: number | null;
             last_latency_ms: number | null;
             last_error: string | null;
-            /** @description Every attempt, oldest first */
+            /** @description The latest 100 attempts (all of them under the default retry schedule), oldest first */
             attempt_log: components["schemas"]["WebhookAttempt"][];
             /**
              * Format: date-time
@@ -1586,7 +1692,7 @@ export interface components {
              */
             url: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
@@ -1612,7 +1718,7 @@ export interface components {
              */
             url?: string;
             /**
-             * @description The event types sent to this endpoint
+             * @description The event types sent to this endpoint, each at most once (a repeated type is a 400)
              * @example [
              *       "order.created",
              *       "order.status_changed"
@@ -1631,12 +1737,152 @@ export interface components {
             enabled?: boolean;
         };
         /**
+         * AuditActor
+         * @description Who made the change
+         */
+        AuditActor: {
+            /**
+             * @description user: a person with an access token; api_key: a program with an API key (id is the key's id)
+             * @example user
+             */
+            type: "user" | "api_key";
+            /**
+             * Format: uuid
+             * @description The user id, or the API key id
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+        };
+        /**
+         * AuditResource
+         * @description What changed
+         */
+        AuditResource: {
+            /**
+             * @description The kind of resource that changed
+             * @example product
+             */
+            type: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+            /**
+             * Format: uuid
+             * @description The id of the resource that changed
+             * @example 0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
+             */
+            id: string;
+        };
+        /**
+         * AuditEvent
+         * @description One change made through the API, recorded in the same transaction as the change
+         * @example {
+         *       "id": "8e2d4f6a-1b3c-4d5e-9f0a-1b2c3d4e5f6a",
+         *       "at": "2026-11-24T10:00:00.000Z",
+         *       "actor": {
+         *         "type": "user",
+         *         "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13"
+         *       },
+         *       "action": "product.updated",
+         *       "resource": {
+         *         "type": "product",
+         *         "id": "0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+         *       },
+         *       "changes": {
+         *         "price_cents": [
+         *           1999,
+         *           2499
+         *         ]
+         *       },
+         *       "request_id": "5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e"
+         *     }
+         */
+        AuditEvent: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change was made (the start of its transaction), RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            at: string;
+            actor: components["schemas"]["AuditActor"];
+            /**
+             * @description `<resource>.<verb>`: product.created|updated|deleted|archived, customer.created|updated|deleted, order.created|status_changed, user.role_changed, webhook_endpoint.created|updated|deleted|secret_rotated; new actions may be added
+             * @example product.updated
+             */
+            action: string;
+            resource: components["schemas"]["AuditResource"];
+            /**
+             * @description Each field the change set, as `field: [before, after]` (only fields whose value changed)
+             * @example {
+             *       "price_cents": [
+             *         1999,
+             *         2499
+             *       ]
+             *     }
+             */
+            changes: {
+                [key: string]: unknown[];
+            };
+            /**
+             * @description The X-Request-Id of the request that made the change
+             * @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e
+             */
+            request_id: string;
+        };
+        /**
+         * AuditEventPage
+         * @description One page of audit events, oldest first
+         */
+        AuditEventPage: {
+            data: components["schemas"]["AuditEvent"][];
+            /** @description Pass as ?after= for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /**
+         * WebhookEvent
+         * @description One event of the outbox, as POSTed to webhooks and listed by GET /api/events
+         */
+        WebhookEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
+             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
+             */
+            id: string;
+            /**
+             * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
+             * @example order.created
+             */
+            type: "order.created" | "order.status_changed" | "product.out_of_stock";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /** @description The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product) */
+            data: unknown;
+        };
+        /**
+         * EventPage
+         * @description One page of the events feed, in the feed's stable order
+         */
+        EventPage: {
+            data: components["schemas"]["WebhookEvent"][];
+            /** @description Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent */
+            next_cursor: string | null;
+            /** @description true when more events are readable right now (read on at once); false: poll again later, or use wait */
+            has_more: boolean;
+        };
+        /**
          * ProblemCode
          * @description Every error code the service sends (Problem.code); GET /problems/{slug} explains each
          * @example VALIDATION_FAILED
          * @enum {string}
          */
-        ProblemCode: "BAD_REQUEST" | "BODY_TOO_DEEP" | "INVALID_CURSOR" | "INVALID_INPUT" | "INVALID_URL" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "VALIDATION_FAILED" | "WEAK_PASSWORD" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_MISSING" | "FORBIDDEN" | "CUSTOMER_NOT_FOUND" | "NOT_FOUND" | "ORDER_NOT_FOUND" | "PRODUCT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "USER_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "REQUEST_TIMEOUT" | "CANNOT_DEMOTE_SELF" | "CUSTOMER_EMAIL_TAKEN" | "CUSTOMER_HAS_ORDERS" | "EMAIL_TAKEN" | "IDEMPOTENCY_KEY_IN_USE" | "INSUFFICIENT_STOCK" | "INVALID_TRANSITION" | "SKU_TAKEN" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "EXPECTATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_PRODUCT" | "WEBHOOK_URL_NOT_ALLOWED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "SERVICE_OVERLOADED" | "SERVICE_UNAVAILABLE" | "TRANSACTION_CONFLICT";
+        ProblemCode: "BAD_REQUEST" | "BODY_TOO_DEEP" | "INVALID_CURSOR" | "INVALID_INPUT" | "INVALID_URL" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "VALIDATION_FAILED" | "WEAK_PASSWORD" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_MISSING" | "FORBIDDEN" | "CUSTOMER_NOT_FOUND" | "NOT_FOUND" | "ORDER_NOT_FOUND" | "PRODUCT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "USER_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "REQUEST_TIMEOUT" | "BATCH_REJECTED" | "CANNOT_DEMOTE_SELF" | "CUSTOMER_EMAIL_TAKEN" | "CUSTOMER_HAS_ORDERS" | "EMAIL_TAKEN" | "IDEMPOTENCY_KEY_IN_USE" | "INSUFFICIENT_STOCK" | "INVALID_TRANSITION" | "SKU_TAKEN" | "CURSOR_EXPIRED" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "EXPECTATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_PRODUCT" | "WEBHOOK_URL_NOT_ALLOWED" | "BATCH_ABORTED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "SERVICE_OVERLOADED" | "SERVICE_UNAVAILABLE" | "TRANSACTION_CONFLICT";
     };
     responses: never;
     parameters: never;
@@ -3695,6 +3941,221 @@ export interface operations {
             };
             /** @description Rate limit exceeded */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    upsertProductBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry for 24 h: the same key and body replay the original response (with `Idempotent-Replayed: true`). Scoped to the caller. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Every item's outcome, in input order */
+            200: {
+                headers: {
+                    /** @description Present when this response is the replay of an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductBatchResponse"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Semantically invalid (unknown references) */
+            422: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7353,6 +7814,279 @@ export interface operations {
             };
             /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description The kind of resource that changed */
+                resource_type?: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+                /** @description Only changes of this resource */
+                resource_id?: string;
+                /** @description Only changes made by this user or API key */
+                actor_id?: string;
+                /** @description Opaque cursor from next_cursor: the events after it */
+                after?: string;
+                /** @description Page size (1..100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of audit events */
+            200: {
+                headers: {
+                    /** @description RFC 8288 link to the next page, when there is one */
+                    Link?: string;
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded */
+            429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description The next_cursor of the previous page; without it the feed starts at the oldest event kept */
+                after?: string;
+                /** @description Comma-separated event types to return (order.created, order.status_changed, product.out_of_stock); an unknown type is a 400 */
+                types?: string;
+                /** @description Page size (1..1000) */
+                limit?: number;
+                /** @description Long-poll: when the page would be empty, wait up to this many seconds for an event before answering */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events */
+            200: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description The authentication scheme to use: `Bearer` */
+                    "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            406: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone: the cursor is older than the retention (CURSOR_EXPIRED) */
+            410: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
