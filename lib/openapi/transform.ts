@@ -102,6 +102,13 @@ const RATE_LIMIT_HEADERS: Json = {
   'RateLimit-Reset': integerHeader('Seconds until the window resets')
 }
 const RETRY_AFTER: Json = { 'Retry-After': integerHeader('Seconds to wait before retrying') }
+/** plugins/external/compress.ts: bodies over 1 KiB are compressed when Accept-Encoding asks. */
+const CONTENT_ENCODING: Json = {
+  'Content-Encoding': {
+    description: 'How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise',
+    schema: { type: 'string', enum: ['br', 'gzip', 'deflate', 'zstd'] }
+  }
+}
 const WWW_AUTHENTICATE: Json = {
   'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`', schema: { type: 'string', enum: ['Bearer'] } }
 }
@@ -133,6 +140,7 @@ function decorateResponse (status: string, response: Json, context: { limited: b
     ...(context.deprecated ? DEPRECATION_HEADERS : {}),
     ...declared,
     ...REQUEST_ID,
+    ...(statusCode !== 204 && statusCode !== 304 && response.content !== undefined ? CONTENT_ENCODING : {}),
     ...(context.limited ? RATE_LIMIT_HEADERS : {}),
     ...((context.limited && statusCode === 429) || statusCode === 503 || (context.idempotent && statusCode === 409) ? RETRY_AFTER : {}),
     ...(context.bearer && statusCode === 401 ? WWW_AUTHENTICATE : {})

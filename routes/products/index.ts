@@ -16,7 +16,7 @@ import { auditContext } from '../audit/context.js'
 
 const tags = ['products']
 /** A full batch of 1000 products with long descriptions is more than the 1 MiB of other bodies. */
-const BATCH_BODY_LIMIT_BYTES = 8 * 1024 * 1024
+export const BATCH_BODY_LIMIT_BYTES = 8 * 1024 * 1024
 const security = [{ bearerAuth: [] }]
 
 /** The catalog: every role reads, staff and admin write. */

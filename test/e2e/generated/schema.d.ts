@@ -1906,6 +1906,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1917,6 +1919,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1939,6 +1943,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1950,6 +1956,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1961,6 +1969,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -1985,6 +1995,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2002,6 +2014,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2019,6 +2033,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2049,6 +2065,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2066,6 +2084,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2083,6 +2103,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2119,6 +2141,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2136,6 +2160,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2153,6 +2179,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2170,6 +2198,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2187,6 +2217,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2204,6 +2236,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2238,6 +2272,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2255,6 +2291,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2272,6 +2310,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2289,6 +2329,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2306,6 +2348,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2323,6 +2367,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2340,6 +2386,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2376,6 +2424,8 @@ export interface operations {
                     "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2393,6 +2443,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2412,6 +2464,8 @@ export interface operations {
                     "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2429,6 +2483,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2446,6 +2502,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2463,6 +2521,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2482,6 +2542,8 @@ export interface operations {
                     "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2518,6 +2580,8 @@ export interface operations {
                     "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2535,6 +2599,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2554,6 +2620,8 @@ export interface operations {
                     "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2571,6 +2639,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2588,6 +2658,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2605,6 +2677,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2624,6 +2698,8 @@ export interface operations {
                     "Cache-Control"?: "no-store";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2673,6 +2749,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2690,6 +2768,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2707,6 +2787,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2724,6 +2806,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2741,6 +2825,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2771,6 +2857,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2788,6 +2876,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2807,6 +2897,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2824,6 +2916,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2871,6 +2965,8 @@ export interface operations {
                     Link?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2888,6 +2984,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2905,6 +3003,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2924,6 +3024,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2941,6 +3043,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2979,6 +3083,8 @@ export interface operations {
                     Location?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -2996,6 +3102,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3013,6 +3121,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3032,6 +3142,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3049,6 +3161,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3066,6 +3180,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3083,6 +3199,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3100,6 +3218,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3117,6 +3237,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3155,6 +3277,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3189,6 +3313,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3206,6 +3332,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3225,6 +3353,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3242,6 +3372,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3259,6 +3391,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3276,6 +3410,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3318,6 +3454,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3335,6 +3473,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3352,6 +3492,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3371,6 +3513,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3388,6 +3532,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3405,6 +3551,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3422,6 +3570,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3439,6 +3589,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3456,6 +3608,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3473,6 +3627,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3490,6 +3646,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3507,6 +3665,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3558,6 +3718,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3575,6 +3737,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3594,6 +3758,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3611,6 +3777,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3628,6 +3796,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3645,6 +3815,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3662,6 +3834,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3679,6 +3853,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3696,6 +3872,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3713,6 +3891,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3755,6 +3935,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3772,6 +3954,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3789,6 +3973,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3808,6 +3994,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3825,6 +4013,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3842,6 +4032,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3859,6 +4051,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3876,6 +4070,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3893,6 +4089,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3910,6 +4108,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3927,6 +4127,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3944,6 +4146,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -3983,6 +4187,8 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4000,6 +4206,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4017,6 +4225,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4036,6 +4246,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4053,6 +4265,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4070,6 +4284,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4089,6 +4305,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4106,6 +4324,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4123,6 +4343,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4140,6 +4362,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4159,6 +4383,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4198,6 +4424,8 @@ export interface operations {
                     Link?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4215,6 +4443,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4232,6 +4462,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4251,6 +4483,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4268,6 +4502,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4306,6 +4542,8 @@ export interface operations {
                     Location?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4323,6 +4561,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4340,6 +4580,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4359,6 +4601,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4376,6 +4620,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4393,6 +4639,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4410,6 +4658,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4427,6 +4677,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4444,6 +4696,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4482,6 +4736,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4516,6 +4772,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4533,6 +4791,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4552,6 +4812,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4569,6 +4831,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4586,6 +4850,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4603,6 +4869,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4645,6 +4913,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4662,6 +4932,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4679,6 +4951,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4698,6 +4972,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4715,6 +4991,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4732,6 +5010,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4749,6 +5029,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4766,6 +5048,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4783,6 +5067,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4800,6 +5086,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4817,6 +5105,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4868,6 +5158,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4885,6 +5177,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4904,6 +5198,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4921,6 +5217,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4938,6 +5236,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4955,6 +5255,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4972,6 +5274,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -4989,6 +5293,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5006,6 +5312,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5023,6 +5331,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5040,6 +5350,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5082,6 +5394,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5099,6 +5413,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5116,6 +5432,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5135,6 +5453,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5152,6 +5472,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5169,6 +5491,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5186,6 +5510,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5203,6 +5529,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5220,6 +5548,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5237,6 +5567,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5254,6 +5586,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5299,6 +5633,8 @@ export interface operations {
                     Link?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5316,6 +5652,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5333,6 +5671,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5352,6 +5692,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5369,6 +5711,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5412,6 +5756,8 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5429,6 +5775,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5446,6 +5794,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5465,6 +5815,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5482,6 +5834,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5499,6 +5853,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5518,6 +5874,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5535,6 +5893,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5552,6 +5912,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5569,6 +5931,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5588,6 +5952,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5626,6 +5992,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5660,6 +6028,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5677,6 +6047,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5696,6 +6068,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5713,6 +6087,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5730,6 +6106,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5747,6 +6125,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5789,6 +6169,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5806,6 +6188,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5823,6 +6207,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5842,6 +6228,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5859,6 +6247,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5876,6 +6266,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5893,6 +6285,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5910,6 +6304,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5927,6 +6323,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5944,6 +6342,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5961,6 +6361,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5978,6 +6380,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -5997,6 +6401,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6034,6 +6440,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6051,6 +6459,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6068,6 +6478,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6087,6 +6499,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6104,6 +6518,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6121,6 +6537,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6138,6 +6556,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6155,6 +6575,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6172,6 +6594,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6189,6 +6613,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6206,6 +6632,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6223,6 +6651,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6257,6 +6687,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6274,6 +6706,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6291,6 +6725,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6310,6 +6746,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6327,6 +6765,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6344,6 +6784,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6361,6 +6803,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6378,6 +6822,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6415,6 +6861,8 @@ export interface operations {
                     Link?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6432,6 +6880,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6449,6 +6899,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6468,6 +6920,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6485,6 +6939,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6502,6 +6958,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6540,6 +6998,8 @@ export interface operations {
                     Location?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6557,6 +7017,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6574,6 +7036,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6593,6 +7057,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6610,6 +7076,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6627,6 +7095,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6644,6 +7114,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6661,6 +7133,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6678,6 +7152,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6716,6 +7192,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6750,6 +7228,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6767,6 +7247,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6786,6 +7268,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6803,6 +7287,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6820,6 +7306,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6837,6 +7325,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6854,6 +7344,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6905,6 +7397,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6922,6 +7416,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6941,6 +7437,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6958,6 +7456,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6975,6 +7475,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -6992,6 +7494,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7009,6 +7513,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7026,6 +7532,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7043,6 +7551,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7060,6 +7570,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7102,6 +7614,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7119,6 +7633,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7136,6 +7652,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7155,6 +7673,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7172,6 +7692,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7189,6 +7711,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7206,6 +7730,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7223,6 +7749,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7240,6 +7768,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7257,6 +7787,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7274,6 +7806,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7291,6 +7825,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7326,6 +7862,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7343,6 +7881,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7360,6 +7900,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7379,6 +7921,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7396,6 +7940,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7413,6 +7959,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7430,6 +7978,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7447,6 +7997,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7464,6 +8016,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7481,6 +8035,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7523,6 +8079,8 @@ export interface operations {
                     Link?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7540,6 +8098,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7557,6 +8117,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7576,6 +8138,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7593,6 +8157,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7610,6 +8176,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7627,6 +8195,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7644,6 +8214,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7679,6 +8251,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7696,6 +8270,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7713,6 +8289,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7732,6 +8310,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7749,6 +8329,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7766,6 +8348,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7783,6 +8367,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7800,6 +8386,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7817,6 +8405,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7834,6 +8424,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7877,6 +8469,8 @@ export interface operations {
                     Link?: string;
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7894,6 +8488,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7911,6 +8507,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7930,6 +8528,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7947,6 +8547,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -7964,6 +8566,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -8003,6 +8607,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -8020,6 +8626,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -8037,6 +8645,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -8056,6 +8666,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -8073,6 +8685,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -8090,6 +8704,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -8107,6 +8723,8 @@ export interface operations {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
                     /** @description Requests allowed in the current window */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
