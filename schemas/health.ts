@@ -19,14 +19,16 @@ export const Readiness = Type.Object({
   checks: Type.Object({ postgres: DependencyCheck, redis: Type.Unsafe<Static<typeof DependencyCheck>>(Type.Ref('DependencyCheck')) })
 }, { $id: 'Readiness', title: 'Readiness' })
 
+const HelpRoute = Type.Object({
+  method: Type.String({ maxLength: 16 }),
+  url: Type.String({ maxLength: MAX_URL_LENGTH }),
+  summary: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH }))
+})
+
 export const Help = Type.Object({
   name: Type.String({ maxLength: MAX_TITLE_LENGTH }),
   description: Type.String({ maxLength: MAX_TEXT_LENGTH }),
   version: Type.String({ maxLength: MAX_TITLE_LENGTH }),
   docs: Type.Object({ swagger_ui: Type.String({ maxLength: MAX_URL_LENGTH }), openapi_json: Type.String({ maxLength: MAX_URL_LENGTH }), openapi_yaml: Type.String({ maxLength: MAX_URL_LENGTH }) }),
-  routes: Type.Array(Type.Object({
-    method: Type.String({ maxLength: 16 }),
-    url: Type.String({ maxLength: MAX_URL_LENGTH }),
-    summary: Type.Optional(Type.String({ maxLength: MAX_TITLE_LENGTH }))
-  }), { maxItems: MAX_HELP_ROUTES })
+  routes: Type.Array(HelpRoute, { maxItems: MAX_HELP_ROUTES })
 }, { $id: 'Help', title: 'Help' })
