@@ -10,6 +10,7 @@ import type { KeyValueStore } from './memory-store.js'
 export function guardedStore (redis: KeyValueStore, fallback: KeyValueStore, guard: DependencyGuard, user: string): KeyValueStore {
   return {
     kind: redis.kind,
+    connected: redis.connected,
     ping: async () => { await redis.ping() },
     get: async (key) => await guard.run(user, async () => await redis.get(key), async () => await fallback.get(key)),
     set: async (key, value, ttlMs) => {

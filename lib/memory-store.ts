@@ -4,6 +4,8 @@
  */
 export interface KeyValueStore {
   readonly kind: 'redis' | 'embedded'
+  /** False while the connection to the server is lost (refused, closed, reconnecting); never false in-process. */
+  connected: () => boolean
   ping: () => Promise<void>
   get: (key: string) => Promise<string | null>
   set: (key: string, value: string, ttlMs: number) => Promise<void>
@@ -15,6 +17,7 @@ export interface KeyValueStore {
 /** In-process store for a single replica: entries expire lazily on read and on a periodic sweep. */
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'embedded'
+  connected = (): boolean => true
   private readonly entries = new Map<string, { value: string, expiresAt: number }>()
   private readonly sweeper: NodeJS.Timeout
 

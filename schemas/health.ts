@@ -7,7 +7,7 @@ const MAX_HELP_ROUTES = 500
 export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness' })
 
 export const DependencyCheck = Type.Object({
-  /** degraded: Redis unreachable or skipped by its circuit breaker; the service runs on per-replica limits. */
+  /** down: no connection (Redis then makes the replica not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits). */
   status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')]),
   latency_ms: Type.Number({ minimum: 0, examples: [0.8] })
 }, { $id: 'DependencyCheck', title: 'DependencyCheck' })

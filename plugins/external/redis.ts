@@ -36,6 +36,7 @@ const CONNECT_WAIT_MS = 3000
 function redisStore (client: Redis): KeyValueStore {
   return {
     kind: 'redis',
+    connected: () => client.status === 'ready',
     ping: async () => { await client.ping() },
     get: async (key) => await client.get(key),
     set: async (key, value, ttlMs) => { await client.set(key, value, 'PX', ttlMs) },

@@ -14,7 +14,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['operations'],
       operationId: 'getReadiness',
-      summary: 'Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped)',
+      summary: 'Readiness probe: Postgres reachable, a configured Redis connected, not shutting down (a slow Redis is reported degraded)',
       response: { 200: Readiness, 503: Readiness }
     }
   }, async (request, reply) => {

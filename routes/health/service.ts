@@ -38,26 +38,28 @@ async function checkPostgres (db: Db, log: FastifyBaseLogger): Promise<CheckResu
 }
 
 /**
- * Redis is optional for serving (rate limits and the login throttle fall back to per-replica
- * counting), so a skipped or unreachable Redis is `degraded`, not `down`: the replica stays ready.
- * The ping goes through the breaker: while it skips Redis readiness does not ping, and once the
- * cool-down is over the ping may be the probe that closes it (so it closes even with no traffic).
+ * SPEC §4: a configured Redis that is down (its connection refused or lost) makes the replica not
+ * ready; a Redis that is connected but slow, or skipped by its breaker, is `degraded` and the
+ * replica stays ready (requests fall back to per-replica counting). The ping goes through the
+ * breaker: while it skips Redis readiness does not ping, and once the cool-down is over the ping
+ * may be the probe that closes it (so it closes even with no traffic).
  */
 async function checkRedis (store: KeyValueStore, guard: DependencyGuard | null, log: FastifyBaseLogger): Promise<CheckResult> {
-  if (guard !== null && !guard.breaker.allow()) return { status: 'degraded', latency_ms: 0 }
+  const unavailable = (latencyMs: number): CheckResult => ({ status: store.connected() ? 'degraded' : 'down', latency_ms: latencyMs })
+  if (guard !== null && !guard.breaker.allow()) return unavailable(0)
   const result = await timed('redis', log, async () => { await store.ping() }, store.kind === 'redis' ? 'up' : 'embedded')
   if (result.status !== 'down') {
     guard?.breaker.success()
     return result
   }
   guard?.breaker.failure()
-  return { ...result, status: 'degraded' }
+  return unavailable(result.latency_ms)
 }
 
-/** Ready when not shutting down and Postgres is up (Redis at worst degrades the service; the embedded stores are never down). */
+/** Ready when not shutting down, Postgres is up and a configured Redis is connected (a slow one only degrades the service). */
 export async function readiness (db: Db, store: KeyValueStore, guard: DependencyGuard | null, shuttingDown: boolean, log: FastifyBaseLogger): Promise<Static<typeof Readiness>> {
   const [postgres, redis] = await Promise.all([checkPostgres(db, log), checkRedis(store, guard, log)])
-  const ready = !shuttingDown && postgres.status !== 'down'
+  const ready = !shuttingDown && postgres.status !== 'down' && redis.status !== 'down'
   return {
     status: ready ? 'ready' : 'not_ready',
     ...(shuttingDown ? { shutting_down: true } : {}),

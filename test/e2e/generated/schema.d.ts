@@ -30,7 +30,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped) */
+        /** Readiness probe: Postgres reachable, a configured Redis connected, not shutting down (a slow Redis is reported degraded) */
         get: operations["getReadiness"];
         put?: never;
         post?: never;

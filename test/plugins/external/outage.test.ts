@@ -126,7 +126,7 @@ export default suite(import.meta, (t) => {
     t.pass('ready again once Postgres answers')
   })
 
-  t.test('Redis goes away: readiness stays 200 with redis degraded while the API keeps serving', async (t) => {
+  t.test('Redis goes away: readiness is 503 with redis down (SPEC §4) while the API keeps serving', async (t) => {
     if (redisUrl === '') {
       const app = await buildTestApp(t)
       const staff = await createUser(app, 'staff')
@@ -144,10 +144,14 @@ export default suite(import.meta, (t) => {
     await insertProduct(app)
 
     await proxy.stop()
-    const ready = await app.inject({ method: 'GET', url: '/health/ready' })
-    t.equal(ready.statusCode, 200, 'Redis is optional: rate limits fall back to this replica')
-    t.equal(ready.json().status, 'ready')
-    t.equal(ready.json().checks.redis.status, 'degraded')
+    // The client learns of the closed connection asynchronously (the proxy's FIN).
+    const ready = await waitFor('readiness to see Redis down', async () => {
+      const res = await app.inject({ method: 'GET', url: '/health/ready' })
+      return res.statusCode === 503 ? res : undefined
+    })
+    t.equal(ready.statusCode, 503, 'a configured Redis that is down takes the replica out of rotation')
+    t.equal(ready.json().status, 'not_ready')
+    t.equal(ready.json().checks.redis.status, 'down')
     t.equal(ready.json().checks.postgres.status, 'up')
     for (let i = 0; i < 5; i++) {
       const res = await app.inject({ method: 'GET', url: '/api/products', headers: staff.headers })
