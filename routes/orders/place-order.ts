@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db, OrderItemRow, OrderRow } from '../../db/database.js'
-import { errorCode } from '../../db/errors.js'
+import { errorCode, RAISE_EXCEPTION } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
 import { createdAuditCte, type AuditContext } from '../audit/record.js'
 import { orderCreatedEvents, outboxCtes } from '../webhooks/events.js'
@@ -184,7 +184,7 @@ function isRefusalDetail (value: unknown): value is RefusalDetail {
 }
 
 function refusalOf (error: unknown): OrderRefusal | null {
-  if (errorCode(error) !== 'P0001' || !(error instanceof Error) || error.message !== REFUSED) return null
+  if (errorCode(error) !== RAISE_EXCEPTION || !(error instanceof Error) || error.message !== REFUSED) return null
   const detail: unknown = 'detail' in error && typeof error.detail === 'string' ? JSON.parse(error.detail) : null
   if (!isRefusalDetail(detail)) return null
   return { customerId: detail.customer_id, products: detail.products }
