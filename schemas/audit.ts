@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { MAX_CURSOR_LENGTH, MAX_URL_LENGTH } from './bounds.js'
-import { PageData, Uuid } from './common.js'
+import { PageData, Uuid, UuidOf } from './common.js'
 
 const RESOURCE_EXAMPLE_ID = '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'
 const ACTOR_EXAMPLE_ID = '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'
@@ -17,12 +17,12 @@ export const AuditActorType = Type.Union([Type.Literal('user'), Type.Literal('ap
 
 export const AuditActor = Type.Object({
   type: AuditActorType,
-  id: Type.String({ format: 'uuid', maxLength: 36, description: 'The user id, or the API key id', examples: [ACTOR_EXAMPLE_ID] })
+  id: UuidOf('The user id, or the API key id', ACTOR_EXAMPLE_ID)
 }, { $id: 'AuditActor', title: 'AuditActor', description: 'Who made the change' })
 
 export const AuditResource = Type.Object({
   type: AuditResourceType,
-  id: Type.String({ format: 'uuid', maxLength: 36, description: 'The id of the resource that changed', examples: [RESOURCE_EXAMPLE_ID] })
+  id: UuidOf('The id of the resource that changed', RESOURCE_EXAMPLE_ID)
 }, { $id: 'AuditResource', title: 'AuditResource', description: 'What changed' })
 
 const Change = Type.Array(Type.Unknown(), {
@@ -72,8 +72,8 @@ export const AuditEventPage = Type.Object({
 
 export const ListAuditEventsQuery = Type.Object({
   resource_type: Type.Optional(AuditResourceType),
-  resource_id: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Only changes of this resource' })),
-  actor_id: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Only changes made by this user or API key' })),
+  resource_id: Type.Optional(UuidOf('Only changes of this resource')),
+  actor_id: Type.Optional(UuidOf('Only changes made by this user or API key')),
   after: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: 'Opaque cursor from next_cursor: the events after it' })),
   limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size (1..100)' }))
 }, { additionalProperties: false })

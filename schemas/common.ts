@@ -2,6 +2,11 @@ import { Type, type TObject, type TSchema } from 'typebox'
 import { Problem } from './problem.js'
 import { MAX_CURSOR_LENGTH, MAX_ETAG_LENGTH, MAX_ETAG_LIST_LENGTH, MAX_PAGE_SIZE, MAX_URL_LENGTH } from './bounds.js'
 
+/** A UUID's text: the one check for ids that arrive outside a schema (token subjects, cursors). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** A UUID with a description of its own (and an example, if given). */
+export const UuidOf = (description: string, example?: string) =>
+  Type.String({ format: 'uuid', maxLength: 36, description, ...(example === undefined ? {} : { examples: [example] }) })
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36, examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', minLength: 3, maxLength: 3, description: 'ISO 4217 store currency', examples: ['EUR'] })

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Currency, IdempotencyHeaders, PaginationQuery, Page, Timestamp, Uuid } from './common.js'
+import { Currency, IdempotencyHeaders, PaginationQuery, Page, Timestamp, Uuid, UuidOf } from './common.js'
 import { MAX_PRICE_CENTS, MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from './products.js'
 
 export const MAX_ORDER_LINES = 100
@@ -20,11 +20,10 @@ const STATUS_COUNT = 5
 
 export const OrderStatus = statusSchema('pending -> paid -> shipped -> delivered; pending|paid -> cancelled')
 
-const uuidSchema = (description: string, example: string) => Type.String({ format: 'uuid', maxLength: 36, description, examples: [example] })
 const timestampSchema = (description: string) =>
   Type.String({ format: 'date-time', maxLength: 64, description, examples: ['2026-11-24T10:00:00.000Z'] })
 
-const ProductId = uuidSchema('The product ordered', '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b')
+const ProductId = UuidOf('The product ordered', '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b')
 const CUSTOMER_EXAMPLE = '7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d'
 
 export const OrderLineInput = Type.Object({
@@ -33,7 +32,7 @@ export const OrderLineInput = Type.Object({
 }, { additionalProperties: false, $id: 'OrderLineInput', title: 'OrderLineInput' })
 
 export const CreateOrderBody = Type.Object({
-  customer_id: Type.Optional(uuidSchema('The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)', CUSTOMER_EXAMPLE)),
+  customer_id: Type.Optional(UuidOf('The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)', CUSTOMER_EXAMPLE)),
   items: Type.Array(OrderLineInput, {
     minItems: 1,
     maxItems: MAX_ORDER_LINES,
@@ -55,7 +54,7 @@ export const TransitionBody = Type.Object({
 export const ListOrdersQuery = Type.Object({
   ...PaginationQuery,
   status: Type.Optional(statusSchema('Only orders in this status')),
-  customer_id: Type.Optional(uuidSchema('Only orders of this customer (a customer caller only ever sees its own orders)', CUSTOMER_EXAMPLE)),
+  customer_id: Type.Optional(UuidOf('Only orders of this customer (a customer caller only ever sees its own orders)', CUSTOMER_EXAMPLE)),
   created_after: Type.Optional(timestampSchema('Only orders created strictly after this instant (RFC 3339)')),
   created_before: Type.Optional(timestampSchema('Only orders created strictly before this instant (RFC 3339)'))
 }, { additionalProperties: false })

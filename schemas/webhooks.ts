@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { INT32_MAX, MAX_URL_LENGTH } from './bounds.js'
-import { NextCursor, PageData, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+import { NextCursor, PageData, PaginationQuery, ResponseHeaders, Timestamp, Uuid, UuidOf } from './common.js'
 
 /** attempt_log shows the latest attempts (routes/webhooks/presenter.ts); the default schedule makes a few dozen in 24 h. */
 export const MAX_ATTEMPT_LOG = 100
@@ -16,7 +16,7 @@ export const WebhookEventTypeSchema = Type.Union([Type.Literal('order.created'),
 
 /** The Standard Webhooks envelope: the body of a webhook attempt and an item of the events feed. */
 export const WebhookEvent = Type.Object({
-  id: Type.String({ format: 'uuid', maxLength: 36, description: 'The event id (also the webhook-id header of its deliveries): deduplicate on it', examples: ['9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'] }),
+  id: UuidOf('The event id (also the webhook-id header of its deliveries): deduplicate on it', '9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'),
   type: WebhookEventTypeSchema,
   created_at: Timestamp,
   data: Type.Unknown({ description: 'The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)' })
@@ -129,7 +129,7 @@ export const WebhookAttempt = Type.Object({
 export const WebhookDelivery = Type.Object({
   id: Uuid,
   endpoint_id: Uuid,
-  event_id: Type.String({ format: 'uuid', maxLength: 36, description: 'The event (also sent as the webhook-id header)', examples: ['9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'] }),
+  event_id: UuidOf('The event (also sent as the webhook-id header)', '9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'),
   event_type: WebhookEventTypeSchema,
   status: DeliveryStatus,
   attempts: Type.Integer({ format: 'int32', minimum: 0, maximum: INT32_MAX, description: 'Attempts made so far', examples: [2] }),

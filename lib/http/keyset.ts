@@ -1,4 +1,3 @@
-import { sql, type RawBuilder } from 'kysely'
 import { decodeCursor, invalidCursor, paginate } from './pagination.js'
 
 /**
@@ -51,19 +50,4 @@ export function pageBySort<T extends { id: string }, C extends string> (
   rows: T[], limit: number, sort: SortOrder<C>, key: (row: T) => string | number
 ): { page: T[], nextCursor: string | null } {
   return paginate(rows, limit, (row) => `${sort.name}${SEPARATOR}${key(row)}`)
-}
-
-/** A cursor's timestamp key (microsecond text) as a timestamptz. */
-export function timestampValue (value: string | number): RawBuilder<Date> {
-  return sql<Date>`cast(${value} as timestamptz)`
-}
-
-/** The cursor's key as an SQL value comparable with its column. */
-export function keyValue (position: KeysetPosition, kind: KeyKind): RawBuilder<Date | number | string> {
-  return kind === 'timestamp' ? timestampValue(position.value) : sql<number | string>`${position.value}`
-}
-
-/** An ILIKE pattern matching `text` anywhere, with the user's %, _ and \ taken literally. */
-export function containsPattern (text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
 }

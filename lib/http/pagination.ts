@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../app-error.js'
 import { HTTP_PROBLEMS } from '../problems/http.js'
+import { UUID_PATTERN } from '../../schemas/common.js'
 
 /**
  * Keyset cursors: the sort key and id of the last row of a page, base64url JSON.
@@ -26,15 +27,13 @@ export function invalidCursor (detail = 'is not a value this API returned', para
   })
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 export function decodeCursor (raw: string | undefined, param = 'cursor'): Cursor | null {
   if (raw === undefined) return null
   try {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))
     if (typeof parsed === 'object' && parsed !== null && 'v' in parsed && 'id' in parsed) {
       const { v, id } = parsed
-      if ((typeof v === 'string' || typeof v === 'number') && typeof id === 'string' && UUID.test(id)) return { v, id }
+      if ((typeof v === 'string' || typeof v === 'number') && typeof id === 'string' && UUID_PATTERN.test(id)) return { v, id }
     }
   } catch {
     // fall through to the 400

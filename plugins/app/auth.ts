@@ -5,6 +5,7 @@ import type { Role } from '../../db/database.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { AppError, forbidden } from '../../lib/app-error.js'
 import { LiveAccounts } from '../../lib/live-accounts.js'
+import { UUID_PATTERN } from '../../schemas/common.js'
 
 export interface AccessTokenClaims {
   sub: string
@@ -46,7 +47,6 @@ declare module 'fastify' {
 export const REQUIRED_CLAIMS = ['sub', 'role', 'iss', 'aud', 'iat', 'exp', 'jti']
 /** Verified tokens kept (LRU) so a token used again skips the HMAC and claim checks. */
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 type TokenProblem = typeof HTTP_PROBLEMS.TOKEN_MISSING | typeof HTTP_PROBLEMS.TOKEN_EXPIRED | typeof HTTP_PROBLEMS.TOKEN_INVALID
 const unauthorized = (problem: TokenProblem, detail: string): AppError => new AppError(problem, detail, { headers: { 'www-authenticate': 'Bearer' } })
@@ -134,7 +134,7 @@ export default fp(async function authPlugin (fastify) {
       throw tokenError(error)
     }
     const { id } = request.user
-    if (typeof id !== 'string' || !UUID.test(id)) throw tokenError(null)
+    if (typeof id !== 'string' || !UUID_PATTERN.test(id)) throw tokenError(null)
     const role = await liveAccounts.role(id)
     if (role === null) throw accountGone()
     request.user.role = role

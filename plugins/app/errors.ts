@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { errorCode } from '../../db/errors.js'
+import { errorCode, isDataException, isTransientDatabaseError } from '../../db/errors.js'
 import { AppError } from '../../lib/app-error.js'
 import { sendProblem, type ProblemInput } from '../../lib/problem.js'
 import type { ProblemDefinition } from '../../lib/problems/define.js'
@@ -21,15 +21,6 @@ const FASTIFY_PROBLEMS: Record<string, ProblemDefinition> = {
   FST_ERR_NOT_FOUND: HTTP_PROBLEMS.NOT_FOUND
 }
 
-/**
- * Data exceptions caused by input that slipped past the schemas (NUL bytes, bad
- * encodings, out-of-range values): the client's fault, so a 400 rather than a 500.
- */
-const INPUT_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05'])
-const isDataException = (error: unknown): boolean => INPUT_SQLSTATES.has(errorCode(error))
-
-/** Postgres SQLSTATEs that mean "try again" or "the database is away" rather than a bug. */
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03', '53300'])
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])
 
 function isRecord (value: unknown): value is Record<string, unknown> {
@@ -45,8 +36,7 @@ const STATUS_PROBLEMS: Record<number, ProblemDefinition> = {
 
 function isDatabaseUnavailable (error: unknown): boolean {
   if (!isRecord(error)) return false
-  const code = errorCode(error)
-  if (TRANSIENT_SQLSTATES.has(code) || CONNECTION_ERRNOS.has(code) || code.startsWith('08')) return true
+  if (isTransientDatabaseError(error) || CONNECTION_ERRNOS.has(errorCode(error))) return true
   const message = typeof error.message === 'string' ? error.message : ''
   return /timeout exceeded when trying to connect|Connection terminated/i.test(message)
 }

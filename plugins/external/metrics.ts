@@ -1,23 +1,14 @@
 import fastifyMetricsModule from 'fastify-metrics'
 import fp from 'fastify-plugin'
-import { collectDefaultMetrics, Counter, Gauge, register as processRegistry, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, register as processRegistry, Registry } from 'prom-client'
 import type { MetricsExposition } from '../../lib/metrics-listener.js'
 
 // fastify-metrics is CommonJS with `exports.default`.
 const fastifyMetrics = fastifyMetricsModule.default
 
-export interface BusinessMetrics {
-  ordersCreated: Counter
-  orderRevenueCents: Counter
-  productsCreated: Counter
-  authLogin: Counter
-  authLoginFailed: Counter
-}
-
 declare module 'fastify' {
   interface FastifyInstance {
-    businessMetrics: BusinessMetrics
-    /** This app's registry, for plugins that add their own metrics (e.g. webhook-worker). */
+    /** This app's registry: each domain registers its own metrics on it (routes/<domain>/metrics.ts). */
     metricsRegistry: Registry
     /** The Prometheus text of /metrics (process and app metrics), for the metrics listener. */
     metricsExposition: () => Promise<MetricsExposition>
@@ -36,7 +27,7 @@ function collectProcessMetricsOnce (): void {
 
 /**
  * Prometheus /metrics: process metrics, an HTTP latency histogram labelled by method,
- * route template and status code, DB pool gauges and the business counters. Served by the
+ * route template and status code, DB pool gauges, and what the domains register. Served by the
  * metrics listener (server.ts, METRICS_PORT); outside production also on the API port, while
  * in production the API port answers 404 for it (strangers get neither the data nor its cost).
  */
@@ -70,15 +61,6 @@ export default fp(async function metricsPlugin (fastify) {
         summary: { registers: [] }
       }
     }
-  })
-
-  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [register] })
-  fastify.decorate('businessMetrics', {
-    ordersCreated: counter('orders_created_total', 'Orders created'),
-    orderRevenueCents: counter('order_revenue_cents_total', 'Sum of the totals of created orders, in minor units'),
-    productsCreated: counter('products_created_total', 'Products created'),
-    authLogin: counter('auth_login_total', 'Login attempts'),
-    authLoginFailed: counter('auth_login_failed_total', 'Failed login attempts')
   })
 
   const pool = fastify.dbHandle.pool

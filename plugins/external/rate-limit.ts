@@ -19,7 +19,7 @@ import { localStore } from '../../lib/rate-limit/local-store.js'
  */
 export default fp(async function rateLimitPlugin (fastify) {
   const { max, windowMs } = fastify.config.rateLimit
-  const guard = fastify.redisGuard
+  const { redis, redisGuard: guard } = fastify
   await fastify.register(fastifyRateLimit, {
     global: true,
     // onRequest: a client over its budget is refused before its body is even read.
@@ -27,7 +27,7 @@ export default fp(async function rateLimitPlugin (fastify) {
     max,
     timeWindow: windowMs,
     keyGenerator: clientKey,
-    store: guard !== null ? failoverStore(batchedRedisStore(fastify.redis, guard, fastify.log), localStore(), guard) : localStore(),
+    store: redis !== null && guard !== null ? failoverStore(batchedRedisStore(redis, guard, fastify.log), localStore(), guard) : localStore(),
     skipOnError: true,
     // RateLimit-Limit / -Remaining / -Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.
     enableDraftSpec: true,

@@ -13,8 +13,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Redis when REDIS_URL/REDIS_HOST is set, else an in-process stand-in. */
     store: KeyValueStore
-    /** The ioredis client; only decorated when Redis is configured. */
-    redis: Redis
+    /** The ioredis client when Redis is configured, else null. */
+    redis: Redis | null
     /** Deadline and circuit breaker of every Redis call on the request path; null without Redis. */
     redisGuard: DependencyGuard | null
   }
@@ -55,6 +55,7 @@ export default fp(async function redisPlugin (fastify) {
   if (config === null) {
     const store = new MemoryStore()
     fastify.decorate('store', store)
+    fastify.decorate('redis', null)
     fastify.decorate('redisGuard', null)
     fastify.addHook('onClose', async () => { store.close() })
     return

@@ -74,4 +74,4 @@ export default fp<PressureOptions>(async function underPressurePlugin (fastify, 
         { headers: { 'retry-after': String(retryAfter) } })
     }
   })
-}, { name: 'under-pressure', dependencies: ['config', 'lifecycle'] })
+}, { name: 'under-pressure', dependencies: ['config'] })

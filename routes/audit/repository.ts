@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely'
 import type { AuditEventsTable, Db } from '../../db/database.js'
 import { isoTimestamp, preciseTimestamp } from '../../db/sql-timestamps.js'
-import { timestampValue, type KeysetPosition } from '../../lib/http/keyset.js'
+import { timestampValue } from '../../db/keyset-values.js'
+import type { KeysetPosition } from '../../lib/http/keyset.js'
 
 /** A listed audit row: `at` as the API's ISO text, plus the microsecond cursor key. */
 export type AuditEventRecord = Omit<Selectable<AuditEventsTable>, 'at'> & { at_iso: string, at_key: string }

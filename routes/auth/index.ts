@@ -7,6 +7,7 @@ import { documented, NoContent, problemResponses, ResponseHeaders, withHeaders }
 import { User } from '../../schemas/users.js'
 import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT } from './login-throttle.js'
+import { authMetrics } from './metrics.js'
 import * as service from './service.js'
 
 // Login and refresh answer with Cache-Control: no-store from their handlers (tokens, and their failures).
@@ -34,6 +35,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     refreshTtlSeconds: config.jwt.refreshTtlSeconds,
     throttle: { store: fastify.store, windowMs: config.rateLimit.windowMs, log: fastify.log }
   }
+  const metrics = authMetrics(fastify.metricsRegistry)
   const authRateLimit = { rateLimit: { max: config.rateLimit.authMax, timeWindow: config.rateLimit.windowMs } }
 
   fastify.post('/register', {
@@ -68,14 +70,14 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { email } = request.body
-    fastify.businessMetrics.authLogin.inc()
+    metrics.login.inc()
     reply.header('cache-control', 'no-store')
     try {
       const pair = await service.login(auth, request.body, request.ip)
       request.log.info({ event: 'login', email: maskEmail(email), outcome: 'success', ip: request.ip }, 'login attempt')
       return pair
     } catch (error) {
-      fastify.businessMetrics.authLoginFailed.inc()
+      metrics.loginFailed.inc()
       const reason = error instanceof AppError ? error.code : 'ERROR'
       request.log.info({ event: 'login', email: maskEmail(email), outcome: 'failure', reason, ip: request.ip }, 'login attempt')
       throw error

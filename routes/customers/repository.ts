@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { CustomerRow, Db } from '../../db/database.js'
-import { containsPattern, timestampValue, type KeysetPosition } from '../../lib/http/keyset.js'
+import { containsPattern, timestampValue } from '../../db/keyset-values.js'
+import type { KeysetPosition } from '../../lib/http/keyset.js'
 import { preciseTimestamp } from '../../db/sql-timestamps.js'
 
 export type CustomerListRecord = CustomerRow & { created_at_key: string }

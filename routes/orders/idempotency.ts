@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../db/database.js'
 import { AppError } from '../../lib/app-error.js'
-import { everyInterval } from '../../lib/periodic-task.js'
-import { deleteKey, findKey, insertKey, purgeExpiredKeys, tryLockKey } from './idempotency-repository.js'
+import { deleteKey, findKey, insertKey, tryLockKey } from './idempotency-repository.js'
 import { ORDER_PROBLEMS } from './problems.js'
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
@@ -61,12 +59,4 @@ export async function claimKey (trx: Db, ctx: IdempotencyContext): Promise<Repla
 
 export async function rememberResponse (trx: Db, ctx: IdempotencyContext, response: Replay): Promise<void> {
   await insertKey(trx, { ...ctx, status: response.status, body: response.body, ttlSeconds: IDEMPOTENCY_TTL_SECONDS })
-}
-
-/** Deletes expired keys every `intervalMs` (expired keys are already ignored on lookup; this only bounds the table). */
-export function schedulePurge (db: Db, log: FastifyBaseLogger, intervalMs: number): { stop: () => Promise<void> } {
-  return everyInterval(intervalMs, log, 'purging expired idempotency keys', async () => {
-    const deleted = await purgeExpiredKeys(db)
-    return deleted > 0 ? { deleted } : null
-  })
 }

@@ -5,6 +5,7 @@ import {
 } from '../../schemas/orders.js'
 import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
+import { orderMetrics } from './metrics.js'
 import * as service from './service.js'
 import { auditContext } from '../audit/context.js'
 
@@ -25,6 +26,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     currency: fastify.config.currency,
     retry: { onRetry: (error, attempt) => { fastify.log.warn({ err: error, attempt }, 'order transaction lost a race; retrying') } }
   }
+  const metrics = orderMetrics(fastify.metricsRegistry)
 
   fastify.post('/', {
     schema: {
@@ -46,8 +48,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (result.replayed) {
       reply.header('idempotent-replayed', 'true')
     } else {
-      fastify.businessMetrics.ordersCreated.inc()
-      fastify.businessMetrics.orderRevenueCents.inc(result.order.total_cents)
+      metrics.created.inc()
+      metrics.revenueCents.inc(result.order.total_cents)
     }
     reply.header('location', `${fastify.prefix}/${result.order.id}`)
     setEtag(reply, result)

@@ -1,10 +1,9 @@
 import { sql } from 'kysely'
 import type { Db, OrderItemRow, OrderRow } from '../../db/database.js'
-import { errorCode } from '../../db/errors.js'
+import { errorCode, RAISE_EXCEPTION } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
 import { createdAuditCte, type AuditContext } from '../audit/record.js'
 import { orderCreatedEvents, outboxCtes } from '../webhooks/events.js'
-import type { LockedProduct } from './repository.js'
 import { allowedTransitionsByStatus } from './status-machine.js'
 
 /** Who the order is for: the caller's own profile (customers) or a named one (staff, admin). */
@@ -22,8 +21,16 @@ export interface OrderRequest {
 export interface PlacedOrder {
   order: OrderRow
   items: OrderItemRow[]
-  /** Each touched product's stock after this order's decrement (for stock events). */
-  stockAfter: Map<string, number>
+}
+
+/** A requested product as the refusing statement saw it, locked. */
+export interface LockedProduct {
+  id: string
+  sku: string
+  name: string
+  price_cents: number
+  stock: number
+  archived: boolean
 }
 
 /** Why the statement refused: what it saw, with the rows locked (nothing was written). */
@@ -56,7 +63,6 @@ interface PlacedRow {
   quantity: number
   unit_price_cents: number
   subtotal_cents: number
-  stock_after: number
 }
 
 /**
@@ -129,8 +135,8 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
     ${outboxCtes(orderCreatedEvents({ order: 'new_order', items: 'items', products: 'taken' }, request.currency, STAFF_TRANSITIONS))},
     ${createdAuditCte(request.audit, 'order.created', 'order', 'new_order', AUDITED_ORDER_COLUMNS)}
     SELECT o.id, o.customer_id, o.status, o.currency, o.total_cents, o.created_at, o.updated_at, o.version,
-      i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents, t.stock AS stock_after
-    FROM new_order AS o CROSS JOIN items AS i JOIN taken AS t ON t.product_id = i.product_id
+      i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents
+    FROM new_order AS o CROSS JOIN items AS i
     ORDER BY i.product_id`
   try {
     // One SQL text whatever the number of lines (arrays are parameters): planned once per connection.
@@ -158,7 +164,7 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
       unit_price_cents: row.unit_price_cents,
       subtotal_cents: row.subtotal_cents
     }))
-    return { order, items, stockAfter: new Map(rows.map((row) => [row.product_id, row.stock_after])) }
+    return { order, items }
   } catch (error) {
     const refusal = refusalOf(error)
     if (refusal === null) throw error
@@ -170,7 +176,7 @@ export const isRefusal = (outcome: PlacedOrder | OrderRefusal): outcome is Order
 
 interface RefusalDetail {
   customer_id: string | null
-  products: Array<{ id: string, sku: string, name: string, price_cents: number, stock: number, archived: boolean }>
+  products: LockedProduct[]
 }
 
 function isRefusalDetail (value: unknown): value is RefusalDetail {
@@ -178,7 +184,7 @@ function isRefusalDetail (value: unknown): value is RefusalDetail {
 }
 
 function refusalOf (error: unknown): OrderRefusal | null {
-  if (errorCode(error) !== 'P0001' || !(error instanceof Error) || error.message !== REFUSED) return null
+  if (errorCode(error) !== RAISE_EXCEPTION || !(error instanceof Error) || error.message !== REFUSED) return null
   const detail: unknown = 'detail' in error && typeof error.detail === 'string' ? JSON.parse(error.detail) : null
   if (!isRefusalDetail(detail)) return null
   return { customerId: detail.customer_id, products: detail.products }

@@ -7,15 +7,6 @@ import type { Database, Db, OrderItemRow, OrderRow, OrderStatus } from '../../db
  */
 export type OrderScope = { kind: 'all' } | { kind: 'customer', userId: string }
 
-export interface LockedProduct {
-  id: string
-  sku: string
-  name: string
-  price_cents: number
-  stock: number
-  archived: boolean
-}
-
 export interface OrderListFilter {
   status?: OrderStatus
   customerId?: string

@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { errorCode } from '../../db/errors.js'
+import { isRetryableTransactionError } from '../../db/errors.js'
 import { AppError } from '../../lib/app-error.js'
 import { ORDER_PROBLEMS } from './problems.js'
-
-/** deadlock_detected, serialization_failure: the transaction lost a race and is safe to run again. */
-const RETRYABLE_SQLSTATES = new Set(['40P01', '40001'])
-
-export function isRetryableTransactionError (error: unknown): boolean {
-  return RETRYABLE_SQLSTATES.has(errorCode(error))
-}
 
 export interface RetryOptions {
   /** Extra attempts after the first one. */

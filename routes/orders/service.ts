@@ -8,10 +8,10 @@ import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
 import { toOrderBody } from './presenter.js'
 import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from './idempotency.js'
 import { mergeLines, type MergedLine } from './lines.js'
-import { isRefusal, placeOrder, type OrderRefusal, type OrderRequest } from './place-order.js'
+import { isRefusal, placeOrder, type LockedProduct, type OrderRefusal, type OrderRequest } from './place-order.js'
 import {
   findItemsOfOrders, findOrder, listOrders, lockOrder, restockOrder, updateOrderStatus,
-  type LockedProduct, type OrderScope
+  type OrderScope
 } from './repository.js'
 import { withTransactionRetry, type RetryOptions } from './retry.js'
 import { recordOrderStatusChanged } from '../webhooks/events.js'

@@ -7,6 +7,7 @@ import {
 import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentListedProduct, presentProduct } from './presenter.js'
+import { productMetrics } from './metrics.js'
 import * as service from './service.js'
 import { upsertBatch, type BatchContext } from './batch.js'
 import { problemBody } from '../../lib/problem.js'
@@ -22,6 +23,7 @@ const security = [{ bearerAuth: [] }]
 /** The catalog: every role reads, staff and admin write. */
 const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const currency = fastify.config.currency
+  const metrics = productMetrics(fastify.metricsRegistry)
   const location = (id: string): string => `${fastify.prefix}/${id}`
   const stockEvents: service.AfterWrite = async (trx, before, after) => { await recordProductStockChange(trx, before, presentProduct(after, currency)) }
 
@@ -70,7 +72,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const row = await service.createProduct(fastify.db, request.body, auditContext(request))
-    fastify.businessMetrics.productsCreated.inc()
+    metrics.created.inc()
     setEtag(reply, row)
     reply.code(201).header('location', location(row.id))
     return presentProduct(row, currency)
@@ -105,7 +107,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     const outcome = await upsertBatch(batch, request.user.id, request.body, request.headers['idempotency-key'])
     if (outcome.replayed) reply.header('idempotent-replayed', 'true')
-    fastify.businessMetrics.productsCreated.inc(outcome.created)
+    metrics.created.inc(outcome.created)
     return outcome.body
   })
 

@@ -1,7 +1,8 @@
 import { sql, type CompiledQuery, type Selectable } from 'kysely'
 import type { Db, ProductsTable } from '../../db/database.js'
 import { nameStatement, nameStatementShape } from '../../db/named-statements.js'
-import { containsPattern, keyValue, type KeysetPosition, type SortOrder } from '../../lib/http/keyset.js'
+import { containsPattern, keyValue } from '../../db/keyset-values.js'
+import type { KeysetPosition, SortOrder } from '../../lib/http/keyset.js'
 import { isoTimestamp, preciseTimestamp } from '../../db/sql-timestamps.js'
 
 export type ProductRecord = Omit<Selectable<ProductsTable>, 'archived_at'>

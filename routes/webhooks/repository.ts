@@ -80,3 +80,15 @@ export async function scheduleNow (db: Db, endpointId: string, id: string): Prom
     .executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
+
+/** The outbox's backlog: pending deliveries and the age of the oldest (two aggregates over the partial index of pending ones). */
+export async function deliveryBacklog (db: Db): Promise<{ pending: number, oldestSeconds: number }> {
+  const row = await db.selectFrom('webhook_deliveries')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('pending'),
+      sql<number>`coalesce(extract(epoch from now() - min(created_at)), 0)`.as('oldest')
+    ])
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow()
+  return { pending: Number(row.pending), oldestSeconds: Number(row.oldest) }
+}

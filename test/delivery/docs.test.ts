@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { EnvSchema } from '../../schemas/env.js'
 import { suite } from '../helpers/suite.js'
 import { at, readRepoFile, repoPath, stringMap } from './files.js'
 import { find, loadObjects, podSpec } from './k8s.js'
@@ -24,5 +25,10 @@ export default suite(import.meta, (t) => {
     t.match(doc, /minikube service goshop -n goshop/)
     t.match(doc, /kubectl apply -k k8s\//)
     t.match(doc, /PUT \/api\/admin\/log-level|\/api\/admin\/log-level/, 'run-time log level')
+  })
+  t.test("README's configuration table names every variable the service reads", async (t) => {
+    const readme = readRepoFile('README.md')
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Scripts'))
+    for (const name of Object.keys(EnvSchema.properties)) t.match(table, `\`${name}\``, `${name} is documented`)
   })
 })

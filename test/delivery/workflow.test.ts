@@ -40,9 +40,13 @@ export default suite(import.meta, (t) => {
     t.ok(uses.some((u) => u.startsWith('actions/checkout@')))
     const setupNode = steps('test').find((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/setup-node@'))
     t.equal(String(at(setupNode, 'with', 'node-version')), ['$', '{{ matrix.node }}'].join(''), 'the version comes from the matrix')
-    t.same(list(at(job('test'), 'strategy', 'matrix', 'node'), 'node matrix').map(String), ['22', '24'], 'tests on Node 22 and 24')
+    const matrix = list(at(job('test'), 'strategy', 'matrix', 'node'), 'node matrix').map(String)
+    t.same(matrix, ['20', '22', '24'], 'tests on Node 20, 22 and 24')
     t.equal(at(job('test'), 'strategy', 'fail-fast'), false, 'one Node version failing does not hide the other')
-    t.equal(at(JSON.parse(readRepoFile('package.json')), 'engines', 'node'), '>=20.11', 'engines still admit Node 20 (older hosts)')
+    // The floors are the dev tools' (neostandard: ^20.19 || ^22.13 || >=24; tap: 20 || >=22).
+    const engines = String(at(JSON.parse(readRepoFile('package.json')), 'engines', 'node'))
+    t.equal(engines, '^20.19.0 || ^22.13.0 || >=24', 'engines admit the Node lines the tools support')
+    t.same(engines.split('||').map((range) => /\d+/.exec(range)?.[0]), matrix, 'CI tests every Node line engines admit')
     t.equal(at(setupNode, 'with', 'cache'), 'npm')
 
     const runs = runLines('test')

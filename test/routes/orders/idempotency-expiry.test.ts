@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { createUser } from '../../helpers/users.js'
 import { purgeExpiredKeys } from '../../../routes/orders/idempotency-repository.js'
-import { schedulePurge } from '../../../routes/orders/idempotency.js'
+import { schedulePurge } from '../../../routes/orders/jobs.js'
 import { buildOrdersApp, countRows, insertProduct, postOrder } from './fixtures/orders.js'
 
 export default suite(import.meta, (t) => {

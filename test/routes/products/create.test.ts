@@ -9,7 +9,7 @@ export default suite(import.meta, (t) => {
   t.test('staff creates a product: 201, Location, ETag, currency from config, metric counted', async (t) => {
     const app = await buildTestApp(t, { env: { STORE_CURRENCY: 'USD' } })
     const staff = await createUser(app, 'staff')
-    const before = (await app.businessMetrics.productsCreated.get()).values[0]?.value ?? 0
+    const before = (await app.metricsRegistry.getSingleMetric('products_created_total')?.get())?.values[0]?.value ?? 0
 
     const res = await app.inject({
       method: 'POST',
@@ -35,7 +35,7 @@ export default suite(import.meta, (t) => {
     t.equal(res.headers.location, `/api/products/${body.id}`)
     t.match(res.headers.etag, /^"[A-Za-z0-9_-]+"$/)
 
-    const after = (await app.businessMetrics.productsCreated.get()).values[0]?.value ?? 0
+    const after = (await app.metricsRegistry.getSingleMetric('products_created_total')?.get())?.values[0]?.value ?? 0
     t.equal(after - before, 1)
 
     const row = await app.db.selectFrom('products').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow()
