@@ -9,7 +9,8 @@ import { FieldError, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
 import { BatchUpsertBody, BatchUpsertResponse, CreateProductBody, Product, ProductPage, ReplaceProductBody, UpdateProductBody } from './products.js'
 import { RoleUpdate, User } from './users.js'
-import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS } from './webhooks.js'
+import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS, WebhookEvent } from './webhooks.js'
+import { EventPage } from './events.js'
 
 /**
  * The one place that names schemas for the OpenAPI document. Convention: a schema that is a
@@ -30,6 +31,6 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,
   Liveness, DependencyCheck, Readiness, Help,
-  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody,
+  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody, WebhookEvent, EventPage,
   AuditActor, AuditResource, AuditEvent, AuditEventPage
 ]
