@@ -7,52 +7,16 @@ import { problemType } from '../problem.js'
 import { problemDefinition, type ProblemDefinition } from '../problems/define.js'
 import { operationProblems, type OperationShape } from '../problems/http.js'
 import { INT32_MAX } from '../../schemas/bounds.js'
-import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
+import { componentRef, componentSchemas, isComponentName, referenceNamed } from './components.js'
 import { describeProblemComponents } from './problems.js'
 
 type Json = Record<string, unknown>
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/* ---- Named schemas: one component per `$id`, referenced everywhere else ---- */
-
-const asRecord = (schema: TSchema): Json => Object.fromEntries(Object.entries(schema))
-
-const COMPONENTS = new Map<string, Json>()
-for (const schema of COMPONENT_SCHEMAS.map(asRecord)) {
-  const id = schema.$id
-  if (typeof id !== 'string') throw new Error(`component schema ${JSON.stringify(schema.title)} has no $id`)
-  if (COMPONENTS.has(id)) throw new Error(`two component schemas are named ${id}`)
-  COMPONENTS.set(id, schema)
-}
-
-function componentRef (id: string): Json {
-  if (!COMPONENTS.has(id)) throw new Error(`schema ${id} has an $id but is not listed in schemas/components.ts`)
-  return { $ref: `#/components/schemas/${id}` }
-}
-
-/** A deep copy in which every named schema (one with `$id`) is a `$ref` to its component. */
-function referenceNamed (value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(referenceNamed)
-  if (!isRecord(value)) return value
-  if (typeof value.$id === 'string') return componentRef(value.$id)
-  // Type.Ref('<$id>'): a second use of a named schema inside the same route schema.
-  if (typeof value.$ref === 'string' && COMPONENTS.has(value.$ref)) return componentRef(value.$ref)
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, referenceNamed(child)]))
-}
-
-/** `components.schemas`: each listed schema without its `$id`, the named schemas inside it referenced. */
-export function componentSchemas (): Record<string, Json> {
-  const components: Record<string, Json> = {}
-  for (const [id, { $id: _id, ...body }] of COMPONENTS) {
-    components[id] = Object.fromEntries(Object.entries(body).map(([key, child]) => [key, referenceNamed(child)]))
-  }
-  return components
-}
-
 /** A response keeps its description and headers (see `documented`); its body becomes a reference. */
 function referenceResponse (schema: unknown): unknown {
   // A named schema itself, or Type.Ref('<$id>') of one added with addSchema (routes/webhooks).
-  const id = !isRecord(schema) ? undefined : typeof schema.$id === 'string' ? schema.$id : typeof schema.$ref === 'string' && COMPONENTS.has(schema.$ref) ? schema.$ref : undefined
+  const id = !isRecord(schema) ? undefined : typeof schema.$id === 'string' ? schema.$id : typeof schema.$ref === 'string' && isComponentName(schema.$ref) ? schema.$ref : undefined
   if (!isRecord(schema) || id === undefined) return referenceNamed(schema)
   return {
     ...componentRef(id),
@@ -166,7 +130,7 @@ function problemResponsesOf (route: RouteOptions, schema: Json, declared: Json):
 export const referenceComponents: SwaggerTransform = ({ schema, url, route }) => {
   const operation: Json = { ...schema }
   if (operation.body !== undefined) operation.body = referenceResponse(operation.body)
-  if (operation.querystring !== undefined) operation.querystring = withoutExamples(operation.querystring)
+  if (operation.querystring !== undefined) operation.querystring = referenceNamed(withoutExamples(operation.querystring))
   if (operation.headers !== undefined) operation.headers = withoutExamples(operation.headers)
   const declared = isRecord(operation.response) ? operation.response : {}
   const others = Object.entries(declared).filter(([, response]) => codesOf(response) === undefined)
@@ -277,7 +241,11 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
       }
     }
   }
-  if (isRecord(openapi.components) && isRecord(openapi.components.schemas)) describeProblemComponents(openapi.components.schemas)
+  // The registry is the one source of components: addSchema'd schemas (routes/webhooks, routes/events)
+  // would otherwise come back as @fastify/swagger copied them, their named enums inlined.
+  const schemas = componentSchemas()
+  describeProblemComponents(schemas)
+  openapi.components = { ...openapi.components, schemas }
   // Spectral's OWASP rules want servers marked public or internal explicitly.
   for (const server of Array.isArray(openapi.servers) ? openapi.servers : []) {
     if (isRecord(server)) server['x-internal'] = false
