@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox'
 
 export const LogLevelName = Type.Union(
   ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-  { description: 'pino log level', examples: ['debug'] }
+  { title: 'LogLevelName', description: 'pino log level, from the most to the least verbose: trace, debug, info, warn, error, fatal; silent logs nothing', examples: ['debug'] }
 )
 
 export const LogLevelUpdate = Type.Object({

@@ -8,9 +8,10 @@ const ACTOR_EXAMPLE_ID = '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'
 export const AuditResourceType = Type.Union([
   Type.Literal('product'), Type.Literal('customer'), Type.Literal('order'), Type.Literal('user'),
   Type.Literal('webhook_endpoint'), Type.Literal('api_key')
-], { description: 'The kind of resource that changed', examples: ['product'] })
+], { title: 'AuditResourceType', description: 'The kind of resource that changed', examples: ['product'] })
 
 export const AuditActorType = Type.Union([Type.Literal('user'), Type.Literal('api_key')], {
+  title: 'AuditActorType',
   description: 'user: a person with an access token; api_key: a program with an API key (id is the key\'s id)',
   examples: ['user']
 })

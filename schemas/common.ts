@@ -1,4 +1,5 @@
 import { Type, type TObject, type TSchema } from 'typebox'
+import type { ProblemDefinition } from '../lib/problems/define.js'
 import { Problem } from './problem.js'
 import { MAX_CURSOR_LENGTH, MAX_ETAG_LENGTH, MAX_ETAG_LIST_LENGTH, MAX_PAGE_SIZE, MAX_URL_LENGTH } from './bounds.js'
 
@@ -10,7 +11,7 @@ export const UuidOf = (description: string, example?: string) =>
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36, examples: ['3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'] })
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, description: 'RFC 3339 UTC', examples: ['2026-11-24T10:00:00.000Z'] })
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', minLength: 3, maxLength: 3, description: 'ISO 4217 store currency', examples: ['EUR'] })
-export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'), Type.Literal('admin')], { description: 'Account role', examples: ['customer'] })
+export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'), Type.Literal('admin')], { title: 'Role', description: 'Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too)', examples: ['customer'] })
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false })
 
@@ -59,24 +60,18 @@ export function documented<T extends TSchema> (schema: T, doc: { description: st
   return Object.assign({}, schema, doc)
 }
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input (VALIDATION_FAILED, MALFORMED_JSON)',
-  401: 'Missing, expired or invalid access token',
-  403: 'The caller\'s role does not allow this',
-  404: 'Not found (or not yours)',
-  410: 'Gone: the cursor is older than the retention (CURSOR_EXPIRED)',
-  409: 'Conflict with the current state',
-  412: 'If-Match does not match the current ETag',
-  413: 'Body larger than 1 MiB',
-  415: 'Content-Type must be application/json',
-  422: 'Semantically invalid (unknown references)',
-  429: 'Rate limit exceeded',
-  503: 'A dependency is unavailable'
-}
+/** Where a problem response lists its codes; the OpenAPI transform reads it (lib/openapi/transform.ts). */
+export const PROBLEM_CODES_KEY = 'x-problem-codes'
 
-/** Problem responses for the given statuses, referencing the shared Problem component. */
-export function problemResponses (...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, documented(Problem, { description: ERROR_DESCRIPTIONS[status] ?? 'Error' })]))
+/**
+ * The problem responses of what a route's own code sends, by definition (`PRODUCT_PROBLEMS.SKU_TAKEN`),
+ * grouped by status. The HTTP layer's problems (validation, tokens, roles, limits, ...) are added to
+ * every operation by its shape (`operationProblems` in lib/problems/http.ts): do not list them here.
+ */
+export function problemResponses (...problems: ProblemDefinition[]): Record<number, TSchema> {
+  const byStatus = new Map<number, string[]>()
+  for (const problem of problems) byStatus.set(problem.status, [...(byStatus.get(problem.status) ?? []), problem.code])
+  return Object.fromEntries([...byStatus].map(([status, codes]) => [status, Object.assign({}, Problem, { [PROBLEM_CODES_KEY]: codes })]))
 }
 
 /** The same responses, each also declaring these headers. */

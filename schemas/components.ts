@@ -1,15 +1,17 @@
 import type { TSchema } from 'typebox'
-import { LogLevel, LogLevelUpdate } from './admin.js'
-import { AuditActor, AuditEvent, AuditEventPage, AuditResource } from './audit.js'
+import { Role } from './common.js'
+import { LogLevel, LogLevelName, LogLevelUpdate } from './admin.js'
+import { AuditActor, AuditActorType, AuditEvent, AuditEventPage, AuditResource, AuditResourceType } from './audit.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
 import { CreateCustomerBody, Customer, CustomerPage, ReplaceCustomerBody, UpdateCustomerBody } from './customers.js'
-import { DependencyCheck, Help, Liveness, Readiness } from './health.js'
-import { CreateOrderBody, Order, OrderItem, OrderLineInput, OrderPage, TransitionBody } from './orders.js'
-import { FieldError, Problem } from './problem.js'
+import { DependencyCheck, DependencyStatus, Help, Liveness, Readiness, ReadinessStatus } from './health.js'
+import { CreateOrderBody, Order, OrderItem, OrderLineInput, OrderPage, OrderStatus, TransitionBody } from './orders.js'
+import { FieldError, FieldLocation, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
-import { BatchUpsertBody, BatchUpsertResponse, CreateProductBody, Product, ProductPage, ReplaceProductBody, UpdateProductBody } from './products.js'
+import { BatchMode, BatchUpsertBody, BatchUpsertResponse, CreateProductBody, Product, ProductPage, ProductSortParam, ReplaceProductBody, UpdateProductBody } from './products.js'
 import { RoleUpdate, User } from './users.js'
-import { CreateWebhookBody, UpdateWebhookBody, WEBHOOK_SCHEMAS } from './webhooks.js'
+import { AttemptOutcome, CreateWebhookBody, DeliveryStatus, UpdateWebhookBody, WEBHOOK_SCHEMAS, WebhookEvent, WebhookEventTypeSchema } from './webhooks.js'
+import { EventPage } from './events.js'
 
 /**
  * The one place that names schemas for the OpenAPI document. Convention: a schema that is a
@@ -30,6 +32,9 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,
   Liveness, DependencyCheck, Readiness, Help,
-  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody,
-  AuditActor, AuditResource, AuditEvent, AuditEventPage
+  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody, WebhookEvent, EventPage,
+  AuditActor, AuditResource, AuditEvent, AuditEventPage,
+  // Enums: named by `title` only (lib/openapi/components.ts), one component each.
+  Role, LogLevelName, OrderStatus, WebhookEventTypeSchema, DeliveryStatus, AttemptOutcome, AuditActorType, AuditResourceType,
+  ProductSortParam, BatchMode, DependencyStatus, ReadinessStatus, FieldLocation
 ]

@@ -6,14 +6,25 @@ const MAX_HELP_ROUTES = 500
 
 export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness' })
 
+export const DependencyStatus = Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')], {
+  title: 'DependencyStatus',
+  description: 'up: reachable; down: unreachable (for Redis: no connection, and the replica is then not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store)',
+  examples: ['up']
+})
+
+export const ReadinessStatus = Type.Union([Type.Literal('ready'), Type.Literal('not_ready')], {
+  title: 'ReadinessStatus',
+  description: 'ready: serve traffic; not_ready: Postgres is unreachable, a configured Redis has no connection, or the replica is shutting down',
+  examples: ['ready']
+})
+
 export const DependencyCheck = Type.Object({
-  /** down: no connection (Redis then makes the replica not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits). */
-  status: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')]),
+  status: DependencyStatus,
   latency_ms: Type.Number({ minimum: 0, examples: [0.8] })
 }, { $id: 'DependencyCheck', title: 'DependencyCheck' })
 
 export const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  status: ReadinessStatus,
   shutting_down: Type.Optional(Type.Boolean()),
   // A named schema may occur once per route schema (its $id), so the second use is a reference to it.
   checks: Type.Object({ postgres: DependencyCheck, redis: Type.Unsafe<Static<typeof DependencyCheck>>(Type.Ref('DependencyCheck')) })

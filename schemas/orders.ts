@@ -14,7 +14,7 @@ const statusSchema = (description: string) => Type.Union([
   Type.Literal('shipped'),
   Type.Literal('delivered'),
   Type.Literal('cancelled')
-], { description, examples: ['pending'] })
+], { title: 'OrderStatus', description, examples: ['pending'] })
 /** Every status at most once. */
 const STATUS_COUNT = 5
 

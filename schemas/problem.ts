@@ -1,9 +1,15 @@
 import { Type, type Static } from 'typebox'
 import { MAX_CODE_LENGTH, MAX_DETAIL_LENGTH, MAX_FIELD_ERRORS, MAX_REQUEST_ID_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH } from './bounds.js'
 
+export const FieldLocation = Type.Union([Type.Literal('body'), Type.Literal('query'), Type.Literal('path'), Type.Literal('header')], {
+  title: 'FieldLocation',
+  description: 'The part of the request the pointer points into',
+  examples: ['body']
+})
+
 export const FieldError = Type.Object({
   pointer: Type.String({ maxLength: MAX_DETAIL_LENGTH, description: 'JSON Pointer (RFC 6901) into the part named by `in`', examples: ['/items/0/quantity'] }),
-  in: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('query'), Type.Literal('path'), Type.Literal('header')])),
+  in: Type.Optional(FieldLocation),
   detail: Type.String({ maxLength: MAX_DETAIL_LENGTH, examples: ['must be >= 1'] })
 }, { $id: 'FieldError', title: 'FieldError' })
 

@@ -113,6 +113,7 @@ export const PRODUCT_SORTS = ['created_at', '-created_at', 'price_cents', '-pric
 export type ProductSort = typeof PRODUCT_SORTS[number]
 
 export const ProductSortParam = Type.Union(PRODUCT_SORTS.map((sort) => Type.Literal(sort)), {
+  title: 'ProductSort',
   default: 'created_at',
   description: 'Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. ' +
     '"relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first ' +
@@ -150,6 +151,12 @@ export type ListProductsInput = Static<typeof ListProductsQuery>
 
 export const MAX_BATCH_ITEMS = 1000
 
+export const BatchMode = Type.Union([Type.Literal('per_item'), Type.Literal('all_or_nothing')], {
+  title: 'BatchMode',
+  description: 'per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)',
+  examples: ['per_item']
+})
+
 export const BatchUpsertBody = Type.Object({
   items: Type.Array(Type.Unknown({ description: 'A CreateProduct: sku, name, description?, price_cents, stock' }), {
     minItems: 1,
@@ -157,10 +164,7 @@ export const BatchUpsertBody = Type.Object({
     description: 'Up to 1000 products, each a CreateProduct, matched by sku: a new sku is created (201), a known one replaced (200). ' +
       'Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch.'
   }),
-  mode: Type.Union([Type.Literal('per_item'), Type.Literal('all_or_nothing')], {
-    description: 'per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)',
-    examples: ['per_item']
-  })
+  mode: BatchMode
 }, {
   additionalProperties: false,
   $id: 'ProductBatchRequest',

@@ -10,6 +10,7 @@ const MAX_LATENCY_MS = 3_600_000
 const ENDPOINT_EXAMPLE_ID = '6c1e0f3a-2b4d-4c8e-9f1a-3d5b7e9c1f2a'
 
 export const WebhookEventTypeSchema = Type.Union([Type.Literal('order.created'), Type.Literal('order.status_changed'), Type.Literal('product.out_of_stock')], {
+  title: 'WebhookEventType',
   description: 'order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)',
   examples: ['order.created']
 })
@@ -109,6 +110,7 @@ export const UpdateWebhookBody = Type.Object({
 })
 
 export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')], {
+  title: 'DeliveryStatus',
   description: 'pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted',
   examples: ['pending']
 })
@@ -117,9 +119,15 @@ const HttpStatus = Type.Integer({ format: 'int32', minimum: 100, maximum: 599, d
 const LatencyMs = Type.Integer({ format: 'int32', minimum: 0, maximum: MAX_LATENCY_MS, description: 'Milliseconds from sending to the response (or the failure)', examples: [87] })
 const ErrorExcerpt = Type.String({ maxLength: 512, description: 'Why the attempt failed: a network error, or the start of the response body', examples: ['connect ECONNREFUSED 203.0.113.10:443'] })
 
+export const AttemptOutcome = Type.Union([Type.Literal('succeeded'), Type.Literal('failed')], {
+  title: 'AttemptOutcome',
+  description: 'succeeded: the receiver answered 2xx within 5 s; failed: anything else',
+  examples: ['failed']
+})
+
 export const WebhookAttempt = Type.Object({
   attempt: Type.Integer({ format: 'int32', minimum: 1, maximum: INT32_MAX, description: 'The attempt number, from 1', examples: [1] }),
-  outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')], { examples: ['failed'] }),
+  outcome: AttemptOutcome,
   response_status: Type.Union([HttpStatus, Type.Null()], { description: 'null when no response came (network error, timeout, refused target)' }),
   latency_ms: LatencyMs,
   error: Type.Union([ErrorExcerpt, Type.Null()]),

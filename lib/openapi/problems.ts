@@ -1,4 +1,5 @@
 import { definedProblems, type ProblemDefinition } from '../problems/define.js'
+import { referenceNamed } from './components.js'
 
 type Json = Record<string, unknown>
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -31,7 +32,8 @@ function describedProblem (component: Json, problems: readonly ProblemDefinition
     for (const [name, schema] of Object.entries(problem.extensions ?? {})) {
       if (name in properties) throw new Error(`problem extension ${name} of ${problem.code} is declared twice`)
       const codes = problems.filter((other) => other.extensions !== undefined && name in other.extensions).map((other) => other.code)
-      properties[name] = { ...plain(schema), description: `${String(plain(schema).description ?? name)} (only on ${codes.join(', ')})` }
+      const referenced = referenceNamed(plain(schema))
+      properties[name] = { ...(isRecord(referenced) ? referenced : {}), description: `${String(plain(schema).description ?? name)} (only on ${codes.join(', ')})` }
     }
   }
   return { ...component, properties, additionalProperties: false }

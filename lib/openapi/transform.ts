@@ -1,52 +1,22 @@
+import { STATUS_CODES } from 'node:http'
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
+import type { RouteOptions } from 'fastify'
 import type { TSchema } from 'typebox'
+import { PROBLEM_CODES_KEY } from '../../schemas/common.js'
+import { problemType } from '../problem.js'
+import { problemDefinition, type ProblemDefinition } from '../problems/define.js'
+import { operationProblems, type OperationShape } from '../problems/http.js'
 import { INT32_MAX } from '../../schemas/bounds.js'
-import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
+import { componentRef, componentSchemas, isComponentName, referenceNamed } from './components.js'
 import { describeProblemComponents } from './problems.js'
 
 type Json = Record<string, unknown>
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/* ---- Named schemas: one component per `$id`, referenced everywhere else ---- */
-
-const asRecord = (schema: TSchema): Json => Object.fromEntries(Object.entries(schema))
-
-const COMPONENTS = new Map<string, Json>()
-for (const schema of COMPONENT_SCHEMAS.map(asRecord)) {
-  const id = schema.$id
-  if (typeof id !== 'string') throw new Error(`component schema ${JSON.stringify(schema.title)} has no $id`)
-  if (COMPONENTS.has(id)) throw new Error(`two component schemas are named ${id}`)
-  COMPONENTS.set(id, schema)
-}
-
-function componentRef (id: string): Json {
-  if (!COMPONENTS.has(id)) throw new Error(`schema ${id} has an $id but is not listed in schemas/components.ts`)
-  return { $ref: `#/components/schemas/${id}` }
-}
-
-/** A deep copy in which every named schema (one with `$id`) is a `$ref` to its component. */
-function referenceNamed (value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(referenceNamed)
-  if (!isRecord(value)) return value
-  if (typeof value.$id === 'string') return componentRef(value.$id)
-  // Type.Ref('<$id>'): a second use of a named schema inside the same route schema.
-  if (typeof value.$ref === 'string' && COMPONENTS.has(value.$ref)) return componentRef(value.$ref)
-  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, referenceNamed(child)]))
-}
-
-/** `components.schemas`: each listed schema without its `$id`, the named schemas inside it referenced. */
-export function componentSchemas (): Record<string, Json> {
-  const components: Record<string, Json> = {}
-  for (const [id, { $id: _id, ...body }] of COMPONENTS) {
-    components[id] = Object.fromEntries(Object.entries(body).map(([key, child]) => [key, referenceNamed(child)]))
-  }
-  return components
-}
-
 /** A response keeps its description and headers (see `documented`); its body becomes a reference. */
 function referenceResponse (schema: unknown): unknown {
   // A named schema itself, or Type.Ref('<$id>') of one added with addSchema (routes/webhooks).
-  const id = !isRecord(schema) ? undefined : typeof schema.$id === 'string' ? schema.$id : typeof schema.$ref === 'string' && COMPONENTS.has(schema.$ref) ? schema.$ref : undefined
+  const id = !isRecord(schema) ? undefined : typeof schema.$id === 'string' ? schema.$id : typeof schema.$ref === 'string' && isComponentName(schema.$ref) ? schema.$ref : undefined
   if (!isRecord(schema) || id === undefined) return referenceNamed(schema)
   return {
     ...componentRef(id),
@@ -70,22 +40,109 @@ function withoutExamples (schema: unknown): unknown {
   return { ...schema, properties }
 }
 
-/** Per-route transform: named schemas become `$ref`s; query/header parameters carry no examples. */
-export const referenceComponents: SwaggerTransform = ({ schema, url }) => {
-  const route: Json = { ...schema }
-  if (route.body !== undefined) route.body = referenceResponse(route.body)
-  if (route.querystring !== undefined) route.querystring = withoutExamples(route.querystring)
-  if (route.headers !== undefined) route.headers = withoutExamples(route.headers)
-  if (isRecord(route.response)) {
-    route.response = Object.fromEntries(Object.entries(route.response).map(([status, response]) => [status, referenceResponse(response)]))
+/** Routes the rate limiter skips: their responses carry no RateLimit headers. */
+const UNLIMITED_PATHS = new Set(['/health/live', '/health/ready', '/metrics'])
+/** plugins/external/under-pressure.ts never sheds these. */
+const NEVER_SHED = UNLIMITED_PATHS
+/** Methods Fastify reads a body on, whatever the route schema says (so 413/415 can answer them). */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete'])
+
+const hasProperty = (schema: unknown, name: string): boolean => isRecord(schema) && isRecord(schema.properties) && name in schema.properties
+
+function shapeOf (route: RouteOptions, schema: Json): OperationShape {
+  const method = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => String(m).toLowerCase())
+  const config: unknown = route.config
+  return {
+    readsBody: method.some((m) => BODY_METHODS.has(m)),
+    hasPathParameters: schema.params !== undefined,
+    validated: [schema.params, schema.querystring, schema.headers, schema.body].some((part) => part !== undefined),
+    hasIfMatch: hasProperty(schema.headers, 'if-match'),
+    hasCursor: hasProperty(schema.querystring, 'cursor'),
+    bearer: Array.isArray(schema.security) && schema.security.some((requirement) => isRecord(requirement) && 'bearerAuth' in requirement),
+    restricted: isRecord(config) && config.access !== undefined,
+    rateLimited: !UNLIMITED_PATHS.has(route.url),
+    sheddable: !NEVER_SHED.has(route.url)
   }
-  return { schema: route, url }
+}
+
+const EXAMPLE_ID = '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'
+
+/** A problem body as the service sends it for this code on this path (`detail` is the type's description). */
+function exampleProblem (problem: ProblemDefinition, url: string): Json {
+  return {
+    type: problemType(problem.code),
+    title: problem.title,
+    status: problem.status,
+    detail: problem.description,
+    instance: url.replace(/:[A-Za-z_]+/g, EXAMPLE_ID),
+    code: problem.code,
+    request_id: '5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e'
+  }
+}
+
+const codesOf = (response: unknown): string[] | undefined => {
+  const codes = isRecord(response) ? response[PROBLEM_CODES_KEY] : undefined
+  return Array.isArray(codes) ? codes.map(String) : undefined
+}
+
+/**
+ * Every problem response of an operation: the codes its route lists (`problemResponses(...)`)
+ * plus the HTTP layer's for its shape (`operationProblems`), per status, each code with an
+ * example body. A route's own non-problem response at a status (the 503 of /health/ready) stays.
+ */
+function problemResponsesOf (route: RouteOptions, schema: Json, declared: Json): Json {
+  const byStatus = new Map<number, ProblemDefinition[]>()
+  const add = (problem: ProblemDefinition): void => {
+    const list = byStatus.get(problem.status) ?? []
+    if (!list.some((known) => known.code === problem.code)) byStatus.set(problem.status, [...list, problem])
+  }
+  for (const [status, response] of Object.entries(declared)) {
+    const codes = codesOf(response)
+    if (codes === undefined && isRecord(response) && response.$id === 'Problem') throw new Error(`${route.url}: the ${status} problem response is not declared with problemResponses(...)`)
+    for (const code of codes ?? []) add(problemDefinition(code))
+  }
+  for (const problem of operationProblems(shapeOf(route, schema))) {
+    const own = declared[String(problem.status)]
+    if (own === undefined || codesOf(own) !== undefined) add(problem)
+  }
+  const responses: Json = {}
+  for (const [status, problems] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const own = declared[String(status)]
+    const codes = problems.map((problem) => problem.code)
+    responses[status] = {
+      description: `${STATUS_CODES[status] ?? 'Error'}: ${codes.join(', ')}`,
+      ...(isRecord(own) && isRecord(own.headers) ? { headers: own.headers } : {}),
+      content: {
+        'application/problem+json': {
+          schema: componentRef('Problem'),
+          examples: Object.fromEntries(problems.map((problem) => [problem.code, { summary: problem.title, value: exampleProblem(problem, route.url) }]))
+        }
+      }
+    }
+  }
+  return responses
+}
+
+/**
+ * Per-route transform: named schemas become `$ref`s; query/header parameters carry no examples;
+ * the problem responses are completed from the route's codes and its shape.
+ */
+export const referenceComponents: SwaggerTransform = ({ schema, url, route }) => {
+  const operation: Json = { ...schema }
+  if (operation.body !== undefined) operation.body = referenceResponse(operation.body)
+  if (operation.querystring !== undefined) operation.querystring = referenceNamed(withoutExamples(operation.querystring))
+  if (operation.headers !== undefined) operation.headers = withoutExamples(operation.headers)
+  const declared = isRecord(operation.response) ? operation.response : {}
+  const others = Object.entries(declared).filter(([, response]) => codesOf(response) === undefined)
+  operation.response = {
+    ...Object.fromEntries(others.map(([status, response]) => [status, referenceResponse(response)])),
+    ...problemResponsesOf(route, operation, declared)
+  }
+  return { schema: operation, url }
 }
 
 /* ---- Headers that hooks (not route schemas) put on the wire ---- */
 
-/** Routes the rate limiter skips: their responses carry no RateLimit headers. */
-const UNLIMITED_PATHS = new Set(['/health/live', '/health/ready', '/metrics'])
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
 
 const integerHeader = (description: string): Json => ({ description, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX } })
@@ -147,33 +204,9 @@ function decorateResponse (status: string, response: Json, context: { limited: b
   }
 }
 
-const PROBLEM_REF: Json = { $ref: '#/components/schemas/Problem' }
-const problemResponse = (description: string): Json => ({ description, content: { 'application/json': { schema: PROBLEM_REF } } })
-
 const hasParameter = (operation: Json, where: string, name?: string): boolean =>
   Array.isArray(operation.parameters) && operation.parameters.some((parameter) =>
     isRecord(parameter) && parameter.in === where && (name === undefined || String(parameter.name).toLowerCase() === name))
-
-/** Methods Fastify reads a body on, whatever the route schema says (so 413/415 can answer them). */
-const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete'])
-
-/**
- * The problem responses that follow from an operation's shape rather than its route code:
- * 406 on every operation (an Accept that JSON cannot satisfy), 414 where a path parameter can be
- * over-long, 413/415 exactly on the methods whose body Fastify reads (also where the operation
- * takes none: a body sent anyway is still too large or of the wrong type), not on GET.
- */
-function declareShapeProblems (method: string, operation: Json, responses: Json): void {
-  responses['406'] ??= problemResponse('The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE)')
-  if (hasParameter(operation, 'path')) responses['414'] ??= problemResponse('A path parameter is longer than any valid value (URI_TOO_LONG)')
-  if (BODY_METHODS.has(method)) {
-    responses['413'] ??= problemResponse('Body larger than 1 MiB (PAYLOAD_TOO_LARGE)')
-    responses['415'] ??= problemResponse('Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE)')
-  } else {
-    delete responses['413']
-    delete responses['415']
-  }
-}
 
 const usesBearer = (operation: Json): boolean =>
   Array.isArray(operation.security) && operation.security.some((requirement) => isRecord(requirement) && 'bearerAuth' in requirement)
@@ -196,7 +229,6 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
       if (operation.security === undefined) operation.security = []
-      declareShapeProblems(method, operation, operation.responses)
       // An Idempotency-Key still in use answers 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
       const context = {
         limited: !UNLIMITED_PATHS.has(path),
@@ -209,7 +241,11 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
       }
     }
   }
-  if (isRecord(openapi.components) && isRecord(openapi.components.schemas)) describeProblemComponents(openapi.components.schemas)
+  // The registry is the one source of components: addSchema'd schemas (routes/webhooks, routes/events)
+  // would otherwise come back as @fastify/swagger copied them, their named enums inlined.
+  const schemas = componentSchemas()
+  describeProblemComponents(schemas)
+  openapi.components = { ...openapi.components, schemas }
   // Spectral's OWASP rules want servers marked public or internal explicitly.
   for (const server of Array.isArray(openapi.servers) ? openapi.servers : []) {
     if (isRecord(server)) server['x-internal'] = false

@@ -48,3 +48,10 @@ function typedAs<T> (value: unknown): T {
 export function definedProblems (): ProblemDefinition[] {
   return [...DEFINED.values()].sort((a, b) => a.status - b.status || a.code.localeCompare(b.code))
 }
+
+/** The definition of a code; throws for a code nothing defines. */
+export function problemDefinition (code: string): ProblemDefinition {
+  const problem = DEFINED.get(code)
+  if (problem === undefined) throw new Error(`problem code ${code} is not defined`)
+  return problem
+}

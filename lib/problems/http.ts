@@ -34,3 +34,43 @@ export const HTTP_PROBLEMS = defineProblems({
   SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable', description: 'A dependency is temporarily unavailable; retry after Retry-After seconds.' },
   SERVICE_OVERLOADED: { status: 503, title: 'Service overloaded', description: 'The service is shedding load; retry after Retry-After seconds.' }
 })
+
+/** What the HTTP layer needs to know about an operation to tell which of its problems it can send. */
+export interface OperationShape {
+  /** Fastify reads (and may refuse) a body: POST, PUT, PATCH, DELETE. */
+  readonly readsBody: boolean
+  readonly hasPathParameters: boolean
+  /** A params, query, headers or body schema is validated. */
+  readonly validated: boolean
+  readonly hasIfMatch: boolean
+  readonly hasCursor: boolean
+  readonly bearer: boolean
+  /** `config.access` limits the roles (plugins/app/auth.ts). */
+  readonly restricted: boolean
+  readonly rateLimited: boolean
+  /** Under-pressure may shed it (plugins/external/under-pressure.ts: not the probes). */
+  readonly sheddable: boolean
+}
+
+/**
+ * The problems the HTTP layer (plugins and lib, not the route's handler) can answer an operation
+ * of this shape with. The OpenAPI transform declares them on every operation, so a route lists
+ * only what its own code sends (`problemResponses(...)` in its schema).
+ */
+export function operationProblems (shape: OperationShape): ProblemDefinitionOf[] {
+  const P = HTTP_PROBLEMS
+  return [
+    P.INVALID_URL, P.NOT_ACCEPTABLE, P.SERVICE_UNAVAILABLE,
+    ...(shape.validated ? [P.VALIDATION_FAILED] : []),
+    ...(shape.readsBody ? [P.MALFORMED_JSON, P.BODY_TOO_DEEP, P.BAD_REQUEST, P.INVALID_INPUT, P.PAYLOAD_TOO_LARGE, P.UNSUPPORTED_MEDIA_TYPE] : []),
+    ...(shape.hasPathParameters ? [P.URI_TOO_LONG] : []),
+    ...(shape.hasIfMatch ? [P.PRECONDITION_FAILED] : []),
+    ...(shape.hasCursor ? [P.INVALID_CURSOR] : []),
+    ...(shape.bearer ? [P.TOKEN_MISSING, P.TOKEN_EXPIRED, P.TOKEN_INVALID] : []),
+    ...(shape.restricted ? [P.FORBIDDEN] : []),
+    ...(shape.rateLimited ? [P.RATE_LIMITED] : []),
+    ...(shape.sheddable ? [P.SERVICE_OVERLOADED] : [])
+  ]
+}
+
+type ProblemDefinitionOf = (typeof HTTP_PROBLEMS)[keyof typeof HTTP_PROBLEMS]

@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger'
 import fp from 'fastify-plugin'
-import { componentSchemas, describeCrossCuttingBehaviour, referenceComponents } from '../../lib/openapi/transform.js'
+import { componentSchemas } from '../../lib/openapi/components.js'
+import { describeCrossCuttingBehaviour, referenceComponents } from '../../lib/openapi/transform.js'
 import { readPackageVersion } from '../../lib/version.js'
 
 /**

@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
-import { IdParams, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
 import { toUserBody } from '../../lib/users/presenter.js'
 import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
 import * as service from './service.js'
 import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
+import { ADMIN_PROBLEMS } from './problems.js'
+import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
 
 /** Admin-only routes under /api (authentication comes from routes/api.ts). */
 const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -19,8 +21,9 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). The new role applies to the user\'s next request on every replica (within 1 s), access tokens already issued included; the next refresh issues tokens with the new role claim.',
       security: [{ bearerAuth: [] }],
       params: IdParams,
+      headers: IfMatchHeaders,
       body: RoleUpdate,
-      response: { 200: User, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429) }
+      response: { 200: User, ...problemResponses(ADMIN_PROBLEMS.USER_NOT_FOUND, ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
     }
   }, async (request, reply) => {
     const user = await service.changeRole(fastify.db, {
@@ -45,7 +48,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Admin only. Applies to the replica that serves the request, until it restarts (LOG_LEVEL is the start value).',
       security: [{ bearerAuth: [] }],
       body: LogLevelUpdate,
-      response: { 200: LogLevel, ...problemResponses(400, 401, 403, 413, 415, 429) }
+      response: { 200: LogLevel }
     }
   }, async (request) => {
     const { level } = request.body

@@ -20,7 +20,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. ' +
         'Events are kept AUDIT_RETENTION_DAYS (default 365).',
       querystring: ListAuditEventsQuery,
-      response: { 200: AuditEventPageResponse, ...problemResponses(400, 401, 403, 429) },
+      response: { 200: AuditEventPageResponse },
       security: [{ bearerAuth: [] }]
     }
   }, async (request, reply) => {

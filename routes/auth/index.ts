@@ -9,14 +9,12 @@ import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT } from './login-throttle.js'
 import { authMetrics } from './metrics.js'
 import * as service from './service.js'
+import { AUTH_PROBLEMS } from './problems.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 // Login and refresh answer with Cache-Control: no-store from their handlers (tokens, and their failures).
 const noStore = { 'cache-control': ResponseHeaders.noStore }
-const tokenResponses = {
-  200: documented(TokenPair, { description: 'An access token and the refresh token that renews it', headers: noStore }),
-  ...problemResponses(400, 413, 415),
-  ...withHeaders(problemResponses(401, 429), noStore)
-}
+const tokenPair = documented(TokenPair, { description: 'An access token and the refresh token that renews it', headers: noStore })
 
 /**
  * Bodies of the public auth routes: the largest valid one (a register with a 254-character
@@ -48,7 +46,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Create a customer account',
       description: 'Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.',
       body: RegisterRequest,
-      response: { 201: User, ...problemResponses(400, 409, 413, 415, 429) }
+      response: { 201: User, ...problemResponses(AUTH_PROBLEMS.WEAK_PASSWORD, AUTH_PROBLEMS.EMAIL_TAKEN) }
     }
   }, async (request, reply) => {
     const user = await service.register(auth, request.body)
@@ -66,7 +64,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Exchange email and password for an access and a refresh token',
       description: `Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP) and per email+client, never per email alone, so other clients cannot lock an account: after ${LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT} failures for one email, or ${LOGIN_FAILURES_PER_CLIENT} for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).`,
       body: LoginRequest,
-      response: tokenResponses
+      response: { 200: tokenPair, ...withHeaders(problemResponses(AUTH_PROBLEMS.INVALID_CREDENTIALS, HTTP_PROBLEMS.RATE_LIMITED), noStore) }
     }
   }, async (request, reply) => {
     const { email } = request.body
@@ -92,7 +90,10 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Rotate a refresh token into a new token pair',
       description: 'Each refresh token is single use. Presenting one that was already used revokes every token of its login (reuse detection) -> 401 REFRESH_TOKEN_REUSED.',
       body: RefreshRequest,
-      response: tokenResponses
+      response: {
+        200: tokenPair,
+        ...withHeaders(problemResponses(AUTH_PROBLEMS.REFRESH_TOKEN_INVALID, AUTH_PROBLEMS.REFRESH_TOKEN_EXPIRED, AUTH_PROBLEMS.REFRESH_TOKEN_REUSED), noStore)
+      }
     }
   }, async (request, reply) => {
     reply.header('cache-control', 'no-store')
@@ -114,7 +115,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Revoke the refresh token and every token rotated from the same login',
       description: 'Idempotent: an unknown, expired or already revoked token also answers 204, so the answer reveals nothing about the token.',
       body: LogoutRequest,
-      response: { 204: NoContent, ...problemResponses(400, 413, 415, 429) }
+      response: { 204: NoContent }
     }
   }, async (request, reply) => {
     await service.logout(auth, request.body.refresh_token)
@@ -129,7 +130,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         operationId: 'getCurrentUser',
         summary: 'The account of the access token',
         security: [{ bearerAuth: [] }],
-        response: { 200: User, ...problemResponses(401, 429) }
+        response: { 200: User }
       }
     }, async (request) => await service.me(auth, request.user.id))
   })

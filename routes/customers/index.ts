@@ -11,6 +11,7 @@ import { presentCustomer } from './presenter.js'
 import * as service from './service.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
+import { CUSTOMER_PROBLEMS } from './problems.js'
 
 const tags = ['customers']
 const security = [{ bearerAuth: [] }]
@@ -29,7 +30,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'List customers',
       description: 'Keyset-paginated by creation time, filterable by name or email. A customer-role caller gets only its own profile.',
       querystring: ListCustomersQuery,
-      response: { 200: CustomerPageResponse, ...problemResponses(400, 401, 429) },
+      response: { 200: CustomerPageResponse },
       security
     }
   }, async (request, reply) => {
@@ -46,7 +47,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'A customer-role caller may only read its own profile (anyone else\'s answers 404). Sends an ETag; honours If-None-Match (304 without a body while unchanged).',
       params: IdParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: CustomerResponse, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
+      response: { 200: CustomerResponse, 304: NotModified, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
@@ -64,7 +65,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Create a customer (staff, admin)',
       description: 'Creates a profile not linked to any user account. Customers already have theirs (403).',
       body: CreateCustomerBody,
-      response: { 201: CreatedCustomerResponse, ...problemResponses(400, 401, 403, 409, 413, 415, 429) },
+      response: { 201: CreatedCustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
     }
   }, async (request, reply) => {
@@ -84,7 +85,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: ReplaceCustomerBody,
-      response: { 200: CustomerResponse, ...problemResponses(400, 401, 404, 409, 412, 413, 415, 429) },
+      response: { 200: CustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
     }
   }, async (request, reply) => {
@@ -106,7 +107,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateCustomerBody,
-      response: { 200: CustomerResponse, ...problemResponses(400, 401, 404, 409, 412, 413, 415, 429) },
+      response: { 200: CustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
     }
   }, async (request, reply) => {
@@ -127,7 +128,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'A customer with orders cannot be deleted (409 CUSTOMER_HAS_ORDERS). Honours If-Match.',
       params: IdParams,
       headers: IfMatchHeaders,
-      response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409, 412, 429) },
+      response: { 204: NoContent, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_HAS_ORDERS) },
       security
     }
   }, async (request, reply) => {

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-import { problemResponses } from '../../schemas/common.js'
+import { documented, problemResponses } from '../../schemas/common.js'
 import { EventPage, ListEventsQuery } from '../../schemas/events.js'
 import { WebhookEvent } from '../../schemas/webhooks.js'
 import { readEventPage, type EventsContext } from './service.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
+import { EVENT_PROBLEMS } from './problems.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 /** A long poll looks again this often: one indexed read of the outbox each time. */
 const POLL_INTERVAL_MS = 250
@@ -35,7 +36,7 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'started before it has ended). Filter with ?types=; ?wait=1..30 long-polls while the page would be empty. ' +
         'Events are kept EVENT_RETENTION_DAYS (default 30); a cursor older than that is 410 CURSOR_EXPIRED.',
       querystring: ListEventsQuery,
-      response: { 200: Type.Ref('EventPage', { description: 'One page of events' }), ...problemResponses(400, 401, 403, 410, 429) },
+      response: { 200: documented(EventPage, { description: 'One page of events' }), ...problemResponses(HTTP_PROBLEMS.INVALID_CURSOR, EVENT_PROBLEMS.CURSOR_EXPIRED) },
       security: [{ bearerAuth: [] }]
     }
   }, async (request, reply) => {

@@ -5,7 +5,7 @@ import { Help } from '../../schemas/health.js'
 
 const helpRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/help', {
-    schema: { tags: ['operations'], operationId: 'getHelp', summary: 'What this service is and which routes it serves', response: { 200: Help, ...problemResponses(429) } }
+    schema: { tags: ['operations'], operationId: 'getHelp', summary: 'What this service is and which routes it serves', response: { 200: Help } }
   }, async () => ({
     name: 'GoShop API',
     description: 'E-commerce backend: register/login for a JWT, then use /api/products, /api/customers and /api/orders (admins also /api/admin and /api/webhooks) with "Authorization: Bearer <access_token>". ' +

@@ -8,6 +8,9 @@ import { setNextLink } from '../../lib/http/pagination.js'
 import { orderMetrics } from './metrics.js'
 import * as service from './service.js'
 import { auditContext } from '../audit/context.js'
+import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { ORDER_PROBLEMS } from './problems.js'
 
 const security = [{ bearerAuth: [] }]
 const tags = ['orders']
@@ -40,7 +43,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'another body -> 422 IDEMPOTENCY_KEY_REUSED; while the first is still running -> 409 IDEMPOTENCY_KEY_IN_USE.',
       headers: CreateOrderHeaders,
       body: CreateOrderBody,
-      response: { 201: CreatedOrderResponse, ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429, 503) },
+      response: { 201: CreatedOrderResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, ORDER_PROBLEMS.INSUFFICIENT_STOCK, ORDER_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, ORDER_PROBLEMS.UNKNOWN_CUSTOMER, ORDER_PROBLEMS.UNKNOWN_PRODUCT, ORDER_PROBLEMS.IDEMPOTENCY_KEY_REUSED, ORDER_PROBLEMS.TRANSACTION_CONFLICT) },
       security
     }
   }, async (request, reply) => {
@@ -64,7 +67,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Cursor-paginated, oldest first (keyset on created_at, id). Staff and admin see every order; a customer only its own ' +
         '(filtering by another customer_id gives an empty page). created_after/created_before are exclusive bounds.',
       querystring: ListOrdersQuery,
-      response: { 200: OrderPageResponse, ...problemResponses(400, 401, 429) },
+      response: { 200: OrderPageResponse },
       security
     }
   }, async (request, reply) => {
@@ -81,7 +84,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Returns the order with its items and the transitions the caller may make. Someone else\'s order -> 404. Sends an ETag; honours If-None-Match (304 without a body while unchanged).',
       params: IdParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: OrderResponse, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
+      response: { 200: OrderResponse, 304: NotModified, ...problemResponses(ORDER_PROBLEMS.ORDER_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
@@ -100,7 +103,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: TransitionBody,
-      response: { 200: OrderResponse, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 429, 503) },
+      response: { 200: OrderResponse, ...problemResponses(HTTP_PROBLEMS.FORBIDDEN, ORDER_PROBLEMS.ORDER_NOT_FOUND, ORDER_PROBLEMS.INVALID_TRANSITION, ORDER_PROBLEMS.TRANSACTION_CONFLICT) },
       security
     }
   }, async (request, reply) => {

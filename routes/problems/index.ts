@@ -15,7 +15,7 @@ const problemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'listProblemTypes',
       summary: 'List every error code',
       description: 'The registry of problem types: code, status, title and what to do about it.',
-      response: { 200: ProblemTypeList, ...problemResponses(429) }
+      response: { 200: ProblemTypeList }
     }
   }, async () => ({ data: problemTypes() }))
 
@@ -26,7 +26,7 @@ const problemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Explain one error code',
       description: 'What a problem `type` URI (e.g. /problems/token-missing) means.',
       params: ProblemSlugParams,
-      response: { 200: ProblemType, ...problemResponses(400, 404, 429) }
+      response: { 200: ProblemType, ...problemResponses(HTTP_PROBLEMS.NOT_FOUND) }
     }
   }, async (request) => {
     const entry = problemTypeOf(request.params.slug)

@@ -14,6 +14,8 @@ import { problemBody } from '../../lib/problem.js'
 import { recordProductStockChange } from '../webhooks/events.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
+import { ORDER_PROBLEMS } from '../orders/problems.js'
+import { PRODUCT_PROBLEMS } from './problems.js'
 
 const tags = ['products']
 /** A full batch of 1000 products with long descriptions is more than the 1 MiB of other bodies. */
@@ -34,7 +36,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'List products',
       description: 'Keyset-paginated catalog with search, price/stock filters and a sort order. Archived products are not listed.',
       querystring: ListProductsQuery,
-      response: { 200: ProductPageResponse, ...problemResponses(400, 401, 429) },
+      response: { 200: ProductPageResponse },
       security
     }
   }, async (request, reply) => {
@@ -51,7 +53,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Sends an ETag; honours If-None-Match (304 without a body while the product is unchanged).',
       params: IdParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: ProductResponse, 304: NotModified, ...problemResponses(400, 401, 404, 429) },
+      response: { 200: ProductResponse, 304: NotModified, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
@@ -67,7 +69,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'createProduct',
       summary: 'Create a product (staff, admin)',
       body: CreateProductBody,
-      response: { 201: CreatedProductResponse, ...problemResponses(400, 401, 403, 409, 413, 415, 429) },
+      response: { 201: CreatedProductResponse, ...problemResponses(PRODUCT_PROBLEMS.SKU_TAKEN) },
       security
     }
   }, async (request, reply) => {
@@ -94,7 +96,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: BatchUpsertBody,
       response: {
         200: documented(BatchUpsertResponse, { description: 'Every item\'s outcome, in input order', headers: { 'idempotent-replayed': ResponseHeaders.idempotentReplayed } }),
-        ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429, 503)
+        ...problemResponses(PRODUCT_PROBLEMS.BATCH_REJECTED, ORDER_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, ORDER_PROBLEMS.IDEMPOTENCY_KEY_REUSED, ORDER_PROBLEMS.TRANSACTION_CONFLICT)
       },
       security
     }
@@ -121,7 +123,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: ReplaceProductBody,
-      response: { 200: ProductResponse, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429) },
+      response: { 200: ProductResponse, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND, PRODUCT_PROBLEMS.SKU_TAKEN) },
       security
     }
   }, async (request, reply) => {
@@ -140,7 +142,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateProductBody,
-      response: { 200: ProductResponse, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 429) },
+      response: { 200: ProductResponse, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND, PRODUCT_PROBLEMS.SKU_TAKEN) },
       security
     }
   }, async (request, reply) => {
@@ -158,7 +160,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Deletes the product; one that appears in orders is archived instead (hidden from the catalog, kept for order history). Honours If-Match.',
       params: IdParams,
       headers: IfMatchHeaders,
-      response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 412, 429) },
+      response: { 204: NoContent, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {

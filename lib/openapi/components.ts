@@ -1,0 +1,60 @@
+import type { TSchema } from 'typebox'
+import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
+
+type Json = Record<string, unknown>
+const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/* Named schemas: one component per name, referenced everywhere else. An object schema is named by
+   its `$id`; an enum by its `title` alone (an `$id` would break fast-json-stringify where an enum
+   occurs twice in one response, as OrderStatus does in Order). */
+
+const asRecord = (schema: TSchema): Json => Object.fromEntries(Object.entries(schema))
+const nameOf = (schema: Json): string | undefined => typeof schema.$id === 'string' ? schema.$id : typeof schema.title === 'string' ? schema.title : undefined
+
+const COMPONENTS = new Map<string, Json>()
+for (const schema of COMPONENT_SCHEMAS.map(asRecord)) {
+  const name = nameOf(schema)
+  if (name === undefined) throw new Error(`a component schema has neither $id nor title: ${JSON.stringify(schema).slice(0, 200)}`)
+  if (COMPONENTS.has(name)) throw new Error(`two component schemas are named ${name}`)
+  COMPONENTS.set(name, schema)
+}
+/** Enum components: named by title, without an `$id`. */
+const ENUMS = new Set([...COMPONENTS].filter(([, schema]) => schema.$id === undefined).map(([name]) => name))
+
+export const isComponentName = (name: string): boolean => COMPONENTS.has(name)
+
+export function componentRef (name: string): Json {
+  if (!COMPONENTS.has(name)) throw new Error(`schema ${name} has an $id but is not listed in schemas/components.ts`)
+  return { $ref: `#/components/schemas/${name}` }
+}
+
+/** A deep copy in which every named schema is a `$ref` to its component (a use's own description kept beside it). */
+export function referenceNamed (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(referenceNamed)
+  if (!isRecord(value)) return value
+  if (typeof value.$id === 'string') return componentRef(value.$id)
+  // Type.Ref('<$id>'): a second use of a named schema inside the same route schema.
+  if (typeof value.$ref === 'string' && COMPONENTS.has(value.$ref)) return componentRef(value.$ref)
+  if (typeof value.title === 'string' && ENUMS.has(value.title)) {
+    const own = typeof value.description === 'string' && value.description !== COMPONENTS.get(value.title)?.description ? { description: value.description } : {}
+    return { ...componentRef(value.title), ...own }
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, referenceNamed(child)]))
+}
+
+/** A union of string literals as one `enum` (what generators turn into one enum type). */
+function asEnum ({ anyOf, ...rest }: Json): Json {
+  const values = Array.isArray(anyOf) ? anyOf.map((branch) => isRecord(branch) ? branch.const : undefined) : []
+  if (values.length === 0 || !values.every((value) => typeof value === 'string')) throw new Error(`enum ${String(rest.title)} is not a union of string literals`)
+  return { type: 'string', enum: values, ...rest }
+}
+
+/** `components.schemas`: each listed schema without its `$id`, the named schemas inside it referenced. */
+export function componentSchemas (): Record<string, Json> {
+  const components: Record<string, Json> = {}
+  for (const [name, { $id: _id, ...body }] of COMPONENTS) {
+    const referenced = Object.fromEntries(Object.entries(body).map(([key, child]) => [key, referenceNamed(child)]))
+    components[name] = ENUMS.has(name) ? asEnum(referenced) : referenced
+  }
+  return components
+}
