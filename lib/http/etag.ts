@@ -52,6 +52,15 @@ export function assertIfMatch (request: FastifyRequest, current: Versioned): voi
 }
 
 /**
+ * What a service checks on the row it has locked, before changing it: the one shape of the
+ * caller's If-Match in every domain (throws 412 PRECONDITION_FAILED).
+ */
+export type Precondition = (current: Versioned) => void
+
+/** The request's If-Match, for the service to check on the locked row. */
+export const ifMatch = (request: FastifyRequest): Precondition => (current) => { assertIfMatch(request, current) }
+
+/**
  * For single-resource GETs: sets the ETag and tells whether the caller's If-None-Match already
  * names it (or is `*`), in which case the route answers with `sendNotModified` (RFC 9110 §13.1.2).
  */

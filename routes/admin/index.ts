@@ -3,7 +3,7 @@ import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
 import { IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
 import { toUserBody } from '../../lib/users/presenter.js'
-import { assertIfMatch, setEtag } from '../../lib/http/etag.js'
+import { ifMatch, setEtag } from '../../lib/http/etag.js'
 import * as service from './service.js'
 import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
@@ -30,7 +30,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       actorId: request.user.id,
       userId: request.params.id,
       role: request.body.role,
-      checkIfMatch: (current) => { assertIfMatch(request, current) },
+      precondition: ifMatch(request),
       audit: auditContext(request)
     })
     fastify.liveAccounts.forget(user.id)

@@ -6,13 +6,13 @@ import { recordAudit, type AuditContext } from '../audit/record.js'
 import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../../lib/users/repository.js'
 import { ADMIN_PROBLEMS } from './problems.js'
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
+import type { Precondition } from '../../lib/http/etag.js'
 
 export interface RoleChange {
   actorId: string
   userId: string
   role: Role
-  /** Throws when the caller's If-Match does not match the locked row. */
-  checkIfMatch: (current: UserProfileRow) => void
+  precondition: Precondition
   audit: AuditContext
 }
 
@@ -28,7 +28,7 @@ export async function changeRole (db: Db, change: RoleChange): Promise<UserProfi
     return await db.transaction().execute(async (trx) => {
       const current = await findUserProfile(trx, change.userId, true)
       if (current === undefined) throw new AppError(ADMIN_PROBLEMS.USER_NOT_FOUND, 'No user with this id')
-      change.checkIfMatch(current)
+      change.precondition(current)
       if (current.role === change.role) return current
       if (change.userId === change.actorId) throw new AppError(ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, 'Admins cannot change their own role; ask another admin')
       await updateRole(trx, change.userId, change.role)

@@ -4,7 +4,7 @@ import {
   CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
   ReplaceCustomerBody, UpdateCustomerBody
 } from '../../schemas/customers.js'
-import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { presentCustomer } from './presenter.js'
@@ -34,7 +34,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { rows, nextCursor } = await service.listCustomerPage(fastify.db, service.visibilityOf(request.user), request.query)
+    const { rows, nextCursor } = await service.listCustomerPage(fastify.db, request.user, request.query)
     setNextLink(request, reply, nextCursor)
     return { data: rows.map(presentCustomer), next_cursor: nextCursor }
   })
@@ -51,7 +51,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.getCustomer(fastify.db, request.params.id, service.visibilityOf(request.user))
+    const row = await service.getCustomer(fastify.db, request.params.id, request.user)
     if (notModified(request, reply, row)) return await sendNotModified(reply)
     return presentCustomer(row)
   })
@@ -90,8 +90,8 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const row = await service.changeCustomer(
-      fastify.db, request.params.id, service.visibilityOf(request.user), service.replacementOf(request.body),
-      (current) => assertIfMatch(request, current), auditContext(request)
+      fastify.db, request.params.id, request.user, service.replacementOf(request.body),
+      ifMatch(request), auditContext(request)
     )
     setEtag(reply, row)
     return presentCustomer(row)
@@ -112,8 +112,8 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const row = await service.changeCustomer(
-      fastify.db, request.params.id, service.visibilityOf(request.user), request.body,
-      (current) => assertIfMatch(request, current), auditContext(request)
+      fastify.db, request.params.id, request.user, request.body,
+      ifMatch(request), auditContext(request)
     )
     setEtag(reply, row)
     return presentCustomer(row)
@@ -132,7 +132,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    await service.removeCustomer(fastify.db, request.params.id, (current) => assertIfMatch(request, current), auditContext(request))
+    await service.removeCustomer(fastify.db, request.params.id, ifMatch(request), auditContext(request))
     return reply.code(204).send(null)
   })
 }

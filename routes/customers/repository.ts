@@ -3,6 +3,7 @@ import type { CustomerRow, Db } from '../../db/database.js'
 import { containsPattern, timestampValue } from '../../db/keyset-values.js'
 import type { KeysetPosition } from '../../lib/http/keyset.js'
 import { preciseTimestamp } from '../../db/sql-timestamps.js'
+import type { Scope } from '../../lib/scope.js'
 
 export type CustomerListRecord = CustomerRow & { created_at_key: string }
 
@@ -13,9 +14,6 @@ export interface CustomerFields {
   phone: string | null
 }
 
-/** Whose profiles a caller may see: everyone's (staff, admin) or only its own (customer). */
-export type Visibility = { kind: 'all' } | { kind: 'own', userId: string }
-
 const COLUMNS = ['id', 'user_id', 'first_name', 'last_name', 'email', 'phone', 'created_at', 'updated_at', 'version'] as const
 
 // Never moves backwards (the ETag comes from the row version, not from this).
@@ -24,17 +22,17 @@ const nextUpdatedAt = sql<Date>`greatest(now(), updated_at)`
 /** "first last": one trigram-indexed expression (migration 0002) that also covers each name alone. */
 const fullName = sql<string>`(first_name || ' ' || last_name)`
 
-export async function findCustomer (db: Db, id: string, visibility: Visibility, lock = false): Promise<CustomerRow | undefined> {
+export async function findCustomer (db: Db, id: string, scope: Scope, lock = false): Promise<CustomerRow | undefined> {
   let query = db.selectFrom('customers').select(COLUMNS).where('id', '=', id)
-  if (visibility.kind === 'own') query = query.where('user_id', '=', visibility.userId)
+  if (scope.kind === 'own') query = query.where('user_id', '=', scope.userId)
   return await (lock ? query.forUpdate() : query).executeTakeFirst()
 }
 
 export async function listCustomers (
-  db: Db, visibility: Visibility, q: string | undefined, after: KeysetPosition | null, limit: number
+  db: Db, scope: Scope, q: string | undefined, after: KeysetPosition | null, limit: number
 ): Promise<CustomerListRecord[]> {
   let query = db.selectFrom('customers').select(COLUMNS).select(preciseTimestamp('created_at').as('created_at_key'))
-  if (visibility.kind === 'own') query = query.where('user_id', '=', visibility.userId)
+  if (scope.kind === 'own') query = query.where('user_id', '=', scope.userId)
   if (q !== undefined) {
     const pattern = containsPattern(q)
     query = query.where((eb) => eb.or([eb(fullName, 'ilike', pattern), eb('email', 'ilike', pattern)]))

@@ -1,16 +1,16 @@
 import type { CustomerRow, Db } from '../../db/database.js'
-import type { AuthUser } from '../../plugins/app/auth.js'
 import { AppError } from '../../lib/app-error.js'
 import type { CreateCustomerInput, ListCustomersInput, UpdateCustomerInput } from '../../schemas/customers.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
 import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
-import type { CustomerFields, Visibility } from './repository.js'
+import type { CustomerFields } from './repository.js'
+import { scopeOf, type Caller } from '../../lib/scope.js'
 import { CUSTOMER_PROBLEMS } from './problems.js'
+import type { Precondition } from '../../lib/http/etag.js'
 
 /** Checks the caller's If-Match against the row as locked for the write. */
-export type Precondition = (current: CustomerRow) => void
 
 const DEFAULT_LIMIT = 20
 const BY_CREATED_AT: SortOrder<'created_at'> = { name: 'created_at', column: 'created_at', kind: 'timestamp', descending: false }
@@ -24,21 +24,16 @@ function emailTakenOr (error: unknown): unknown {
     : error
 }
 
-/** Staff and admin see every profile; a customer only the one its account owns. */
-export function visibilityOf (user: AuthUser): Visibility {
-  return user.role === 'customer' ? { kind: 'own', userId: user.id } : { kind: 'all' }
-}
-
-export async function listCustomerPage (db: Db, visibility: Visibility, query: ListCustomersInput): Promise<{ rows: CustomerRow[], nextCursor: string | null }> {
+export async function listCustomerPage (db: Db, caller: Caller, query: ListCustomersInput): Promise<{ rows: CustomerRow[], nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT
   const after = decodeSortCursor(query.cursor, BY_CREATED_AT)
-  const rows = await repo.listCustomers(db, visibility, query.q, after, limit)
+  const rows = await repo.listCustomers(db, scopeOf(caller), query.q, after, limit)
   const { page, nextCursor } = pageBySort(rows, limit, BY_CREATED_AT, (row) => row.created_at_key)
   return { rows: page, nextCursor }
 }
 
-export async function getCustomer (db: Db, id: string, visibility: Visibility): Promise<CustomerRow> {
-  const row = await repo.findCustomer(db, id, visibility)
+export async function getCustomer (db: Db, id: string, caller: Caller): Promise<CustomerRow> {
+  const row = await repo.findCustomer(db, id, scopeOf(caller))
   if (row === undefined) throw customerNotFound()
   return row
 }
@@ -60,11 +55,11 @@ export const replacementOf = (input: CreateCustomerInput): CustomerFields => ({ 
 
 /** PUT and PATCH: the If-Match check and the write see the same locked row. */
 export async function changeCustomer (
-  db: Db, id: string, visibility: Visibility, fields: UpdateCustomerInput, precondition: Precondition, audit: AuditContext
+  db: Db, id: string, caller: Caller, fields: UpdateCustomerInput, precondition: Precondition, audit: AuditContext
 ): Promise<CustomerRow> {
   try {
     return await db.transaction().execute(async (trx) => {
-      const current = await repo.findCustomer(trx, id, visibility, true)
+      const current = await repo.findCustomer(trx, id, scopeOf(caller), true)
       if (current === undefined) throw customerNotFound()
       precondition(current)
       const updated = await repo.updateCustomer(trx, id, fields)

@@ -3,7 +3,7 @@ import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, 
 import {
   CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
-import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { orderMetrics } from './metrics.js'
 import * as service from './service.js'
@@ -107,7 +107,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { order, version } = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, (current) => { assertIfMatch(request, current) }, auditContext(request))
+    const { order, version } = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, ifMatch(request), auditContext(request))
     setEtag(reply, { version })
     return order
   })

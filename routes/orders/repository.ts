@@ -1,11 +1,6 @@
 import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely'
 import type { Database, Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
-
-/**
- * Which orders a caller may see: everyone's (staff, admin) or only those of the
- * customer profile owned by this user.
- */
-export type OrderScope = { kind: 'all' } | { kind: 'customer', userId: string }
+import type { Scope } from '../../lib/scope.js'
 
 export interface OrderListFilter {
   status?: OrderStatus
@@ -23,7 +18,7 @@ export interface OrderListFilter {
 const nowMs = (eb: ExpressionBuilder<Database, 'orders'>) =>
   eb.fn<Date>('date_trunc', [eb.val('milliseconds'), eb.fn<Date>('now')])
 
-function scoped<O> (query: SelectQueryBuilder<Database, 'orders', O>, scope: OrderScope): SelectQueryBuilder<Database, 'orders', O> {
+function scoped<O> (query: SelectQueryBuilder<Database, 'orders', O>, scope: Scope): SelectQueryBuilder<Database, 'orders', O> {
   if (scope.kind === 'all') return query
   return query.where('orders.customer_id', 'in', (eb) =>
     eb.selectFrom('customers').select('customers.id').where('customers.user_id', '=', scope.userId))
@@ -45,12 +40,12 @@ export async function restockOrder (trx: Db, orderId: string): Promise<void> {
     .execute()
 }
 
-export async function findOrder (db: Db, id: string, scope: OrderScope): Promise<OrderRow | undefined> {
+export async function findOrder (db: Db, id: string, scope: Scope): Promise<OrderRow | undefined> {
   return await scoped(db.selectFrom('orders').selectAll('orders'), scope).where('orders.id', '=', id).executeTakeFirst()
 }
 
 /** The order row locked for this transaction: concurrent transitions of one order run one after the other. */
-export async function lockOrder (trx: Db, id: string, scope: OrderScope): Promise<OrderRow | undefined> {
+export async function lockOrder (trx: Db, id: string, scope: Scope): Promise<OrderRow | undefined> {
   return await scoped(trx.selectFrom('orders').selectAll('orders'), scope).where('orders.id', '=', id).forUpdate().executeTakeFirst()
 }
 
@@ -78,7 +73,7 @@ export async function findItemsOfOrders (db: Db, orderIds: readonly string[]): P
 }
 
 /** Up to `limit` orders in (created_at, id) order, after the keyset position. */
-export async function listOrders (db: Db, scope: OrderScope, filter: OrderListFilter, limit: number): Promise<OrderRow[]> {
+export async function listOrders (db: Db, scope: Scope, filter: OrderListFilter, limit: number): Promise<OrderRow[]> {
   let query = scoped(db.selectFrom('orders').selectAll('orders'), scope)
   if (filter.status !== undefined) query = query.where('orders.status', '=', filter.status)
   if (filter.customerId !== undefined) query = query.where('orders.customer_id', '=', filter.customerId)

@@ -1,6 +1,6 @@
 // Orders: the business rules, and the owner of every order transaction.
 import { Value } from 'typebox/value'
-import type { Db, OrderRow, OrderStatus, Role } from '../../db/database.js'
+import type { Db, OrderStatus } from '../../db/database.js'
 import { AppError, forbidden } from '../../lib/app-error.js'
 import type { FieldErrorBody } from '../../schemas/problem.js'
 import { Order, type CreateOrderInput, type ListOrdersFilter, type OrderBody } from '../../schemas/orders.js'
@@ -10,9 +10,9 @@ import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from
 import { mergeLines, type MergedLine } from './lines.js'
 import { isRefusal, placeOrder, type LockedProduct, type OrderRefusal, type OrderRequest } from './place-order.js'
 import {
-  findItemsOfOrders, findOrder, listOrders, lockOrder, restockOrder, updateOrderStatus,
-  type OrderScope
+  findItemsOfOrders, findOrder, listOrders, lockOrder, restockOrder, updateOrderStatus
 } from './repository.js'
+import { scopeOf, type Caller } from '../../lib/scope.js'
 import { withTransactionRetry, type RetryOptions } from './retry.js'
 import { recordOrderStatusChanged } from '../webhooks/events.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
@@ -20,11 +20,7 @@ import { isLegalTransition, restocks, roleMayTransition } from './status-machine
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { ORDER_PROBLEMS } from './problems.js'
-
-export interface Caller {
-  id: string
-  role: Role
-}
+import type { Precondition } from '../../lib/http/etag.js'
 
 export interface CreateOrderResult {
   /** true when the response was stored under the Idempotency-Key and is sent again. */
@@ -51,9 +47,6 @@ export interface OrdersContext {
   currency: string
   retry?: RetryOptions
 }
-
-const scopeOf = (caller: Caller): OrderScope =>
-  caller.role === 'customer' ? { kind: 'customer', userId: caller.id } : { kind: 'all' }
 
 const orderNotFound = (): AppError => new AppError(ORDER_PROBLEMS.ORDER_NOT_FOUND, 'No such order')
 
@@ -130,12 +123,12 @@ export async function listOrderPage (ctx: OrdersContext, caller: Caller, query: 
  * restocks in the same transaction, locking the products in id order.
  */
 export async function transitionOrder (
-  ctx: OrdersContext, caller: Caller, id: string, to: OrderStatus, checkPrecondition: (current: OrderRow) => void, audit: AuditContext
+  ctx: OrdersContext, caller: Caller, id: string, to: OrderStatus, precondition: Precondition, audit: AuditContext
 ): Promise<VersionedOrder> {
   return await withTransactionRetry(() => ctx.db.transaction().execute(async (trx) => {
     const order = await lockOrder(trx, id, scopeOf(caller))
     if (order === undefined) throw orderNotFound()
-    checkPrecondition(order)
+    precondition(order)
     if (caller.role === 'customer' && to !== 'cancelled') throw forbidden('Customers may only cancel their orders')
     if (!isLegalTransition(order.status, to)) {
       throw new AppError(ORDER_PROBLEMS.INVALID_TRANSITION, `An order cannot move from ${order.status} to ${to}`, {

@@ -4,7 +4,7 @@ import {
   BatchUpsertBody, BatchUpsertResponse, CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
   ProductResponse, ReplaceProductBody, UpdateProductBody
 } from '../../schemas/products.js'
-import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentListedProduct, presentProduct } from './presenter.js'
 import { productMetrics } from './metrics.js'
@@ -127,7 +127,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), (current) => assertIfMatch(request, current), auditContext(request), stockEvents)
+    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), ifMatch(request), auditContext(request), stockEvents)
     setEtag(reply, row)
     return presentProduct(row, currency)
   })
@@ -146,7 +146,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, request.body, (current) => assertIfMatch(request, current), auditContext(request), stockEvents)
+    const row = await service.changeProduct(fastify.db, request.params.id, request.body, ifMatch(request), auditContext(request), stockEvents)
     setEtag(reply, row)
     return presentProduct(row, currency)
   })
@@ -164,7 +164,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const outcome = await service.removeProduct(fastify.db, request.params.id, (current) => assertIfMatch(request, current), auditContext(request))
+    const outcome = await service.removeProduct(fastify.db, request.params.id, ifMatch(request), auditContext(request))
     request.log.info({ productId: request.params.id, outcome }, 'product removed')
     return reply.code(204).send(null)
   })

@@ -8,9 +8,9 @@ import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
+import type { Precondition } from '../../lib/http/etag.js'
 
 /** Checks the caller's If-Match against the row as locked for the write. */
-export type Precondition = (current: ProductRecord) => void
 
 const DEFAULT_LIMIT = 20
 

@@ -44,7 +44,7 @@ export async function recordEvents (trx: Db, events: readonly OutboxEvent[]): Pr
   await sql`WITH ${outboxCtes(sql`VALUES ${sql.join(rows)}`)} SELECT count(*) AS events FROM outbox_events`.execute(trx)
 }
 
-/** A product as the API shows it (routes/products/service.ts productBody: same fields, same ISO text), from `row`'s columns. */
+/** A product as the API shows it (routes/products/presenter.ts presentProduct: same fields, same ISO text), from `row`'s columns. */
 function productData (row: string, currency: string): RawBuilder<unknown> {
   const column = (name: string) => sql.ref(`${row}.${name}`)
   return sql`jsonb_build_object(

@@ -3,7 +3,7 @@ import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, No
 import {
   CreateWebhookBody, DeliveryParams, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointPage, WebhookEndpointWithSecret, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookBody, WEBHOOK_SCHEMAS, webhookHeaders
 } from '../../schemas/webhooks.js'
-import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { presentEndpoint } from './presenter.js'
@@ -95,7 +95,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.updateWebhook(webhooks, request.params.id, request.body, (current) => { assertIfMatch(request, current) }, auditContext(request))
+    const row = await service.updateWebhook(webhooks, request.params.id, request.body, ifMatch(request), auditContext(request))
     setEtag(reply, row)
     return presentEndpoint(row)
   })
@@ -113,7 +113,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    await service.removeWebhook(webhooks, request.params.id, (current) => { assertIfMatch(request, current) }, auditContext(request))
+    await service.removeWebhook(webhooks, request.params.id, ifMatch(request), auditContext(request))
     request.log.warn({ event: 'webhook_deleted', webhook_id: request.params.id, by: request.user.id }, 'webhook endpoint deleted')
     return reply.code(204).send(null)
   })

@@ -12,6 +12,7 @@ import type { EndpointRecord } from './repository.js'
 import { newSecret } from './signature.js'
 import { targetUrlProblem } from './ssrf.js'
 import { WEBHOOK_PROBLEMS } from './problems.js'
+import type { Precondition } from '../../lib/http/etag.js'
 
 const DEFAULT_LIMIT = 20
 
@@ -81,7 +82,7 @@ export async function listWebhookPage (ctx: WebhooksContext, query: { limit?: nu
 
 /** PATCH, and secret rotation: the If-Match check and the write see the same locked row. */
 export async function updateWebhook (
-  ctx: WebhooksContext, id: string, input: UpdateWebhookInput, precondition: (current: EndpointRecord) => void, audit: AuditContext
+  ctx: WebhooksContext, id: string, input: UpdateWebhookInput, precondition: Precondition, audit: AuditContext
 ): Promise<EndpointRecord> {
   assertDistinctEvents(input.events)
   if (input.url !== undefined) assertTargetAllowed(input.url, ctx.allowPrivateTargets)
@@ -110,7 +111,7 @@ export async function rotateWebhookSecret (ctx: WebhooksContext, id: string, aud
   return { row, body: { ...presentEndpoint(row), secret } }
 }
 
-export async function removeWebhook (ctx: WebhooksContext, id: string, precondition: (current: EndpointRecord) => void, audit: AuditContext): Promise<void> {
+export async function removeWebhook (ctx: WebhooksContext, id: string, precondition: Precondition, audit: AuditContext): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findEndpoint(trx, id, true)
     if (current === undefined) throw endpointNotFound()

@@ -15,6 +15,13 @@ export default suite(import.meta, (t) => {
     t.same(entryPoints, SHARDS.map(({ name }) => `${name}.test.ts`).sort(), 'each shard has its entry point, and there is no other')
   })
 
+  t.test('suites that build apps never pile into the catch-all shard', async (t) => {
+    const rest = suiteFiles().filter((file) => shardOf(file) === SHARDS.at(-1)?.name)
+    const appAreas = ['routes/', 'plugins/', 'hostile/', 'server/', 'e2e/', 'delivery/']
+    t.same(rest.filter((file) => appAreas.some((area) => file.startsWith(area))), [], 'every app-building area has a shard of its own')
+    t.equal(shardOf('routes/new-domain/list.test.ts'), 'auth', 'a new domain joins a domain shard')
+  })
+
   t.test('a suite in a new folder runs in the last shard, not nowhere', async (t) => {
     t.equal(shardOf('routes/orders/read.test.ts'), 'orders')
     t.equal(shardOf('e2e/orders.test.ts'), 'server', 'the first shard with a matching prefix wins')
