@@ -3,6 +3,7 @@ import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { Settings } from 'typebox/system'
 import { Value } from 'typebox/value'
+import { stringsOnly } from './strings-only-schema.js'
 
 /** A 400 lists at most this many field errors: enough to fix a request, cheap to find. */
 export const MAX_VALIDATION_ERRORS = 10
@@ -57,8 +58,9 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   Settings.Set({ maxErrors: MAX_VALIDATION_ERRORS })
   const validator = Compile(schema)
   const cutAt = largestMaxItems(schema) + 1
+  const convert = httpPart !== 'body' && !stringsOnly(schema)
   return (value: unknown) => {
-    const converted = httpPart === 'body' ? value : Value.Convert(schema, value)
+    const converted = convert ? Value.Convert(schema, value) : value
     if (validator.Check(converted)) return { value: converted }
     const walked = Number.isFinite(cutAt) ? clipArrays(converted, cutAt) : converted
     const error: FastifySchemaValidationError[] = validator.Errors(walked).slice(0, MAX_VALIDATION_ERRORS)

@@ -6,6 +6,7 @@ import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { AppError, forbidden } from '../../lib/app-error.js'
 import { LiveAccounts } from '../../lib/live-accounts.js'
 import { UUID_PATTERN } from '../../schemas/common.js'
+import { verifyAccessToken } from './access-token.js'
 
 export interface AccessTokenClaims {
   sub: string
@@ -51,8 +52,8 @@ const VERIFIED_TOKEN_CACHE_SIZE = 10_000
 type TokenProblem = typeof HTTP_PROBLEMS.TOKEN_MISSING | typeof HTTP_PROBLEMS.TOKEN_EXPIRED | typeof HTTP_PROBLEMS.TOKEN_INVALID
 const unauthorized = (problem: TokenProblem, detail: string): AppError => new AppError(problem, detail, { headers: { 'www-authenticate': 'Bearer' } })
 
-/** @fastify/jwt's error codes mapped to ours. */
-function tokenError (error: unknown): AppError {
+/** @fastify/jwt's (header) and fast-jwt's (token) error codes mapped to ours. */
+export function tokenError (error: unknown): AppError {
   const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined
   switch (code) {
     case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
@@ -60,6 +61,7 @@ function tokenError (error: unknown): AppError {
     case 'FST_JWT_BAD_REQUEST':
       return unauthorized(HTTP_PROBLEMS.TOKEN_MISSING, 'The Authorization header must be "Bearer <access token>"')
     case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
+    case 'FAST_JWT_EXPIRED':
       return unauthorized(HTTP_PROBLEMS.TOKEN_EXPIRED, 'The access token has expired; refresh it')
     default:
       return unauthorized(HTTP_PROBLEMS.TOKEN_INVALID, 'The access token is invalid')
@@ -128,15 +130,16 @@ export default fp(async function authPlugin (fastify) {
   fastify.decorate('liveAccounts', liveAccounts)
 
   fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
+    let claims: AccessTokenClaims
     try {
-      await request.jwtVerify()
+      claims = verifyAccessToken(fastify.jwt, request)
     } catch (error) {
       throw tokenError(error)
     }
-    const { id } = request.user
+    const id = claims.sub
     if (typeof id !== 'string' || !UUID_PATTERN.test(id)) throw tokenError(null)
     const role = await liveAccounts.role(id)
     if (role === null) throw accountGone()
-    request.user.role = role
+    request.user = { id, role, tokenId: claims.jti }
   })
 }, { name: 'auth', dependencies: ['config', 'db'] })
