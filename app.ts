@@ -14,6 +14,7 @@ import lifecyclePlugin from './plugins/app/lifecycle.js'
 import { loggerOptions } from './lib/logger.js'
 import metricsPlugin from './plugins/external/metrics.js'
 import notFoundPlugin, { frameworkError } from './plugins/app/not-found.js'
+import otelPlugin from './plugins/external/otel.js'
 import rateLimitPlugin from './plugins/external/rate-limit.js'
 import redisPlugin from './plugins/external/redis.js'
 import requestIdPlugin, { genReqId } from './plugins/app/request-id.js'
@@ -23,6 +24,7 @@ import { pluginName } from './lib/plugin-name.js'
 import swaggerUiPlugin from './plugins/external/swagger-ui.js'
 import swaggerPlugin from './plugins/external/swagger.js'
 import underPressurePlugin from './plugins/external/under-pressure.js'
+import type { Tracing } from './lib/tracing/provider.js'
 import { validatorCompiler } from './lib/validator-compiler.js'
 import background from './background.js'
 import compressPlugin from './plugins/external/compress.js'
@@ -46,10 +48,12 @@ export interface BuildAppOptions {
   logStream?: DestinationStream
   /** Told the name of each plugin as its loading starts (server.ts names the step that hung). */
   onStep?: (step: string) => void
+  /** Tracing, when on (lib/tracing/provider.ts startTracing); off, no span is made and nothing is registered. */
+  tracing?: Tracing | null
 }
 
 /** Builds the whole service from its plugins; server.ts listens, tests inject. */
-export async function buildApp ({ config, logStream, onStep }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp ({ config, logStream, onStep, tracing }: BuildAppOptions): Promise<FastifyInstance> {
   // Registrations below are awaited one by one, so a plugin starts loading when it is registered.
   const step = <P>(plugin: P): P => { onStep?.(pluginName(plugin)); return plugin }
   const app = Fastify({
@@ -84,6 +88,8 @@ export async function buildApp ({ config, logStream, onStep }: BuildAppOptions):
 
   // Infrastructure, in dependency order.
   await app.register(step(configPlugin), { config })
+  // Before every other hook, so they all run in the request's trace context.
+  if (tracing != null) await app.register(step(otelPlugin), { tracing })
   // First among the hooks: every answer, refusals in later hooks included, carries the security headers.
   await app.register(step(securityPlugin))
   await app.register(step(lifecyclePlugin))

@@ -5,10 +5,11 @@ import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './lib/config.js'
 import { listenForMetrics, type MetricsListener } from './lib/metrics-listener.js'
 import { startupDeadline } from './lib/startup-deadline.js'
+import { startTracing, type Tracing } from './lib/tracing/provider.js'
 
-function readConfig (): ReturnType<typeof loadConfig> {
+function configured<T> (read: () => T): T {
   try {
-    return loadConfig(process.env)
+    return read()
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message)
@@ -18,7 +19,9 @@ function readConfig (): ReturnType<typeof loadConfig> {
   }
 }
 
-const config = readConfig()
+const config = configured(() => loadConfig(process.env))
+// Off (null) unless the standard OTEL_* variables turn it on; then before the app is built.
+const tracing: Tracing | null = configured(() => startTracing())
 // STARTUP_TIMEOUT_MS bounds the whole boot (database start, migrations, Redis, bootstrap,
 // listen). Past it the process exits 1 naming the step that hung, and the orchestrator restarts
 // it; no single step has a shorter limit of its own, so a slow machine only makes boot slower.
@@ -33,7 +36,7 @@ const drainMs = config.shutdownDrainMs
 
 async function build (): Promise<FastifyInstance> {
   try {
-    return await buildApp({ config, onStep: boot.step })
+    return await buildApp({ config, onStep: boot.step, tracing })
   } catch (error) {
     // e.g. migrations failed against an unreachable Postgres: exit 1 and let the orchestrator
     // restart us with backoff. (Redis being down does not stop the start: readiness reports it.)
@@ -67,6 +70,8 @@ closeWithGrace({ delay: drainMs + config.shutdownTimeoutMs, logger: app.log }, a
   await app.close()
   // Last: Prometheus sees the drain and the shutdown.
   await metricsListener?.close()
+  // The spans of the last requests are exported before the exit.
+  await tracing?.shutdown()
   app.log.info('shutdown complete')
 })
 

@@ -112,6 +112,9 @@ export interface WebhookEventsTable {
   xid: ColumnType<string, never, never>
   /** Order within the table (bigint, as text); set by the database. */
   seq: ColumnType<string, never, never>
+  /** W3C trace context of the request that wrote the event (migration 0007); null when not traced. */
+  traceparent: ColumnType<string | null, string | null | undefined, never>
+  tracestate: ColumnType<string | null, string | null | undefined, never>
 }
 
 export interface WebhookDeliveriesTable {

@@ -19,7 +19,7 @@ export const problemType = (code: string): string => `/problems/${code.toLowerCa
 export const clipText = (text: string, max: number): string => text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`
 
 /** The body of a problem; `instance` is the request path. */
-export function problemDocument (input: ProblemInput, instance: string, requestId: string): ProblemBody {
+export function problemDocument (input: ProblemInput, instance: string, requestId: string, traceId?: string | null): ProblemBody {
   const { problem } = input
   return {
     ...input.extensions,
@@ -30,12 +30,13 @@ export function problemDocument (input: ProblemInput, instance: string, requestI
     instance: clipText(instance, MAX_URL_LENGTH),
     code: problem.code,
     request_id: requestId,
+    ...(traceId != null ? { trace_id: traceId } : {}),
     ...(input.errors !== undefined && input.errors.length > 0 ? { errors: input.errors } : {})
   }
 }
 
 export function problemBody (request: FastifyRequest, input: ProblemInput): ProblemBody {
-  return problemDocument(input, request.url.split('?')[0] ?? request.url, request.id)
+  return problemDocument(input, request.url.split('?')[0] ?? request.url, request.id, request.traceId)
 }
 
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, input: ProblemInput): FastifyReply {

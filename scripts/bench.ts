@@ -16,10 +16,15 @@
  * to run that server instead (before/after comparisons with this same script),
  * BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to pass node flags to the app
  * (BENCH_BASELINE_NODE_ARGS: to the baseline).
+ * BENCH_ROUTES=tracing: the read by id and a spread order against the app with tracing off and
+ * with tracing on (every span exported by OTLP/HTTP to a sink in this process), and, with
+ * BENCH_BEFORE_DIST=dir of a build without tracing, that build too: interleaved rounds
+ * (see tracingRounds), one database.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -42,6 +47,7 @@ const ORDERS_HOT_TARGET = 500
 const CATALOG_ONLY = process.env.BENCH_ROUTES === 'catalog' || process.env.BENCH_ROUTES === 'byid'
 const BY_ID_ONLY = process.env.BENCH_ROUTES === 'byid'
 const ORDERS_ONLY = process.env.BENCH_ROUTES === 'orders'
+const TRACING_ONLY = process.env.BENCH_ROUTES === 'tracing'
 const APP_DIST = process.env.BENCH_APP_DIST ?? DIST
 const ADMIN = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
 const CUSTOMER_PASSWORD = 'bench-customer-password'
@@ -357,6 +363,67 @@ async function ratioRounds (baseline: Target, app: Target): Promise<RatioResult>
   return { median, min: ratios[0] ?? 0, max: ratios.at(-1) ?? 0, rounds }
 }
 
+/** A stand-in OTLP/HTTP collector: reads each export, counts its spans, answers 200. */
+async function startSpanSink (): Promise<{ url: string, spans: () => number, exports: () => number, close: () => Promise<void> }> {
+  let spans = 0
+  let exports = 0
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+    req.on('end', () => {
+      exports++
+      spans += (Buffer.concat(chunks).toString('utf8').match(/"spanId"/g) ?? []).length
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans: () => spans,
+    exports: () => exports,
+    close: async () => { server.closeAllConnections(); await new Promise((resolve) => { server.close(resolve) }) }
+  }
+}
+
+/**
+ * Servers that differ in one respect (here tracing), each measured RATIO_ROUNDS times for
+ * RATIO_SECONDS on the same scenario, in an order that rotates every round (same reasoning as
+ * ratioRounds): median req/s and server CPU per request of each, and each one's ratio to the
+ * first's median.
+ */
+async function tracingRounds (name: string, targets: Array<{ label: string, server: Server }>, scenario: Scenario): Promise<string> {
+  const samples = targets.map(() => ({ reqPerSec: [] as number[], cpuUs: [] as number[], p99: [] as number[], failed: 0 }))
+  for (let round = 0; round < RATIO_ROUNDS; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const index = (round + k) % targets.length
+      const target = targets[index]
+      const sample = samples[index]
+      if (target === undefined || sample === undefined) continue
+      const row = await measure('', target.server, scenario, { duration: RATIO_SECONDS, warmup: round === 0 ? WARMUP : 0, quiet: true })
+      sample.reqPerSec.push(row.reqPerSec)
+      sample.p99.push(row.p99)
+      if (row.cpuUsPerReq !== null) sample.cpuUs.push(row.cpuUsPerReq)
+      sample.failed += row.errors + row.non2xx
+    }
+    console.error(`  ${name} round ${round + 1}/${RATIO_ROUNDS}: ${targets.map((t, i) => `${t.label} ${Math.round(samples[i]?.reqPerSec.at(-1) ?? 0)} req/s`).join(', ')}`)
+  }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const middle = sorted.length / 2
+    return sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? sorted[Math.floor(middle)] ?? 0 : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+  }
+  const first = samples[0]
+  const lines = targets.map((target, i) => {
+    const sample = samples[i] ?? { reqPerSec: [], cpuUs: [], p99: [], failed: 0 }
+    const ratio = first !== undefined ? median(sample.reqPerSec) / median(first.reqPerSec) : 0
+    const cpuRatio = first !== undefined ? median(sample.cpuUs) / median(first.cpuUs) : 0
+    return `| ${name} | ${target.label} | ${fmt(median(sample.reqPerSec))} | ${ratio.toFixed(2)} | ${fmt(median(sample.p99), 1)} | ${fmt(median(sample.cpuUs))} | ${cpuRatio.toFixed(2)} | ${sample.failed} |`
+  })
+  return ['| Route | Server | median req/s | vs first | median p99 ms | median server CPU µs/req | vs first | errors + non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|', ...lines].join('\n')
+}
+
 /** Cycles through the seeded products so orders and reads do not all hit one row. */
 function rotating (ids: string[], make: (id: string) => autocannon.Request): autocannon.Request[] {
   let next = 0
@@ -439,9 +506,8 @@ async function main (): Promise<void> {
     const pgVersion = await serverVersion(database.url)
     console.error(`bench: ${DURATION}s per route, ${CONNECTIONS} connections, pool ${POOL_MAX}, database ${new URL(database.url).pathname.slice(1)}, load average ${loadavg()[0]?.toFixed(2) ?? '?'}`)
 
-    const app = startServer(`${APP_DIST}${APP_DIST.endsWith('/') ? '' : '/'}server.js`, await freePort(), {
+    const appEnv = {
       APP_ENV: 'production',
-      METRICS_PORT: String(await freePort()),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       DATABASE_URL: database.url,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -453,11 +519,49 @@ async function main (): Promise<void> {
       RATE_LIMIT_AUTH_MAX: '1000000000',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password
-    }, nodeArgs('BENCH_APP_NODE_ARGS'))
-    servers.push(app)
-    await waitFor(app, '/health/ready')
+    }
+    const startApp = async (dist: string, env: Record<string, string> = {}): Promise<Server> => {
+      const server = startServer(`${dist}${dist.endsWith('/') ? '' : '/'}server.js`, await freePort(), { ...appEnv, ...env, METRICS_PORT: String(await freePort()) }, nodeArgs('BENCH_APP_NODE_ARGS'))
+      servers.push(server)
+      await waitFor(server, '/health/ready')
+      return server
+    }
+    // A build without tracing migrates first: it would refuse a database with migrations it does not know.
+    const before = TRACING_ONLY && process.env.BENCH_BEFORE_DIST !== undefined ? await startApp(process.env.BENCH_BEFORE_DIST) : null
+    const app = await startApp(APP_DIST)
     const data = await seed(app.url)
     const auth = { authorization: `Bearer ${data.customerToken}`, 'content-type': 'application/json' }
+
+    if (TRACING_ONLY) {
+      const sink = await startSpanSink()
+      try {
+        const traced = await startApp(APP_DIST, {
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          // Every span exported (none dropped by a full queue), so the cost measured is the whole cost.
+          OTEL_BSP_SCHEDULE_DELAY: '200',
+          OTEL_BSP_MAX_QUEUE_SIZE: '100000',
+          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2000'
+        })
+        const targets: Array<{ label: string, server: Server }> = [
+          ...(before !== null ? [{ label: 'before (no tracing code)', server: before }] : []),
+          { label: 'tracing off', server: app },
+          { label: 'tracing on, all exported', server: traced }
+        ]
+        const scenarios: Array<{ name: string, scenario: Scenario }> = [
+          { name: 'GET /api/products/{id}', scenario: { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: auth })) } },
+          {
+            name: 'POST /api/orders (1 line, spread)',
+            scenario: { requests: rotating(data.productIds, (id) => ({ method: 'POST', path: '/api/orders', headers: auth, body: JSON.stringify({ items: [{ product_id: id, quantity: 1 }] }) })) }
+          }
+        ]
+        console.log(`\n${machine(pgVersion)}\nCommand: BENCH_ROUTES=tracing BENCH_RATIO_ROUNDS=${RATIO_ROUNDS} BENCH_RATIO_SECONDS=${RATIO_SECONDS} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench\n`)
+        for (const { name, scenario } of scenarios) console.log(await tracingRounds(name, targets, scenario))
+        console.log(`\nspans received by the sink: ${sink.spans()} in ${sink.exports()} exports`)
+      } finally {
+        await sink.close()
+      }
+      return
+    }
 
     if (ORDERS_ONLY) {
       const rows = await measureOrders(app, data, auth)

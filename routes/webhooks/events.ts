@@ -4,6 +4,7 @@ import { isoTimestamp } from '../../db/sql-timestamps.js'
 import type { OrderBody } from '../../schemas/orders.js'
 import type { ProductBody } from '../../schemas/products.js'
 import type { WebhookEventType } from '../../schemas/webhooks.js'
+import { currentTraceHeaders } from '../../lib/tracing/context.js'
 
 /**
  * The transactional outbox. Every function here runs inside the caller's transaction: the
@@ -23,10 +24,14 @@ export interface OutboxEvent {
  * The outbox writes as CTEs of a larger statement: the events that `source` selects as
  * (type, data), and one pending delivery per enabled endpoint subscribed to each type.
  * Data-modifying CTEs run to completion whether or not the main query reads them.
+ * Each event keeps the writer's trace context (null when not traced: the SQL text is the same
+ * either way, so named statements stay one text), which its delivery attempts continue.
  */
 export function outboxCtes (source: RawBuilder<unknown>): RawBuilder<unknown> {
+  const { traceparent, tracestate } = currentTraceHeaders()
   return sql`outbox_events AS (
-      INSERT INTO webhook_events (type, data) ${source}
+      INSERT INTO webhook_events (type, data, traceparent, tracestate)
+      SELECT source.type, source.data, ${traceparent}::text, ${tracestate}::text FROM (${source}) AS source (type, data)
       RETURNING id, type
     ),
     outbox_deliveries AS (

@@ -1,7 +1,9 @@
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api'
 import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import type { Db } from '../../db/database.js'
 import type { WebhookConfig } from '../../lib/config.js'
+import { contextFromHeaders } from '../../lib/tracing/context.js'
 import { presentEvent } from './presenter.js'
 import { sendWebhook, type SendResult } from './sender.js'
 import { signatureHeaders } from './signature.js'
@@ -31,7 +33,12 @@ interface ClaimedDelivery {
   event_created_at: Date
   url: string
   secret: string
+  /** The trace context of the request that wrote the event; null when it was not traced. */
+  traceparent: string | null
+  tracestate: string | null
 }
+
+const tracer = trace.getTracer('goshop-api/webhooks')
 
 /** Full jitter: a random delay in [0, min(maxDelay, base * 2^(attempt-1))). */
 export function retryDelayMs (attempt: number, config: Pick<WebhookConfig, 'retryBaseMs' | 'retryMaxDelayMs'>, random: () => number = Math.random): number {
@@ -127,12 +134,36 @@ export class DeliveryWorker {
       .select([
         'claimed.id', 'claimed.attempts', 'claimed.created_at', 'claimed.event_id',
         'webhook_events.type', 'webhook_events.data', 'webhook_events.created_at as event_created_at',
-        'webhook_endpoints.url', 'webhook_endpoints.secret'
+        'webhook_endpoints.url', 'webhook_endpoints.secret', 'webhook_events.traceparent', 'webhook_events.tracestate'
       ])
       .execute()
   }
 
+  /**
+   * An event written by a traced request: the attempt is a span in that request's trace (a child
+   * of its server span), and the attempt's own queries are children of it. Untraced: no span.
+   */
   async #attempt (delivery: ClaimedDelivery): Promise<void> {
+    if (delivery.traceparent === null) { await this.#deliver(delivery, null); return }
+    await tracer.startActiveSpan(`webhook ${delivery.type}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'POST',
+        'webhook.event_id': delivery.event_id,
+        'webhook.event_type': delivery.type,
+        'webhook.delivery_id': delivery.id,
+        'webhook.attempt': delivery.attempts
+      }
+    }, contextFromHeaders(delivery), async (span) => {
+      try {
+        await this.#deliver(delivery, span)
+      } finally {
+        span.end()
+      }
+    })
+  }
+
+  async #deliver (delivery: ClaimedDelivery, span: Span | null): Promise<void> {
     const body = payloadOf(delivery)
     const headers = signatureHeaders(delivery.secret, delivery.event_id, Math.floor(Date.now() / 1000), body)
     const result = await sendWebhook(delivery.url, headers, body, {
@@ -141,16 +172,22 @@ export class DeliveryWorker {
       userAgent: this.#userAgent
     })
     const outcome = this.#outcome(delivery, result)
+    if (span !== null) {
+      if (result.status !== null) span.setAttribute('http.response.status_code', result.status)
+      span.setAttribute('webhook.outcome', outcome.kind)
+      if (!result.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.error ?? 'failed' })
+    }
+    const traced = span !== null ? { trace_id: span.spanContext().traceId } : {}
     try {
       await this.#record(delivery, result, outcome)
     } catch (error) {
       // The lease runs out and another round makes the next attempt: at least once, never lost.
-      this.#log.warn({ err: error, delivery_id: delivery.id }, 'recording a webhook attempt failed')
+      this.#log.warn({ err: error, delivery_id: delivery.id, ...traced }, 'recording a webhook attempt failed')
       return
     }
     this.#hooks.onAttempt?.(outcome.kind, result.latencyMs / 1000)
     if (outcome.kind !== 'succeeded') {
-      this.#log.info({ delivery_id: delivery.id, event_id: delivery.event_id, attempt: delivery.attempts, outcome: outcome.kind, status: result.status, error: result.error }, 'webhook attempt failed')
+      this.#log.info({ delivery_id: delivery.id, event_id: delivery.event_id, attempt: delivery.attempts, outcome: outcome.kind, status: result.status, error: result.error, ...traced }, 'webhook attempt failed')
     }
   }
 

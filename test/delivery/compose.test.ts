@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { suite } from '../helpers/suite.js'
 import { ConfigError, loadConfig } from '../../lib/config.js'
+import { startTracing } from '../../lib/tracing/provider.js'
 import {
   APP_ENV_NAMES, at, interpolate, k6EnvNames, list, readDotenv, readRepoFile, readYaml, record, repoPath, stringMap, text, type Json
 } from './files.js'
@@ -9,6 +10,8 @@ const compose = readYaml('compose.yaml')
 const services = record(compose.services, 'services')
 const service = (name: string): Json => record(services[name], `service ${name}`)
 const example = readDotenv('.env.example')
+/** Read by the OpenTelemetry SDK (lib/tracing/provider.ts), not by the app's config schema. */
+const OTEL_ENV_NAMES: ReadonlySet<string> = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'])
 
 /** Published ports as {host, container}; a bare "8080" publishes a random host port. */
 function ports (name: string): Array<{ host: string | null, container: number }> {
@@ -28,7 +31,7 @@ function resolvedEnvironment (name: string, vars: Record<string, string>): Recor
 
 export default suite(import.meta, (t) => {
   t.test('services, images and ports match the SPEC', async (t) => {
-    t.same(Object.keys(services).sort(), ['db', 'goshop', 'k6', 'prometheus', 'redis'])
+    t.same(Object.keys(services).sort(), ['db', 'goshop', 'jaeger', 'k6', 'prometheus', 'redis'])
     t.equal(service('goshop').build, '.', 'goshop is built from this repository')
     t.same(ports('goshop'), [{ host: '8080', container: 8080 }])
     t.match(text(service('db').image, 'db image'), /^postgres:16\.\d+/, 'postgres 16, minor pinned')
@@ -62,7 +65,7 @@ export default suite(import.meta, (t) => {
   t.test('environment: only variables the app reads; secrets come from .env', async (t) => {
     t.equal(service('goshop').env_file, '.env')
     const goshopEnv = stringMap(service('goshop').environment, 'goshop environment')
-    for (const name of Object.keys(goshopEnv)) t.ok(APP_ENV_NAMES.has(name), `goshop: ${name} is read by the app`)
+    for (const name of Object.keys(goshopEnv)) t.ok(APP_ENV_NAMES.has(name) || OTEL_ENV_NAMES.has(name), `goshop: ${name} is read by the app`)
     t.equal(goshopEnv.MIGRATE_ON_START, 'true')
     for (const name of Object.keys(stringMap(service('db').environment, 'db environment'))) t.match(name, /^POSTGRES_/, `db: ${name}`)
     const k6Reads = k6EnvNames()
@@ -98,6 +101,26 @@ export default suite(import.meta, (t) => {
     t.same([url.hostname, url.port, url.username, url.password, url.pathname], ['db', '5432', 'goshop', 'a1b2c3d4e5', '/goshop'],
       'DATABASE_URL reaches the db service with the POSTGRES_* credentials')
     t.throws(() => resolvedEnvironment('goshop', { ...filled, POSTGRES_PASSWORD: '' }), /POSTGRES_PASSWORD/, 'compose refuses to start without a db password')
+  })
+
+  t.test('tracing: Jaeger only with --profile tracing, and the API exports to it only when told to', async (t) => {
+    const jaeger = service('jaeger')
+    t.same(jaeger.profiles, ['tracing'], 'only with --profile tracing')
+    t.match(text(jaeger.image, 'jaeger image'), /^jaegertracing\/jaeger:2\.\d+\.\d+$/, 'Jaeger 2 (OTLP built in), pinned')
+    t.same(ports('jaeger'), [{ host: '16686', container: 16686 }], 'the UI, on localhost only')
+    t.same(list(jaeger.expose, 'jaeger expose'), ['4318'], 'OTLP/HTTP on the compose network')
+    const off = resolvedEnvironment('goshop', example)
+    t.equal(off.OTEL_EXPORTER_OTLP_ENDPOINT, '', 'no endpoint by default: tracing off')
+    const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = off.OTEL_EXPORTER_OTLP_ENDPOINT
+    try {
+      t.equal(startTracing(), null, 'the SDK reads an empty endpoint as unset')
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
+      else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = saved
+    }
+    t.equal(resolvedEnvironment('goshop', { ...example, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT, 'http://jaeger:4318',
+      'the documented switch reaches the container')
   })
 
   t.test('k6 runs the TypeScript scenarios from tests/load', async (t) => {

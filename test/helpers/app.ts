@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { buildApp } from '../../app.js'
 import { loadConfig } from '../../lib/config.js'
+import type { Tracing } from '../../lib/tracing/provider.js'
 import { createTestDatabase, type TestContext } from './database.js'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
@@ -13,6 +14,8 @@ export interface TestAppOptions {
   logStream?: DestinationStream
   /** Reuse a database made earlier in the same test (e.g. two replicas on one database). */
   databaseEnv?: Record<string, string>
+  /** Tracing started by the test (lib/tracing/provider.ts, usually with an in-memory exporter). */
+  tracing?: Tracing
 }
 
 /** The environment a test app gets: its own database, its own Redis key prefix, generous rate limits and Redis deadline. */
@@ -37,7 +40,7 @@ export async function testEnv (t: TestContext, options: TestAppOptions = {}): Pr
 /** Builds a ready app on a fresh database; closed (and its database dropped) at teardown. */
 export async function buildTestApp (t: TestContext, options: TestAppOptions = {}): Promise<FastifyInstance> {
   const config = loadConfig(await testEnv(t, options))
-  const app = await buildApp({ config, ...(options.logStream !== undefined ? { logStream: options.logStream } : {}) })
+  const app = await buildApp({ config, tracing: options.tracing ?? null, ...(options.logStream !== undefined ? { logStream: options.logStream } : {}) })
   t.teardown(async () => { await app.close() })
   await app.ready()
   return app

@@ -621,6 +621,11 @@ export interface components {
             code: components["schemas"]["ProblemCode"];
             /** @example 5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e */
             request_id: string;
+            /**
+             * @description The W3C trace id of the request, when tracing is on
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            trace_id?: string;
             /** @description The fields at fault: at most 10 for VALIDATION_FAILED, at most one per order line otherwise (100) */
             errors?: components["schemas"]["FieldError"][];
             /** @description Every product that is short (only on INSUFFICIENT_STOCK) */

@@ -1,0 +1,75 @@
+import { context, propagation, trace } from '@opentelemetry/api'
+import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from '@opentelemetry/core'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
+import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
+import { ConfigError } from '../config.js'
+import { readPackageVersion } from '../version.js'
+import { instrument } from './instrumentations.js'
+
+/** Tracing while on: the registered provider; shutdown flushes the last spans and undoes everything. */
+export interface Tracing {
+  provider: NodeTracerProvider
+  shutdown: () => Promise<void>
+}
+
+const SUPPORTED_PROTOCOL = 'http/json'
+
+/**
+ * The exporters the standard variables ask for; none means tracing stays off. On only when
+ * OTEL_TRACES_EXPORTER names an exporter, or (unset) when an OTLP endpoint is configured;
+ * OTEL_SDK_DISABLED=true wins over both. The OTLP exporter reads its endpoint and headers
+ * (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT / _HEADERS / _TIMEOUT) itself.
+ */
+function exportersFromEnv (): SpanExporter[] {
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return []
+  const endpoint = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT')
+  const names = getStringListFromEnv('OTEL_TRACES_EXPORTER')?.filter((name) => name !== '') ?? (endpoint !== undefined ? ['otlp'] : [])
+  if (names.includes('none')) return []
+  const problems: string[] = []
+  const protocol = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL') ?? SUPPORTED_PROTOCOL
+  if (names.includes('otlp') && protocol !== SUPPORTED_PROTOCOL) {
+    problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL: '${protocol}' is not supported; traces are exported as ${SUPPORTED_PROTOCOL}`)
+  }
+  const unknown = names.filter((name) => name !== 'otlp' && name !== 'console')
+  if (unknown.length > 0) problems.push(`OTEL_TRACES_EXPORTER: unknown exporter ${unknown.join(', ')} (otlp, console or none)`)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return names.map((name) => name === 'otlp' ? new OTLPTraceExporter() : new ConsoleSpanExporter())
+}
+
+export interface StartTracingOptions {
+  /** Export to this exporter, span by span, whatever the environment says (tests). */
+  exporter?: SpanExporter
+}
+
+/**
+ * Starts tracing when the standard OTEL_* variables turn it on, else returns null and changes
+ * nothing (no provider, no patches: the API stays a no-op). Sampling follows
+ * OTEL_TRACES_SAMPLER(_ARG) (default: parent-based, always on), the resource OTEL_SERVICE_NAME and
+ * OTEL_RESOURCE_ATTRIBUTES, batching OTEL_BSP_*; context is propagated as W3C traceparent/tracestate.
+ */
+export function startTracing ({ exporter }: StartTracingOptions = {}): Tracing | null {
+  const processors: SpanProcessor[] = exporter !== undefined
+    ? [new SimpleSpanProcessor(exporter)]
+    : exportersFromEnv().map((each) => new BatchSpanProcessor(each))
+  if (processors.length === 0) return null
+
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'goshop-api', [ATTR_SERVICE_VERSION]: readPackageVersion() }))
+    .merge(detectResources({ detectors: [envDetector] }))
+  const provider = new NodeTracerProvider({ resource, spanProcessors: processors })
+  provider.register()
+  const instrumented = instrument(provider)
+  return {
+    provider,
+    shutdown: async () => {
+      instrumented.undo()
+      await provider.shutdown()
+      trace.disable()
+      context.disable()
+      propagation.disable()
+    }
+  }
+}
