@@ -7,6 +7,7 @@ import { assertIfMatch, notModified, sendNotModified, setEtag } from '../../lib/
 import { setNextLink } from '../../lib/http/pagination.js'
 import * as service from './service.js'
 import { auditContext } from '../audit/context.js'
+import orderExportRoutes from './export.js'
 
 const security = [{ bearerAuth: [] }]
 const tags = ['orders']
@@ -70,6 +71,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     setNextLink(request, reply, nextCursor)
     return { data, next_cursor: nextCursor }
   })
+
+  await fastify.register(orderExportRoutes)
 
   fastify.get('/:id', {
     schema: {
