@@ -19,6 +19,14 @@ async function exportOnce (base: string, headers: Record<string, string>, pid: n
   const before = rssMiB(pid)
   let peak = before
   const sampler = setInterval(() => { peak = Math.max(peak, rssMiB(pid)) }, 50)
+  try {
+    await readExport(base, headers, encoding, before, () => peak)
+  } finally {
+    clearInterval(sampler)
+  }
+}
+
+async function readExport (base: string, headers: Record<string, string>, encoding: string, before: number, peak: () => number): Promise<void> {
   const started = performance.now()
   const response = await fetch(`${base}/api/products/export`, { headers: { ...headers, 'accept-encoding': encoding } })
   if (response.status !== 200 || response.body === null) throw new Error(`export: ${response.status} ${await response.text()}`)
@@ -30,10 +38,9 @@ async function exportOnce (base: string, headers: Record<string, string>, pid: n
     for (const byte of chunk) if (byte === 10) lines++
   }
   const seconds = (performance.now() - started) / 1000
-  clearInterval(sampler)
   if (lines !== PRODUCTS) throw new Error(`expected ${PRODUCTS} lines, got ${lines}`)
   console.log(`${encoding.padEnd(8)} ${lines} rows in ${seconds.toFixed(1)} s: ${Math.round(lines / seconds)} rows/s, ` +
-    `${(bytes / seconds / 1024 / 1024).toFixed(1)} MiB/s (decoded); server RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (+${(peak - before).toFixed(1)} MiB)`)
+    `${(bytes / seconds / 1024 / 1024).toFixed(1)} MiB/s (decoded); server RSS ${before.toFixed(0)} MiB before, peak ${peak().toFixed(0)} MiB (+${(peak() - before).toFixed(1)} MiB)`)
 }
 
 async function main (): Promise<void> {
