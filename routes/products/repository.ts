@@ -138,12 +138,20 @@ export async function deleteProduct (db: Db, id: string): Promise<void> {
   await db.deleteFrom('products').where('id', '=', id).execute()
 }
 
-/** The stock of the products with these skus (archived ones included), locked for the batch's transaction in sku order. */
+/**
+ * The stock of the products with these skus (archived ones included), locked for the batch's
+ * transaction in sku order. Run in a transaction. pg_trgm's GIN index on sku also answers `=`, and
+ * the planner prices it far too cheaply: it chose it for this lookup, a bitmap scan of the trigram
+ * index that took 7-8 s for 1000 skus among 6000 products (the unique btree: 30 ms; BENCHMARKS.md,
+ * "Batch upsert after"). GIN only serves bitmap scans, so they are off for this one statement.
+ */
 export async function lockStockBySku (db: Db, skus: readonly string[]): Promise<Map<string, number>> {
   if (skus.length === 0) return new Map()
+  await sql`set local enable_bitmapscan = off`.execute(db)
   const rows = await db.selectFrom('products').select(['sku', 'stock'])
     .where('sku', '=', sql<string>`any(cast(${[...skus]} as text[]))`)
     .orderBy('sku').forUpdate().execute()
+  await sql`set local enable_bitmapscan to default`.execute(db)
   return new Map(rows.map((row) => [row.sku, row.stock]))
 }
 
