@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import Cursor from 'pg-cursor'
 import type { DatabaseConfig } from '../lib/config.js'
 import type { Database, Db } from './database.js'
 import { namingPool } from './named-statements.js'
@@ -90,7 +91,7 @@ export async function connectDatabase (config: DatabaseConfig, { bounded = true 
     // its connection drops: unhandled, that would crash the process. The failing query is rejected
     // anyway (-> 503), and the broken client is dropped by the pool on release.
     pool.on('connect', (client) => { client.on('error', () => {}) })
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) }), kind: 'postgres', pool }
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool), cursor: Cursor }) }), kind: 'postgres', pool }
   }
 
   if (config.dataDir !== null) mkdirSync(config.dataDir, { recursive: true })

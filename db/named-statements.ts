@@ -54,6 +54,8 @@ function toKyselyResult<R extends pg.QueryResultRow> ({ command, rowCount, rows 
   return { command: isKyselyCommand(command) ? command : 'SELECT', rowCount: rowCount ?? 0, rows }
 }
 
+const isSubmittable = <C extends object> (cursor: C): cursor is C & pg.Submittable => 'submit' in cursor && typeof cursor.submit === 'function'
+
 /** The view of a pooled pg client that Kysely's PostgresDriver uses, naming registered statements. */
 class NamingClient {
   constructor (private readonly client: pg.PoolClient) {}
@@ -61,8 +63,11 @@ class NamingClient {
   query<R extends pg.QueryResultRow> (sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>
   query<R> (cursor: PostgresCursor<R>): PostgresCursor<R>
   query<R extends pg.QueryResultRow> (sqlOrCursor: string | PostgresCursor<R>, parameters: readonly unknown[] = []): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
-    // Kysely only passes a cursor when its dialect has a cursor class configured; ours has none.
-    if (typeof sqlOrCursor !== 'string') throw new Error('streaming queries are not configured')
+    if (typeof sqlOrCursor !== 'string') {
+      // Kysely's .stream() (exports) builds a pg-cursor, a pg Submittable: the client runs it as is.
+      if (!isSubmittable(sqlOrCursor)) throw new Error('a streaming query needs a pg-cursor (PostgresDialect cursor option)')
+      return this.client.query(sqlOrCursor)
+    }
     const name = namesBySql.get(sqlOrCursor)
     const values = [...parameters]
     const result = name === undefined

@@ -79,6 +79,16 @@ export function withHeaders (responses: Record<number, TSchema>, headers: Record
   return Object.fromEntries(Object.entries(responses).map(([status, schema]) => [status, Object.assign({}, schema, { headers })]))
 }
 
+export const NDJSON_MEDIA_TYPE = 'application/x-ndjson'
+
+/**
+ * A 200 that streams `item`s as NDJSON: one JSON document per line, each newline-terminated.
+ * The schema describes one line; the example is a whole body.
+ */
+export function ndjsonResponse (item: TSchema, doc: { description: string, example: string }): TSchema {
+  return Type.Unsafe({ description: doc.description, content: { [NDJSON_MEDIA_TYPE]: { schema: item, example: doc.example } } })
+}
+
 /** Idempotency-Key on a POST that creates or writes (orders, the product batch). */
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({

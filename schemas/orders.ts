@@ -59,6 +59,9 @@ export const ListOrdersQuery = Type.Object({
   created_before: Type.Optional(timestampSchema('Only orders created strictly before this instant (RFC 3339)'))
 }, { additionalProperties: false })
 
+/** The list's filters, without paging: an export is every matching order. */
+export const ExportOrdersQuery = Type.Omit(ListOrdersQuery, ['limit', 'cursor'], { additionalProperties: false })
+
 export const OrderItem = Type.Object({
   product_id: Uuid,
   sku: Type.String({ maxLength: MAX_SKU_LENGTH, description: 'The product SKU when the order was placed', examples: ['TSHIRT-BLUE-M'] }),
@@ -89,5 +92,6 @@ export const OrderPage = Page(Order, 'OrderPage', 'One page of orders')
 export type OrderStatusValue = Static<typeof OrderStatus>
 export type CreateOrderInput = Static<typeof CreateOrderBody>
 export type ListOrdersFilter = Static<typeof ListOrdersQuery>
+export type ExportOrdersFilter = Static<typeof ExportOrdersQuery>
 export type OrderBody = Static<typeof Order>
 export type OrderItemBody = Static<typeof OrderItem>

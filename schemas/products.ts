@@ -136,6 +136,9 @@ export const ListProductsQuery = Type.Object({
   sort: Type.Optional(ProductSortParam)
 }, { additionalProperties: false })
 
+/** The list's filters and sort order, without paging: an export is every matching product. */
+export const ExportProductsQuery = Type.Omit(ListProductsQuery, ['limit', 'cursor'], { additionalProperties: false })
+
 export const ProductPage = Page(Product, 'ProductPage', 'One page of products')
 
 export const {
@@ -148,6 +151,7 @@ export type ProductBody = Static<typeof Product>
 export type CreateProductInput = Static<typeof CreateProductBody>
 export type UpdateProductInput = Static<typeof UpdateProductBody>
 export type ListProductsInput = Static<typeof ListProductsQuery>
+export type ExportProductsInput = Static<typeof ExportProductsQuery>
 
 export const MAX_BATCH_ITEMS = 1000
 

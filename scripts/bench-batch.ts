@@ -4,55 +4,17 @@
  * Postgres. Usage: `npm run bench:batch`. Env: DATABASE_URL (a throwaway database is created
  * on that server), BENCH_ROUNDS (4), BENCH_SECONDS (5), BENCH_CONNECTIONS (20 one-by-one; 2 batches at once).
  */
-import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import pg from 'pg'
-import { freePort } from './free-port.js'
+import { startBenchServer } from './bench-server.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
 const BATCH = 1000
-const ADMIN = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 async function main (): Promise<void> {
-  const name = `goshop_bench_batch_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const port = await freePort()
-  const server = spawn(process.execPath, [fileURLToPath(new URL('../server.js', import.meta.url))], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      APP_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: url.toString(),
-      MIGRATE_ON_START: 'true',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      RATE_LIMIT_MAX: '100000000',
-      RATE_LIMIT_AUTH_MAX: '100000'
-    },
-    stdio: ['ignore', 'inherit', 'inherit']
-  })
-  const base = `http://127.0.0.1:${port}`
+  const { base, headers, stop } = await startBenchServer('goshop_bench_batch')
   try {
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/health/ready`)).ok) break } catch {}
-      if (i > 600) throw new Error('the server did not start')
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    const login = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
-    const token = String((await login.json() as { access_token: string }).access_token)
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` }
     let sku = 0
     const product = () => ({ sku: `BENCH-${sku++}`, name: 'Bench product', description: 'A product written by the batch benchmark', price_cents: 1999, stock: 10 })
     const single = [{ method: 'POST' as const, headers, setupRequest: (request: autocannon.Request) => ({ ...request, body: JSON.stringify(product()) }) }]
@@ -75,10 +37,7 @@ async function main (): Promise<void> {
     const median = (values: number[]): number => { const s = [...values].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? 0 }
     console.log(`median: one-by-one ${median(results.single).toFixed(0)} products/s, batch of ${BATCH} ${median(results.batch).toFixed(0)} products/s (x${(median(results.batch) / median(results.single)).toFixed(1)})`)
   } finally {
-    server.kill('SIGTERM')
-    await new Promise((resolve) => server.once('exit', resolve))
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await admin.end()
+    await stop()
   }
 }
 

@@ -10,19 +10,27 @@ const SATISFIABLE = new Set(['*/*', 'application/*', 'application/json', 'applic
  * Whether an Accept header (RFC 9110 §12.5.1) allows JSON: one of its media ranges covers it and
  * is not refused with q=0. No header, or an empty one, accepts anything.
  */
-export function acceptsJson (accept: string | undefined): boolean {
+export function acceptsJson (accept: string | undefined, alsoSatisfiable: ReadonlySet<string> = new Set()): boolean {
   if (accept === undefined || accept.trim() === '') return true
   return accept.split(',').some((range) => {
     const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase())
     const q = parameters.find((parameter) => parameter.startsWith('q='))
-    return SATISFIABLE.has(type) && (q === undefined || Number(q.slice(2)) > 0)
+    return (SATISFIABLE.has(type) || alsoSatisfiable.has(type)) && (q === undefined || Number(q.slice(2)) > 0)
   })
 }
 
-async function refuseUnacceptable (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+/** The media types a route declares for its 200 beyond JSON (`content` of the response schema, e.g. an NDJSON export). */
+function declaredMediaTypes (response: unknown): Set<string> {
+  const ok: unknown = typeof response === 'object' && response !== null && '200' in response ? response[200] : undefined
+  const content: unknown = typeof ok === 'object' && ok !== null && 'content' in ok ? ok.content : undefined
+  return new Set(typeof content === 'object' && content !== null ? Object.keys(content) : [])
+}
+
+const refuseUnacceptable = (declared: ReadonlySet<string>) => async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
   const accept = request.headers.accept
-  if (!acceptsJson(accept)) {
-    throw new AppError(HTTP_PROBLEMS.NOT_ACCEPTABLE, `This operation answers with application/json (errors: application/problem+json); Accept: ${accept ?? ''} allows neither`)
+  if (!acceptsJson(accept, declared)) {
+    const answers = declared.size === 0 ? 'application/json' : [...declared].join(', ')
+    throw new AppError(HTTP_PROBLEMS.NOT_ACCEPTABLE, `This operation answers with ${answers} (errors: application/problem+json); Accept: ${accept ?? ''} allows neither`)
   }
 }
 
@@ -35,6 +43,6 @@ export default fp(async function acceptPlugin (fastify) {
   fastify.addHook('onRoute', (route) => {
     if (route.schema?.response === undefined || route.schema.hide === true) return
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [refuseUnacceptable, ...existing]
+    route.onRequest = [refuseUnacceptable(declaredMediaTypes(route.schema.response)), ...existing]
   })
 }, { name: 'accept' })

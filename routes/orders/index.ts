@@ -11,6 +11,7 @@ import { auditContext } from '../audit/context.js'
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { ORDER_PROBLEMS } from './problems.js'
+import orderExportRoutes from './export.js'
 
 const security = [{ bearerAuth: [] }]
 const tags = ['orders']
@@ -75,6 +76,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     setNextLink(request, reply, nextCursor)
     return { data, next_cursor: nextCursor }
   })
+
+  await fastify.register(orderExportRoutes)
 
   fastify.get('/:id', {
     schema: {

@@ -16,6 +16,7 @@ import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
 import { ORDER_PROBLEMS } from '../orders/problems.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
+import productExportRoutes from './export.js'
 
 const tags = ['products']
 /** A full batch of 1000 products with long descriptions is more than the 1 MiB of other bodies. */
@@ -44,6 +45,8 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     setNextLink(request, reply, nextCursor)
     return { data: rows.map((row) => presentListedProduct(row, currency)), next_cursor: nextCursor }
   })
+
+  await fastify.register(productExportRoutes)
 
   fastify.get('/:id', {
     schema: {

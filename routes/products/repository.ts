@@ -57,9 +57,8 @@ export async function findProduct (db: Db, id: string, lock = false): Promise<Pr
   return rows[0]
 }
 
-export async function listProducts (
-  db: Db, filter: ProductFilter, sort: SortOrder<ProductSortColumn>, after: KeysetPosition | null, limit: number
-): Promise<ProductListRecord[]> {
+/** The catalog listing in sort order from a keyset position (null: from the start), without a limit. */
+function listProductsQuery (db: Db, filter: ProductFilter, sort: SortOrder<ProductSortColumn>, after: KeysetPosition | null) {
   const direction = sort.descending ? 'desc' : 'asc'
   // Relevance: the better trigram similarity of q to the name or the sku, as an integer (millionths)
   // so the cursor's key compares exactly; 0 when there is no q (the service refuses that sort then).
@@ -87,12 +86,32 @@ export async function listProducts (
       eb.tuple(key, eb.ref('id')), sort.descending ? '<' : '>', eb.tuple(keyValue(after, sort.kind), after.id)
     ))
   }
+  return query.orderBy(key, direction).orderBy('id', direction)
+}
+
+export async function listProducts (
+  db: Db, filter: ProductFilter, sort: SortOrder<ProductSortColumn>, after: KeysetPosition | null, limit: number
+): Promise<ProductListRecord[]> {
   // 5 sorts x first page or not x 3 optional filters: a bounded set of SQL shapes, each planned
   // once per connection (the catalog list is the second-hottest read). Not a search: a cached
   // generic plan cannot see the term, estimates ILIKE blindly and walks the sort index past
   // every row for a rare term (measured: 3-5 s at 1M products instead of a trigram bitmap scan).
-  const compiled = query.orderBy(key, direction).orderBy('id', direction).limit(limit + 1).compile()
+  const compiled = listProductsQuery(db, filter, sort, after).limit(limit + 1).compile()
   return (await db.executeQuery(filter.q === undefined ? nameStatementShape('products_list', compiled) : compiled)).rows
+}
+
+/**
+ * The whole listing through a server-side cursor (Postgres only: the dialect's pg-cursor), read
+ * `chunkSize` rows at a time: memory stays at one chunk however many rows match. Run it in a
+ * transaction (db/read-snapshot.ts). pg-cursor sends no Sync between its reads, so for
+ * statement_timeout the whole export is one statement: the timeout is lifted for this
+ * transaction only. What still bounds it: a client that stops reading leaves the session idle in
+ * the transaction, which idle_in_transaction_session_timeout ends (db/connect.ts), and a server
+ * that goes silent trips the socket watchdog.
+ */
+export async function * streamProducts (db: Db, filter: ProductFilter, sort: SortOrder<ProductSortColumn>, chunkSize: number): AsyncGenerator<ProductListRecord, void, undefined> {
+  await sql`set local statement_timeout = 0`.execute(db)
+  yield * listProductsQuery(db, filter, sort, null).stream(chunkSize)
 }
 
 export async function insertProduct (db: Db, fields: ProductFields): Promise<ProductRecord> {
@@ -120,21 +139,39 @@ export async function deleteProduct (db: Db, id: string): Promise<void> {
   await db.deleteFrom('products').where('id', '=', id).execute()
 }
 
-/** The stock of the products with these skus (archived ones included), locked for the batch's transaction in sku order. */
+/**
+ * The stock of the products with these skus (archived ones included), locked for the batch's
+ * transaction in sku order. Run in a transaction. pg_trgm's GIN index on sku also answers `=`, and
+ * the planner prices it far too cheaply: it chose it for this lookup, a bitmap scan of the trigram
+ * index that took 7-8 s for 1000 skus among 6000 products (the unique btree: 30 ms; BENCHMARKS.md,
+ * "Batch upsert after"). GIN only serves bitmap scans, so they are off for this one statement.
+ */
 export async function lockStockBySku (db: Db, skus: readonly string[]): Promise<Map<string, number>> {
   if (skus.length === 0) return new Map()
-  const rows = await db.selectFrom('products').select(['sku', 'stock']).where('sku', 'in', skus).orderBy('sku').forUpdate().execute()
+  await sql`set local enable_bitmapscan = off`.execute(db)
+  const rows = await db.selectFrom('products').select(['sku', 'stock'])
+    .where('sku', '=', sql<string>`any(cast(${[...skus]} as text[]))`)
+    .orderBy('sku').forUpdate().execute()
+  await sql`set local enable_bitmapscan to default`.execute(db)
   return new Map(rows.map((row) => [row.sku, row.stock]))
 }
 
 /**
  * Inserts or replaces the products by sku in one statement; `inserted` tells which were new.
  * Archived products keep their sku and are not changed: they are missing from the result.
+ * The items travel as five arrays (unnest), not 5 parameters per item: a 1000-item batch is
+ * one small statement that Postgres parses and plans in no time, written in the items' order.
  */
 export async function upsertProductsBySku (db: Db, items: readonly ProductFields[]): Promise<Array<ProductRecord & { inserted: boolean }>> {
   if (items.length === 0) return []
+  const column = <K extends keyof ProductFields> (key: K): Array<ProductFields[K]> => items.map((item) => item[key])
+  const input = sql<ProductFields>`unnest(
+    cast(${column('sku')} as text[]), cast(${column('name')} as text[]), cast(${column('description')} as text[]),
+    cast(${column('price_cents')} as bigint[]), cast(${column('stock')} as integer[])
+  ) with ordinality`.as<'input'>(sql`input(sku, name, description, price_cents, stock, position)`)
   return await db.insertInto('products')
-    .values(items.map((item) => ({ ...item })))
+    .columns(['sku', 'name', 'description', 'price_cents', 'stock'])
+    .expression(db.selectFrom(input).select(['input.sku', 'input.name', 'input.description', 'input.price_cents', 'input.stock']).orderBy(sql`input.position`))
     .onConflict((oc) => oc.column('sku')
       .doUpdateSet((eb) => ({
         name: eb.ref('excluded.name'),

@@ -1,8 +1,10 @@
 import type { Db } from '../../db/database.js'
 import { AppError } from '../../lib/app-error.js'
-import type { CreateProductInput, ListProductsInput, ProductSort, UpdateProductInput } from '../../schemas/products.js'
+import type { CreateProductInput, ExportProductsInput, ListProductsInput, ProductSort, UpdateProductInput } from '../../schemas/products.js'
 import { FOREIGN_KEY_VIOLATION, isConstraintViolation, UNIQUE_VIOLATION } from '../../db/errors.js'
-import { decodeSortCursor, pageBySort, type SortOrder } from '../../lib/http/keyset.js'
+import { decodeSortCursor, pageBySort, type KeysetPosition, type SortOrder } from '../../lib/http/keyset.js'
+import { readSnapshot } from '../../db/read-snapshot.js'
+import type { DatabaseHandle } from '../../db/connect.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
@@ -38,7 +40,8 @@ function skuTakenOr (error: unknown): unknown {
     : error
 }
 
-export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductListRecord[], nextCursor: string | null }> {
+/** The list's filters and sort order, checked: min <= max price, relevance only with a search term. */
+function productListing (query: ExportProductsInput): { filter: repo.ProductFilter, sort: SortOrder<ProductSortColumn> } {
   const { min_price_cents: min, max_price_cents: max } = query
   if (min !== undefined && max !== undefined && min > max) {
     throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, 'querystring/max_price_cents must be >= min_price_cents', {
@@ -50,13 +53,45 @@ export async function listProductPage (db: Db, query: ListProductsInput): Promis
       errors: [{ pointer: '/sort', in: 'query', detail: 'relevance needs a search term (q)' }]
     })
   }
-  const sort = SORTS[query.sort ?? 'created_at']
+  return { filter: { q: query.q, minPriceCents: min, maxPriceCents: max, inStock: query.in_stock }, sort: SORTS[query.sort ?? 'created_at'] }
+}
+
+export async function listProductPage (db: Db, query: ListProductsInput): Promise<{ rows: ProductListRecord[], nextCursor: string | null }> {
+  const { filter, sort } = productListing(query)
   const limit = query.limit ?? DEFAULT_LIMIT
   const after = decodeSortCursor(query.cursor, sort)
-  const filter = { q: query.q, minPriceCents: min, maxPriceCents: max, inStock: query.in_stock }
   const rows = await repo.listProducts(db, filter, sort, after, limit)
   const { page, nextCursor } = pageBySort(rows, limit, sort, (row) => sortKey(row, sort.column))
   return { rows: page, nextCursor }
+}
+
+/** Rows an export reads at a time: a cursor fetch (Postgres) or a keyset page (PGlite). */
+const EXPORT_CHUNK_ROWS = 1000
+
+/**
+ * Every product the list would show for these filters, in the list's order, in constant memory.
+ * The filters are checked now (a bad one fails before any database work). Postgres: one
+ * statement read through a server-side cursor in a read-only snapshot (db/read-snapshot.ts).
+ * PGlite (embedded dev mode, one connection): the list's own keyset pages, each a short query
+ * of its own, so other requests are served between them; no snapshot across pages, but the
+ * keyset never repeats a row and skips only rows moved behind it by a concurrent change.
+ */
+export function exportProducts (db: Db, engine: DatabaseHandle['kind'], query: ExportProductsInput): AsyncIterable<ProductListRecord> {
+  const { filter, sort } = productListing(query)
+  if (engine === 'postgres') return readSnapshot(db, (snapshot) => repo.streamProducts(snapshot, filter, sort, EXPORT_CHUNK_ROWS))
+  return keysetPages(db, filter, sort)
+}
+
+async function * keysetPages (db: Db, filter: repo.ProductFilter, sort: SortOrder<ProductSortColumn>): AsyncGenerator<ProductListRecord, void, undefined> {
+  let after: KeysetPosition | null = null
+  for (;;) {
+    const rows = await repo.listProducts(db, filter, sort, after, EXPORT_CHUNK_ROWS)
+    const page = rows.slice(0, EXPORT_CHUNK_ROWS)
+    yield * page
+    const last = page.at(-1)
+    if (rows.length <= EXPORT_CHUNK_ROWS || last === undefined) return
+    after = { value: sortKey(last, sort.column), id: last.id }
+  }
 }
 
 export async function getProduct (db: Db, id: string): Promise<ProductRecord> {
