@@ -10,8 +10,6 @@ import { scopeOf, type Caller } from '../../lib/scope.js'
 import { CUSTOMER_PROBLEMS } from './problems.js'
 import type { Precondition } from '../../lib/http/etag.js'
 
-/** Checks the caller's If-Match against the row as locked for the write. */
-
 const DEFAULT_LIMIT = 20
 const BY_CREATED_AT: SortOrder<'created_at'> = { name: 'created_at', column: 'created_at', kind: 'timestamp', descending: false }
 

@@ -11,7 +11,6 @@ import { productMetrics } from './metrics.js'
 import * as service from './service.js'
 import { upsertBatch, type BatchContext } from './batch.js'
 import { problemBody } from '../../lib/problem.js'
-import { recordProductStockChange } from '../webhooks/events.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
 import { ORDER_PROBLEMS } from '../orders/problems.js'
@@ -28,7 +27,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const currency = fastify.config.currency
   const metrics = productMetrics(fastify.metricsRegistry)
   const location = (id: string): string => `${fastify.prefix}/${id}`
-  const stockEvents: service.AfterWrite = async (trx, before, after) => { await recordProductStockChange(trx, before, presentProduct(after, currency)) }
+  const products: service.ProductsContext = { db: fastify.db, currency }
 
   fastify.get('/', {
     schema: {
@@ -130,7 +129,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, service.replacementOf(request.body), ifMatch(request), auditContext(request), stockEvents)
+    const row = await service.changeProduct(products, request.params.id, service.replacementOf(request.body), ifMatch(request), auditContext(request))
     setEtag(reply, row)
     return presentProduct(row, currency)
   })
@@ -149,7 +148,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(fastify.db, request.params.id, request.body, ifMatch(request), auditContext(request), stockEvents)
+    const row = await service.changeProduct(products, request.params.id, request.body, ifMatch(request), auditContext(request))
     setEtag(reply, row)
     return presentProduct(row, currency)
   })

@@ -11,8 +11,8 @@ import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repo
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
 import type { Precondition } from '../../lib/http/etag.js'
-
-/** Checks the caller's If-Match against the row as locked for the write. */
+import { recordProductStockChange } from '../webhooks/events.js'
+import { presentProduct } from './presenter.js'
 
 const DEFAULT_LIMIT = 20
 
@@ -112,21 +112,27 @@ export async function createProduct (db: Db, input: CreateProductInput, audit: A
   }
 }
 
-/** Runs in the write's transaction with the row before and after (e.g. to record events). */
-export type AfterWrite = (trx: Db, before: ProductRecord, after: ProductRecord) => Promise<void>
+/** What a product write needs besides the database: the store currency of the events it records. */
+export interface ProductsContext {
+  db: Db
+  currency: string
+}
 
-/** PUT (full replace) and PATCH (partial): the If-Match check and the write see the same locked row. */
+/**
+ * PUT (full replace) and PATCH (partial): the If-Match check and the write see the same locked row;
+ * a write that empties the stock records product.out_of_stock in its transaction.
+ */
 export async function changeProduct (
-  db: Db, id: string, fields: UpdateProductInput, precondition: Precondition, audit: AuditContext, afterWrite?: AfterWrite
+  ctx: ProductsContext, id: string, fields: UpdateProductInput, precondition: Precondition, audit: AuditContext
 ): Promise<ProductRecord> {
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await ctx.db.transaction().execute(async (trx) => {
       const current = await repo.findProduct(trx, id, true)
       if (current === undefined) throw productNotFound()
       precondition(current)
       const updated = await repo.updateProduct(trx, id, fields)
       await recordAudit(trx, audit, { action: 'product.updated', resource: { type: 'product', id }, before: current, after: updated })
-      await afterWrite?.(trx, current, updated)
+      await recordProductStockChange(trx, current, presentProduct(updated, ctx.currency))
       return updated
     })
   } catch (error) {
