@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox'
 import { LogLevel, LogLevelUpdate } from './admin.js'
+import { API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody } from './api-keys.js'
 import { AuditActor, AuditEvent, AuditEventPage, AuditResource } from './audit.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
 import { CreateCustomerBody, Customer, CustomerPage, ReplaceCustomerBody, UpdateCustomerBody } from './customers.js'
@@ -31,5 +32,6 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   LogLevel, LogLevelUpdate,
   Liveness, DependencyCheck, Readiness, Help,
   ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody,
-  AuditActor, AuditResource, AuditEvent, AuditEventPage
+  AuditActor, AuditResource, AuditEvent, AuditEventPage,
+  ...API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody
 ]

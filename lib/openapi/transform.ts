@@ -70,9 +70,22 @@ function withoutExamples (schema: unknown): unknown {
   return { ...schema, properties }
 }
 
-/** Per-route transform: named schemas become `$ref`s; query/header parameters carry no examples. */
-export const referenceComponents: SwaggerTransform = ({ schema, url }) => {
+/**
+ * An operation's security from its route config (plugins/app/auth.ts, lib/scopes.ts): the roles
+ * of `config.access` on bearerAuth (OpenAPI 3.1 allows role names there for non-OAuth2 schemes;
+ * none: any account), and, where API keys are admitted (`config.scopes`), an apiKey requirement
+ * listing the scopes of which the key needs one. Public operations keep their empty security.
+ */
+function securityOf (declared: unknown, config: { access?: { roles?: readonly string[] }, scopes?: readonly string[] } | undefined): unknown {
+  if (!Array.isArray(declared) || !declared.some((requirement) => isRecord(requirement) && 'bearerAuth' in requirement)) return declared
+  const bearer = { bearerAuth: [...(config?.access?.roles ?? [])] }
+  return config?.scopes === undefined ? [bearer] : [bearer, { apiKey: [...config.scopes] }]
+}
+
+/** Per-route transform: named schemas become `$ref`s; query/header parameters carry no examples; security names roles and scopes. */
+export const referenceComponents: SwaggerTransform = ({ schema, url, route: options }) => {
   const route: Json = { ...schema }
+  if (route.security !== undefined) route.security = securityOf(route.security, options.config)
   if (route.body !== undefined) route.body = referenceResponse(route.body)
   if (route.querystring !== undefined) route.querystring = withoutExamples(route.querystring)
   if (route.headers !== undefined) route.headers = withoutExamples(route.headers)

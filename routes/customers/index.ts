@@ -23,6 +23,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const location = (id: string): string => `${fastify.prefix}/${id}`
 
   fastify.get('/', {
+    config: { scopes: ['customers:read'] },
     schema: {
       tags,
       operationId: 'listCustomers',
@@ -39,6 +40,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
+    config: { scopes: ['customers:read'] },
     schema: {
       tags,
       operationId: 'getCustomer',
@@ -57,7 +59,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     preValidation: normalizeEmail,
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['customers:write'] },
     schema: {
       tags,
       operationId: 'createCustomer',
@@ -75,6 +77,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.put('/:id', {
+    config: { scopes: ['customers:write'] },
     preValidation: normalizeEmail,
     schema: {
       tags,
@@ -97,6 +100,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
+    config: { scopes: ['customers:write'] },
     preValidation: normalizeEmail,
     schema: {
       tags,
@@ -119,7 +123,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['customers:write'] },
     schema: {
       tags,
       operationId: 'deleteCustomer',

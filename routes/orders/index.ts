@@ -27,6 +27,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   fastify.post('/', {
+    config: { scopes: ['orders:write'] },
     schema: {
       tags,
       operationId: 'createOrder',
@@ -55,6 +56,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/', {
+    config: { scopes: ['orders:read'] },
     schema: {
       tags,
       operationId: 'listOrders',
@@ -72,6 +74,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
+    config: { scopes: ['orders:read'] },
     schema: {
       tags,
       operationId: 'getOrder',
@@ -89,6 +92,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/transitions', {
+    config: { scopes: ['orders:write'] },
     schema: {
       tags,
       operationId: 'transitionOrder',

@@ -26,6 +26,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const stockEvents: service.AfterWrite = async (trx, before, after) => { await recordProductStockChange(trx, before, presentProduct(after, currency)) }
 
   fastify.get('/', {
+    config: { scopes: ['products:read'] },
     schema: {
       tags,
       operationId: 'listProducts',
@@ -42,6 +43,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
+    config: { scopes: ['products:read'] },
     schema: {
       tags,
       operationId: 'getProduct',
@@ -59,7 +61,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'createProduct',
@@ -110,7 +112,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.put('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'replaceProduct',
@@ -129,7 +131,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'updateProduct',
@@ -148,7 +150,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'deleteProduct',

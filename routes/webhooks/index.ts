@@ -31,7 +31,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const webhooks: service.WebhooksContext = { db: fastify.db, allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets }
 
   fastify.post('/', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'createWebhook',
@@ -50,7 +50,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'listWebhooks',
@@ -67,7 +67,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'getWebhook',
@@ -85,7 +85,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'updateWebhook',
@@ -104,7 +104,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'deleteWebhook',
@@ -122,7 +122,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/rotate-secret', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'rotateWebhookSecret',
@@ -140,7 +140,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id/deliveries', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'listWebhookDeliveries',
@@ -158,7 +158,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/deliveries/:delivery_id/retry', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'retryWebhookDelivery',
