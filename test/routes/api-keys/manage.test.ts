@@ -11,7 +11,7 @@ export default suite(import.meta, (t) => {
     const app = await buildTestApp(t)
     const customer = await createUser(app, 'customer')
     const staff = await createUser(app, 'staff')
-    const post = async (user: { headers: Record<string, string> }, payload: unknown) =>
+    const post = async (user: { headers: Record<string, string> }, payload: Record<string, unknown>) =>
       await app.inject({ method: 'POST', url: '/api/api-keys', headers: { ...user.headers, ...json }, payload })
 
     t.equal((await app.inject({ method: 'POST', url: '/api/api-keys', headers: json, payload: { name: 'x', scopes: ['products:read'] } })).statusCode, 401)
