@@ -56,8 +56,8 @@ export function documented<T extends TSchema> (schema: T, doc: { description: st
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (VALIDATION_FAILED, MALFORMED_JSON)',
-  401: 'Missing, expired or invalid access token',
-  403: 'The caller\'s role does not allow this',
+  401: 'Missing, expired or invalid access token or API key',
+  403: 'The caller\'s role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE)',
   404: 'Not found (or not yours)',
   410: 'Gone: the cursor is older than the retention (CURSOR_EXPIRED)',
   409: 'Conflict with the current state',

@@ -191,13 +191,19 @@ function declareShapeProblems (method: string, operation: Json, responses: Json)
 const usesBearer = (operation: Json): boolean =>
   Array.isArray(operation.security) && operation.security.some((requirement) => isRecord(requirement) && 'bearerAuth' in requirement)
 
+/** Any authenticated operation refuses an API key without one of its scopes (or any key, when it takes none). */
+function declareScopeProblem (operation: Json, responses: Json): void {
+  if (usesBearer(operation)) responses['403'] ??= problemResponse('An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE)')
+}
+
 /**
  * Adds to the generated document what hooks put on the wire: X-Request-Id on every response,
  * RateLimit-* on every rate-limited one, Retry-After on 429/503 (and the 409 of idempotent
  * operations), the problem responses every operation of its shape can give (406, 414, 413, 415),
  * the ProblemCode enum and Problem's extension members, WWW-Authenticate on the 401
  * of bearer operations, Deprecation, Sunset and Link on every response of a deprecated operation
- * (plugins/app/deprecation.ts), the problem+json media type of errors; and `security: []` on public
+ * (plugins/app/deprecation.ts), the problem+json media type of errors, the 403 an API key without the
+ * operation's scope gets on every authenticated operation; and `security: []` on public
  * operations, so tools read them as deliberately public rather than unspecified.
  */
 export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) => {
@@ -210,6 +216,7 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
       if (operation.security === undefined) operation.security = []
       declareShapeProblems(method, operation, operation.responses)
+      declareScopeProblem(operation, operation.responses)
       // An Idempotency-Key still in use answers 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
       const context = {
         limited: !UNLIMITED_PATHS.has(path),
