@@ -54,6 +54,13 @@ export function documented<T extends TSchema> (schema: T, doc: { description: st
   return Object.assign({}, schema, doc)
 }
 
+/**
+ * A response that is a named schema added with addSchema (routes/webhooks, routes/api-keys), by
+ * `$id`, with the response's description and headers (the OpenAPI transform moves them onto the response).
+ */
+export const namedResponse = (id: string, description: string, headers?: Record<string, unknown>) =>
+  Type.Ref(id, { description, ...(headers !== undefined ? { headers } : {}) })
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (VALIDATION_FAILED, MALFORMED_JSON)',
   401: 'Missing, expired or invalid access token or API key',

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-import { IdParams, NoContent, problemResponses } from '../../schemas/common.js'
+import { IdParams, namedResponse, NoContent, problemResponses } from '../../schemas/common.js'
 import { API_KEY_SCHEMAS, apiKeyHeaders, CreateApiKeyBody, ListApiKeysQuery, RollApiKeyBody } from '../../schemas/api-keys.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
@@ -10,9 +9,6 @@ import * as service from './service.js'
 
 const tags = ['api-keys']
 const security = [{ bearerAuth: [] }]
-
-const ref = (id: string, description: string, headers?: Record<string, unknown>) =>
-  Type.Ref(id, { description, ...(headers !== undefined ? { headers } : {}) })
 
 /**
  * /api/api-keys: keys for programs (SPEC §7). Every account manages its own keys, admins every
@@ -33,7 +29,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Returns the key once (only its SHA-256 is stored). Scopes beyond your role are refused (403 API_KEY_SCOPE_NOT_GRANTABLE); ' +
         'expires_at defaults to 90 days and is at most 1 year away. Send the key as `Authorization: Bearer gsk_...`. Takes a user access token, not an API key.',
       body: CreateApiKeyBody,
-      response: { 201: ref('ApiKeyWithSecret', 'The created key, with its secret', apiKeyHeaders.created), ...problemResponses(400, 401, 403, 413, 415, 422, 429) },
+      response: { 201: namedResponse('ApiKeyWithSecret', 'The created key, with its secret', apiKeyHeaders.created), ...problemResponses(400, 401, 403, 413, 415, 422, 429) },
       security
     }
   }, async (request, reply) => {
@@ -49,7 +45,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'List API keys (yours; admins: everyone\'s)',
       description: 'Cursor-paginated, oldest first (keyset on created_at, id). Revoked keys are not listed; rolled and expired ones are, until revoked. Admins filter with ?user_id=. Secrets are never included.',
       querystring: ListApiKeysQuery,
-      response: { 200: ref('ApiKeyPage', 'One page of keys', apiKeyHeaders.page), ...problemResponses(400, 401, 403, 429) },
+      response: { 200: namedResponse('ApiKeyPage', 'One page of keys', apiKeyHeaders.page), ...problemResponses(400, 401, 403, 429) },
       security
     }
   }, async (request, reply) => {
@@ -65,7 +61,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Get an API key',
       description: 'Yours (admins: any). The secret is not included.',
       params: IdParams,
-      response: { 200: ref('ApiKey', 'The key'), ...problemResponses(400, 401, 403, 404, 429) },
+      response: { 200: namedResponse('ApiKey', 'The key'), ...problemResponses(400, 401, 403, 404, 429) },
       security
     }
   }, async (request) => presentKey(await service.getKey(keys, request.user, request.params.id)))
@@ -94,7 +90,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Returns a new key (shown once) with the same owner, name, scopes and lifetime; the old key keeps working for expires_in_hours (0..168), then stops.',
       params: IdParams,
       body: RollApiKeyBody,
-      response: { 201: ref('ApiKeyWithSecret', 'The new key, with its secret', apiKeyHeaders.created), ...problemResponses(400, 401, 403, 404, 413, 415, 429) },
+      response: { 201: namedResponse('ApiKeyWithSecret', 'The new key, with its secret', apiKeyHeaders.created), ...problemResponses(400, 401, 403, 404, 413, 415, 429) },
       security
     }
   }, async (request, reply) => {

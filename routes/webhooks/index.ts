@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
+import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, namedResponse, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import {
   CreateWebhookBody, DeliveryParams, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookBody, WEBHOOK_SCHEMAS, webhookHeaders
 } from '../../schemas/webhooks.js'
@@ -14,9 +13,6 @@ import { auditContext } from '../audit/context.js'
 
 const tags = ['webhooks']
 const security = [{ bearerAuth: [] }]
-
-const ref = (id: string, description: string, headers?: Record<string, unknown>) =>
-  Type.Ref(id, { description, ...(headers !== undefined ? { headers } : {}) })
 
 /**
  * /api/webhooks: endpoints that receive signed events (SPEC §5). Admin only: an endpoint
@@ -39,7 +35,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Returns the signing secret once; it is never shown again (rotate it to get a new one). ' +
         'In production the url must be https and must not point at a loopback, private, link-local or metadata address (422 WEBHOOK_URL_NOT_ALLOWED).',
       body: CreateWebhookBody,
-      response: { 201: ref('WebhookEndpointWithSecret', 'The created endpoint, with its secret', webhookHeaders.created), ...problemResponses(400, 401, 403, 413, 415, 422, 429) },
+      response: { 201: namedResponse('WebhookEndpointWithSecret', 'The created endpoint, with its secret', webhookHeaders.created), ...problemResponses(400, 401, 403, 413, 415, 422, 429) },
       security
     }
   }, async (request, reply) => {
@@ -57,7 +53,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'List webhook endpoints (admin)',
       description: 'Cursor-paginated, oldest first (keyset on created_at, id). Secrets are not included.',
       querystring: ListWebhooksQuery,
-      response: { 200: ref('WebhookEndpointPage', 'One page of endpoints', webhookHeaders.page), ...problemResponses(400, 401, 403, 429) },
+      response: { 200: namedResponse('WebhookEndpointPage', 'One page of endpoints', webhookHeaders.page), ...problemResponses(400, 401, 403, 429) },
       security
     }
   }, async (request, reply) => {
@@ -75,7 +71,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Secrets are not included. Sends an ETag; honours If-None-Match (304 without a body while the endpoint is unchanged).',
       params: IdParams,
       headers: IfNoneMatchHeaders,
-      response: { 200: ref('WebhookEndpoint', 'The endpoint', webhookHeaders.one), 304: NotModified, ...problemResponses(400, 401, 403, 404, 429) },
+      response: { 200: namedResponse('WebhookEndpoint', 'The endpoint', webhookHeaders.one), 304: NotModified, ...problemResponses(400, 401, 403, 404, 429) },
       security
     }
   }, async (request, reply) => {
@@ -94,7 +90,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateWebhookBody,
-      response: { 200: ref('WebhookEndpoint', 'The endpoint', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 412, 413, 415, 422, 429) },
+      response: { 200: namedResponse('WebhookEndpoint', 'The endpoint', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 412, 413, 415, 422, 429) },
       security
     }
   }, async (request, reply) => {
@@ -129,7 +125,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Replace the signing secret of a webhook endpoint (admin)',
       description: 'Returns the new secret once. Attempts from now on are signed with it only.',
       params: IdParams,
-      response: { 200: ref('WebhookEndpointWithSecret', 'The endpoint, with its new secret', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 429) },
+      response: { 200: namedResponse('WebhookEndpointWithSecret', 'The endpoint, with its new secret', webhookHeaders.one), ...problemResponses(400, 401, 403, 404, 429) },
       security
     }
   }, async (request, reply) => {
@@ -148,7 +144,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'One delivery per event sent to this endpoint, oldest first (keyset on created_at, id), with every attempt (status, latency, error excerpt) and the next retry of pending ones. Filter with ?status=.',
       params: IdParams,
       querystring: ListDeliveriesQuery,
-      response: { 200: ref('WebhookDeliveryPage', 'One page of deliveries', webhookHeaders.page), ...problemResponses(400, 401, 403, 404, 429) },
+      response: { 200: namedResponse('WebhookDeliveryPage', 'One page of deliveries', webhookHeaders.page), ...problemResponses(400, 401, 403, 404, 429) },
       security
     }
   }, async (request, reply) => {
@@ -166,7 +162,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Makes the delivery due now, whatever its status (a failed one becomes pending, a succeeded one is sent again). ' +
         'Retries after a failure stay within the retry window counted from the event.',
       params: DeliveryParams,
-      response: { 202: ref('WebhookDelivery', 'The delivery, due now'), ...problemResponses(400, 401, 403, 404, 429) },
+      response: { 202: namedResponse('WebhookDelivery', 'The delivery, due now'), ...problemResponses(400, 401, 403, 404, 429) },
       security
     }
   }, async (request, reply) => {
