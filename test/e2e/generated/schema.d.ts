@@ -2716,7 +2716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description Tokens must not be cached */
@@ -2872,7 +2872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description Tokens must not be cached */
@@ -3130,7 +3130,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3145,6 +3145,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3257,7 +3276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3272,6 +3291,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3375,7 +3413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3396,7 +3434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3586,7 +3624,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3601,6 +3639,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3746,7 +3803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3767,7 +3824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3991,7 +4048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4012,7 +4069,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4227,7 +4284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4248,7 +4305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4479,7 +4536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4500,7 +4557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4716,7 +4773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4731,6 +4788,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4834,7 +4910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4855,7 +4931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5045,7 +5121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5060,6 +5136,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5205,7 +5300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5220,6 +5315,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5431,7 +5545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5452,7 +5566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5686,7 +5800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5701,6 +5815,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5925,7 +6058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5940,6 +6073,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6048,7 +6200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6063,6 +6215,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6301,7 +6472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6316,6 +6487,25 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The authentication scheme to use: `Bearer` */
                     "WWW-Authenticate"?: "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            403: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6461,7 +6651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6482,7 +6672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6732,7 +6922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6753,7 +6943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6979,7 +7169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7000,7 +7190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7153,7 +7343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7174,7 +7364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7290,7 +7480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7311,7 +7501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7501,7 +7691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7522,7 +7712,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7670,7 +7860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7691,7 +7881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7906,7 +8096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7927,7 +8117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8154,7 +8344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8175,7 +8365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8371,7 +8561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8392,7 +8582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8543,7 +8733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8564,7 +8754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8761,7 +8951,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8782,7 +8972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8899,7 +9089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8920,7 +9110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9056,7 +9246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9077,7 +9267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9191,7 +9381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9212,7 +9402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9380,7 +9570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9401,7 +9591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9546,7 +9736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9567,7 +9757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9760,7 +9950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Missing, expired or invalid access token or API key */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9781,7 +9971,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
