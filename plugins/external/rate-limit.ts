@@ -8,9 +8,9 @@ import { failoverStore } from '../../lib/rate-limit/failover-store.js'
 import { localStore } from '../../lib/rate-limit/local-store.js'
 
 /**
- * Per-client request budget (per client address, or per API key: lib/rate-limit/api-key-buckets.ts) (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW): shared through Redis when
- * configured (under REDIS_KEY_PREFIX, so replicas with the same prefix share it), in-process
- * otherwise. It runs onRequest, before authentication and the role check (onRequest too, appended
+ * Per-client request budget (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW; a client is an address, or an API
+ * key: lib/rate-limit/api-key-buckets.ts): shared through Redis when configured (under
+ * REDIS_KEY_PREFIX, so replicas with the same prefix share it), in-process otherwise. It runs onRequest, before authentication and the role check (onRequest too, appended
  * after it by authenticateRoutes), so floods without a valid token or role count too. Routes opt
  * out with `config: { rateLimit: false }` (health, metrics).
  * Redis trouble never turns into 500s nor waits: past REDIS_COMMAND_TIMEOUT_MS, on an error, or
