@@ -158,6 +158,20 @@ export interface AuditEventsTable {
   request_id: string
 }
 
+/** Migration 0006: only the SHA-256 of a key is stored; a roll lowers the old key's expires_at. */
+export interface ApiKeysTable {
+  id: Generated<string>
+  user_id: string
+  name: string
+  prefix: string
+  key_hash: string
+  scopes: string[]
+  created_at: CreatedAt
+  expires_at: ColumnType<Date, Date | string, Date | string>
+  revoked_at: NullableTimestamp
+  last_used_at: NullableTimestamp
+}
+
 export interface Database {
   users: UsersTable
   refresh_tokens: RefreshTokensTable
@@ -171,6 +185,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable
   webhook_attempts: WebhookAttemptsTable
   audit_events: AuditEventsTable
+  api_keys: ApiKeysTable
 }
 
 export type UserRow = Selectable<UsersTable>

@@ -41,7 +41,7 @@ export const AuditEvent = Type.Object({
     pattern: '^[a-z_]+\\.[a-z_]+$',
     maxLength: 100,
     description: '`<resource>.<verb>`: product.created|updated|deleted|archived, customer.created|updated|deleted, ' +
-      'order.created|status_changed, user.role_changed, webhook_endpoint.created|updated|deleted|secret_rotated; new actions may be added',
+      'order.created|status_changed, user.role_changed, webhook_endpoint.created|updated|deleted|secret_rotated, api_key.created|rolled|revoked; new actions may be added',
     examples: ['product.updated']
   }),
   resource: AuditResource,

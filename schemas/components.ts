@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox'
 import { Role } from './common.js'
 import { LogLevel, LogLevelName, LogLevelUpdate } from './admin.js'
+import { API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody } from './api-keys.js'
 import { AuditActor, AuditActorType, AuditEvent, AuditEventPage, AuditResource, AuditResourceType } from './audit.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
 import { CreateCustomerBody, Customer, CustomerPage, ReplaceCustomerBody, UpdateCustomerBody } from './customers.js'
@@ -34,6 +35,7 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   Liveness, DependencyCheck, Readiness, Help,
   ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody, WebhookEvent, EventPage,
   AuditActor, AuditResource, AuditEvent, AuditEventPage,
+  ...API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody,
   // Enums: named by `title` only (lib/openapi/components.ts), one component each.
   Role, LogLevelName, OrderStatus, WebhookEventTypeSchema, DeliveryStatus, AttemptOutcome, AuditActorType, AuditResourceType,
   ProductSortParam, BatchMode, DependencyStatus, ReadinessStatus, FieldLocation

@@ -10,7 +10,8 @@
  * BENCH_WARMUP seconds (2), DB_POOL_MAX (10, both servers), BENCH_LOG_LEVEL (warn),
  * BENCH_RATIO_ROUNDS (6) and BENCH_RATIO_SECONDS (5) for the interleaved ratio (see ratioRounds),
  * BENCH_JSON=path to also write the raw numbers, BENCH_ROUTES=catalog (or byid) to measure only the
- * baseline and the two catalog reads (or the read by id) (quick iterations; the full run is the one to report),
+ * baseline and the catalog reads (or the reads by id: by access token and by API key, with their
+ * interleaved key/token ratio) (quick iterations; the full run is the one to report),
  * BENCH_ROUTES=orders to measure only the order rows (spread over 100 products and all on one, each with and
  * without an Idempotency-Key, then the stock accounting check), BENCH_APP_DIST=dir of another build's dist/
  * to run that server instead (before/after comparisons with this same script),
@@ -269,7 +270,7 @@ async function login (base: string, email: string, password: string): Promise<st
   return token
 }
 
-interface Seed { customerEmail: string, customerToken: string, productIds: string[] }
+interface Seed { customerEmail: string, customerToken: string, customerApiKey: string, productIds: string[] }
 
 async function seed (base: string): Promise<Seed> {
   const adminToken = await login(base, ADMIN.email, ADMIN.password)
@@ -282,7 +283,10 @@ async function seed (base: string): Promise<Seed> {
   }
   const customerEmail = `bench-${randomUUID()}@example.com`
   await api(base, 'POST', '/register', { email: customerEmail, password: CUSTOMER_PASSWORD })
-  return { customerEmail, customerToken: await login(base, customerEmail, CUSTOMER_PASSWORD), productIds }
+  const customerToken = await login(base, customerEmail, CUSTOMER_PASSWORD)
+  const { key } = await api(base, 'POST', '/api/api-keys', { name: 'bench reader', scopes: ['products:read'] }, customerToken)
+  if (typeof key !== 'string') throw new Error('POST /api/api-keys returned no key')
+  return { customerEmail, customerToken, customerApiKey: key, productIds }
 }
 
 // ---------------------------------------------------------------- measuring
@@ -587,6 +591,10 @@ async function main (): Promise<void> {
     if (!CATALOG_ONLY) rows.push(await measure('GET /health/live', app, { path: '/health/live' }))
     const byId = await measure('GET /api/products/{id}', app, byIdScenario)
     rows.push(byId)
+    // The same read as the customer's API key (products:read): the key's cost next to the token's, in the same run.
+    const keyByIdScenario: Scenario = { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: { authorization: `Bearer ${data.customerApiKey}` } })) }
+    rows.push(await measure('GET /api/products/{id} (API key)', app, keyByIdScenario))
+    const keyRatio = await ratioRounds({ server: app, scenario: byIdScenario }, { server: app, scenario: keyByIdScenario })
     const ratio = await ratioRounds({ server: baseline, scenario: baseByIdScenario }, { server: app, scenario: byIdScenario })
     await stopServer(baseline)
     const list = BY_ID_ONLY ? null : await measure('GET /api/products?limit=20', app, { path: '/api/products?limit=20', headers: auth })
@@ -599,6 +607,7 @@ async function main (): Promise<void> {
     }
 
     const ratioText = `median ${ratio.median.toFixed(2)} of ${RATIO_ROUNDS} interleaved rounds, range ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}`
+    const keyRatioText = `median ${keyRatio.median.toFixed(2)} of ${RATIO_ROUNDS} interleaved rounds, range ${keyRatio.min.toFixed(2)}-${keyRatio.max.toFixed(2)}`
     const accounting = CATALOG_ONLY ? null : await stockAccounting(database.url)
     const orderRate = (label: string): number | null => rows.find((r) => r.name.includes(`(1 line, ${label})`))?.reqPerSec ?? null
     const [spread, hot] = [orderRate(ORDER_ROWS[0]?.label ?? ''), orderRate(ORDER_ROWS[2]?.label ?? '')]
@@ -608,16 +617,18 @@ async function main (): Promise<void> {
       ...(spread !== null && hot !== null
         ? [{ name: `orders >= ${ORDERS_SPREAD_TARGET}/s spread and >= ${ORDERS_HOT_TARGET}/s on one hot product (${fmt(spread)} / ${fmt(hot)})`, pass: spread >= ORDERS_SPREAD_TARGET && hot >= ORDERS_HOT_TARGET }]
         : []),
+      { name: `the read by API key >= 0.95 x the read by access token, req/s (${keyRatioText})`, pass: keyRatio.median >= 0.95 },
       { name: 'no errors and no non-2xx on any route', pass: rows.every((r) => r.errors === 0 && r.non2xx === 0) },
       ...(accounting !== null ? [{ name: accounting.text, pass: accounting.exact }] : [])
     ]
     const command = `BENCH_DURATION=${DURATION} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench`
     console.log(`\n${machine(pgVersion)}\nCommand: ${command}\n`)
     console.log(table(rows))
-    console.log(`\nRatio GET /api/products/{id} / baseline: ${ratio.median.toFixed(2)} (${ratioText}; the two ${DURATION} s rows above alone: ${(baseRow.reqPerSec > 0 ? byId.reqPerSec / baseRow.reqPerSec : 0).toFixed(2)})`)
+    console.log(`\nRatio GET /api/products/{id} by API key / by access token: ${keyRatio.median.toFixed(2)} (${keyRatioText})`)
+    console.log(`Ratio GET /api/products/{id} / baseline: ${ratio.median.toFixed(2)} (${ratioText}; the two ${DURATION} s rows above alone: ${(baseRow.reqPerSec > 0 ? byId.reqPerSec / baseRow.reqPerSec : 0).toFixed(2)})`)
     for (const target of targets) console.log(`${target.pass ? 'PASS' : 'FAIL'}  ${target.name}`)
     if (process.env.BENCH_JSON !== undefined) {
-      writeFileSync(process.env.BENCH_JSON, JSON.stringify({ machine: machine(pgVersion), command, rows, ratio, targets }, null, 2))
+      writeFileSync(process.env.BENCH_JSON, JSON.stringify({ machine: machine(pgVersion), command, rows, ratio, keyRatio, targets }, null, 2))
     }
   } finally {
     for (const server of servers) await stopServer(server)

@@ -4,6 +4,7 @@ import * as searchAndRowVersions from './0002_search_and_row_versions.js'
 import * as webhooks from './0003_webhooks.js'
 import * as auditEvents from './0004_audit_events.js'
 import * as eventsFeed from './0005_events_feed.js'
+import * as apiKeys from './0006_api_keys.js'
 import * as outboxTraceContext from './0007_outbox_trace_context.js'
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0003_webhooks': webhooks,
   '0004_audit_events': auditEvents,
   '0005_events_feed': eventsFeed,
+  '0006_api_keys': apiKeys,
   '0007_outbox_trace_context': outboxTraceContext
 }

@@ -65,6 +65,18 @@ function shapeOf (route: RouteOptions, schema: Json): OperationShape {
   }
 }
 
+/**
+ * An operation's security from its route config (plugins/app/auth.ts, lib/scopes.ts): the roles
+ * of `config.access` on bearerAuth (OpenAPI 3.1 allows role names there for non-OAuth2 schemes;
+ * none: any account), and, where API keys are admitted (`config.scopes`), an apiKey requirement
+ * listing the scopes of which the key needs one. Public operations keep their empty security.
+ */
+function securityOf (declared: unknown, config: { access?: { roles?: readonly string[] }, scopes?: readonly string[] } | undefined): unknown {
+  if (!Array.isArray(declared) || !declared.some((requirement) => isRecord(requirement) && 'bearerAuth' in requirement)) return declared
+  const bearer = { bearerAuth: [...(config?.access?.roles ?? [])] }
+  return config?.scopes === undefined ? [bearer] : [bearer, { apiKey: [...config.scopes] }]
+}
+
 const EXAMPLE_ID = '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13'
 
 /** A problem body as the service sends it for this code on this path (`detail` is the type's description). */
@@ -129,6 +141,7 @@ function problemResponsesOf (route: RouteOptions, schema: Json, declared: Json):
  */
 export const referenceComponents: SwaggerTransform = ({ schema, url, route }) => {
   const operation: Json = { ...schema }
+  if (operation.security !== undefined) operation.security = securityOf(operation.security, route.config)
   if (operation.body !== undefined) operation.body = referenceResponse(operation.body)
   if (operation.querystring !== undefined) operation.querystring = referenceNamed(withoutExamples(operation.querystring))
   if (operation.headers !== undefined) operation.headers = withoutExamples(operation.headers)

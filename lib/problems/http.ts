@@ -1,3 +1,4 @@
+import { Type } from 'typebox'
 import { defineProblems } from './define.js'
 
 /**
@@ -17,6 +18,15 @@ export const HTTP_PROBLEMS = defineProblems({
   TOKEN_MISSING: { status: 401, title: 'Access token missing', description: 'No usable `Authorization: Bearer <access token>` header was sent; log in and send the access token.' },
   TOKEN_EXPIRED: { status: 401, title: 'Access token expired', description: 'The access token has expired; get a new one with POST /auth/refresh.' },
   TOKEN_INVALID: { status: 401, title: 'Access token invalid', description: 'The access token is not one this service issued, or its account no longer exists; log in again.' },
+  API_KEY_INVALID: { status: 401, title: 'API key invalid', description: 'The `gsk_` API key is malformed (its checksum does not match), unknown, revoked or expired, or its owner no longer exists.' },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    title: 'Insufficient scope',
+    description: 'The API key has none of the scopes this operation takes (or its owner\'s current role no longer grants them); `required_scopes` lists them. Operations without scopes (key management, account and admin operations) take a user access token only.',
+    extensions: {
+      required_scopes: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 9, description: 'The scopes of which the key needs one; empty when the operation takes no API key at all', examples: [['products:write']] })
+    }
+  },
   FORBIDDEN: { status: 403, title: 'Forbidden', description: 'The caller\'s role does not allow this action.' },
   NOT_FOUND: { status: 404, title: 'Not found', description: 'The resource does not exist.' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found', description: 'No route matches this method and path; see GET /help.' },
@@ -66,7 +76,8 @@ export function operationProblems (shape: OperationShape): ProblemDefinitionOf[]
     ...(shape.hasPathParameters ? [P.URI_TOO_LONG] : []),
     ...(shape.hasIfMatch ? [P.PRECONDITION_FAILED] : []),
     ...(shape.hasCursor ? [P.INVALID_CURSOR] : []),
-    ...(shape.bearer ? [P.TOKEN_MISSING, P.TOKEN_EXPIRED, P.TOKEN_INVALID] : []),
+    // A `gsk_` key is taken wherever a token is: refused as invalid, or for a scope it lacks (plugins/app/auth.ts).
+    ...(shape.bearer ? [P.TOKEN_MISSING, P.TOKEN_EXPIRED, P.TOKEN_INVALID, P.API_KEY_INVALID, P.INSUFFICIENT_SCOPE] : []),
     ...(shape.restricted ? [P.FORBIDDEN] : []),
     ...(shape.rateLimited ? [P.RATE_LIMITED] : []),
     ...(shape.sheddable ? [P.SERVICE_OVERLOADED] : [])

@@ -7,6 +7,9 @@ import { AppError, forbidden } from '../../lib/app-error.js'
 import { LiveAccounts } from '../../lib/live-accounts.js'
 import { UUID_PATTERN } from '../../schemas/common.js'
 import { verifyAccessToken } from './access-token.js'
+import { ApiKeyAdmission } from '../../lib/api-keys/admission.js'
+import { apiKeyOf } from '../../lib/api-keys/format.js'
+import type { ApiScope } from '../../lib/scopes.js'
 
 export interface AccessTokenClaims {
   sub: string
@@ -18,7 +21,12 @@ export interface AuthUser {
   id: string
   /** The account's role now (not the token's claim): see LiveAccounts. */
   role: Role
-  tokenId: string
+  /** The access token's jti; absent when an API key authenticated the request. */
+  tokenId?: string
+  /** The API key that authenticated the request (SPEC §7); absent for access tokens. */
+  apiKeyId?: string
+  /** An API key's scopes that its owner's current role grants. */
+  scopes?: ApiScope[]
 }
 
 declare module '@fastify/jwt' {
@@ -41,6 +49,8 @@ declare module 'fastify' {
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** Current role (or deletion) of accounts; forget() one after changing it on this replica. */
     liveAccounts: LiveAccounts
+    /** API keys (`Authorization: Bearer gsk_...`) in the admission step; keys.forget() one after revoking it here. */
+    apiKeyAdmission: ApiKeyAdmission
   }
 }
 
@@ -83,17 +93,19 @@ export const ADMIN_ONLY: RouteAccess = { roles: ['admin'] }
  * route's access rule. Everything that can refuse a caller belongs here, so a refused request
  * never has its body read, parsed or validated.
  */
-function admission (instance: FastifyInstance, access: RouteAccess | undefined): onRequestAsyncHookHandler {
+function admission (instance: FastifyInstance, access: RouteAccess | undefined, scopes: readonly ApiScope[] | undefined): onRequestAsyncHookHandler {
   const roles = access?.roles === undefined ? null : new Set(access.roles)
   return async function admit (request, reply) {
-    await instance.authenticate(request, reply)
+    const key = apiKeyOf(request.headers.authorization)
+    if (key !== null) request.user = await instance.apiKeyAdmission.admit(key, scopes)
+    else await instance.authenticate(request, reply)
     if (roles !== null && !roles.has(request.user.role)) throw forbidden()
   }
 }
 
 /**
  * Makes every route registered later in `instance` (and its children) admit its callers in
- * onRequest (token, then `config.access`): before the body is read or parsed, so a request
+ * onRequest (token or API key, then `config.access`; a key also needs one of `config.scopes`): before the body is read or parsed, so a request
  * without a valid token or the right role costs no parsing. The hook is appended to the
  * route's own onRequest hooks, i.e. after the rate limiter (added by its own onRoute hook,
  * registered earlier), so refused floods still count against the limit.
@@ -101,7 +113,7 @@ function admission (instance: FastifyInstance, access: RouteAccess | undefined):
 export function authenticateRoutes (instance: FastifyInstance): void {
   instance.addHook('onRoute', (route) => {
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [...own, admission(instance, route.config?.access)]
+    route.onRequest = [...own, admission(instance, route.config?.access, route.config?.scopes)]
   })
 }
 
@@ -128,6 +140,7 @@ export default fp(async function authPlugin (fastify) {
   })
   const liveAccounts = new LiveAccounts(fastify.db)
   fastify.decorate('liveAccounts', liveAccounts)
+  fastify.decorate('apiKeyAdmission', new ApiKeyAdmission(fastify.db, liveAccounts, fastify.apiKeyBuckets))
 
   fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
     let claims: AccessTokenClaims
@@ -142,4 +155,4 @@ export default fp(async function authPlugin (fastify) {
     if (role === null) throw accountGone()
     request.user = { id, role, tokenId: claims.jti }
   })
-}, { name: 'auth', dependencies: ['config', 'db'] })
+}, { name: 'auth', dependencies: ['config', 'db', 'rate-limit'] })

@@ -28,6 +28,7 @@ export default fp(async function swaggerPlugin (fastify) {
         { name: 'admin', description: 'Role and runtime management (admin only)' },
         { name: 'webhooks', description: 'Signed event delivery to integrators (admin only)' },
         { name: 'audit', description: 'The audit log: who changed what, and when (admin only)' },
+        { name: 'api-keys', description: 'API keys for programs: create, list, roll, revoke (your own; admins all)' },
         { name: 'events', description: 'The events feed: the webhook outbox read by pulling (staff, admin)' },
         { name: 'operations', description: 'Health probes, the route list (/help) and the error code registry (/problems)' }
       ],
@@ -38,7 +39,15 @@ export default fp(async function swaggerPlugin (fastify) {
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: 'Access token from POST /login or POST /auth/refresh: a short-lived HS256 JWT, verified with a pinned algorithm, issuer and audience as RFC8725 recommends.'
+            description: 'Access token from POST /login or POST /auth/refresh: a short-lived HS256 JWT, verified with a pinned algorithm, issuer and audience as RFC8725 recommends. ' +
+              'An operation\'s requirement lists the roles that may call it (none listed: any signed-in account).'
+          },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'gsk',
+            description: 'API key from POST /api/api-keys, sent as `Authorization: Bearer gsk_...`: it acts as its owner (never beyond the owner\'s current role), limited to its scopes. ' +
+              'An operation\'s requirement lists the scopes of which the key needs one (403 INSUFFICIENT_SCOPE otherwise); operations without an apiKey requirement take access tokens only.'
           }
         }
       }

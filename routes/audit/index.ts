@@ -10,7 +10,7 @@ const AuditEventPageResponse = documented(AuditEventPage, { description: 'One pa
 /** /api/audit-events: the audit log (SPEC §8), read-only; written by routes/audit/record.ts. */
 const auditRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['audit:read'] },
     schema: {
       tags: ['audit'],
       operationId: 'listAuditEvents',

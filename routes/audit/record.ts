@@ -29,6 +29,7 @@ export type AuditAction =
   | 'order.created' | 'order.status_changed'
   | 'user.role_changed'
   | 'webhook_endpoint.created' | 'webhook_endpoint.updated' | 'webhook_endpoint.deleted' | 'webhook_endpoint.secret_rotated'
+  | 'api_key.created' | 'api_key.rolled' | 'api_key.revoked'
 
 export type AuditChanges = Record<string, [unknown, unknown]>
 

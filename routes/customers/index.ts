@@ -24,6 +24,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const location = (id: string): string => `${fastify.prefix}/${id}`
 
   fastify.get('/', {
+    config: { scopes: ['customers:read'] },
     schema: {
       tags,
       operationId: 'listCustomers',
@@ -40,6 +41,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
+    config: { scopes: ['customers:read'] },
     schema: {
       tags,
       operationId: 'getCustomer',
@@ -58,7 +60,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     preValidation: normalizeEmail,
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['customers:write'] },
     schema: {
       tags,
       operationId: 'createCustomer',
@@ -76,6 +78,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.put('/:id', {
+    config: { scopes: ['customers:write'] },
     preValidation: normalizeEmail,
     schema: {
       tags,
@@ -98,6 +101,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
+    config: { scopes: ['customers:write'] },
     preValidation: normalizeEmail,
     schema: {
       tags,
@@ -120,7 +124,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['customers:write'] },
     schema: {
       tags,
       operationId: 'deleteCustomer',

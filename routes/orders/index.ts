@@ -33,6 +33,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const metrics = orderMetrics(fastify.metricsRegistry)
 
   fastify.post('/', {
+    config: { scopes: ['orders:write'] },
     schema: {
       tags,
       operationId: 'createOrder',
@@ -61,6 +62,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/', {
+    config: { scopes: ['orders:read'] },
     schema: {
       tags,
       operationId: 'listOrders',
@@ -80,6 +82,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(orderExportRoutes)
 
   fastify.get('/:id', {
+    config: { scopes: ['orders:read'] },
     schema: {
       tags,
       operationId: 'getOrder',
@@ -97,6 +100,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/transitions', {
+    config: { scopes: ['orders:write'] },
     schema: {
       tags,
       operationId: 'transitionOrder',

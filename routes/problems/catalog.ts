@@ -5,6 +5,7 @@ import type { ProblemTypeBody } from '../../schemas/problem-types.js'
 // (the app loads them all anyway: each is imported by the code that sends its problems).
 import '../../lib/problems/http.js'
 import '../admin/problems.js'
+import '../api-keys/problems.js'
 import '../auth/problems.js'
 import '../customers/problems.js'
 import '../events/problems.js'

@@ -30,6 +30,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const products: service.ProductsContext = { db: fastify.db, currency }
 
   fastify.get('/', {
+    config: { scopes: ['products:read'] },
     schema: {
       tags,
       operationId: 'listProducts',
@@ -48,6 +49,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(productExportRoutes)
 
   fastify.get('/:id', {
+    config: { scopes: ['products:read'] },
     schema: {
       tags,
       operationId: 'getProduct',
@@ -65,7 +67,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'createProduct',
@@ -116,7 +118,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.put('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'replaceProduct',
@@ -135,7 +137,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'updateProduct',
@@ -154,7 +156,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    config: { access: STAFF_ONLY },
+    config: { access: STAFF_ONLY, scopes: ['products:write'] },
     schema: {
       tags,
       operationId: 'deleteProduct',

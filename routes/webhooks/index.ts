@@ -28,7 +28,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const webhooks: service.WebhooksContext = { db: fastify.db, allowPrivateTargets: fastify.config.webhooks.allowPrivateTargets }
 
   fastify.post('/', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'createWebhook',
@@ -47,7 +47,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'listWebhooks',
@@ -64,7 +64,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'getWebhook',
@@ -82,7 +82,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/:id', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'updateWebhook',
@@ -101,7 +101,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/:id', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'deleteWebhook',
@@ -119,7 +119,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/rotate-secret', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'rotateWebhookSecret',
@@ -137,7 +137,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/:id/deliveries', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'listWebhookDeliveries',
@@ -155,7 +155,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/:id/deliveries/:delivery_id/retry', {
-    config: { access: ADMIN_ONLY },
+    config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
       operationId: 'retryWebhookDelivery',

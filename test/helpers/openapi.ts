@@ -9,6 +9,10 @@ export interface Operation {
   operationId: string
   /** Needs a bearer token. */
   secured: boolean
+  /** The API-key scopes that admit a key (its `apiKey` security requirement); null: access tokens only. */
+  apiKeyScopes: string[] | null
+  /** The roles its `bearerAuth` requirement names (empty: any account). */
+  roles: string[]
   /** Declares a JSON request body. */
   hasBody: boolean
   pathParams: string[]
@@ -44,6 +48,13 @@ function parameterNames (parameters: unknown, location: string): string[] {
   return parameters.filter(isRecord).filter((p) => p.in === location && typeof p.name === 'string').map((p) => String(p.name))
 }
 
+/** The scopes (or roles) listed by an operation's requirement of `scheme`; null when it has none. */
+function requirement (security: unknown, scheme: string): string[] | null {
+  const found = Array.isArray(security) ? security.find((entry) => isRecord(entry) && scheme in entry) : undefined
+  const list: unknown = isRecord(found) ? found[scheme] : undefined
+  return Array.isArray(list) ? list.map(String) : null
+}
+
 /** Every operation of the app's own OpenAPI document (GET /swagger/json), so tests cover routes added later. */
 export async function listOperations (app: FastifyInstance): Promise<Operation[]> {
   const res = await app.inject({ method: 'GET', url: '/swagger/json' })
@@ -62,6 +73,8 @@ export async function listOperations (app: FastifyInstance): Promise<Operation[]
         path,
         operationId: typeof op.operationId === 'string' ? op.operationId : `${method} ${path}`,
         secured: Array.isArray(op.security) && op.security.length > 0,
+        apiKeyScopes: requirement(op.security, 'apiKey'),
+        roles: requirement(op.security, 'bearerAuth') ?? [],
         hasBody: isRecord(op.requestBody),
         pathParams: parameterNames(parameters, 'path'),
         queryParams: parameterNames(parameters, 'query'),

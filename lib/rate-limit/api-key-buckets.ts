@@ -1,0 +1,31 @@
+import { LRUCache } from 'lru-cache'
+import { apiKeyOf, hashApiKey, isWellFormedApiKey } from '../api-keys/format.js'
+import { clientKey } from './client-key.js'
+
+/** Keys remembered per replica, and for how long after their last successful use. */
+const MAX_KEYS = 10_000
+const REMEMBER_MS = 60 * 60_000
+
+/**
+ * Each API key its own rate-limit bucket (SPEC §7). The limiter runs before authentication (so
+ * refused floods count), hence it cannot wait for request.user: it gives a key its own bucket
+ * once the key has authenticated on this replica (auth.ts calls `authenticated`). A key never
+ * seen to work, such as a made-up one with a valid checksum, counts against its client
+ * address like any other request, so inventing keys buys no budget and costs no database read
+ * here. A key's first request on a replica is therefore counted against its address.
+ */
+export class ApiKeyBuckets {
+  private readonly known = new LRUCache<string, string>({ max: MAX_KEYS, ttl: REMEMBER_MS })
+
+  /** Remembers that the key with this hash is the key `id`. */
+  authenticated (hash: string, id: string): void {
+    this.known.set(hash, id)
+  }
+
+  /** The rate-limit key of a request: `api-key:<id>` for a known key, else its client address. */
+  keyOf (request: { readonly ip?: string | undefined, readonly headers: { authorization?: string | undefined } }): string {
+    const key = this.known.size === 0 ? null : apiKeyOf(request.headers.authorization)
+    const id = key !== null && isWellFormedApiKey(key) ? this.known.get(hashApiKey(key)) : undefined
+    return id !== undefined ? `api-key:${id}` : clientKey(request)
+  }
+}
