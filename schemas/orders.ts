@@ -50,7 +50,7 @@ export const CreateOrderHeaders = IdempotencyHeaders
 
 export const TransitionBody = Type.Object({
   status: statusSchema('The status to move the order to')
-}, { additionalProperties: false, $id: 'OrderTransitionRequest', title: 'OrderTransitionRequest', examples: [{ status: 'paid' }] })
+}, { additionalProperties: false, $id: 'TransitionOrderRequest', title: 'TransitionOrderRequest', examples: [{ status: 'paid' }] })
 
 export const ListOrdersQuery = Type.Object({
   ...PaginationQuery,

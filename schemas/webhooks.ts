@@ -91,8 +91,8 @@ export const CreateWebhookBody = Type.Object({
   description: Type.Optional(EndpointDescription)
 }, {
   additionalProperties: false,
-  $id: 'CreateWebhookEndpoint',
-  title: 'CreateWebhookEndpoint',
+  $id: 'CreateWebhookEndpointRequest',
+  title: 'CreateWebhookEndpointRequest',
   examples: [{ url: 'https://erp.example.com/hooks/goshop', events: ['order.created'], description: 'ERP order import' }]
 })
 
@@ -104,8 +104,8 @@ export const UpdateWebhookBody = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
-  $id: 'UpdateWebhookEndpoint',
-  title: 'UpdateWebhookEndpoint',
+  $id: 'UpdateWebhookEndpointRequest',
+  title: 'UpdateWebhookEndpointRequest',
   examples: [{ enabled: false }]
 })
 
