@@ -29,6 +29,7 @@ export const RegisterRequest = Type.Object({
   additionalProperties: false,
   $id: 'RegisterUserRequest',
   title: 'RegisterUserRequest',
+  description: 'A new customer account: email, password and optional names for its customer profile',
   examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple', first_name: 'Jane', last_name: 'Doe' }]
 })
 
@@ -40,6 +41,7 @@ export const LoginRequest = Type.Object({
   additionalProperties: false,
   $id: 'LoginUserRequest',
   title: 'LoginUserRequest',
+  description: 'Email and password of an account',
   examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple' }]
 })
 
@@ -56,11 +58,11 @@ const RefreshTokenValue = Type.String({
 
 export const RefreshRequest = Type.Object({
   refresh_token: RefreshTokenValue
-}, { additionalProperties: false, $id: 'RefreshTokensRequest', title: 'RefreshTokensRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+}, { additionalProperties: false, $id: 'RefreshTokensRequest', title: 'RefreshTokensRequest', description: 'The refresh token to rotate (single use)', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
 
 export const LogoutRequest = Type.Object({
   refresh_token: RefreshTokenValue
-}, { additionalProperties: false, $id: 'LogoutUserRequest', title: 'LogoutUserRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+}, { additionalProperties: false, $id: 'LogoutUserRequest', title: 'LogoutUserRequest', description: 'The refresh token whose login ends (its whole token family is revoked)', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
 
 export const TokenPair = Type.Object({
   access_token: Type.String({ maxLength: MAX_ACCESS_TOKEN_LENGTH, description: 'JWT (HS256) for Authorization: Bearer', examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'] }),

@@ -162,6 +162,7 @@ export const BatchUpsertBody = Type.Object({
   additionalProperties: false,
   $id: 'UpsertProductBatchRequest',
   title: 'UpsertProductBatchRequest',
+  description: 'Up to 1000 products to create or replace by sku, and how refusals are handled',
   examples: [{ mode: 'per_item', items: [{ sku: 'TSHIRT-RED-M', name: 'Red T-shirt (M)', price_cents: 1999, stock: 42 }] }]
 })
 

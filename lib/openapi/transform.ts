@@ -7,7 +7,7 @@ import { problemType } from '../problem.js'
 import { problemDefinition, type ProblemDefinition } from '../problems/define.js'
 import { operationProblems, type OperationShape } from '../problems/http.js'
 import { INT32_MAX } from '../../schemas/bounds.js'
-import { componentRef, componentSchemas, isComponentName, referenceNamed } from './components.js'
+import { componentRef, componentSchemas, isComponentName, referenceNamed, referenceParameter } from './components.js'
 import { describeProblemComponents } from './problems.js'
 
 type Json = Record<string, unknown>
@@ -130,7 +130,7 @@ function problemResponsesOf (route: RouteOptions, schema: Json, declared: Json):
 export const referenceComponents: SwaggerTransform = ({ schema, url, route }) => {
   const operation: Json = { ...schema }
   if (operation.body !== undefined) operation.body = referenceResponse(operation.body)
-  if (operation.querystring !== undefined) operation.querystring = referenceNamed(withoutExamples(operation.querystring))
+  if (operation.querystring !== undefined) operation.querystring = withoutExamples(operation.querystring)
   if (operation.headers !== undefined) operation.headers = withoutExamples(operation.headers)
   const declared = isRecord(operation.response) ? operation.response : {}
   const others = Object.entries(declared).filter(([, response]) => codesOf(response) === undefined)
@@ -229,6 +229,7 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
       if (operation.security === undefined) operation.security = []
+      for (const parameter of Array.isArray(operation.parameters) ? operation.parameters : []) if (isRecord(parameter)) referenceParameter(parameter)
       // An Idempotency-Key still in use answers 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
       const context = {
         limited: !UNLIMITED_PATHS.has(path),

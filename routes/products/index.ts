@@ -66,6 +66,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'createProduct',
       summary: 'Create a product (staff, admin)',
+      description: 'Adds a product to the catalog; the sku must be unused (409 SKU_TAKEN). Answers with its ETag and Location.',
       body: WriteProductRequest,
       response: { 201: CreatedProductResponse, ...problemResponses(PRODUCT_PROBLEMS.SKU_TAKEN) },
       security

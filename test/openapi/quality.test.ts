@@ -62,6 +62,44 @@ export default suite(import.meta, (t) => {
     }
   })
 
+  t.test('every component, parameter, operation and response is described, every component has examples', async (t) => {
+    const doc = await openApiDocument(t)
+    const missing: string[] = []
+    const described = (value: unknown): boolean => isObject(value) && typeof value.description === 'string' && value.description.trim() !== ''
+    for (const [name, schema] of Object.entries(objectAt(objectAt(doc, 'components'), 'schemas'))) {
+      if (!described(schema)) missing.push(`component ${name}: description`)
+      if (!hasExamples(schema) && !(isObject(schema) && schema.$ref !== undefined)) missing.push(`component ${name}: examples (${missingExamples(schema).join(', ')})`)
+    }
+    for (const { name, operation } of operations(doc)) {
+      if (!described(operation)) missing.push(`${name}: description`)
+      for (const parameter of Array.isArray(operation.parameters) ? operation.parameters : []) {
+        if (!described(parameter)) missing.push(`${name}: parameter ${isObject(parameter) ? String(parameter.name) : '?'} description`)
+      }
+      for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
+        if (!described(response) || (isObject(response) && response.description === 'Default Response')) missing.push(`${name} ${status}: description`)
+      }
+    }
+    t.same(missing, [], 'nothing is undocumented')
+  })
+
+  t.test('each problem response names its codes, each with an example body of that code and status', async (t) => {
+    const doc = await openApiDocument(t)
+    const codes = objectAt(objectAt(objectAt(doc, 'components'), 'schemas'), 'ProblemCode').enum
+    const known = new Set(Array.isArray(codes) ? codes : [])
+    for (const { name, operation } of operations(doc)) {
+      for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
+        const media = objectAt(objectAt(response, 'content'), 'application/problem+json')
+        if (Object.keys(media).length === 0) continue
+        const examples = Object.entries(objectAt(media, 'examples'))
+        t.ok(examples.length > 0, `${name} ${status}: lists its codes`)
+        for (const [code, example] of examples) {
+          t.ok(known.has(code), `${name} ${status}: ${code} is a ProblemCode`)
+          t.match(objectAt(example, 'value'), { code, status: Number(status), type: String }, `${name} ${status}: the ${code} example is a ${status} ${code} problem`)
+        }
+      }
+    }
+  })
+
   t.test('request bodies carry examples (on the body or on each property)', async (t) => {
     const doc = await openApiDocument(t)
     const withBody = operations(doc).filter(({ operation }) => isObject(operation.requestBody))
