@@ -13,7 +13,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probe */
+        /**
+         * Liveness probe
+         * @description Answers 200 while the process serves HTTP; checks no dependency (a restart would not fix one). Not rate limited.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -30,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped) */
+        /**
+         * Readiness probe: Postgres reachable, not shutting down (Redis reported, degraded when unreachable or skipped)
+         * @description Checks Postgres (and reports Redis, which never makes the replica unready); answers 503 with Retry-After while a dependency is down or the replica is shutting down. Not rate limited.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -47,7 +53,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What this service is and which routes it serves */
+        /**
+         * What this service is and which routes it serves
+         * @description A short introduction for a human or an agent: how to authenticate, where the OpenAPI document and the problem registry are, and every route with its summary.
+         */
         get: operations["getHelp"];
         put?: never;
         post?: never;
@@ -184,7 +193,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account of the access token */
+        /**
+         * The account of the access token
+         * @description The id, email and current role of the caller (the role as it is now, also when the token was issued with another).
+         */
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
@@ -207,7 +219,10 @@ export interface paths {
          */
         get: operations["listProducts"];
         put?: never;
-        /** Create a product (staff, admin) */
+        /**
+         * Create a product (staff, admin)
+         * @description Adds a product to the catalog; the sku must be unused (409 SKU_TAKEN). Answers with its ETag and Location.
+         */
         post: operations["createProduct"];
         delete?: never;
         options?: never;
@@ -258,7 +273,7 @@ export interface paths {
         put?: never;
         /**
          * Create or replace up to 1000 products by sku (staff, admin)
-         * @description Each item is a CreateProduct matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. Results come in input order. per_item: bad items get their problem (400 VALIDATION_FAILED, 409 SKU_TAKEN for an archived product's sku), the rest is written; all_or_nothing: any bad item and nothing is written, 409 BATCH_REJECTED with every result (424 BATCH_ABORTED for the good ones). Stock taken to 0 emits product.out_of_stock as PUT does. With an Idempotency-Key, a retry with the same body within 24 h replays the first response. Bodies up to 8 MiB.
+         * @description Each item is a WriteProductRequest matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. Results come in input order. per_item: bad items get their problem (400 VALIDATION_FAILED, 409 SKU_TAKEN for an archived product's sku), the rest is written; all_or_nothing: any bad item and nothing is written, 409 BATCH_REJECTED with every result (424 BATCH_ABORTED for the good ones). Stock taken to 0 emits product.out_of_stock as PUT does. With an Idempotency-Key, a retry with the same body within 24 h replays the first response. Bodies up to 8 MiB.
          */
         post: operations["upsertProductBatch"];
         delete?: never;
@@ -438,13 +453,13 @@ export interface paths {
          * List webhook endpoints (admin)
          * @description Cursor-paginated, oldest first (keyset on created_at, id). Secrets are not included.
          */
-        get: operations["listWebhooks"];
+        get: operations["listWebhookEndpoints"];
         put?: never;
         /**
          * Register a webhook endpoint (admin)
          * @description Returns the signing secret once; it is never shown again (rotate it to get a new one). In production the url must be https and must not point at a loopback, private, link-local or metadata address (422 WEBHOOK_URL_NOT_ALLOWED).
          */
-        post: operations["createWebhook"];
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -462,21 +477,21 @@ export interface paths {
          * Get a webhook endpoint (admin)
          * @description Secrets are not included. Sends an ETag; honours If-None-Match (304 without a body while the endpoint is unchanged).
          */
-        get: operations["getWebhook"];
+        get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
         /**
          * Delete a webhook endpoint (admin)
          * @description Deletes the endpoint with its delivery log; pending deliveries are dropped. Honours If-Match.
          */
-        delete: operations["deleteWebhook"];
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
         /**
          * Change a webhook endpoint (admin)
          * @description Partial update (at least one field); `enabled: false` pauses deliveries (pending ones wait, new events are not queued for it). Honours If-Match.
          */
-        patch: operations["updateWebhook"];
+        patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
     "/api/webhooks/{id}/rotate-secret": {
@@ -492,7 +507,7 @@ export interface paths {
          * Replace the signing secret of a webhook endpoint (admin)
          * @description Returns the new secret once. Attempts from now on are signed with it only.
          */
-        post: operations["rotateWebhookSecret"];
+        post: operations["rotateWebhookEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -583,18 +598,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** FieldError */
+        /**
+         * FieldError
+         * @description One field at fault: where it is and what is wrong
+         */
         FieldError: {
             /**
              * @description JSON Pointer (RFC 6901) into the part named by `in`
              * @example /items/0/quantity
              */
             pointer: string;
-            in?: "body" | "query" | "path" | "header";
+            /** @description The part of the request the pointer points into */
+            in?: components["schemas"]["FieldLocation"];
             /** @example must be >= 1 */
             detail: string;
         };
-        /** Problem */
+        /**
+         * Problem
+         * @description An RFC 9457 problem: every error the service answers (application/problem+json)
+         */
         Problem: {
             /**
              * @description URI reference identifying the problem type
@@ -643,11 +665,8 @@ export interface components {
                  */
                 available: number;
             }[];
-            /**
-             * @description The order's status (only on INVALID_TRANSITION)
-             * @example delivered
-             */
-            current_status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+            /** @description The order's status (only on INVALID_TRANSITION) */
+            current_status?: components["schemas"]["OrderStatus"];
             /**
              * @description The status asked for (only on INVALID_TRANSITION)
              * @example cancelled
@@ -690,7 +709,8 @@ export interface components {
             data: components["schemas"]["ProblemType"][];
         };
         /**
-         * RegisterRequest
+         * RegisterUserRequest
+         * @description A new customer account: email, password and optional names for its customer profile
          * @example {
          *       "email": "jane.doe@example.com",
          *       "password": "correct horse battery staple",
@@ -698,7 +718,7 @@ export interface components {
          *       "last_name": "Doe"
          *     }
          */
-        RegisterRequest: {
+        RegisterUserRequest: {
             /**
              * Format: email
              * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
@@ -722,13 +742,14 @@ export interface components {
             last_name?: string;
         };
         /**
-         * LoginRequest
+         * LoginUserRequest
+         * @description Email and password of an account
          * @example {
          *       "email": "jane.doe@example.com",
          *       "password": "correct horse battery staple"
          *     }
          */
-        LoginRequest: {
+        LoginUserRequest: {
             /**
              * Format: email
              * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
@@ -742,12 +763,13 @@ export interface components {
             password: string;
         };
         /**
-         * RefreshRequest
+         * RefreshTokensRequest
+         * @description The refresh token to rotate (single use)
          * @example {
          *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
          *     }
          */
-        RefreshRequest: {
+        RefreshTokensRequest: {
             /**
              * @description An opaque refresh token from /login or /auth/refresh
              * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
@@ -755,12 +777,13 @@ export interface components {
             refresh_token: string;
         };
         /**
-         * LogoutRequest
+         * LogoutUserRequest
+         * @description The refresh token whose login ends (its whole token family is revoked)
          * @example {
          *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
          *     }
          */
-        LogoutRequest: {
+        LogoutUserRequest: {
             /**
              * @description An opaque refresh token from /login or /auth/refresh
              * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
@@ -782,7 +805,7 @@ export interface components {
              * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
              */
             refresh_token: string;
-            /** @enum {string} */
+            /** @constant */
             token_type: "Bearer";
             /**
              * Format: int32
@@ -814,11 +837,8 @@ export interface components {
              * @example jane.doe@example.com
              */
             email: string;
-            /**
-             * @description Account role
-             * @example customer
-             */
-            role: "customer" | "staff" | "admin";
+            /** @description Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too) */
+            role: components["schemas"]["Role"];
             /** @description The customer profile of a customer account; null for staff and admins without one */
             customer_id: string | null;
             /**
@@ -829,18 +849,15 @@ export interface components {
             created_at: string;
         };
         /**
-         * RoleUpdate
+         * UpdateUserRoleRequest
          * @description The new role of the account
          * @example {
          *       "role": "staff"
          *     }
          */
-        RoleUpdate: {
-            /**
-             * @description Account role
-             * @example customer
-             */
-            role: "customer" | "staff" | "admin";
+        UpdateUserRoleRequest: {
+            /** @description Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too) */
+            role: components["schemas"]["Role"];
         };
         /**
          * Product
@@ -914,12 +931,15 @@ export interface components {
          */
         ProductPage: {
             data: components["schemas"]["Product"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
-         * CreateProduct
-         * @description A new product; id, currency and timestamps are set by the server
+         * WriteProductRequest
+         * @description The full writable state of a product: POST creates it, PUT replaces it (an omitted description becomes empty); id, currency and timestamps are set by the server
          * @example {
          *       "sku": "TSHIRT-RED-M",
          *       "name": "Red T-shirt (M)",
@@ -928,7 +948,7 @@ export interface components {
          *       "stock": 42
          *     }
          */
-        CreateProduct: {
+        WriteProductRequest: {
             /**
              * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
              * @example TSHIRT-RED-M
@@ -958,54 +978,14 @@ export interface components {
             stock: number;
         };
         /**
-         * ReplaceProduct
-         * @description The full new state of the product (PUT); an omitted description becomes empty
-         * @example {
-         *       "sku": "TSHIRT-RED-M",
-         *       "name": "Red T-shirt (M)",
-         *       "description": "100% organic cotton, regular fit.",
-         *       "price_cents": 1999,
-         *       "stock": 42
-         *     }
-         */
-        ReplaceProduct: {
-            /**
-             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-             * @example TSHIRT-RED-M
-             */
-            sku: string;
-            /**
-             * @description Display name, 1..200 characters, not only whitespace
-             * @example Red T-shirt (M)
-             */
-            name: string;
-            /**
-             * @description Free text, up to 5000 characters; empty when omitted on create/replace
-             * @example 100% organic cotton, regular fit.
-             */
-            description?: string;
-            /**
-             * Format: int64
-             * @description Unit price in minor units of the store currency (0..10^10)
-             * @example 1999
-             */
-            price_cents: number;
-            /**
-             * Format: int32
-             * @description Units available for sale (0..10^9)
-             * @example 42
-             */
-            stock: number;
-        };
-        /**
-         * UpdateProduct
+         * UpdateProductRequest
          * @description The fields to change (PATCH); at least one
          * @example {
          *       "price_cents": 1499,
          *       "stock": 40
          *     }
          */
-        UpdateProduct: {
+        UpdateProductRequest: {
             /**
              * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
              * @example TSHIRT-RED-M
@@ -1035,7 +1015,8 @@ export interface components {
             stock?: number;
         };
         /**
-         * ProductBatchRequest
+         * UpsertProductBatchRequest
+         * @description Up to 1000 products to create or replace by sku, and how refusals are handled
          * @example {
          *       "mode": "per_item",
          *       "items": [
@@ -1048,14 +1029,11 @@ export interface components {
          *       ]
          *     }
          */
-        ProductBatchRequest: {
-            /** @description Up to 1000 products, each a CreateProduct, matched by sku: a new sku is created (201), a known one replaced (200). Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch. */
+        UpsertProductBatchRequest: {
+            /** @description Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch. */
             items: unknown[];
-            /**
-             * @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)
-             * @example per_item
-             */
-            mode: "per_item" | "all_or_nothing";
+            /** @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result) */
+            mode: components["schemas"]["BatchMode"];
         };
         /**
          * ProductBatchResponse
@@ -1145,12 +1123,15 @@ export interface components {
          */
         CustomerPage: {
             data: components["schemas"]["Customer"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
-         * CreateCustomer
-         * @description A new customer profile (not linked to a user account); phone defaults to null
+         * WriteCustomerRequest
+         * @description The full writable state of a customer profile: POST creates one (not linked to a user account), PUT replaces it; an omitted phone is null
          * @example {
          *       "first_name": "Ada",
          *       "last_name": "Lovelace",
@@ -1158,7 +1139,7 @@ export interface components {
          *       "phone": "+4915112345678"
          *     }
          */
-        CreateCustomer: {
+        WriteCustomerRequest: {
             /**
              * @description Given name, 1..100 characters, not only whitespace
              * @example Ada
@@ -1182,46 +1163,13 @@ export interface components {
             phone?: string | null;
         };
         /**
-         * ReplaceCustomer
-         * @description The full new state of the profile (PUT); an omitted phone becomes null
-         * @example {
-         *       "first_name": "Ada",
-         *       "last_name": "Lovelace",
-         *       "email": "ada@example.com",
-         *       "phone": "+4915112345678"
-         *     }
-         */
-        ReplaceCustomer: {
-            /**
-             * @description Given name, 1..100 characters, not only whitespace
-             * @example Ada
-             */
-            first_name: string;
-            /**
-             * @description Family name, 1..100 characters, not only whitespace
-             * @example Lovelace
-             */
-            last_name: string;
-            /**
-             * Format: email
-             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description Phone number or null
-             * @example +4915112345678
-             */
-            phone?: string | null;
-        };
-        /**
-         * UpdateCustomer
+         * UpdateCustomerRequest
          * @description The fields to change (PATCH); at least one
          * @example {
          *       "phone": null
          *     }
          */
-        UpdateCustomer: {
+        UpdateCustomerRequest: {
             /**
              * @description Given name, 1..100 characters, not only whitespace
              * @example Ada
@@ -1244,7 +1192,10 @@ export interface components {
              */
             phone?: string | null;
         };
-        /** OrderItem */
+        /**
+         * OrderItem
+         * @description One line of an order, with the product's name, sku and price as they were when the order was placed
+         */
         OrderItem: {
             /**
              * Format: uuid
@@ -1279,7 +1230,10 @@ export interface components {
              */
             subtotal_cents: number;
         };
-        /** Order */
+        /**
+         * Order
+         * @description An order with its lines, totals, status and the status moves the caller may make
+         */
         Order: {
             /**
              * Format: uuid
@@ -1291,11 +1245,8 @@ export interface components {
              * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
              */
             customer_id: string;
-            /**
-             * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-             * @example pending
-             */
-            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+            /** @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled */
+            status: components["schemas"]["OrderStatus"];
             /**
              * @description ISO 4217 store currency
              * @example EUR
@@ -1316,7 +1267,7 @@ export interface components {
              *       "cancelled"
              *     ]
              */
-            allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
+            allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1336,10 +1287,16 @@ export interface components {
          */
         OrderPage: {
             data: components["schemas"]["Order"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
-        /** OrderLineInput */
+        /**
+         * OrderLineInput
+         * @description One line of a new order: a product and how many
+         */
         OrderLineInput: {
             /**
              * Format: uuid
@@ -1356,6 +1313,7 @@ export interface components {
         };
         /**
          * CreateOrderRequest
+         * @description A new order: its lines and, for staff and admin, the customer it is for
          * @example {
          *       "items": [
          *         {
@@ -1376,64 +1334,94 @@ export interface components {
             items: components["schemas"]["OrderLineInput"][];
         };
         /**
-         * OrderTransitionRequest
+         * TransitionOrderRequest
+         * @description The status to move the order to
          * @example {
          *       "status": "paid"
          *     }
          */
-        OrderTransitionRequest: {
-            /**
-             * @description The status to move the order to
-             * @example pending
-             */
-            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+        TransitionOrderRequest: {
+            /** @description The status to move the order to */
+            status: components["schemas"]["OrderStatus"];
         };
         /**
          * LogLevel
          * @description The log level now in effect on the replica that answered
          */
         LogLevel: {
-            /**
-             * @description pino log level
-             * @example debug
-             */
-            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+            /** @description pino log level, from the most to the least verbose: trace, debug, info, warn, error, fatal; silent logs nothing */
+            level: components["schemas"]["LogLevelName"];
         };
         /**
-         * LogLevelUpdate
+         * UpdateLogLevelRequest
          * @description The log level this replica switches to
          * @example {
          *       "level": "debug"
          *     }
          */
-        LogLevelUpdate: {
-            /**
-             * @description pino log level
-             * @example debug
-             */
-            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        UpdateLogLevelRequest: {
+            /** @description pino log level, from the most to the least verbose: trace, debug, info, warn, error, fatal; silent logs nothing */
+            level: components["schemas"]["LogLevelName"];
         };
-        /** Liveness */
+        /**
+         * Liveness
+         * @description The process is up and serving
+         */
         Liveness: {
-            /** @enum {string} */
+            /** @constant */
             status: "ok";
         };
-        /** DependencyCheck */
+        /**
+         * DependencyCheck
+         * @description One dependency's state and the latency of the check
+         */
         DependencyCheck: {
-            status: "up" | "down" | "degraded" | "embedded";
-            /** @example 0.8 */
+            /** @description up: reachable; down: unreachable; degraded: Redis unreachable or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store) */
+            status: components["schemas"]["DependencyStatus"];
+            /**
+             * @description How long the check took
+             * @example 0.8
+             */
             latency_ms: number;
         };
-        /** Readiness */
+        /**
+         * Readiness
+         * @description Whether this replica should get traffic, with each dependency's check
+         */
         Readiness: {
-            status: "ready" | "not_ready";
+            /** @description ready: serve traffic; not_ready: Postgres is unreachable or the replica is shutting down */
+            status: components["schemas"]["ReadinessStatus"];
+            /**
+             * @description true while the replica drains after SIGTERM
+             * @example false
+             */
             shutting_down?: boolean;
             checks: {
                 postgres: components["schemas"]["DependencyCheck"];
                 redis: components["schemas"]["DependencyCheck"];
             };
         };
-        /** Help */
+        /**
+         * Help
+         * @description What this service is, where its documentation is, and every route it serves
+         * @example {
+         *       "name": "goshop-api",
+         *       "description": "E-commerce backend",
+         *       "version": "0.1.0",
+         *       "docs": {
+         *         "swagger_ui": "/swagger",
+         *         "openapi_json": "/swagger/json",
+         *         "openapi_yaml": "/swagger/yaml"
+         *       },
+         *       "routes": [
+         *         {
+         *           "method": "GET",
+         *           "url": "/api/products",
+         *           "summary": "List products"
+         *         }
+         *       ]
+         *     }
+         */
         Help: {
             name: string;
             description: string;
@@ -1483,7 +1471,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1542,7 +1530,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1577,7 +1565,10 @@ export interface components {
          */
         WebhookEndpointPage: {
             data: components["schemas"]["WebhookEndpoint"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
@@ -1591,8 +1582,8 @@ export interface components {
              * @example 1
              */
             attempt: number;
-            /** @example failed */
-            outcome: "succeeded" | "failed";
+            /** @description succeeded: the receiver answered 2xx within 5 s; failed: anything else */
+            outcome: components["schemas"]["AttemptOutcome"];
             /** @description null when no response came (network error, timeout, refused target) */
             response_status: number | null;
             /**
@@ -1630,16 +1621,10 @@ export interface components {
              * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
              */
             event_id: string;
-            /**
-             * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
-             * @example order.created
-             */
-            event_type: "order.created" | "order.status_changed" | "product.out_of_stock";
-            /**
-             * @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted
-             * @example pending
-             */
-            status: "pending" | "succeeded" | "failed";
+            /** @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0) */
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted */
+            status: components["schemas"]["DeliveryStatus"];
             /**
              * Format: int32
              * @description Attempts made so far
@@ -1672,11 +1657,15 @@ export interface components {
          */
         WebhookDeliveryPage: {
             data: components["schemas"]["WebhookDelivery"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
-         * CreateWebhookEndpoint
+         * CreateWebhookEndpointRequest
+         * @description A new webhook endpoint: its URL and the event types it receives
          * @example {
          *       "url": "https://erp.example.com/hooks/goshop",
          *       "events": [
@@ -1685,7 +1674,7 @@ export interface components {
          *       "description": "ERP order import"
          *     }
          */
-        CreateWebhookEndpoint: {
+        CreateWebhookEndpointRequest: {
             /**
              * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
              * @example https://erp.example.com/hooks/goshop
@@ -1698,7 +1687,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1706,12 +1695,13 @@ export interface components {
             description?: string;
         };
         /**
-         * UpdateWebhookEndpoint
+         * UpdateWebhookEndpointRequest
+         * @description The fields of the endpoint to change (at least one)
          * @example {
          *       "enabled": false
          *     }
          */
-        UpdateWebhookEndpoint: {
+        UpdateWebhookEndpointRequest: {
             /**
              * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
              * @example https://erp.example.com/hooks/goshop
@@ -1724,7 +1714,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events?: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events?: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1737,15 +1727,58 @@ export interface components {
             enabled?: boolean;
         };
         /**
+         * WebhookEvent
+         * @description One event of the outbox, as POSTed to webhooks and listed by GET /api/events
+         */
+        WebhookEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
+             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
+             */
+            id: string;
+            /** @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0) */
+            type: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)
+             * @example {
+             *       "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+             *       "sku": "TSHIRT-RED-M",
+             *       "stock": 0
+             *     }
+             */
+            data: unknown;
+        };
+        /**
+         * EventPage
+         * @description One page of the events feed, in the feed's stable order
+         */
+        EventPage: {
+            data: components["schemas"]["WebhookEvent"][];
+            /**
+             * @description Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent
+             * @example MTIzNDU2OjQ1Njc4
+             */
+            next_cursor: string | null;
+            /**
+             * @description true when more events are readable right now (read on at once); false: poll again later, or use wait
+             * @example false
+             */
+            has_more: boolean;
+        };
+        /**
          * AuditActor
          * @description Who made the change
          */
         AuditActor: {
-            /**
-             * @description user: a person with an access token; api_key: a program with an API key (id is the key's id)
-             * @example user
-             */
-            type: "user" | "api_key";
+            /** @description user: a person with an access token; api_key: a program with an API key (id is the key's id) */
+            type: components["schemas"]["AuditActorType"];
             /**
              * Format: uuid
              * @description The user id, or the API key id
@@ -1758,11 +1791,8 @@ export interface components {
          * @description What changed
          */
         AuditResource: {
-            /**
-             * @description The kind of resource that changed
-             * @example product
-             */
-            type: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+            /** @description The kind of resource that changed */
+            type: components["schemas"]["AuditResourceType"];
             /**
              * Format: uuid
              * @description The id of the resource that changed
@@ -1837,45 +1867,104 @@ export interface components {
          */
         AuditEventPage: {
             data: components["schemas"]["AuditEvent"][];
-            /** @description Pass as ?after= for the next page; null on the last page */
+            /**
+             * @description Pass as ?after= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
-         * WebhookEvent
-         * @description One event of the outbox, as POSTed to webhooks and listed by GET /api/events
+         * Role
+         * @description Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too)
+         * @example customer
+         * @enum {string}
          */
-        WebhookEvent: {
-            /**
-             * Format: uuid
-             * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
-             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
-             */
-            id: string;
-            /**
-             * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
-             * @example order.created
-             */
-            type: "order.created" | "order.status_changed" | "product.out_of_stock";
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             * @example 2026-11-24T10:00:00.000Z
-             */
-            created_at: string;
-            /** @description The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product) */
-            data: unknown;
-        };
+        Role: "customer" | "staff" | "admin";
         /**
-         * EventPage
-         * @description One page of the events feed, in the feed's stable order
+         * LogLevelName
+         * @description pino log level, from the most to the least verbose: trace, debug, info, warn, error, fatal; silent logs nothing
+         * @example debug
+         * @enum {string}
          */
-        EventPage: {
-            data: components["schemas"]["WebhookEvent"][];
-            /** @description Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent */
-            next_cursor: string | null;
-            /** @description true when more events are readable right now (read on at once); false: poll again later, or use wait */
-            has_more: boolean;
-        };
+        LogLevelName: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        /**
+         * OrderStatus
+         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+         * @example pending
+         * @enum {string}
+         */
+        OrderStatus: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+        /**
+         * WebhookEventType
+         * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
+         * @example order.created
+         * @enum {string}
+         */
+        WebhookEventType: "order.created" | "order.status_changed" | "product.out_of_stock";
+        /**
+         * DeliveryStatus
+         * @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted
+         * @example pending
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "succeeded" | "failed";
+        /**
+         * AttemptOutcome
+         * @description succeeded: the receiver answered 2xx within 5 s; failed: anything else
+         * @example failed
+         * @enum {string}
+         */
+        AttemptOutcome: "succeeded" | "failed";
+        /**
+         * AuditActorType
+         * @description user: a person with an access token; api_key: a program with an API key (id is the key's id)
+         * @example user
+         * @enum {string}
+         */
+        AuditActorType: "user" | "api_key";
+        /**
+         * AuditResourceType
+         * @description The kind of resource that changed
+         * @example product
+         * @enum {string}
+         */
+        AuditResourceType: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+        /**
+         * ProductSort
+         * @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. "relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first (the greater pg_trgm similarity, to 6 decimals), ties by id descending; its cursor is a keyset on (score, id), so pages neither repeat nor skip products while the catalog is unchanged.
+         * @default created_at
+         * @example -price_cents
+         * @enum {string}
+         */
+        ProductSort: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name" | "relevance";
+        /**
+         * BatchMode
+         * @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)
+         * @example per_item
+         * @enum {string}
+         */
+        BatchMode: "per_item" | "all_or_nothing";
+        /**
+         * DependencyStatus
+         * @description up: reachable; down: unreachable; degraded: Redis unreachable or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store)
+         * @example up
+         * @enum {string}
+         */
+        DependencyStatus: "up" | "down" | "degraded" | "embedded";
+        /**
+         * ReadinessStatus
+         * @description ready: serve traffic; not_ready: Postgres is unreachable or the replica is shutting down
+         * @example ready
+         * @enum {string}
+         */
+        ReadinessStatus: "ready" | "not_ready";
+        /**
+         * FieldLocation
+         * @description The part of the request the pointer points into
+         * @example body
+         * @enum {string}
+         */
+        FieldLocation: "body" | "query" | "path" | "header";
         /**
          * ProblemCode
          * @description Every error code the service sends (Problem.code); GET /problems/{slug} explains each
@@ -1901,7 +1990,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The process is alive */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -1914,13 +2003,41 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
                     "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1938,7 +2055,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Ready: send traffic */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -1951,7 +2068,20 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -1964,7 +2094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not ready: Postgres is unreachable or the replica is shutting down; the body says which */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -1990,7 +2120,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The introduction and the route list */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2009,7 +2139,26 @@ export interface operations {
                     "application/json": components["schemas"]["Help"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2028,8 +2177,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2060,7 +2230,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every error code this API answers with */
+            /** @description Every problem type */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2079,7 +2249,26 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemTypeList"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2098,8 +2287,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2136,7 +2346,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One error code of this API */
+            /** @description The problem type */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2155,7 +2365,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemType"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2174,7 +2384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2193,7 +2403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2212,7 +2422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2231,8 +2441,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2263,11 +2494,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RegisterRequest"];
+                "application/json": components["schemas"]["RegisterUserRequest"];
             };
         };
         responses: {
-            /** @description A user account */
+            /** @description The created account (role customer) */
             201: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2286,7 +2517,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: WEAK_PASSWORD, INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2305,7 +2536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2324,7 +2555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2343,7 +2574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2362,7 +2593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2381,8 +2612,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2413,7 +2665,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LoginRequest"];
+                "application/json": components["schemas"]["LoginUserRequest"];
             };
         };
         responses: {
@@ -2438,7 +2690,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2457,7 +2709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: INVALID_CREDENTIALS */
             401: {
                 headers: {
                     /** @description Tokens must not be cached */
@@ -2478,7 +2730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2497,7 +2749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2516,7 +2768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2535,11 +2787,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Tokens must not be cached */
                     "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
+                headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
@@ -2569,7 +2842,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshTokensRequest"];
             };
         };
         responses: {
@@ -2594,7 +2867,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2613,7 +2886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: REFRESH_TOKEN_INVALID, REFRESH_TOKEN_EXPIRED, REFRESH_TOKEN_REUSED */
             401: {
                 headers: {
                     /** @description Tokens must not be cached */
@@ -2634,7 +2907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2653,7 +2926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2672,7 +2945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2691,11 +2964,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
-                    /** @description Tokens must not be cached */
-                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
+                headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
@@ -2725,7 +3017,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LogoutRequest"];
+                "application/json": components["schemas"]["LogoutUserRequest"];
             };
         };
         responses: {
@@ -2744,7 +3036,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2763,7 +3055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2782,7 +3074,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2801,7 +3093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2820,8 +3112,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2852,7 +3165,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A user account */
+            /** @description The caller's account */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2871,7 +3184,26 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2892,7 +3224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2911,8 +3243,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2950,7 +3303,7 @@ export interface operations {
                 /** @description true: only stock > 0; false: only stock = 0 */
                 in_stock?: boolean;
                 /** @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. "relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first (the greater pg_trgm similarity, to 6 decimals), ties by id descending; its cursor is a keyset on (score, id), so pages neither repeat nor skip products while the catalog is unchanged. */
-                sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name" | "relevance";
+                sort?: components["schemas"]["ProductSort"];
             };
             header?: never;
             path?: never;
@@ -2979,7 +3332,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2998,7 +3351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3019,7 +3372,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3038,8 +3391,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3070,7 +3444,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateProduct"];
+                "application/json": components["schemas"]["WriteProductRequest"];
             };
         };
         responses: {
@@ -3097,7 +3471,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3116,7 +3490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3137,7 +3511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3156,7 +3530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3175,7 +3549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: SKU_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3194,7 +3568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3213,7 +3587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3232,8 +3606,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3263,7 +3658,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3308,7 +3706,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3327,7 +3725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3348,7 +3746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3367,7 +3765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3386,7 +3784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3405,8 +3803,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3436,14 +3855,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReplaceProduct"];
+                "application/json": components["schemas"]["WriteProductRequest"];
             };
         };
         responses: {
@@ -3468,7 +3890,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3487,7 +3909,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3508,7 +3930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3527,7 +3949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3546,7 +3968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3565,7 +3987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: SKU_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3584,7 +4006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3603,7 +4025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3622,7 +4044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3641,7 +4063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3660,8 +4082,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3691,7 +4134,10 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3713,7 +4159,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3732,7 +4178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3753,7 +4199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3772,7 +4218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3791,7 +4237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3810,7 +4256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3829,7 +4275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3848,7 +4294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3867,7 +4313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3886,8 +4332,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3917,14 +4384,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateProduct"];
+                "application/json": components["schemas"]["UpdateProductRequest"];
             };
         };
         responses: {
@@ -3949,7 +4419,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3968,7 +4438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3989,7 +4459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4008,7 +4478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4027,7 +4497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4046,7 +4516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: SKU_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4065,7 +4535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4084,7 +4554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4103,7 +4573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4122,7 +4592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4141,8 +4611,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4176,7 +4667,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProductBatchRequest"];
+                "application/json": components["schemas"]["UpsertProductBatchRequest"];
             };
         };
         responses: {
@@ -4201,7 +4692,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductBatchResponse"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4220,7 +4711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4241,7 +4732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4260,7 +4751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4279,7 +4770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: BATCH_REJECTED, IDEMPOTENCY_KEY_IN_USE */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4300,7 +4791,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4319,7 +4810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4338,7 +4829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4357,7 +4848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4378,7 +4869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4438,7 +4929,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4457,7 +4948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4478,7 +4969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4497,8 +4988,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4529,7 +5041,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateCustomer"];
+                "application/json": components["schemas"]["WriteCustomerRequest"];
             };
         };
         responses: {
@@ -4556,7 +5068,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4575,7 +5087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4596,7 +5108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4615,7 +5127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4634,7 +5146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4653,7 +5165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4672,7 +5184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4691,8 +5203,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4722,7 +5255,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -4767,7 +5303,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4786,7 +5322,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4807,7 +5343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4826,7 +5362,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4845,7 +5381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4864,8 +5400,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4895,14 +5452,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReplaceCustomer"];
+                "application/json": components["schemas"]["WriteCustomerRequest"];
             };
         };
         responses: {
@@ -4927,7 +5487,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4946,7 +5506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4967,7 +5527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4986,7 +5546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5005,7 +5565,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5024,7 +5584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5043,7 +5603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5062,7 +5622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5081,7 +5641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5100,8 +5660,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5131,7 +5712,10 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -5153,7 +5737,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5172,7 +5756,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5193,7 +5777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5212,7 +5796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5231,7 +5815,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5250,7 +5834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_HAS_ORDERS */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5269,7 +5853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5288,7 +5872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5307,7 +5891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5326,7 +5910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5345,8 +5929,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5376,14 +5981,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateCustomer"];
+                "application/json": components["schemas"]["UpdateCustomerRequest"];
             };
         };
         responses: {
@@ -5408,7 +6016,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5427,7 +6035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5448,7 +6056,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5467,7 +6075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5486,7 +6094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5505,7 +6113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5524,7 +6132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5543,7 +6151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5562,7 +6170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5581,8 +6189,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5612,7 +6241,7 @@ export interface operations {
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
                 /** @description Only orders in this status */
-                status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                status?: components["schemas"]["OrderStatus"];
                 /** @description Only orders of this customer (a customer caller only ever sees its own orders) */
                 customer_id?: string;
                 /** @description Only orders created strictly after this instant (RFC 3339) */
@@ -5647,7 +6276,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5666,7 +6295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5687,7 +6316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5706,8 +6335,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5770,7 +6420,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5789,7 +6439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5810,7 +6460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5829,7 +6479,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5848,7 +6498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: INSUFFICIENT_STOCK, IDEMPOTENCY_KEY_IN_USE */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5869,7 +6519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5888,7 +6538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5907,7 +6557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: UNKNOWN_CUSTOMER, UNKNOWN_PRODUCT, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5926,7 +6576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5947,7 +6597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5978,7 +6628,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -6023,7 +6676,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6042,7 +6695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6063,7 +6716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: ORDER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6082,7 +6735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6101,7 +6754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6120,8 +6773,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -6151,14 +6825,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OrderTransitionRequest"];
+                "application/json": components["schemas"]["TransitionOrderRequest"];
             };
         };
         responses: {
@@ -6183,7 +6860,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6202,7 +6879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6223,7 +6900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6242,7 +6919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: ORDER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6261,7 +6938,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6280,7 +6957,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: INVALID_TRANSITION */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6299,7 +6976,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6318,7 +6995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6337,7 +7014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6356,7 +7033,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6375,7 +7052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6396,7 +7073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6422,20 +7099,26 @@ export interface operations {
     updateUserRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                "if-match"?: string;
+            };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RoleUpdate"];
+                "application/json": components["schemas"]["UpdateUserRoleRequest"];
             };
         };
         responses: {
-            /** @description A user account */
+            /** @description The user with its new role */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6454,7 +7137,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6473,7 +7156,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6494,7 +7177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6513,7 +7196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: USER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6532,7 +7215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6551,7 +7234,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CANNOT_DEMOTE_SELF, CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6570,7 +7253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6589,7 +7272,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6608,7 +7291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6627,7 +7310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6646,8 +7329,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -6678,11 +7382,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LogLevelUpdate"];
+                "application/json": components["schemas"]["UpdateLogLevelRequest"];
             };
         };
         responses: {
-            /** @description The log level now in effect on the replica that answered */
+            /** @description The level now in effect on the replica that answered */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6701,7 +7405,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogLevel"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6720,7 +7424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6741,7 +7445,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6760,7 +7464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6779,7 +7483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6798,7 +7502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6817,8 +7521,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -6840,7 +7565,7 @@ export interface operations {
             };
         };
     };
-    listWebhooks: {
+    listWebhookEndpoints: {
         parameters: {
             query?: {
                 /** @description Page size (1..100) */
@@ -6875,7 +7600,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6894,7 +7619,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6915,7 +7640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6934,7 +7659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6953,8 +7678,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -6976,7 +7722,7 @@ export interface operations {
             };
         };
     };
-    createWebhook: {
+    createWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -6985,7 +7731,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookEndpoint"];
+                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
             };
         };
         responses: {
@@ -7012,7 +7758,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7031,7 +7777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7052,7 +7798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7071,7 +7817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7090,7 +7836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7109,7 +7855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7128,7 +7874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: WEBHOOK_URL_NOT_ALLOWED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7147,8 +7893,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7170,7 +7937,7 @@ export interface operations {
             };
         };
     };
-    getWebhook: {
+    getWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -7178,7 +7945,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -7223,7 +7993,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7242,7 +8012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7263,7 +8033,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7282,7 +8052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7301,7 +8071,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7320,7 +8090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7339,8 +8109,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7362,7 +8153,7 @@ export interface operations {
             };
         };
     };
-    deleteWebhook: {
+    deleteWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -7370,7 +8161,10 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -7392,7 +8186,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7411,7 +8205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7432,7 +8226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7451,7 +8245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7470,7 +8264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7489,7 +8283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7508,7 +8302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7527,7 +8321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7546,7 +8340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7565,8 +8359,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7588,7 +8403,7 @@ export interface operations {
             };
         };
     };
-    updateWebhook: {
+    updateWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -7596,14 +8411,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateWebhookEndpoint"];
+                "application/json": components["schemas"]["UpdateWebhookEndpointRequest"];
             };
         };
         responses: {
@@ -7628,7 +8446,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7647,7 +8465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7668,7 +8486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7687,7 +8505,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7706,7 +8524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7725,7 +8543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7744,7 +8562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7763,7 +8581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7782,7 +8600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7801,7 +8619,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: WEBHOOK_URL_NOT_ALLOWED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7820,8 +8638,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7843,12 +8682,15 @@ export interface operations {
             };
         };
     };
-    rotateWebhookSecret: {
+    rotateWebhookEndpointSecret: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -7876,7 +8718,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7895,7 +8737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7916,7 +8758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7935,7 +8777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7954,7 +8796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7973,7 +8815,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7992,7 +8834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8011,7 +8853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8030,8 +8872,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8061,11 +8924,14 @@ export interface operations {
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
                 /** @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted */
-                status?: "pending" | "succeeded" | "failed";
+                status?: components["schemas"]["DeliveryStatus"];
             };
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -8093,7 +8959,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8112,7 +8978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8133,7 +8999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8152,7 +9018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8171,7 +9037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8190,7 +9056,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8209,8 +9075,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8237,9 +9124,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the webhook endpoint
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of one of its deliveries
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 delivery_id: string;
             };
             cookie?: never;
@@ -8265,7 +9158,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8284,7 +9177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8305,7 +9198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8324,7 +9217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND, WEBHOOK_DELIVERY_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8343,7 +9236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8362,7 +9255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8381,7 +9274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8400,7 +9293,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8419,8 +9312,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8446,7 +9360,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The kind of resource that changed */
-                resource_type?: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+                resource_type?: components["schemas"]["AuditResourceType"];
                 /** @description Only changes of this resource */
                 resource_id?: string;
                 /** @description Only changes made by this user or API key */
@@ -8483,7 +9397,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8502,7 +9416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8523,7 +9437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8542,7 +9456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8561,8 +9475,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8621,7 +9556,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_CURSOR, INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8640,7 +9575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8661,7 +9596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8680,7 +9615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8699,7 +9634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Gone: the cursor is older than the retention (CURSOR_EXPIRED) */
+            /** @description Gone: CURSOR_EXPIRED */
             410: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8718,8 +9653,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
