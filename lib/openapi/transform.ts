@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
 import type { RouteOptions } from 'fastify'
-import type { TSchema } from 'typebox'
 import { PROBLEM_CODES_KEY } from '../../schemas/common.js'
 import { problemType } from '../problem.js'
 import { problemDefinition, type ProblemDefinition } from '../problems/define.js'
