@@ -9,8 +9,8 @@ export const LogLevelUpdate = Type.Object({
   level: LogLevelName
 }, {
   additionalProperties: false,
-  $id: 'LogLevelUpdate',
-  title: 'LogLevelUpdate',
+  $id: 'UpdateLogLevelRequest',
+  title: 'UpdateLogLevelRequest',
   description: 'The log level this replica switches to',
   examples: [{ level: 'debug' }]
 })

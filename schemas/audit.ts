@@ -68,7 +68,7 @@ export const AuditEvent = Type.Object({
 
 export const AuditEventPage = Type.Object({
   data: PageData(AuditEvent),
-  next_cursor: Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], { description: 'Pass as ?after= for the next page; null on the last page' })
+  next_cursor: Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], { description: 'Pass as ?after= for the next page; null on the last page', examples: ['eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0'] })
 }, { $id: 'AuditEventPage', title: 'AuditEventPage', description: 'One page of audit events, oldest first' })
 
 export const ListAuditEventsQuery = Type.Object({

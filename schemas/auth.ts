@@ -27,8 +27,9 @@ export const RegisterRequest = Type.Object({
   last_name: Type.Optional(PersonName('Last name for the customer profile; defaults to "-"', 'Doe'))
 }, {
   additionalProperties: false,
-  $id: 'RegisterRequest',
-  title: 'RegisterRequest',
+  $id: 'RegisterUserRequest',
+  title: 'RegisterUserRequest',
+  description: 'A new customer account: email, password and optional names for its customer profile',
   examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple', first_name: 'Jane', last_name: 'Doe' }]
 })
 
@@ -38,8 +39,9 @@ export const LoginRequest = Type.Object({
   password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH, description: 'The account password', examples: ['correct horse battery staple'] })
 }, {
   additionalProperties: false,
-  $id: 'LoginRequest',
-  title: 'LoginRequest',
+  $id: 'LoginUserRequest',
+  title: 'LoginUserRequest',
+  description: 'Email and password of an account',
   examples: [{ email: 'jane.doe@example.com', password: 'correct horse battery staple' }]
 })
 
@@ -56,11 +58,11 @@ const RefreshTokenValue = Type.String({
 
 export const RefreshRequest = Type.Object({
   refresh_token: RefreshTokenValue
-}, { additionalProperties: false, $id: 'RefreshRequest', title: 'RefreshRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+}, { additionalProperties: false, $id: 'RefreshTokensRequest', title: 'RefreshTokensRequest', description: 'The refresh token to rotate (single use)', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
 
 export const LogoutRequest = Type.Object({
   refresh_token: RefreshTokenValue
-}, { additionalProperties: false, $id: 'LogoutRequest', title: 'LogoutRequest', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
+}, { additionalProperties: false, $id: 'LogoutUserRequest', title: 'LogoutUserRequest', description: 'The refresh token whose login ends (its whole token family is revoked)', examples: [{ refresh_token: 'kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k' }] })
 
 export const TokenPair = Type.Object({
   access_token: Type.String({ maxLength: MAX_ACCESS_TOKEN_LENGTH, description: 'JWT (HS256) for Authorization: Bearer', examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl'] }),

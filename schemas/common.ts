@@ -13,7 +13,7 @@ export const Timestamp = Type.String({ format: 'date-time', maxLength: 64, descr
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', minLength: 3, maxLength: 3, description: 'ISO 4217 store currency', examples: ['EUR'] })
 export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'), Type.Literal('admin')], { title: 'Role', description: 'Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too)', examples: ['customer'] })
 
-export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false })
+export const IdParams = Type.Object({ id: Object.assign({}, Uuid, { description: 'The id of the resource' }) }, { additionalProperties: false })
 
 /** Request header honoured by PUT/PATCH/DELETE of single resources . */
 export const IfMatchHeaders = Type.Object({
@@ -40,7 +40,7 @@ export const PaginationQuery = {
 }
 
 /** `next_cursor` of every page. */
-export const NextCursor = Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' })
+export const NextCursor = Type.Union([Type.String({ maxLength: MAX_CURSOR_LENGTH }), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page', examples: ['eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0'] })
 
 /** The `data` array of a page: at most one page size. */
 export const PageData = <T extends TSchema>(item: T) => Type.Array(item, { maxItems: MAX_PAGE_SIZE })

@@ -4,12 +4,12 @@ import { LogLevel, LogLevelName, LogLevelUpdate } from './admin.js'
 import { API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody } from './api-keys.js'
 import { AuditActor, AuditActorType, AuditEvent, AuditEventPage, AuditResource, AuditResourceType } from './audit.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
-import { CreateCustomerBody, Customer, CustomerPage, ReplaceCustomerBody, UpdateCustomerBody } from './customers.js'
+import { Customer, CustomerPage, UpdateCustomerBody, WriteCustomerRequest } from './customers.js'
 import { DependencyCheck, DependencyStatus, Help, Liveness, Readiness, ReadinessStatus } from './health.js'
 import { CreateOrderBody, Order, OrderItem, OrderLineInput, OrderPage, OrderStatus, TransitionBody } from './orders.js'
 import { FieldError, FieldLocation, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
-import { BatchMode, BatchUpsertBody, BatchUpsertResponse, CreateProductBody, Product, ProductPage, ProductSortParam, ReplaceProductBody, UpdateProductBody } from './products.js'
+import { BatchMode, BatchUpsertBody, BatchUpsertResponse, Product, ProductPage, ProductSortParam, UpdateProductBody, WriteProductRequest } from './products.js'
 import { RoleUpdate, User } from './users.js'
 import { AttemptOutcome, CreateWebhookBody, DeliveryStatus, UpdateWebhookBody, WEBHOOK_SCHEMAS, WebhookEvent, WebhookEventTypeSchema } from './webhooks.js'
 import { EventPage } from './events.js'
@@ -28,8 +28,8 @@ import { EventPage } from './events.js'
 export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   FieldError, Problem, ProblemType, ProblemTypeList,
   RegisterRequest, LoginRequest, RefreshRequest, LogoutRequest, TokenPair, User, RoleUpdate,
-  Product, ProductPage, CreateProductBody, ReplaceProductBody, UpdateProductBody, BatchUpsertBody, BatchUpsertResponse,
-  Customer, CustomerPage, CreateCustomerBody, ReplaceCustomerBody, UpdateCustomerBody,
+  Product, ProductPage, WriteProductRequest, UpdateProductBody, BatchUpsertBody, BatchUpsertResponse,
+  Customer, CustomerPage, WriteCustomerRequest, UpdateCustomerBody,
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,
   Liveness, DependencyCheck, Readiness, Help,

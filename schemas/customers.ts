@@ -59,19 +59,12 @@ const writableFields = {
 
 const bodyExample = { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', phone: '+4915112345678' }
 
-export const CreateCustomerBody = Type.Object(writableFields, {
+/** The whole writable state: what POST creates and PUT replaces (one component for both). */
+export const WriteCustomerRequest = Type.Object(writableFields, {
   additionalProperties: false,
-  $id: 'CreateCustomer',
-  title: 'CreateCustomer',
-  description: 'A new customer profile (not linked to a user account); phone defaults to null',
-  examples: [bodyExample]
-})
-
-export const ReplaceCustomerBody = Type.Object(writableFields, {
-  additionalProperties: false,
-  $id: 'ReplaceCustomer',
-  title: 'ReplaceCustomer',
-  description: 'The full new state of the profile (PUT); an omitted phone becomes null',
+  $id: 'WriteCustomerRequest',
+  title: 'WriteCustomerRequest',
+  description: 'The full writable state of a customer profile: POST creates one (not linked to a user account), PUT replaces it; an omitted phone is null',
   examples: [bodyExample]
 })
 
@@ -83,8 +76,8 @@ export const UpdateCustomerBody = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
-  $id: 'UpdateCustomer',
-  title: 'UpdateCustomer',
+  $id: 'UpdateCustomerRequest',
+  title: 'UpdateCustomerRequest',
   description: 'The fields to change (PATCH); at least one',
   examples: [{ phone: null }]
 })
@@ -112,6 +105,6 @@ export const {
 })
 
 export type CustomerBody = Static<typeof Customer>
-export type CreateCustomerInput = Static<typeof CreateCustomerBody>
+export type CreateCustomerInput = Static<typeof WriteCustomerRequest>
 export type UpdateCustomerInput = Static<typeof UpdateCustomerBody>
 export type ListCustomersInput = Static<typeof ListCustomersQuery>

@@ -4,7 +4,7 @@ import { MAX_TEXT_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH } from './bounds.js'
 /** Far more than the service has (a few dozen routes). */
 const MAX_HELP_ROUTES = 500
 
-export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness' })
+export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness', title: 'Liveness', description: 'The process is up and serving' })
 
 export const DependencyStatus = Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')], {
   title: 'DependencyStatus',
@@ -20,15 +20,15 @@ export const ReadinessStatus = Type.Union([Type.Literal('ready'), Type.Literal('
 
 export const DependencyCheck = Type.Object({
   status: DependencyStatus,
-  latency_ms: Type.Number({ minimum: 0, examples: [0.8] })
-}, { $id: 'DependencyCheck', title: 'DependencyCheck' })
+  latency_ms: Type.Number({ minimum: 0, description: 'How long the check took', examples: [0.8] })
+}, { $id: 'DependencyCheck', title: 'DependencyCheck', description: 'One dependency\'s state and the latency of the check' })
 
 export const Readiness = Type.Object({
   status: ReadinessStatus,
-  shutting_down: Type.Optional(Type.Boolean()),
+  shutting_down: Type.Optional(Type.Boolean({ description: 'true while the replica drains after SIGTERM', examples: [false] })),
   // A named schema may occur once per route schema (its $id), so the second use is a reference to it.
   checks: Type.Object({ postgres: DependencyCheck, redis: Type.Unsafe<Static<typeof DependencyCheck>>(Type.Ref('DependencyCheck')) })
-}, { $id: 'Readiness', title: 'Readiness' })
+}, { $id: 'Readiness', title: 'Readiness', description: 'Whether this replica should get traffic, with each dependency\'s check' })
 
 const HelpRoute = Type.Object({
   method: Type.String({ maxLength: 16 }),
@@ -42,4 +42,15 @@ export const Help = Type.Object({
   version: Type.String({ maxLength: MAX_TITLE_LENGTH }),
   docs: Type.Object({ swagger_ui: Type.String({ maxLength: MAX_URL_LENGTH }), openapi_json: Type.String({ maxLength: MAX_URL_LENGTH }), openapi_yaml: Type.String({ maxLength: MAX_URL_LENGTH }) }),
   routes: Type.Array(HelpRoute, { maxItems: MAX_HELP_ROUTES })
-}, { $id: 'Help', title: 'Help' })
+}, {
+  $id: 'Help',
+  title: 'Help',
+  description: 'What this service is, where its documentation is, and every route it serves',
+  examples: [{
+    name: 'goshop-api',
+    description: 'E-commerce backend',
+    version: '0.1.0',
+    docs: { swagger_ui: '/swagger', openapi_json: '/swagger/json', openapi_yaml: '/swagger/yaml' },
+    routes: [{ method: 'GET', url: '/api/products', summary: 'List products' }]
+  }]
+})

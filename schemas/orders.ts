@@ -29,7 +29,7 @@ const CUSTOMER_EXAMPLE = '7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d'
 export const OrderLineInput = Type.Object({
   product_id: ProductId,
   quantity: Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_LINE_QUANTITY, description: `Units to order (1..${MAX_LINE_QUANTITY}); lines for the same product are merged and the merged quantity must stay within the limit`, examples: [2] })
-}, { additionalProperties: false, $id: 'OrderLineInput', title: 'OrderLineInput' })
+}, { additionalProperties: false, $id: 'OrderLineInput', title: 'OrderLineInput', description: 'One line of a new order: a product and how many' })
 
 export const CreateOrderBody = Type.Object({
   customer_id: Type.Optional(UuidOf('The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)', CUSTOMER_EXAMPLE)),
@@ -42,6 +42,7 @@ export const CreateOrderBody = Type.Object({
   additionalProperties: false,
   $id: 'CreateOrderRequest',
   title: 'CreateOrderRequest',
+  description: 'A new order: its lines and, for staff and admin, the customer it is for',
   examples: [{ items: [{ product_id: '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b', quantity: 2 }] }]
 })
 
@@ -49,7 +50,7 @@ export const CreateOrderHeaders = IdempotencyHeaders
 
 export const TransitionBody = Type.Object({
   status: statusSchema('The status to move the order to')
-}, { additionalProperties: false, $id: 'OrderTransitionRequest', title: 'OrderTransitionRequest', examples: [{ status: 'paid' }] })
+}, { additionalProperties: false, $id: 'TransitionOrderRequest', title: 'TransitionOrderRequest', description: 'The status to move the order to', examples: [{ status: 'paid' }] })
 
 export const ListOrdersQuery = Type.Object({
   ...PaginationQuery,
@@ -69,7 +70,7 @@ export const OrderItem = Type.Object({
   quantity: Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_LINE_QUANTITY, examples: [2] }),
   unit_price_cents: Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Unit price when the order was placed, minor units', examples: [1999] }),
   subtotal_cents: Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_SUBTOTAL_CENTS, description: 'unit_price_cents x quantity', examples: [3998] })
-}, { $id: 'OrderItem', title: 'OrderItem' })
+}, { $id: 'OrderItem', title: 'OrderItem', description: 'One line of an order, with the product\'s name, sku and price as they were when the order was placed' })
 
 export const Order = Type.Object({
   id: Uuid,
@@ -85,7 +86,7 @@ export const Order = Type.Object({
   }),
   created_at: Timestamp,
   updated_at: Timestamp
-}, { $id: 'Order', title: 'Order' })
+}, { $id: 'Order', title: 'Order', description: 'An order with its lines, totals, status and the status moves the caller may make' })
 
 export const OrderPage = Page(Order, 'OrderPage', 'One page of orders')
 

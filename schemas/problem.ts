@@ -11,7 +11,7 @@ export const FieldError = Type.Object({
   pointer: Type.String({ maxLength: MAX_DETAIL_LENGTH, description: 'JSON Pointer (RFC 6901) into the part named by `in`', examples: ['/items/0/quantity'] }),
   in: Type.Optional(FieldLocation),
   detail: Type.String({ maxLength: MAX_DETAIL_LENGTH, examples: ['must be >= 1'] })
-}, { $id: 'FieldError', title: 'FieldError' })
+}, { $id: 'FieldError', title: 'FieldError', description: 'One field at fault: where it is and what is wrong' })
 
 /**
  * RFC 9457 problem details. Extension members (e.g. `items` on INSUFFICIENT_STOCK) are declared
@@ -31,7 +31,7 @@ export const Problem = Type.Object({
     maxItems: MAX_FIELD_ERRORS,
     description: `The fields at fault: at most 10 for VALIDATION_FAILED, at most one per order line otherwise (${MAX_FIELD_ERRORS})`
   }))
-}, { $id: 'Problem', title: 'Problem', additionalProperties: true })
+}, { $id: 'Problem', title: 'Problem', description: 'An RFC 9457 problem: every error the service answers (application/problem+json)', additionalProperties: true })
 
 export type ProblemBody = Static<typeof Problem>
 export type FieldErrorBody = Static<typeof FieldError>

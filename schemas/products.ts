@@ -78,19 +78,12 @@ const writableFields = {
 
 const bodyExample = { sku: 'TSHIRT-RED-M', name: 'Red T-shirt (M)', description: '100% organic cotton, regular fit.', price_cents: 1999, stock: 42 }
 
-export const CreateProductBody = Type.Object(writableFields, {
+/** The whole writable state: what POST creates and PUT replaces (one component for both). */
+export const WriteProductRequest = Type.Object(writableFields, {
   additionalProperties: false,
-  $id: 'CreateProduct',
-  title: 'CreateProduct',
-  description: 'A new product; id, currency and timestamps are set by the server',
-  examples: [bodyExample]
-})
-
-export const ReplaceProductBody = Type.Object(writableFields, {
-  additionalProperties: false,
-  $id: 'ReplaceProduct',
-  title: 'ReplaceProduct',
-  description: 'The full new state of the product (PUT); an omitted description becomes empty',
+  $id: 'WriteProductRequest',
+  title: 'WriteProductRequest',
+  description: 'The full writable state of a product: POST creates it, PUT replaces it (an omitted description becomes empty); id, currency and timestamps are set by the server',
   examples: [bodyExample]
 })
 
@@ -103,8 +96,8 @@ export const UpdateProductBody = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
-  $id: 'UpdateProduct',
-  title: 'UpdateProduct',
+  $id: 'UpdateProductRequest',
+  title: 'UpdateProductRequest',
   description: 'The fields to change (PATCH); at least one',
   examples: [{ price_cents: 1499, stock: 40 }]
 })
@@ -148,7 +141,7 @@ export const {
 } = resourceResponses(Product, ProductPage, { noun: 'product', collection: 'products', pageDescription: 'One page of products' })
 
 export type ProductBody = Static<typeof Product>
-export type CreateProductInput = Static<typeof CreateProductBody>
+export type CreateProductInput = Static<typeof WriteProductRequest>
 export type UpdateProductInput = Static<typeof UpdateProductBody>
 export type ListProductsInput = Static<typeof ListProductsQuery>
 export type ExportProductsInput = Static<typeof ExportProductsQuery>
@@ -162,17 +155,18 @@ export const BatchMode = Type.Union([Type.Literal('per_item'), Type.Literal('all
 })
 
 export const BatchUpsertBody = Type.Object({
-  items: Type.Array(Type.Unknown({ description: 'A CreateProduct: sku, name, description?, price_cents, stock' }), {
+  items: Type.Array(Type.Unknown({ description: 'A WriteProductRequest: sku, name, description?, price_cents, stock' }), {
     minItems: 1,
     maxItems: MAX_BATCH_ITEMS,
-    description: 'Up to 1000 products, each a CreateProduct, matched by sku: a new sku is created (201), a known one replaced (200). ' +
+    description: 'Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). ' +
       'Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch.'
   }),
   mode: BatchMode
 }, {
   additionalProperties: false,
-  $id: 'ProductBatchRequest',
-  title: 'ProductBatchRequest',
+  $id: 'UpsertProductBatchRequest',
+  title: 'UpsertProductBatchRequest',
+  description: 'Up to 1000 products to create or replace by sku, and how refusals are handled',
   examples: [{ mode: 'per_item', items: [{ sku: 'TSHIRT-RED-M', name: 'Red T-shirt (M)', price_cents: 1999, stock: 42 }] }]
 })
 

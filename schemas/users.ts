@@ -33,8 +33,8 @@ export const RoleUpdate = Type.Object({
   role: Role
 }, {
   additionalProperties: false,
-  $id: 'RoleUpdate',
-  title: 'RoleUpdate',
+  $id: 'UpdateUserRoleRequest',
+  title: 'UpdateUserRoleRequest',
   description: 'The new role of the account',
   examples: [{ role: 'staff' }]
 })

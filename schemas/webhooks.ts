@@ -20,7 +20,10 @@ export const WebhookEvent = Type.Object({
   id: UuidOf('The event id (also the webhook-id header of its deliveries): deduplicate on it', '9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'),
   type: WebhookEventTypeSchema,
   created_at: Timestamp,
-  data: Type.Unknown({ description: 'The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)' })
+  data: Type.Unknown({
+    description: 'The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)',
+    examples: [{ id: '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13', sku: 'TSHIRT-RED-M', stock: 0 }]
+  })
 }, { $id: 'WebhookEvent', title: 'WebhookEvent', description: 'One event of the outbox, as POSTed to webhooks and listed by GET /api/events' })
 
 export const WebhookUrl = Type.String({
@@ -91,8 +94,9 @@ export const CreateWebhookBody = Type.Object({
   description: Type.Optional(EndpointDescription)
 }, {
   additionalProperties: false,
-  $id: 'CreateWebhookEndpoint',
-  title: 'CreateWebhookEndpoint',
+  $id: 'CreateWebhookEndpointRequest',
+  title: 'CreateWebhookEndpointRequest',
+  description: 'A new webhook endpoint: its URL and the event types it receives',
   examples: [{ url: 'https://erp.example.com/hooks/goshop', events: ['order.created'], description: 'ERP order import' }]
 })
 
@@ -104,8 +108,9 @@ export const UpdateWebhookBody = Type.Object({
 }, {
   additionalProperties: false,
   minProperties: 1,
-  $id: 'UpdateWebhookEndpoint',
-  title: 'UpdateWebhookEndpoint',
+  $id: 'UpdateWebhookEndpointRequest',
+  title: 'UpdateWebhookEndpointRequest',
+  description: 'The fields of the endpoint to change (at least one)',
   examples: [{ enabled: false }]
 })
 
@@ -162,7 +167,10 @@ export const ListDeliveriesQuery = Type.Object({
   status: Type.Optional(DeliveryStatus)
 }, { additionalProperties: false })
 
-export const DeliveryParams = Type.Object({ id: Uuid, delivery_id: Uuid }, { additionalProperties: false })
+export const DeliveryParams = Type.Object({
+  id: Object.assign({}, Uuid, { description: 'The id of the webhook endpoint' }),
+  delivery_id: Object.assign({}, Uuid, { description: 'The id of one of its deliveries' })
+}, { additionalProperties: false })
 
 /** Every named schema of this file, for addSchema (they are referenced by $id). */
 export const WEBHOOK_SCHEMAS = [WebhookEndpoint, WebhookEndpointWithSecret, WebhookEndpointPage, WebhookAttempt, WebhookDelivery, WebhookDeliveryPage]

@@ -244,6 +244,10 @@ function compareOperations (ctx: Context, op: string, bItem: Json, before: Json,
   if (isRecord(after.requestBody)) compareContent(ctx, 'request', bBody, aBody, id(op, 'request'))
 
   if (allowsAnonymous(before.security) && !allowsAnonymous(after.security)) ctx.changes.add(id('required-auth', op))
+  // Generated SDKs name their functions after the operationId.
+  if (typeof before.operationId === 'string' && before.operationId !== after.operationId) {
+    ctx.changes.add(id('renamed-operation', op, `${before.operationId}->${String(after.operationId)}`))
+  }
   compareResponses(ctx, op, before, after)
 }
 
@@ -264,6 +268,11 @@ export function findBreakingChanges (before: unknown, after: unknown): string[] 
       if (!isRecord(aItem[method])) ctx.changes.add(id('removed-operation', op))
       else compareOperations(ctx, op, isRecord(bItem) ? bItem : {}, bOp, aItem, recordAt(aItem, method))
     }
+  }
+  // Generated SDKs name their types after the component schemas.
+  const aSchemas = recordAt(recordAt(after, 'components'), 'schemas')
+  for (const name of Object.keys(recordAt(recordAt(before, 'components'), 'schemas'))) {
+    if (!(name in aSchemas)) ctx.changes.add(id('removed-component', name))
   }
   return [...ctx.changes].sort()
 }

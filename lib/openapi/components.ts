@@ -36,10 +36,21 @@ export function referenceNamed (value: unknown): unknown {
   // Type.Ref('<$id>'): a second use of a named schema inside the same route schema.
   if (typeof value.$ref === 'string' && COMPONENTS.has(value.$ref)) return componentRef(value.$ref)
   if (typeof value.title === 'string' && ENUMS.has(value.title)) {
-    const own = typeof value.description === 'string' && value.description !== COMPONENTS.get(value.title)?.description ? { description: value.description } : {}
-    return { ...componentRef(value.title), ...own }
+    // A use's description stays beside the reference: a parameter is described by it.
+    return { ...componentRef(value.title), ...(typeof value.description === 'string' ? { description: value.description } : {}) }
   }
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, referenceNamed(child)]))
+}
+
+/**
+ * A parameter whose schema is a named enum: the schema becomes the reference and its description the
+ * parameter's (@fastify/swagger drops a description beside a `$ref` in a parameter schema).
+ */
+export function referenceParameter (parameter: Json): void {
+  const schema = parameter.schema
+  if (!isRecord(schema) || typeof schema.title !== 'string' || !ENUMS.has(schema.title)) return
+  if (typeof parameter.description !== 'string' && typeof schema.description === 'string') parameter.description = schema.description
+  parameter.schema = componentRef(schema.title)
 }
 
 /** A union of string literals as one `enum` (what generators turn into one enum type). */

@@ -1,13 +1,12 @@
 import { STATUS_CODES } from 'node:http'
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
 import type { RouteOptions } from 'fastify'
-import type { TSchema } from 'typebox'
 import { PROBLEM_CODES_KEY } from '../../schemas/common.js'
 import { problemType } from '../problem.js'
 import { problemDefinition, type ProblemDefinition } from '../problems/define.js'
 import { operationProblems, type OperationShape } from '../problems/http.js'
 import { INT32_MAX } from '../../schemas/bounds.js'
-import { componentRef, componentSchemas, isComponentName, referenceNamed } from './components.js'
+import { componentRef, componentSchemas, isComponentName, referenceNamed, referenceParameter } from './components.js'
 import { describeProblemComponents } from './problems.js'
 
 type Json = Record<string, unknown>
@@ -143,7 +142,7 @@ export const referenceComponents: SwaggerTransform = ({ schema, url, route }) =>
   const operation: Json = { ...schema }
   if (operation.security !== undefined) operation.security = securityOf(operation.security, route.config)
   if (operation.body !== undefined) operation.body = referenceResponse(operation.body)
-  if (operation.querystring !== undefined) operation.querystring = referenceNamed(withoutExamples(operation.querystring))
+  if (operation.querystring !== undefined) operation.querystring = withoutExamples(operation.querystring)
   if (operation.headers !== undefined) operation.headers = withoutExamples(operation.headers)
   const declared = isRecord(operation.response) ? operation.response : {}
   const others = Object.entries(declared).filter(([, response]) => codesOf(response) === undefined)
@@ -242,6 +241,7 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method) || !isRecord(operation) || !isRecord(operation.responses)) continue
       if (operation.security === undefined) operation.security = []
+      for (const parameter of Array.isArray(operation.parameters) ? operation.parameters : []) if (isRecord(parameter)) referenceParameter(parameter)
       // An Idempotency-Key still in use answers 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
       const context = {
         limited: !UNLIMITED_PATHS.has(path),

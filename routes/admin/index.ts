@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
-import { IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common.js'
+import { documented, IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
 import { toUserBody } from '../../lib/users/presenter.js'
 import { ifMatch, setEtag } from '../../lib/http/etag.js'
@@ -23,7 +23,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: RoleUpdate,
-      response: { 200: User, ...problemResponses(ADMIN_PROBLEMS.USER_NOT_FOUND, ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
+      response: { 200: documented(User, { description: 'The user with its new role' }), ...problemResponses(ADMIN_PROBLEMS.USER_NOT_FOUND, ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
     }
   }, async (request, reply) => {
     const user = await service.changeRole(fastify.db, {
@@ -48,7 +48,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Admin only. Applies to the replica that serves the request, until it restarts (LOG_LEVEL is the start value).',
       security: [{ bearerAuth: [] }],
       body: LogLevelUpdate,
-      response: { 200: LogLevel }
+      response: { 200: documented(LogLevel, { description: 'The level now in effect on the replica that answered' }) }
     }
   }, async (request) => {
     const { level } = request.body

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented, problemResponses } from '../../schemas/common.js'
+import { documented } from '../../schemas/common.js'
 import { AuditEventPage, auditPageLink, ListAuditEventsQuery } from '../../schemas/audit.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { CURSOR_PARAM, listAuditEventPage } from './service.js'

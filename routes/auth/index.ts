@@ -46,7 +46,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Create a customer account',
       description: 'Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.',
       body: RegisterRequest,
-      response: { 201: User, ...problemResponses(AUTH_PROBLEMS.WEAK_PASSWORD, AUTH_PROBLEMS.EMAIL_TAKEN) }
+      response: { 201: documented(User, { description: 'The created account (role customer)' }), ...problemResponses(AUTH_PROBLEMS.WEAK_PASSWORD, AUTH_PROBLEMS.EMAIL_TAKEN) }
     }
   }, async (request, reply) => {
     const user = await service.register(auth, request.body)
@@ -129,8 +129,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['auth'],
         operationId: 'getCurrentUser',
         summary: 'The account of the access token',
+        description: 'The id, email and current role of the caller (the role as it is now, also when the token was issued with another).',
         security: [{ bearerAuth: [] }],
-        response: { 200: User }
+        response: { 200: documented(User, { description: 'The caller\'s account' }) }
       }
     }, async (request) => await service.me(auth, request.user.id))
   })

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import {
-  CreateCustomerBody, CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
-  ReplaceCustomerBody, UpdateCustomerBody
+  CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
+  UpdateCustomerBody, WriteCustomerRequest
 } from '../../schemas/customers.js'
 import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
@@ -66,7 +66,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'createCustomer',
       summary: 'Create a customer (staff, admin)',
       description: 'Creates a profile not linked to any user account. Customers already have theirs (403).',
-      body: CreateCustomerBody,
+      body: WriteCustomerRequest,
       response: { 201: CreatedCustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
     }
@@ -87,7 +87,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Full replace; staff/admin any profile, a customer its own. user_id cannot be changed. Honours If-Match.',
       params: IdParams,
       headers: IfMatchHeaders,
-      body: ReplaceCustomerBody,
+      body: WriteCustomerRequest,
       response: { 200: CustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
     }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { documented } from '../../schemas/common.js'
 import { Liveness, Readiness } from '../../schemas/health.js'
 import * as service from './service.js'
 
@@ -6,7 +7,13 @@ import * as service from './service.js'
 const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/health/live', {
     config: { rateLimit: false },
-    schema: { tags: ['operations'], operationId: 'getLiveness', summary: 'Liveness probe', response: { 200: Liveness } }
+    schema: {
+      tags: ['operations'],
+      operationId: 'getLiveness',
+      summary: 'Liveness probe',
+      description: 'Answers 200 while the process serves HTTP; checks no dependency (a restart would not fix one). Not rate limited.',
+      response: { 200: documented(Liveness, { description: 'The process is alive' }) }
+    }
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/health/ready', {
@@ -15,7 +22,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['operations'],
       operationId: 'getReadiness',
       summary: 'Readiness probe: Postgres reachable, a configured Redis connected, not shutting down (a slow Redis is reported degraded)',
-      response: { 200: Readiness, 503: Readiness }
+      description: 'Checks Postgres and Redis; answers 503 with Retry-After while Postgres is down, a configured Redis has no connection, or the replica is shutting down. A Redis that is connected but slow, or skipped by its circuit breaker, is reported degraded and the replica stays ready. Not rate limited.',
+      response: {
+        200: documented(Readiness, { description: 'Ready: send traffic' }),
+        503: documented(Readiness, { description: 'Not ready: Postgres is unreachable, Redis has no connection, or the replica is shutting down; the body says which' })
+      }
     }
   }, async (request, reply) => {
     const body = await service.readiness(fastify.db, fastify.store, fastify.redisGuard, fastify.lifecycle.shuttingDown, request.log)

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AppError } from '../../lib/app-error.js'
-import { problemResponses } from '../../schemas/common.js'
+import { documented, problemResponses } from '../../schemas/common.js'
 import { ProblemSlugParams, ProblemType, ProblemTypeList } from '../../schemas/problem-types.js'
 import { problemTypeOf, problemTypes } from './catalog.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
@@ -15,7 +15,7 @@ const problemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'listProblemTypes',
       summary: 'List every error code',
       description: 'The registry of problem types: code, status, title and what to do about it.',
-      response: { 200: ProblemTypeList }
+      response: { 200: documented(ProblemTypeList, { description: 'Every problem type' }) }
     }
   }, async () => ({ data: problemTypes() }))
 
@@ -26,7 +26,7 @@ const problemsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Explain one error code',
       description: 'What a problem `type` URI (e.g. /problems/token-missing) means.',
       params: ProblemSlugParams,
-      response: { 200: ProblemType, ...problemResponses(HTTP_PROBLEMS.NOT_FOUND) }
+      response: { 200: documented(ProblemType, { description: 'The problem type' }), ...problemResponses(HTTP_PROBLEMS.NOT_FOUND) }
     }
   }, async (request) => {
     const entry = problemTypeOf(request.params.slug)

@@ -9,7 +9,7 @@ import type { ProblemInput } from '../../lib/problem.js'
 import { toFieldErrors } from '../../lib/validation-errors.js'
 import type { ProblemBody } from '../../schemas/problem.js'
 import {
-  BatchUpsertResponse, CreateProductBody, type BatchItemResultBody, type BatchUpsertInput, type BatchUpsertResponseBody, type ProductBody
+  BatchUpsertResponse, WriteProductRequest, type BatchItemResultBody, type BatchUpsertInput, type BatchUpsertResponseBody, type ProductBody
 } from '../../schemas/products.js'
 import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from '../orders/idempotency.js'
 import { withTransactionRetry, type RetryOptions } from '../orders/retry.js'
@@ -17,7 +17,7 @@ import { recordEvents } from '../webhooks/events.js'
 import { presentProduct } from './presenter.js'
 import { lockStockBySku, upsertProductsBySku, type ProductFields } from './repository.js'
 
-const itemSchema = Compile(CreateProductBody)
+const itemSchema = Compile(WriteProductRequest)
 
 export interface BatchContext {
   db: Db
@@ -41,7 +41,7 @@ const invalid = (index: number, errors: ProblemInput['errors']): ProblemInput =>
   errors
 })
 
-/** Each item against CreateProduct on its own; a NUL character, or a sku already used by an earlier item, is refused too. */
+/** Each item against WriteProductRequest on its own; a NUL character, or a sku already used by an earlier item, is refused too. */
 function checkItems (items: readonly unknown[]): Checked[] {
   const firstIndexOfSku = new Map<string, number>()
   return items.map((item, index): Checked => {

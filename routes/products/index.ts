@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdempotencyHeaders, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses, ResponseHeaders, documented } from '../../schemas/common.js'
 import {
-  BatchUpsertBody, BatchUpsertResponse, CreatedProductResponse, CreateProductBody, ListProductsQuery, ProductPageResponse,
-  ProductResponse, ReplaceProductBody, UpdateProductBody
+  BatchUpsertBody, BatchUpsertResponse, CreatedProductResponse, ListProductsQuery, ProductPageResponse,
+  ProductResponse, UpdateProductBody, WriteProductRequest
 } from '../../schemas/products.js'
 import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
@@ -72,7 +72,8 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'createProduct',
       summary: 'Create a product (staff, admin)',
-      body: CreateProductBody,
+      description: 'Adds a product to the catalog; the sku must be unused (409 SKU_TAKEN). Answers with its ETag and Location.',
+      body: WriteProductRequest,
       response: { 201: CreatedProductResponse, ...problemResponses(PRODUCT_PROBLEMS.SKU_TAKEN) },
       security
     }
@@ -91,7 +92,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'upsertProductBatch',
       summary: 'Create or replace up to 1000 products by sku (staff, admin)',
-      description: 'Each item is a CreateProduct matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. ' +
+      description: 'Each item is a WriteProductRequest matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. ' +
         'Results come in input order. per_item: bad items get their problem (400 VALIDATION_FAILED, 409 SKU_TAKEN for an archived product\'s sku), the rest is written; ' +
         'all_or_nothing: any bad item and nothing is written, 409 BATCH_REJECTED with every result (424 BATCH_ABORTED for the good ones). ' +
         'Stock taken to 0 emits product.out_of_stock as PUT does. With an Idempotency-Key, a retry with the same body within 24 h replays the first response. ' +
@@ -126,7 +127,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Full replace; honours If-Match.',
       params: IdParams,
       headers: IfMatchHeaders,
-      body: ReplaceProductBody,
+      body: WriteProductRequest,
       response: { 200: ProductResponse, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND, PRODUCT_PROBLEMS.SKU_TAKEN) },
       security
     }

@@ -31,7 +31,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
-      operationId: 'createWebhook',
+      operationId: 'createWebhookEndpoint',
       summary: 'Register a webhook endpoint (admin)',
       description: 'Returns the signing secret once; it is never shown again (rotate it to get a new one). ' +
         'In production the url must be https and must not point at a loopback, private, link-local or metadata address (422 WEBHOOK_URL_NOT_ALLOWED).',
@@ -50,7 +50,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
-      operationId: 'listWebhooks',
+      operationId: 'listWebhookEndpoints',
       summary: 'List webhook endpoints (admin)',
       description: 'Cursor-paginated, oldest first (keyset on created_at, id). Secrets are not included.',
       querystring: ListWebhooksQuery,
@@ -67,7 +67,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
-      operationId: 'getWebhook',
+      operationId: 'getWebhookEndpoint',
       summary: 'Get a webhook endpoint (admin)',
       description: 'Secrets are not included. Sends an ETag; honours If-None-Match (304 without a body while the endpoint is unchanged).',
       params: IdParams,
@@ -85,7 +85,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
-      operationId: 'updateWebhook',
+      operationId: 'updateWebhookEndpoint',
       summary: 'Change a webhook endpoint (admin)',
       description: 'Partial update (at least one field); `enabled: false` pauses deliveries (pending ones wait, new events are not queued for it). Honours If-Match.',
       params: IdParams,
@@ -104,7 +104,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
-      operationId: 'deleteWebhook',
+      operationId: 'deleteWebhookEndpoint',
       summary: 'Delete a webhook endpoint (admin)',
       description: 'Deletes the endpoint with its delivery log; pending deliveries are dropped. Honours If-Match.',
       params: IdParams,
@@ -122,7 +122,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: ADMIN_ONLY, scopes: ['webhooks:manage'] },
     schema: {
       tags,
-      operationId: 'rotateWebhookSecret',
+      operationId: 'rotateWebhookEndpointSecret',
       summary: 'Replace the signing secret of a webhook endpoint (admin)',
       description: 'Returns the new secret once. Attempts from now on are signed with it only.',
       params: IdParams,

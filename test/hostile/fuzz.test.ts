@@ -5,6 +5,7 @@ import { suite } from '../helpers/suite.js'
 import { buildTestApp } from '../helpers/app.js'
 import { dbFingerprint } from '../helpers/db-fingerprint.js'
 import { contractViolation, hostileRequests, toInject } from '../helpers/hostile.js'
+import { declaredContract } from '../helpers/declared.js'
 import { listOperations } from '../helpers/openapi.js'
 import { createUser } from '../helpers/users.js'
 
@@ -44,16 +45,23 @@ export default suite(import.meta, (t) => {
     const ids = new Set(operations.map((op) => `${op.method} ${op.path}`))
     t.same(EXPECTED.filter((id) => !ids.has(id)), [], 'the document lists every operation of the contract')
 
+    // Every status, header and problem code a hostile request gets is declared for its operation.
+    const contract = declaredContract((await app.inject({ method: 'GET', url: '/swagger/json' })).json())
     let requests = 0
     let rejected = 0
     let baseline = await dbFingerprint(app.db)
     for (const op of operations) {
       for (const [caller, authorization] of [['admin', admin.headers.authorization], ['anonymous', null]] as const) {
         await fc.assert(fc.asyncProperty(hostileRequests(op, realIds, authorization), async (req) => {
-          const res = await app.inject(toInject(op, req))
+          const options = toInject(op, req)
+          const res = await app.inject(options)
           requests++
           const violation = contractViolation(res)
           if (violation !== null) throw new Error(`${op.method} ${op.path} as ${caller}: ${violation}`)
+          const code: unknown = res.statusCode >= 400 ? res.json().code : undefined
+          const pathname = new URL(String(options.url), 'http://localhost').pathname
+          const undeclared = contract.undeclared({ method: op.method, pathname, status: res.statusCode, headers: Object.keys(res.headers), code: typeof code === 'string' ? code : undefined })
+          if (undeclared.length > 0) throw new Error(`${op.method} ${op.path} as ${caller}: not declared: ${undeclared.join('; ')}`)
           const after = await dbFingerprint(app.db)
           if (res.statusCode >= 400) {
             rejected++
@@ -62,7 +70,7 @@ export default suite(import.meta, (t) => {
           baseline = after
         }), { numRuns: RUNS })
       }
-      t.pass(`${op.method} ${op.path}: never 5xx, errors are problem+json, rejections write nothing`)
+      t.pass(`${op.method} ${op.path}: never 5xx, errors are problem+json with declared statuses, headers and codes, rejections write nothing`)
     }
     t.comment(`${requests} hostile requests over ${operations.length} operations, ${rejected} rejected`)
     // The prototype of plain objects is untouched by every __proto__/constructor payload above.

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import openapiTS, { astToString } from 'openapi-typescript'
 import { suite } from '../helpers/suite.js'
-import { objectAt, openApiDocument } from './document.js'
+import { isObject, objectAt, openApiDocument, type JsonObject } from './document.js'
 
 const run = promisify(execFile)
 const bin = (path: string): string => fileURLToPath(new URL(`../../node_modules/${path}`, import.meta.url))
@@ -57,8 +57,25 @@ function duplicatesOf (source: string): string[] {
   return found
 }
 
+/** Enum components of the document: name and values. */
+function enumsOf (doc: JsonObject): Array<{ name: string, values: string[] }> {
+  return Object.entries(objectAt(objectAt(doc, 'components'), 'schemas'))
+    .flatMap(([name, schema]) => isObject(schema) && Array.isArray(schema.enum) && name !== 'ProblemCode' ? [{ name, values: schema.enum.map(String) }] : [])
+}
+
+const sameValues = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000')
+
+/** Exported enum-like types of generated code with their values: literal unions and orval's `as const` objects. */
+function enumTypes (source: string): Array<{ name: string, values: string[] }> {
+  const found: Array<{ name: string, values: string[] }> = []
+  const literals = (text: string): string[] => [...text.matchAll(/'([^']*)'/g)].map((match) => match[1] ?? '')
+  for (const match of source.matchAll(/^export type (\w+) =\s*((?:\|?\s*'[^']*'\s*)+);?$/gm)) found.push({ name: match[1] ?? '', values: literals(match[2] ?? '') })
+  for (const match of source.matchAll(/^export const (\w+) = \{([^}]*)\} as const/gm)) found.push({ name: match[1] ?? '', values: literals((match[2] ?? '').replace(/^\s*'?[\w-]+'?:/gm, '')) })
+  return found
+}
+
 export default suite(import.meta, (t) => {
-  const USAGE = `import type { components } from './openapi-typescript/schema'
+  const USAGE = `import type { components, paths } from './openapi-typescript/schema'
 import type { Order as HeyOrder, Problem as HeyProblem, Product as HeyProduct } from './hey-api/types.gen'
 import type { Order as OrvalOrder, Problem as OrvalProblem, Product as OrvalProduct } from './orval/api.schemas'
 import { createProduct, getProduct } from './orval/api'
@@ -79,6 +96,14 @@ export async function typed (): Promise<string[]> {
   const fromGet: OrvalProduct | OrvalProblem | void = one.data
   return [JSON.stringify(fromCreate), JSON.stringify(fromGet), page.data?.data[0]?.sku ?? '']
 }
+// A conditional GET: 304 is "not modified" (no body), told apart by its status.
+export async function revalidate (): Promise<'not modified' | string> {
+  const one = await getProduct('id')
+  if (one.status === 304) return 'not modified'
+  return one.status === 200 ? one.data.sku : one.data.code
+}
+type ProductRead = paths['/api/products/{id}']['get']['responses']
+export const notModifiedHasNoBody: ProductRead[304] extends { content?: never } ? true : false = true
 `
 
   const TSCONFIG = {
@@ -122,6 +147,15 @@ export async function typed (): Promise<string[]> {
       }
     }
     t.notMatch(outputs.orval, /export (?:interface|type) \w+(?:200|201)\w* = \{\n {2}(?!data:)/, 'orval: no per-status copies of a body')
+    const enums = enumsOf(doc)
+    t.ok(enums.length >= 10, `the document names its enums (${enums.map((e) => e.name).join(', ')})`)
+    for (const [generator, source] of Object.entries({ '@hey-api/openapi-ts': outputs['@hey-api/openapi-ts'], orval: outputs.orval })) {
+      const types = enumTypes(source)
+      for (const { name, values } of enums) {
+        const copies = [...new Set(types.filter((type) => sameValues(type.values, values)).map((type) => type.name))]
+        t.same(copies, [name], `${generator}: one type for the enum ${name}`)
+      }
+    }
     const components = outputs['openapi-typescript'].match(/^ {8}(\w+): \{$/gm) ?? []
     t.ok(components.length > 0, 'openapi-typescript lists the components')
 

@@ -9,6 +9,8 @@ const CAMEL_CASE = /^[a-z][A-Za-z0-9]*$/
 /** A schema documents its values when it has examples itself or every part of it does. */
 function hasExamples (schema: Json | undefined): boolean {
   if (!isObject(schema)) return false
+  // A named schema: the component is checked on its own.
+  if (typeof schema.$ref === 'string') return true
   if (Array.isArray(schema.examples) && schema.examples.length > 0) return true
   if (schema.example !== undefined || schema.const !== undefined || Array.isArray(schema.enum)) return true
   const properties = objectAt(schema, 'properties')
@@ -58,6 +60,44 @@ export default suite(import.meta, (t) => {
         const content = objectAt(objectAt(objectAt(operation, 'responses'), status), 'content')
         const schemas = Object.values(content).map((media) => objectAt(media, 'schema'))
         t.ok(schemas.length > 0 && schemas.every((schema) => schema.$ref === '#/components/schemas/Problem'), `${name}: ${status} is a Problem`)
+      }
+    }
+  })
+
+  t.test('every component, parameter, operation and response is described, every component has examples', async (t) => {
+    const doc = await openApiDocument(t)
+    const missing: string[] = []
+    const described = (value: Json | undefined): boolean => isObject(value) && typeof value.description === 'string' && value.description.trim() !== ''
+    for (const [name, schema] of Object.entries(objectAt(objectAt(doc, 'components'), 'schemas'))) {
+      if (!described(schema)) missing.push(`component ${name}: description`)
+      if (!hasExamples(schema) && !(isObject(schema) && schema.$ref !== undefined)) missing.push(`component ${name}: examples (${missingExamples(schema).join(', ')})`)
+    }
+    for (const { name, operation } of operations(doc)) {
+      if (!described(operation)) missing.push(`${name}: description`)
+      for (const parameter of Array.isArray(operation.parameters) ? operation.parameters : []) {
+        if (!described(parameter)) missing.push(`${name}: parameter ${isObject(parameter) ? String(parameter.name) : '?'} description`)
+      }
+      for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
+        if (!described(response) || (isObject(response) && response.description === 'Default Response')) missing.push(`${name} ${status}: description`)
+      }
+    }
+    t.same(missing, [], 'nothing is undocumented')
+  })
+
+  t.test('each problem response names its codes, each with an example body of that code and status', async (t) => {
+    const doc = await openApiDocument(t)
+    const codes = objectAt(objectAt(objectAt(doc, 'components'), 'schemas'), 'ProblemCode').enum
+    const known = new Set(Array.isArray(codes) ? codes : [])
+    for (const { name, operation } of operations(doc)) {
+      for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
+        const media = objectAt(objectAt(response, 'content'), 'application/problem+json')
+        if (objectAt(media, 'schema').$ref !== '#/components/schemas/Problem') continue
+        const examples = Object.entries(objectAt(media, 'examples'))
+        t.ok(examples.length > 0, `${name} ${status}: lists its codes`)
+        for (const [code, example] of examples) {
+          t.ok(known.has(code), `${name} ${status}: ${code} is a ProblemCode`)
+          t.match(objectAt(example, 'value'), { code, status: Number(status), type: String }, `${name} ${status}: the ${code} example is a ${status} ${code} problem`)
+        }
       }
     }
   })

@@ -13,7 +13,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness probe */
+        /**
+         * Liveness probe
+         * @description Answers 200 while the process serves HTTP; checks no dependency (a restart would not fix one). Not rate limited.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -30,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness probe: Postgres reachable, a configured Redis connected, not shutting down (a slow Redis is reported degraded) */
+        /**
+         * Readiness probe: Postgres reachable, a configured Redis connected, not shutting down (a slow Redis is reported degraded)
+         * @description Checks Postgres and Redis; answers 503 with Retry-After while Postgres is down, a configured Redis has no connection, or the replica is shutting down. A Redis that is connected but slow, or skipped by its circuit breaker, is reported degraded and the replica stays ready. Not rate limited.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -47,7 +53,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What this service is and which routes it serves */
+        /**
+         * What this service is and which routes it serves
+         * @description A short introduction for a human or an agent: how to authenticate, where the OpenAPI document and the problem registry are, and every route with its summary.
+         */
         get: operations["getHelp"];
         put?: never;
         post?: never;
@@ -184,7 +193,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account of the access token */
+        /**
+         * The account of the access token
+         * @description The id, email and current role of the caller (the role as it is now, also when the token was issued with another).
+         */
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
@@ -207,7 +219,10 @@ export interface paths {
          */
         get: operations["listProducts"];
         put?: never;
-        /** Create a product (staff, admin) */
+        /**
+         * Create a product (staff, admin)
+         * @description Adds a product to the catalog; the sku must be unused (409 SKU_TAKEN). Answers with its ETag and Location.
+         */
         post: operations["createProduct"];
         delete?: never;
         options?: never;
@@ -278,7 +293,7 @@ export interface paths {
         put?: never;
         /**
          * Create or replace up to 1000 products by sku (staff, admin)
-         * @description Each item is a CreateProduct matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. Results come in input order. per_item: bad items get their problem (400 VALIDATION_FAILED, 409 SKU_TAKEN for an archived product's sku), the rest is written; all_or_nothing: any bad item and nothing is written, 409 BATCH_REJECTED with every result (424 BATCH_ABORTED for the good ones). Stock taken to 0 emits product.out_of_stock as PUT does. With an Idempotency-Key, a retry with the same body within 24 h replays the first response. Bodies up to 8 MiB.
+         * @description Each item is a WriteProductRequest matched by sku: a new sku is created (201), a known one replaced (200), in one transaction. Results come in input order. per_item: bad items get their problem (400 VALIDATION_FAILED, 409 SKU_TAKEN for an archived product's sku), the rest is written; all_or_nothing: any bad item and nothing is written, 409 BATCH_REJECTED with every result (424 BATCH_ABORTED for the good ones). Stock taken to 0 emits product.out_of_stock as PUT does. With an Idempotency-Key, a retry with the same body within 24 h replays the first response. Bodies up to 8 MiB.
          */
         post: operations["upsertProductBatch"];
         delete?: never;
@@ -478,13 +493,13 @@ export interface paths {
          * List webhook endpoints (admin)
          * @description Cursor-paginated, oldest first (keyset on created_at, id). Secrets are not included.
          */
-        get: operations["listWebhooks"];
+        get: operations["listWebhookEndpoints"];
         put?: never;
         /**
          * Register a webhook endpoint (admin)
          * @description Returns the signing secret once; it is never shown again (rotate it to get a new one). In production the url must be https and must not point at a loopback, private, link-local or metadata address (422 WEBHOOK_URL_NOT_ALLOWED).
          */
-        post: operations["createWebhook"];
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -502,21 +517,21 @@ export interface paths {
          * Get a webhook endpoint (admin)
          * @description Secrets are not included. Sends an ETag; honours If-None-Match (304 without a body while the endpoint is unchanged).
          */
-        get: operations["getWebhook"];
+        get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
         /**
          * Delete a webhook endpoint (admin)
          * @description Deletes the endpoint with its delivery log; pending deliveries are dropped. Honours If-Match.
          */
-        delete: operations["deleteWebhook"];
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
         /**
          * Change a webhook endpoint (admin)
          * @description Partial update (at least one field); `enabled: false` pauses deliveries (pending ones wait, new events are not queued for it). Honours If-Match.
          */
-        patch: operations["updateWebhook"];
+        patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
     "/api/webhooks/{id}/rotate-secret": {
@@ -532,7 +547,7 @@ export interface paths {
          * Replace the signing secret of a webhook endpoint (admin)
          * @description Returns the new secret once. Attempts from now on are signed with it only.
          */
-        post: operations["rotateWebhookSecret"];
+        post: operations["rotateWebhookEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -691,18 +706,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** FieldError */
+        /**
+         * FieldError
+         * @description One field at fault: where it is and what is wrong
+         */
         FieldError: {
             /**
              * @description JSON Pointer (RFC 6901) into the part named by `in`
              * @example /items/0/quantity
              */
             pointer: string;
-            in?: "body" | "query" | "path" | "header";
+            /** @description The part of the request the pointer points into */
+            in?: components["schemas"]["FieldLocation"];
             /** @example must be >= 1 */
             detail: string;
         };
-        /** Problem */
+        /**
+         * Problem
+         * @description An RFC 9457 problem: every error the service answers (application/problem+json)
+         */
         Problem: {
             /**
              * @description URI reference identifying the problem type
@@ -763,16 +785,10 @@ export interface components {
                  */
                 available: number;
             }[];
-            /**
-             * @description The order's status (only on INVALID_TRANSITION)
-             * @example delivered
-             */
-            current_status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
-            /**
-             * @description The status asked for (only on INVALID_TRANSITION)
-             * @example cancelled
-             */
-            requested_status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+            /** @description The order's status (only on INVALID_TRANSITION) */
+            current_status?: components["schemas"]["OrderStatus"];
+            /** @description The status asked for (only on INVALID_TRANSITION) */
+            requested_status?: components["schemas"]["OrderStatus"];
         };
         /**
          * ProblemType
@@ -810,7 +826,8 @@ export interface components {
             data: components["schemas"]["ProblemType"][];
         };
         /**
-         * RegisterRequest
+         * RegisterUserRequest
+         * @description A new customer account: email, password and optional names for its customer profile
          * @example {
          *       "email": "jane.doe@example.com",
          *       "password": "correct horse battery staple",
@@ -818,7 +835,7 @@ export interface components {
          *       "last_name": "Doe"
          *     }
          */
-        RegisterRequest: {
+        RegisterUserRequest: {
             /**
              * Format: email
              * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
@@ -842,13 +859,14 @@ export interface components {
             last_name?: string;
         };
         /**
-         * LoginRequest
+         * LoginUserRequest
+         * @description Email and password of an account
          * @example {
          *       "email": "jane.doe@example.com",
          *       "password": "correct horse battery staple"
          *     }
          */
-        LoginRequest: {
+        LoginUserRequest: {
             /**
              * Format: email
              * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
@@ -862,12 +880,13 @@ export interface components {
             password: string;
         };
         /**
-         * RefreshRequest
+         * RefreshTokensRequest
+         * @description The refresh token to rotate (single use)
          * @example {
          *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
          *     }
          */
-        RefreshRequest: {
+        RefreshTokensRequest: {
             /**
              * @description An opaque refresh token from /login or /auth/refresh
              * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
@@ -875,12 +894,13 @@ export interface components {
             refresh_token: string;
         };
         /**
-         * LogoutRequest
+         * LogoutUserRequest
+         * @description The refresh token whose login ends (its whole token family is revoked)
          * @example {
          *       "refresh_token": "kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k"
          *     }
          */
-        LogoutRequest: {
+        LogoutUserRequest: {
             /**
              * @description An opaque refresh token from /login or /auth/refresh
              * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
@@ -902,7 +922,7 @@ export interface components {
              * @example kR3v0c4bL3-0p4qu3-t0k3n-9Xw2mQ7zL1pA8sD5fG6hJ4k
              */
             refresh_token: string;
-            /** @enum {string} */
+            /** @constant */
             token_type: "Bearer";
             /**
              * Format: int32
@@ -934,11 +954,8 @@ export interface components {
              * @example jane.doe@example.com
              */
             email: string;
-            /**
-             * @description Account role
-             * @example customer
-             */
-            role: "customer" | "staff" | "admin";
+            /** @description Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too) */
+            role: components["schemas"]["Role"];
             /** @description The customer profile of a customer account; null for staff and admins without one */
             customer_id: string | null;
             /**
@@ -949,18 +966,15 @@ export interface components {
             created_at: string;
         };
         /**
-         * RoleUpdate
+         * UpdateUserRoleRequest
          * @description The new role of the account
          * @example {
          *       "role": "staff"
          *     }
          */
-        RoleUpdate: {
-            /**
-             * @description Account role
-             * @example customer
-             */
-            role: "customer" | "staff" | "admin";
+        UpdateUserRoleRequest: {
+            /** @description Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too) */
+            role: components["schemas"]["Role"];
         };
         /**
          * Product
@@ -1034,12 +1048,15 @@ export interface components {
          */
         ProductPage: {
             data: components["schemas"]["Product"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
-         * CreateProduct
-         * @description A new product; id, currency and timestamps are set by the server
+         * WriteProductRequest
+         * @description The full writable state of a product: POST creates it, PUT replaces it (an omitted description becomes empty); id, currency and timestamps are set by the server
          * @example {
          *       "sku": "TSHIRT-RED-M",
          *       "name": "Red T-shirt (M)",
@@ -1048,7 +1065,7 @@ export interface components {
          *       "stock": 42
          *     }
          */
-        CreateProduct: {
+        WriteProductRequest: {
             /**
              * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
              * @example TSHIRT-RED-M
@@ -1078,54 +1095,14 @@ export interface components {
             stock: number;
         };
         /**
-         * ReplaceProduct
-         * @description The full new state of the product (PUT); an omitted description becomes empty
-         * @example {
-         *       "sku": "TSHIRT-RED-M",
-         *       "name": "Red T-shirt (M)",
-         *       "description": "100% organic cotton, regular fit.",
-         *       "price_cents": 1999,
-         *       "stock": 42
-         *     }
-         */
-        ReplaceProduct: {
-            /**
-             * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
-             * @example TSHIRT-RED-M
-             */
-            sku: string;
-            /**
-             * @description Display name, 1..200 characters, not only whitespace
-             * @example Red T-shirt (M)
-             */
-            name: string;
-            /**
-             * @description Free text, up to 5000 characters; empty when omitted on create/replace
-             * @example 100% organic cotton, regular fit.
-             */
-            description?: string;
-            /**
-             * Format: int64
-             * @description Unit price in minor units of the store currency (0..10^10)
-             * @example 1999
-             */
-            price_cents: number;
-            /**
-             * Format: int32
-             * @description Units available for sale (0..10^9)
-             * @example 42
-             */
-            stock: number;
-        };
-        /**
-         * UpdateProduct
+         * UpdateProductRequest
          * @description The fields to change (PATCH); at least one
          * @example {
          *       "price_cents": 1499,
          *       "stock": 40
          *     }
          */
-        UpdateProduct: {
+        UpdateProductRequest: {
             /**
              * @description Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit
              * @example TSHIRT-RED-M
@@ -1155,7 +1132,8 @@ export interface components {
             stock?: number;
         };
         /**
-         * ProductBatchRequest
+         * UpsertProductBatchRequest
+         * @description Up to 1000 products to create or replace by sku, and how refusals are handled
          * @example {
          *       "mode": "per_item",
          *       "items": [
@@ -1168,14 +1146,11 @@ export interface components {
          *       ]
          *     }
          */
-        ProductBatchRequest: {
-            /** @description Up to 1000 products, each a CreateProduct, matched by sku: a new sku is created (201), a known one replaced (200). Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch. */
+        UpsertProductBatchRequest: {
+            /** @description Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch. */
             items: unknown[];
-            /**
-             * @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)
-             * @example per_item
-             */
-            mode: "per_item" | "all_or_nothing";
+            /** @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result) */
+            mode: components["schemas"]["BatchMode"];
         };
         /**
          * ProductBatchResponse
@@ -1265,12 +1240,15 @@ export interface components {
          */
         CustomerPage: {
             data: components["schemas"]["Customer"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
-         * CreateCustomer
-         * @description A new customer profile (not linked to a user account); phone defaults to null
+         * WriteCustomerRequest
+         * @description The full writable state of a customer profile: POST creates one (not linked to a user account), PUT replaces it; an omitted phone is null
          * @example {
          *       "first_name": "Ada",
          *       "last_name": "Lovelace",
@@ -1278,7 +1256,7 @@ export interface components {
          *       "phone": "+4915112345678"
          *     }
          */
-        CreateCustomer: {
+        WriteCustomerRequest: {
             /**
              * @description Given name, 1..100 characters, not only whitespace
              * @example Ada
@@ -1302,46 +1280,13 @@ export interface components {
             phone?: string | null;
         };
         /**
-         * ReplaceCustomer
-         * @description The full new state of the profile (PUT); an omitted phone becomes null
-         * @example {
-         *       "first_name": "Ada",
-         *       "last_name": "Lovelace",
-         *       "email": "ada@example.com",
-         *       "phone": "+4915112345678"
-         *     }
-         */
-        ReplaceCustomer: {
-            /**
-             * @description Given name, 1..100 characters, not only whitespace
-             * @example Ada
-             */
-            first_name: string;
-            /**
-             * @description Family name, 1..100 characters, not only whitespace
-             * @example Lovelace
-             */
-            last_name: string;
-            /**
-             * Format: email
-             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
-             * @example ada@example.com
-             */
-            email: string;
-            /**
-             * @description Phone number or null
-             * @example +4915112345678
-             */
-            phone?: string | null;
-        };
-        /**
-         * UpdateCustomer
+         * UpdateCustomerRequest
          * @description The fields to change (PATCH); at least one
          * @example {
          *       "phone": null
          *     }
          */
-        UpdateCustomer: {
+        UpdateCustomerRequest: {
             /**
              * @description Given name, 1..100 characters, not only whitespace
              * @example Ada
@@ -1364,7 +1309,10 @@ export interface components {
              */
             phone?: string | null;
         };
-        /** OrderItem */
+        /**
+         * OrderItem
+         * @description One line of an order, with the product's name, sku and price as they were when the order was placed
+         */
         OrderItem: {
             /**
              * Format: uuid
@@ -1399,7 +1347,10 @@ export interface components {
              */
             subtotal_cents: number;
         };
-        /** Order */
+        /**
+         * Order
+         * @description An order with its lines, totals, status and the status moves the caller may make
+         */
         Order: {
             /**
              * Format: uuid
@@ -1411,11 +1362,8 @@ export interface components {
              * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
              */
             customer_id: string;
-            /**
-             * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
-             * @example pending
-             */
-            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+            /** @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled */
+            status: components["schemas"]["OrderStatus"];
             /**
              * @description ISO 4217 store currency
              * @example EUR
@@ -1436,7 +1384,7 @@ export interface components {
              *       "cancelled"
              *     ]
              */
-            allowed_transitions: ("pending" | "paid" | "shipped" | "delivered" | "cancelled")[];
+            allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1456,10 +1404,16 @@ export interface components {
          */
         OrderPage: {
             data: components["schemas"]["Order"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
-        /** OrderLineInput */
+        /**
+         * OrderLineInput
+         * @description One line of a new order: a product and how many
+         */
         OrderLineInput: {
             /**
              * Format: uuid
@@ -1476,6 +1430,7 @@ export interface components {
         };
         /**
          * CreateOrderRequest
+         * @description A new order: its lines and, for staff and admin, the customer it is for
          * @example {
          *       "items": [
          *         {
@@ -1496,64 +1451,94 @@ export interface components {
             items: components["schemas"]["OrderLineInput"][];
         };
         /**
-         * OrderTransitionRequest
+         * TransitionOrderRequest
+         * @description The status to move the order to
          * @example {
          *       "status": "paid"
          *     }
          */
-        OrderTransitionRequest: {
-            /**
-             * @description The status to move the order to
-             * @example pending
-             */
-            status: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+        TransitionOrderRequest: {
+            /** @description The status to move the order to */
+            status: components["schemas"]["OrderStatus"];
         };
         /**
          * LogLevel
          * @description The log level now in effect on the replica that answered
          */
         LogLevel: {
-            /**
-             * @description pino log level
-             * @example debug
-             */
-            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+            /** @description pino log level, from the most to the least verbose: trace, debug, info, warn, error, fatal; silent logs nothing */
+            level: components["schemas"]["LogLevelName"];
         };
         /**
-         * LogLevelUpdate
+         * UpdateLogLevelRequest
          * @description The log level this replica switches to
          * @example {
          *       "level": "debug"
          *     }
          */
-        LogLevelUpdate: {
-            /**
-             * @description pino log level
-             * @example debug
-             */
-            level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        UpdateLogLevelRequest: {
+            /** @description pino log level, from the most to the least verbose: trace, debug, info, warn, error, fatal; silent logs nothing */
+            level: components["schemas"]["LogLevelName"];
         };
-        /** Liveness */
+        /**
+         * Liveness
+         * @description The process is up and serving
+         */
         Liveness: {
-            /** @enum {string} */
+            /** @constant */
             status: "ok";
         };
-        /** DependencyCheck */
+        /**
+         * DependencyCheck
+         * @description One dependency's state and the latency of the check
+         */
         DependencyCheck: {
-            status: "up" | "down" | "degraded" | "embedded";
-            /** @example 0.8 */
+            /** @description up: reachable; down: unreachable (for Redis: no connection, and the replica is then not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store) */
+            status: components["schemas"]["DependencyStatus"];
+            /**
+             * @description How long the check took
+             * @example 0.8
+             */
             latency_ms: number;
         };
-        /** Readiness */
+        /**
+         * Readiness
+         * @description Whether this replica should get traffic, with each dependency's check
+         */
         Readiness: {
-            status: "ready" | "not_ready";
+            /** @description ready: serve traffic; not_ready: Postgres is unreachable, a configured Redis has no connection, or the replica is shutting down */
+            status: components["schemas"]["ReadinessStatus"];
+            /**
+             * @description true while the replica drains after SIGTERM
+             * @example false
+             */
             shutting_down?: boolean;
             checks: {
                 postgres: components["schemas"]["DependencyCheck"];
                 redis: components["schemas"]["DependencyCheck"];
             };
         };
-        /** Help */
+        /**
+         * Help
+         * @description What this service is, where its documentation is, and every route it serves
+         * @example {
+         *       "name": "goshop-api",
+         *       "description": "E-commerce backend",
+         *       "version": "0.1.0",
+         *       "docs": {
+         *         "swagger_ui": "/swagger",
+         *         "openapi_json": "/swagger/json",
+         *         "openapi_yaml": "/swagger/yaml"
+         *       },
+         *       "routes": [
+         *         {
+         *           "method": "GET",
+         *           "url": "/api/products",
+         *           "summary": "List products"
+         *         }
+         *       ]
+         *     }
+         */
         Help: {
             name: string;
             description: string;
@@ -1603,7 +1588,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1662,7 +1647,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1697,7 +1682,10 @@ export interface components {
          */
         WebhookEndpointPage: {
             data: components["schemas"]["WebhookEndpoint"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
@@ -1711,8 +1699,8 @@ export interface components {
              * @example 1
              */
             attempt: number;
-            /** @example failed */
-            outcome: "succeeded" | "failed";
+            /** @description succeeded: the receiver answered 2xx within 5 s; failed: anything else */
+            outcome: components["schemas"]["AttemptOutcome"];
             /** @description null when no response came (network error, timeout, refused target) */
             response_status: number | null;
             /**
@@ -1750,16 +1738,10 @@ export interface components {
              * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
              */
             event_id: string;
-            /**
-             * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
-             * @example order.created
-             */
-            event_type: "order.created" | "order.status_changed" | "product.out_of_stock";
-            /**
-             * @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted
-             * @example pending
-             */
-            status: "pending" | "succeeded" | "failed";
+            /** @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0) */
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted */
+            status: components["schemas"]["DeliveryStatus"];
             /**
              * Format: int32
              * @description Attempts made so far
@@ -1792,11 +1774,15 @@ export interface components {
          */
         WebhookDeliveryPage: {
             data: components["schemas"]["WebhookDelivery"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
-         * CreateWebhookEndpoint
+         * CreateWebhookEndpointRequest
+         * @description A new webhook endpoint: its URL and the event types it receives
          * @example {
          *       "url": "https://erp.example.com/hooks/goshop",
          *       "events": [
@@ -1805,7 +1791,7 @@ export interface components {
          *       "description": "ERP order import"
          *     }
          */
-        CreateWebhookEndpoint: {
+        CreateWebhookEndpointRequest: {
             /**
              * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
              * @example https://erp.example.com/hooks/goshop
@@ -1818,7 +1804,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1826,12 +1812,13 @@ export interface components {
             description?: string;
         };
         /**
-         * UpdateWebhookEndpoint
+         * UpdateWebhookEndpointRequest
+         * @description The fields of the endpoint to change (at least one)
          * @example {
          *       "enabled": false
          *     }
          */
-        UpdateWebhookEndpoint: {
+        UpdateWebhookEndpointRequest: {
             /**
              * @description Where events are POSTed. In production it must be https and must not resolve to a loopback, private, link-local or metadata address. Redirects are not followed.
              * @example https://erp.example.com/hooks/goshop
@@ -1844,7 +1831,7 @@ export interface components {
              *       "order.status_changed"
              *     ]
              */
-            events?: ("order.created" | "order.status_changed" | "product.out_of_stock")[];
+            events?: components["schemas"]["WebhookEventType"][];
             /**
              * @description Free text for the admins, up to 500 characters
              * @example ERP order import
@@ -1857,15 +1844,58 @@ export interface components {
             enabled?: boolean;
         };
         /**
+         * WebhookEvent
+         * @description One event of the outbox, as POSTed to webhooks and listed by GET /api/events
+         */
+        WebhookEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
+             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
+             */
+            id: string;
+            /** @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0) */
+            type: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)
+             * @example {
+             *       "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
+             *       "sku": "TSHIRT-RED-M",
+             *       "stock": 0
+             *     }
+             */
+            data: unknown;
+        };
+        /**
+         * EventPage
+         * @description One page of the events feed, in the feed's stable order
+         */
+        EventPage: {
+            data: components["schemas"]["WebhookEvent"][];
+            /**
+             * @description Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent
+             * @example MTIzNDU2OjQ1Njc4
+             */
+            next_cursor: string | null;
+            /**
+             * @description true when more events are readable right now (read on at once); false: poll again later, or use wait
+             * @example false
+             */
+            has_more: boolean;
+        };
+        /**
          * AuditActor
          * @description Who made the change
          */
         AuditActor: {
-            /**
-             * @description user: a person with an access token; api_key: a program with an API key (id is the key's id)
-             * @example user
-             */
-            type: "user" | "api_key";
+            /** @description user: a person with an access token; api_key: a program with an API key (id is the key's id) */
+            type: components["schemas"]["AuditActorType"];
             /**
              * Format: uuid
              * @description The user id, or the API key id
@@ -1878,11 +1908,8 @@ export interface components {
          * @description What changed
          */
         AuditResource: {
-            /**
-             * @description The kind of resource that changed
-             * @example product
-             */
-            type: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+            /** @description The kind of resource that changed */
+            type: components["schemas"]["AuditResourceType"];
             /**
              * Format: uuid
              * @description The id of the resource that changed
@@ -1957,7 +1984,10 @@ export interface components {
          */
         AuditEventPage: {
             data: components["schemas"]["AuditEvent"][];
-            /** @description Pass as ?after= for the next page; null on the last page */
+            /**
+             * @description Pass as ?after= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
@@ -2096,7 +2126,10 @@ export interface components {
          */
         ApiKeyPage: {
             data: components["schemas"]["ApiKey"][];
-            /** @description Pass as ?cursor= for the next page; null on the last page */
+            /**
+             * @description Pass as ?cursor= for the next page; null on the last page
+             * @example eyJ2IjoiMjAyNi0xMS0yNFQxMDowMDowMC4wMDBaIn0
+             */
             next_cursor: string | null;
         };
         /**
@@ -2145,41 +2178,97 @@ export interface components {
             expires_in_hours: number;
         };
         /**
-         * WebhookEvent
-         * @description One event of the outbox, as POSTed to webhooks and listed by GET /api/events
+         * Role
+         * @description Account role: customer (own orders and profile), staff (catalog, customers, orders), admin (everything, users and webhooks too)
+         * @example customer
+         * @enum {string}
          */
-        WebhookEvent: {
-            /**
-             * Format: uuid
-             * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
-             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
-             */
-            id: string;
-            /**
-             * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
-             * @example order.created
-             */
-            type: "order.created" | "order.status_changed" | "product.out_of_stock";
-            /**
-             * Format: date-time
-             * @description RFC 3339 UTC
-             * @example 2026-11-24T10:00:00.000Z
-             */
-            created_at: string;
-            /** @description The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product) */
-            data: unknown;
-        };
+        Role: "customer" | "staff" | "admin";
         /**
-         * EventPage
-         * @description One page of the events feed, in the feed's stable order
+         * LogLevelName
+         * @description pino log level, from the most to the least verbose: trace, debug, info, warn, error, fatal; silent logs nothing
+         * @example debug
+         * @enum {string}
          */
-        EventPage: {
-            data: components["schemas"]["WebhookEvent"][];
-            /** @description Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent */
-            next_cursor: string | null;
-            /** @description true when more events are readable right now (read on at once); false: poll again later, or use wait */
-            has_more: boolean;
-        };
+        LogLevelName: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+        /**
+         * OrderStatus
+         * @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled
+         * @example pending
+         * @enum {string}
+         */
+        OrderStatus: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+        /**
+         * WebhookEventType
+         * @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0)
+         * @example order.created
+         * @enum {string}
+         */
+        WebhookEventType: "order.created" | "order.status_changed" | "product.out_of_stock";
+        /**
+         * DeliveryStatus
+         * @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted
+         * @example pending
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "succeeded" | "failed";
+        /**
+         * AttemptOutcome
+         * @description succeeded: the receiver answered 2xx within 5 s; failed: anything else
+         * @example failed
+         * @enum {string}
+         */
+        AttemptOutcome: "succeeded" | "failed";
+        /**
+         * AuditActorType
+         * @description user: a person with an access token; api_key: a program with an API key (id is the key's id)
+         * @example user
+         * @enum {string}
+         */
+        AuditActorType: "user" | "api_key";
+        /**
+         * AuditResourceType
+         * @description The kind of resource that changed
+         * @example product
+         * @enum {string}
+         */
+        AuditResourceType: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+        /**
+         * ProductSort
+         * @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. "relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first (the greater pg_trgm similarity, to 6 decimals), ties by id descending; its cursor is a keyset on (score, id), so pages neither repeat nor skip products while the catalog is unchanged.
+         * @default created_at
+         * @example -price_cents
+         * @enum {string}
+         */
+        ProductSort: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name" | "relevance";
+        /**
+         * BatchMode
+         * @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result)
+         * @example per_item
+         * @enum {string}
+         */
+        BatchMode: "per_item" | "all_or_nothing";
+        /**
+         * DependencyStatus
+         * @description up: reachable; down: unreachable (for Redis: no connection, and the replica is then not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store)
+         * @example up
+         * @enum {string}
+         */
+        DependencyStatus: "up" | "down" | "degraded" | "embedded";
+        /**
+         * ReadinessStatus
+         * @description ready: serve traffic; not_ready: Postgres is unreachable, a configured Redis has no connection, or the replica is shutting down
+         * @example ready
+         * @enum {string}
+         */
+        ReadinessStatus: "ready" | "not_ready";
+        /**
+         * FieldLocation
+         * @description The part of the request the pointer points into
+         * @example body
+         * @enum {string}
+         */
+        FieldLocation: "body" | "query" | "path" | "header";
         /**
          * ProblemCode
          * @description Every error code the service sends (Problem.code); GET /problems/{slug} explains each
@@ -2205,7 +2294,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The process is alive */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2218,13 +2307,41 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
                     "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2242,7 +2359,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Ready: send traffic */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2255,7 +2372,20 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2268,7 +2398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Default Response */
+            /** @description Not ready: Postgres is unreachable, Redis has no connection, or the replica is shutting down; the body says which */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2294,7 +2424,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The introduction and the route list */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2313,7 +2443,26 @@ export interface operations {
                     "application/json": components["schemas"]["Help"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2332,8 +2481,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2364,7 +2534,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every error code this API answers with */
+            /** @description Every problem type */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2383,7 +2553,26 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemTypeList"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2402,8 +2591,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2440,7 +2650,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One error code of this API */
+            /** @description The problem type */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2459,7 +2669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemType"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2478,7 +2688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2497,7 +2707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2516,7 +2726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2535,8 +2745,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2567,11 +2798,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RegisterRequest"];
+                "application/json": components["schemas"]["RegisterUserRequest"];
             };
         };
         responses: {
-            /** @description A user account */
+            /** @description The created account (role customer) */
             201: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2590,7 +2821,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: WEAK_PASSWORD, INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2609,7 +2840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2628,7 +2859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2647,7 +2878,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2666,7 +2897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2685,8 +2916,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -2717,7 +2969,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LoginRequest"];
+                "application/json": components["schemas"]["LoginUserRequest"];
             };
         };
         responses: {
@@ -2742,7 +2994,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2761,7 +3013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: INVALID_CREDENTIALS */
             401: {
                 headers: {
                     /** @description Tokens must not be cached */
@@ -2782,7 +3034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2801,7 +3053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2820,7 +3072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2839,11 +3091,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description Tokens must not be cached */
                     "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
+                headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
@@ -2873,7 +3146,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshTokensRequest"];
             };
         };
         responses: {
@@ -2898,7 +3171,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2917,7 +3190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: REFRESH_TOKEN_INVALID, REFRESH_TOKEN_EXPIRED, REFRESH_TOKEN_REUSED */
             401: {
                 headers: {
                     /** @description Tokens must not be cached */
@@ -2938,7 +3211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2957,7 +3230,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2976,7 +3249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -2995,11 +3268,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
-                    /** @description Tokens must not be cached */
-                    "Cache-Control"?: "no-store";
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
+                headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
                     /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
@@ -3029,7 +3321,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LogoutRequest"];
+                "application/json": components["schemas"]["LogoutUserRequest"];
             };
         };
         responses: {
@@ -3048,7 +3340,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3067,7 +3359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3086,7 +3378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3105,7 +3397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3124,8 +3416,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3156,7 +3469,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A user account */
+            /** @description The caller's account */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3175,7 +3488,26 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Bad Request: INVALID_URL */
+            400: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3196,7 +3528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3215,7 +3547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3234,8 +3566,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3273,7 +3626,7 @@ export interface operations {
                 /** @description true: only stock > 0; false: only stock = 0 */
                 in_stock?: boolean;
                 /** @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. "relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first (the greater pg_trgm similarity, to 6 decimals), ties by id descending; its cursor is a keyset on (score, id), so pages neither repeat nor skip products while the catalog is unchanged. */
-                sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name" | "relevance";
+                sort?: components["schemas"]["ProductSort"];
             };
             header?: never;
             path?: never;
@@ -3302,7 +3655,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3321,7 +3674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3342,7 +3695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3361,7 +3714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3380,8 +3733,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3412,7 +3786,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateProduct"];
+                "application/json": components["schemas"]["WriteProductRequest"];
             };
         };
         responses: {
@@ -3439,7 +3813,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3458,7 +3832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3479,7 +3853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3498,7 +3872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3517,7 +3891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: SKU_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3536,7 +3910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3555,7 +3929,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3574,8 +3948,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3609,7 +4004,7 @@ export interface operations {
                 /** @description true: only stock > 0; false: only stock = 0 */
                 in_stock?: boolean;
                 /** @description Order of the list; "-" means descending. Ties are broken by id. A cursor only continues the sort it was made for. "relevance" (only with q; 400 without) lists the best trigram match of q against the name or the sku first (the greater pg_trgm similarity, to 6 decimals), ties by id descending; its cursor is a keyset on (score, id), so pages neither repeat nor skip products while the catalog is unchanged. */
-                sort?: "created_at" | "-created_at" | "price_cents" | "-price_cents" | "name" | "relevance";
+                sort?: components["schemas"]["ProductSort"];
             };
             header?: never;
             path?: never;
@@ -3640,7 +4035,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3659,7 +4054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3680,7 +4075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3699,7 +4094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3718,7 +4113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3739,7 +4134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3770,7 +4165,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3815,7 +4213,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3834,7 +4232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3855,7 +4253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3874,7 +4272,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3893,7 +4291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3912,7 +4310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -3931,8 +4329,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -3962,14 +4381,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReplaceProduct"];
+                "application/json": components["schemas"]["WriteProductRequest"];
             };
         };
         responses: {
@@ -3994,7 +4416,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4013,7 +4435,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4034,7 +4456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4053,7 +4475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4072,7 +4494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4091,7 +4513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: SKU_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4110,7 +4532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4129,7 +4551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4148,7 +4570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4167,7 +4589,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4186,8 +4608,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4217,7 +4660,10 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -4239,7 +4685,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4258,7 +4704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4279,7 +4725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4298,7 +4744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4317,7 +4763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4336,7 +4782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4355,7 +4801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4374,7 +4820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4393,7 +4839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4412,8 +4858,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4443,14 +4910,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateProduct"];
+                "application/json": components["schemas"]["UpdateProductRequest"];
             };
         };
         responses: {
@@ -4475,7 +4945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4494,7 +4964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4515,7 +4985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4534,7 +5004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: PRODUCT_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4553,7 +5023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4572,7 +5042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: SKU_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4591,7 +5061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4610,7 +5080,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4629,7 +5099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4648,7 +5118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4667,8 +5137,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -4702,7 +5193,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProductBatchRequest"];
+                "application/json": components["schemas"]["UpsertProductBatchRequest"];
             };
         };
         responses: {
@@ -4727,7 +5218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductBatchResponse"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4746,7 +5237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4767,7 +5258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4786,7 +5277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4805,7 +5296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: BATCH_REJECTED, IDEMPOTENCY_KEY_IN_USE */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4826,7 +5317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4845,7 +5336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4864,7 +5355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4883,7 +5374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4904,7 +5395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4964,7 +5455,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -4983,7 +5474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5004,7 +5495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5023,7 +5514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5042,8 +5533,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5074,7 +5586,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateCustomer"];
+                "application/json": components["schemas"]["WriteCustomerRequest"];
             };
         };
         responses: {
@@ -5101,7 +5613,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5120,7 +5632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5141,7 +5653,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5160,7 +5672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5179,7 +5691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5198,7 +5710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5217,7 +5729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5236,8 +5748,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5267,7 +5800,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -5312,7 +5848,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5331,7 +5867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5352,7 +5888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5371,7 +5907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5390,7 +5926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5409,7 +5945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5428,8 +5964,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5459,14 +6016,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReplaceCustomer"];
+                "application/json": components["schemas"]["WriteCustomerRequest"];
             };
         };
         responses: {
@@ -5491,7 +6051,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5510,7 +6070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5531,7 +6091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5550,7 +6110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5569,7 +6129,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5588,7 +6148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5607,7 +6167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5626,7 +6186,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5645,7 +6205,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5664,7 +6224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5683,8 +6243,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5714,7 +6295,10 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -5736,7 +6320,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5755,7 +6339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5776,7 +6360,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5795,7 +6379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5814,7 +6398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5833,7 +6417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_HAS_ORDERS */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5852,7 +6436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5871,7 +6455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5890,7 +6474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5909,7 +6493,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -5928,8 +6512,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -5959,14 +6564,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateCustomer"];
+                "application/json": components["schemas"]["UpdateCustomerRequest"];
             };
         };
         responses: {
@@ -5991,7 +6599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6010,7 +6618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6031,7 +6639,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6050,7 +6658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6069,7 +6677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6088,7 +6696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6107,7 +6715,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6126,7 +6734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6145,7 +6753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6164,7 +6772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6183,8 +6791,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -6214,7 +6843,7 @@ export interface operations {
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
                 /** @description Only orders in this status */
-                status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                status?: components["schemas"]["OrderStatus"];
                 /** @description Only orders of this customer (a customer caller only ever sees its own orders) */
                 customer_id?: string;
                 /** @description Only orders created strictly after this instant (RFC 3339) */
@@ -6249,7 +6878,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6268,7 +6897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6289,7 +6918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6308,7 +6937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6327,8 +6956,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -6391,7 +7041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6410,7 +7060,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6431,7 +7081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6450,7 +7100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: CUSTOMER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6469,7 +7119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6488,7 +7138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: INSUFFICIENT_STOCK, IDEMPOTENCY_KEY_IN_USE */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6509,7 +7159,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6528,7 +7178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6547,7 +7197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: UNKNOWN_CUSTOMER, UNKNOWN_PRODUCT, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6566,7 +7216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6587,7 +7237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6614,7 +7264,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only orders in this status */
-                status?: "pending" | "paid" | "shipped" | "delivered" | "cancelled";
+                status?: components["schemas"]["OrderStatus"];
                 /** @description Only orders of this customer (a customer caller only ever sees its own orders) */
                 customer_id?: string;
                 /** @description Only orders created strictly after this instant (RFC 3339) */
@@ -6648,7 +7298,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6667,7 +7317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6688,7 +7338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6707,7 +7357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6726,7 +7376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6747,7 +7397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6778,7 +7428,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -6823,7 +7476,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6842,7 +7495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6863,7 +7516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An API key without a scope of this operation, or a key where only access tokens are taken (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6882,7 +7535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: ORDER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6901,7 +7554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6920,7 +7573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -6939,8 +7592,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -6970,14 +7644,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OrderTransitionRequest"];
+                "application/json": components["schemas"]["TransitionOrderRequest"];
             };
         };
         responses: {
@@ -7002,7 +7679,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7021,7 +7698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7042,7 +7719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: FORBIDDEN, INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7061,7 +7738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: ORDER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7080,7 +7757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7099,7 +7776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: INVALID_TRANSITION */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7118,7 +7795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7137,7 +7814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7156,7 +7833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7175,7 +7852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7194,7 +7871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7215,7 +7892,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is unavailable */
+            /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7241,20 +7918,26 @@ export interface operations {
     updateUserRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                "if-match"?: string;
+            };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RoleUpdate"];
+                "application/json": components["schemas"]["UpdateUserRoleRequest"];
             };
         };
         responses: {
-            /** @description A user account */
+            /** @description The user with its new role */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7273,7 +7956,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7292,7 +7975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7313,7 +7996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7332,7 +8015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: USER_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7351,7 +8034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7370,7 +8053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict with the current state */
+            /** @description Conflict: CANNOT_DEMOTE_SELF, CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7389,7 +8072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7408,7 +8091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7427,7 +8110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7446,7 +8129,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7465,8 +8148,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7497,11 +8201,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LogLevelUpdate"];
+                "application/json": components["schemas"]["UpdateLogLevelRequest"];
             };
         };
         responses: {
-            /** @description The log level now in effect on the replica that answered */
+            /** @description The level now in effect on the replica that answered */
             200: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7520,7 +8224,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogLevel"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7539,7 +8243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7560,7 +8264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7579,7 +8283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7598,7 +8302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7617,7 +8321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7636,8 +8340,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7659,7 +8384,7 @@ export interface operations {
             };
         };
     };
-    listWebhooks: {
+    listWebhookEndpoints: {
         parameters: {
             query?: {
                 /** @description Page size (1..100) */
@@ -7694,7 +8419,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7713,7 +8438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7734,7 +8459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7753,7 +8478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7772,8 +8497,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7795,7 +8541,7 @@ export interface operations {
             };
         };
     };
-    createWebhook: {
+    createWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: never;
@@ -7804,7 +8550,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookEndpoint"];
+                "application/json": components["schemas"]["CreateWebhookEndpointRequest"];
             };
         };
         responses: {
@@ -7831,7 +8577,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7850,7 +8596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7871,7 +8617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7890,7 +8636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7909,7 +8655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7928,7 +8674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7947,7 +8693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: WEBHOOK_URL_NOT_ALLOWED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -7966,8 +8712,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -7989,7 +8756,7 @@ export interface operations {
             };
         };
     };
-    getWebhook: {
+    getWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -7997,7 +8764,10 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -8042,7 +8812,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8061,7 +8831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8082,7 +8852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8101,7 +8871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8120,7 +8890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8139,7 +8909,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8158,8 +8928,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8181,7 +8972,7 @@ export interface operations {
             };
         };
     };
-    deleteWebhook: {
+    deleteWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -8189,7 +8980,10 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -8211,7 +9005,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8230,7 +9024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8251,7 +9045,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8270,7 +9064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8289,7 +9083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8308,7 +9102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8327,7 +9121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8346,7 +9140,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8365,7 +9159,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8384,8 +9178,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8407,7 +9222,7 @@ export interface operations {
             };
         };
     };
-    updateWebhook: {
+    updateWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -8415,14 +9230,17 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateWebhookEndpoint"];
+                "application/json": components["schemas"]["UpdateWebhookEndpointRequest"];
             };
         };
         responses: {
@@ -8447,7 +9265,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8466,7 +9284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8487,7 +9305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8506,7 +9324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8525,7 +9343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8544,7 +9362,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match does not match the current ETag */
+            /** @description Precondition Failed: PRECONDITION_FAILED */
             412: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8563,7 +9381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8582,7 +9400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8601,7 +9419,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8620,7 +9438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: WEBHOOK_URL_NOT_ALLOWED */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8639,8 +9457,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8662,12 +9501,15 @@ export interface operations {
             };
         };
     };
-    rotateWebhookSecret: {
+    rotateWebhookEndpointSecret: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -8695,7 +9537,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8714,7 +9556,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8735,7 +9577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8754,7 +9596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8773,7 +9615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8792,7 +9634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8811,7 +9653,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8830,7 +9672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8849,8 +9691,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -8880,11 +9743,14 @@ export interface operations {
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
                 /** @description pending: waiting for (another) attempt; succeeded: a 2xx within 5 s; failed: retries exhausted */
-                status?: "pending" | "succeeded" | "failed";
+                status?: components["schemas"]["DeliveryStatus"];
             };
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -8912,7 +9778,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8931,7 +9797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8952,7 +9818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8971,7 +9837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -8990,7 +9856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9009,7 +9875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9028,8 +9894,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -9056,9 +9943,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the webhook endpoint
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of one of its deliveries
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 delivery_id: string;
             };
             cookie?: never;
@@ -9084,7 +9977,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9103,7 +9996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9124,7 +10017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9143,7 +10036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: WEBHOOK_NOT_FOUND, WEBHOOK_DELIVERY_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9162,7 +10055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9181,7 +10074,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9200,7 +10093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9219,7 +10112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9238,8 +10131,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -9265,7 +10179,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description The kind of resource that changed */
-                resource_type?: "product" | "customer" | "order" | "user" | "webhook_endpoint" | "api_key";
+                resource_type?: components["schemas"]["AuditResourceType"];
                 /** @description Only changes of this resource */
                 resource_id?: string;
                 /** @description Only changes made by this user or API key */
@@ -9302,7 +10216,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9321,7 +10235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9342,7 +10256,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9361,7 +10275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9380,8 +10294,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -9440,7 +10375,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_CURSOR, INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9459,7 +10394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9480,7 +10415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE, FORBIDDEN */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9499,7 +10434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9518,7 +10453,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Gone: the cursor is older than the retention (CURSOR_EXPIRED) */
+            /** @description Gone: CURSOR_EXPIRED */
             410: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9537,8 +10472,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -9597,7 +10553,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, INVALID_CURSOR */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9616,7 +10572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9637,7 +10593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9656,7 +10612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9675,8 +10631,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -9732,7 +10709,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyWithSecret"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9751,7 +10728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9772,7 +10749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: API_KEY_SCOPE_NOT_GRANTABLE, INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9791,7 +10768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9810,7 +10787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9829,7 +10806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9848,7 +10825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Semantically invalid (unknown references) */
+            /** @description Unprocessable Entity: API_KEY_EXPIRY_INVALID */
             422: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9867,8 +10844,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -9895,7 +10893,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -9921,7 +10922,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9940,7 +10941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9961,7 +10962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9980,7 +10981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: API_KEY_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -9999,7 +11000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10018,7 +11019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10037,8 +11038,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -10065,7 +11087,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -10087,7 +11112,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10106,7 +11131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10127,7 +11152,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10146,7 +11171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: API_KEY_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10165,7 +11190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10184,7 +11209,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB (PAYLOAD_TOO_LARGE) */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10203,7 +11228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10222,7 +11247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json (UNSUPPORTED_MEDIA_TYPE) */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10241,8 +11266,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;
@@ -10269,7 +11315,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 */
+                /**
+                 * @description The id of the resource
+                 * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+                 */
                 id: string;
             };
             cookie?: never;
@@ -10301,7 +11350,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyWithSecret"];
                 };
             };
-            /** @description Invalid input (VALIDATION_FAILED, MALFORMED_JSON) */
+            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED, MALFORMED_JSON, BODY_TOO_DEEP, BAD_REQUEST, INVALID_INPUT */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10320,7 +11369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, expired or invalid access token or API key */
+            /** @description Unauthorized: TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID, API_KEY_INVALID */
             401: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10341,7 +11390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The caller's role does not allow this, or the API key lacks the scope (INSUFFICIENT_SCOPE) */
+            /** @description Forbidden: INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10360,7 +11409,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description Not Found: API_KEY_NOT_FOUND */
             404: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10379,7 +11428,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor application/problem+json (NOT_ACCEPTABLE) */
+            /** @description Not Acceptable: NOT_ACCEPTABLE */
             406: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10398,7 +11447,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body larger than 1 MiB */
+            /** @description Payload Too Large: PAYLOAD_TOO_LARGE */
             413: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10417,7 +11466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any valid value (URI_TOO_LONG) */
+            /** @description URI Too Long: URI_TOO_LONG */
             414: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10436,7 +11485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type must be application/json */
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
@@ -10455,8 +11504,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded */
+            /** @description Too Many Requests: RATE_LIMITED */
             429: {
+                headers: {
+                    /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
+                    "X-Request-Id"?: string;
+                    /** @description How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise */
+                    "Content-Encoding"?: "br" | "gzip" | "deflate" | "zstd";
+                    /** @description Requests allowed in the current window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
+            503: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
                     "X-Request-Id"?: string;

@@ -216,6 +216,21 @@ export default suite(import.meta, (t) => {
     t.same(changesAfter((doc) => { schema(doc, 'Thing').description = 'changed words'; delete schema(doc, 'Thing').examples }), [], 'documentation')
   })
 
+  t.test('SDK names: a renamed operationId or a component that is gone', async (t) => {
+    t.same(changesAfter((doc) => { op(doc, '/things/{id}', 'get').operationId = 'fetchThing' }), [], 'an operationId where there was none')
+    const named = changesAfterDoc((doc) => { op(doc, '/things/{id}', 'get').operationId = 'getThing' })
+    const renamed = structuredClone(named)
+    op(renamed, '/things/{id}', 'get').operationId = 'fetchThing'
+    t.same(findBreakingChanges(named, renamed), ['renamed-operation GET /things/{id} getThing->fetchThing'])
+    const moved = changesAfterDoc((doc) => {
+      const schemas = node(doc, 'components', 'schemas')
+      schemas.ThingInput = schemas.CreateThing
+      delete schemas.CreateThing
+      node(doc, 'paths', '/things', 'post', 'requestBody', 'content', 'application/json').schema = { $ref: '#/components/schemas/ThingInput' }
+    })
+    t.same(findBreakingChanges(released(), moved), ['removed-component CreateThing'], 'a rename with the same fields is only the lost type name')
+  })
+
   t.test('recursive schemas end', async (t) => {
     const recursive = (): Json => ({
       paths: { '/tree': { get: { responses: { 200: { description: 'tree', content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } } } },
