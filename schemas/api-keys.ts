@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { API_SCOPES } from '../lib/scopes.js'
 import { API_KEY_LENGTH, API_KEY_PREFIX_LENGTH } from '../lib/api-keys/format.js'
-import { NextCursor, PageData, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+import { Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
 
 /** A roll keeps the old key working at most a week (SPEC §7). */
 export const MAX_ROLL_OVERLAP_HOURS = 168
@@ -69,10 +69,7 @@ export const ApiKeyWithSecret = Type.Object({
   examples: [{ ...keyExample, key: KEY_EXAMPLE }]
 })
 
-export const ApiKeyPage = Type.Object({
-  data: PageData(Type.Ref('ApiKey')),
-  next_cursor: NextCursor
-}, { $id: 'ApiKeyPage', title: 'ApiKeyPage', description: 'One page of API keys, oldest first' })
+export const ApiKeyPage = Page(Type.Ref('ApiKey'), 'ApiKeyPage', 'One page of API keys, oldest first')
 
 export const CreateApiKeyBody = Type.Object({
   name: KeyName,

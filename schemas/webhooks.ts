@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { INT32_MAX, MAX_URL_LENGTH } from './bounds.js'
-import { NextCursor, PageData, PaginationQuery, ResponseHeaders, Timestamp, Uuid, UuidOf } from './common.js'
+import { Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid, UuidOf } from './common.js'
 
 /** attempt_log shows the latest attempts (routes/webhooks/presenter.ts); the default schedule makes a few dozen in 24 h. */
 export const MAX_ATTEMPT_LOG = 100
@@ -83,10 +83,7 @@ export const WebhookEndpointWithSecret = Type.Object({ ...endpointProperties, se
   examples: [{ ...endpointExample, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3zuN6NJf3dE=' }]
 })
 
-export const WebhookEndpointPage = Type.Object({
-  data: PageData(Type.Ref('WebhookEndpoint')),
-  next_cursor: NextCursor
-}, { $id: 'WebhookEndpointPage', title: 'WebhookEndpointPage', description: 'One page of webhook endpoints' })
+export const WebhookEndpointPage = Page(Type.Ref('WebhookEndpoint'), 'WebhookEndpointPage', 'One page of webhook endpoints')
 
 export const CreateWebhookBody = Type.Object({
   url: WebhookUrl,
@@ -155,10 +152,7 @@ export const WebhookDelivery = Type.Object({
   updated_at: Timestamp
 }, { $id: 'WebhookDelivery', title: 'WebhookDelivery', description: 'The delivery of one event to one endpoint' })
 
-export const WebhookDeliveryPage = Type.Object({
-  data: PageData(Type.Ref('WebhookDelivery')),
-  next_cursor: NextCursor
-}, { $id: 'WebhookDeliveryPage', title: 'WebhookDeliveryPage', description: 'One page of deliveries, oldest first' })
+export const WebhookDeliveryPage = Page(Type.Ref('WebhookDelivery'), 'WebhookDeliveryPage', 'One page of deliveries, oldest first')
 
 export const ListWebhooksQuery = Type.Object({ ...PaginationQuery }, { additionalProperties: false })
 
