@@ -1,7 +1,7 @@
 /**
  * The BUILT server on a throwaway database of DATABASE_URL's server (default
  * postgres://postgres@127.0.0.1:5432/postgres), migrated on start, with an admin logged in:
- * what the HTTP benchmarks (bench-batch, bench-export) run against. `stop()` ends the server and
+ * what the HTTP benchmarks (bench-batch, bench-export, bench-webhooks) run against. `stop()` ends the server and
  * drops the database.
  */
 import { spawn } from 'node:child_process'
@@ -20,7 +20,8 @@ export interface BenchServer {
   stop: () => Promise<void>
 }
 
-export async function startBenchServer (prefix: string): Promise<BenchServer> {
+/** `env` adds to (or overrides) the server's environment, e.g. WEBHOOK_ALLOW_PRIVATE_TARGETS for a local receiver. */
+export async function startBenchServer (prefix: string, env: Record<string, string> = {}): Promise<BenchServer> {
   const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
   const admin = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
   const name = `${prefix}_${randomBytes(4).toString('hex')}`
@@ -36,6 +37,7 @@ export async function startBenchServer (prefix: string): Promise<BenchServer> {
       APP_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      METRICS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
       DATABASE_URL: url.toString(),
       MIGRATE_ON_START: 'true',
@@ -43,7 +45,8 @@ export async function startBenchServer (prefix: string): Promise<BenchServer> {
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
       RATE_LIMIT_MAX: '100000000',
-      RATE_LIMIT_AUTH_MAX: '100000'
+      RATE_LIMIT_AUTH_MAX: '100000',
+      ...env
     },
     stdio: ['ignore', 'inherit', 'inherit']
   })

@@ -5,20 +5,14 @@
  * node dist/scripts/bench-webhooks.js`. Env: DATABASE_URL (a throwaway database is created
  * on that server), BENCH_ROUNDS (6), BENCH_SECONDS (5), BENCH_CONNECTIONS (20).
  */
-import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import pg from 'pg'
-import { freePort } from './free-port.js'
+import { startBenchServer } from './bench-server.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
-const ADMIN = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 async function api (base: string, method: string, path: string, body?: unknown, token?: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${base}${path}`, {
@@ -31,49 +25,17 @@ async function api (base: string, method: string, path: string, body?: unknown, 
 }
 
 async function main (): Promise<void> {
-  const name = `goshop_bench_webhooks_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-
   let received = 0
   const receiver = http.createServer((req, res) => { req.resume(); req.on('end', () => { received++; res.writeHead(200).end() }) })
   await new Promise<void>((resolve) => { receiver.listen(0, '127.0.0.1', resolve) })
-
-  const port = await freePort()
-  const server = spawn(process.execPath, [fileURLToPath(new URL('../server.js', import.meta.url))], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      APP_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      METRICS_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: url.toString(),
-      MIGRATE_ON_START: 'true',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      RATE_LIMIT_MAX: '100000000',
-      RATE_LIMIT_AUTH_MAX: '100000',
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true'
-    },
-    stdio: ['ignore', 'inherit', 'inherit']
-  })
-  const base = `http://127.0.0.1:${port}`
+  const server = await startBenchServer('goshop_bench_webhooks', { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })
+  const { base } = server
+  const token = server.headers.authorization?.replace(/^Bearer /, '')
   try {
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/health/ready`)).ok) break } catch {}
-      if (i > 600) throw new Error('the server did not start')
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    const adminToken = String((await api(base, 'POST', '/login', ADMIN)).access_token)
-    const products = await Promise.all(Array.from({ length: 100 }, async (_, i) => await api(base, 'POST', '/api/products', { sku: `BENCH-WH-${i}`, name: `Bench ${i}`, price_cents: 100, stock: 1_000_000_000 }, adminToken)))
+    const products = await Promise.all(Array.from({ length: 100 }, async (_, i) => await api(base, 'POST', '/api/products', { sku: `BENCH-WH-${i}`, name: `Bench ${i}`, price_cents: 100, stock: 1_000_000_000 }, token)))
     await api(base, 'POST', '/register', { email: 'bench-wh-customer@example.com', password: 'bench-customer-password' })
     const customerToken = String((await api(base, 'POST', '/login', { email: 'bench-wh-customer@example.com', password: 'bench-customer-password' })).access_token)
-    const endpoint = await api(base, 'POST', '/api/webhooks', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, events: ['order.created', 'order.status_changed', 'product.out_of_stock'] }, adminToken)
+    const endpoint = await api(base, 'POST', '/api/webhooks', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, events: ['order.created', 'order.status_changed', 'product.out_of_stock'] }, token)
     let n = 0
     const requests = [{
       method: 'POST' as const,
@@ -83,7 +45,7 @@ async function main (): Promise<void> {
     const results: Record<'none' | 'endpoint', number[]> = { none: [], endpoint: [] }
     for (let round = 0; round < ROUNDS; round++) {
       const mode = round % 2 === 0 ? 'none' : 'endpoint'
-      await api(base, 'PATCH', `/api/webhooks/${String(endpoint.id)}`, { enabled: mode === 'endpoint' }, adminToken)
+      await api(base, 'PATCH', `/api/webhooks/${String(endpoint.id)}`, { enabled: mode === 'endpoint' }, token)
       const result = await autocannon({ url: `${base}/api/orders`, connections: CONNECTIONS, duration: SECONDS, requests })
       const ok = result['2xx'] / SECONDS
       results[mode].push(ok)
@@ -94,11 +56,8 @@ async function main (): Promise<void> {
     const withEndpoint = median(results.endpoint)
     console.log(`median: without endpoint ${none.toFixed(0)} orders/s, with an active endpoint ${withEndpoint.toFixed(0)} orders/s (${((withEndpoint / none - 1) * 100).toFixed(1)} %)`)
   } finally {
-    server.kill('SIGTERM')
-    await new Promise((resolve) => server.once('exit', resolve))
+    await server.stop()
     receiver.close()
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await admin.end()
   }
 }
 
