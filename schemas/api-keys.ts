@@ -7,7 +7,8 @@ import { Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './commo
 export const MAX_ROLL_OVERLAP_HOURS = 168
 
 const KEY_EXAMPLE_ID = '2d7c4e1a-9b3f-4a6d-8e2c-5f1b7a9d3c60'
-const KEY_EXAMPLE = 'gsk_4VJ1s9QeXz0mTgH7bR2kLpW8nYcA6uDf3oE5iKxZq1S8aB0c7d'
+/** A well-formed key (checksum included), as generateApiKey() makes them; test/lib/api-keys checks it. */
+export const KEY_EXAMPLE = 'gsk_WXNGUZFmDK6yKCRD37dm8QNXXpxKatsPZJYB1FvW0YV1JnwY3'
 
 export const ApiScopeSchema = Type.Union([
   Type.Literal('products:read'), Type.Literal('products:write'),
@@ -82,8 +83,9 @@ export const CreateApiKeyBody = Type.Object({
   }))
 }, {
   additionalProperties: false,
-  $id: 'CreateApiKey',
-  title: 'CreateApiKey',
+  $id: 'CreateApiKeyRequest',
+  title: 'CreateApiKeyRequest',
+  description: 'A new API key: its name, the scopes it may use (within your role) and, optionally, when it expires',
   examples: [{ name: 'ERP stock sync', scopes: ['products:read', 'orders:read'] }]
 })
 
@@ -95,7 +97,7 @@ export const RollApiKeyBody = Type.Object({
     description: `How long the old key keeps working (0..${MAX_ROLL_OVERLAP_HOURS} hours; 0: it stops now)`,
     examples: [24]
   })
-}, { additionalProperties: false, $id: 'RollApiKey', title: 'RollApiKey', examples: [{ expires_in_hours: 24 }] })
+}, { additionalProperties: false, $id: 'RollApiKeyRequest', title: 'RollApiKeyRequest', description: 'How long the key being replaced keeps working', examples: [{ expires_in_hours: 24 }] })
 
 export const ListApiKeysQuery = Type.Object({
   ...PaginationQuery,

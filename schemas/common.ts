@@ -83,10 +83,11 @@ export const NDJSON_MEDIA_TYPE = 'application/x-ndjson'
 
 /**
  * A 200 that streams `item`s as NDJSON: one JSON document per line, each newline-terminated.
- * The schema describes one line; the example is a whole body.
+ * The schema describes one line, so each example is one line (a whole body is these, one per line).
  */
-export function ndjsonResponse (item: TSchema, doc: { description: string, example: string }): TSchema {
-  return Type.Unsafe({ description: doc.description, content: { [NDJSON_MEDIA_TYPE]: { schema: item, example: doc.example } } })
+export function ndjsonResponse<T> (item: TSchema, doc: { description: string, lines: readonly T[] }): TSchema {
+  const examples = Object.fromEntries(doc.lines.map((value, i) => [`line_${i + 1}`, { summary: `Line ${i + 1} of a body`, value }]))
+  return Type.Unsafe({ description: doc.description, content: { [NDJSON_MEDIA_TYPE]: { schema: item, examples } } })
 }
 
 /** Idempotency-Key on a POST that creates or writes (orders, the product batch). */

@@ -63,7 +63,7 @@ const orderExportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'Compressed when the client asks (Accept-Encoding).',
       querystring: ExportOrdersQuery,
       response: {
-        200: ndjsonResponse(Order, { description: 'One Order per line (NDJSON), oldest first', example: EXAMPLE_LINES.map((line) => JSON.stringify(line) + '\n').join('') })
+        200: ndjsonResponse(Order, { description: 'One Order per line (NDJSON), oldest first', lines: EXAMPLE_LINES })
       },
       security: [{ bearerAuth: [] }]
     }

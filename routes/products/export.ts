@@ -27,7 +27,7 @@ const productExportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'encoding is incomplete. Compressed when the client asks (Accept-Encoding).',
       querystring: ExportProductsQuery,
       response: {
-        200: ndjsonResponse(Product, { description: 'One Product per line (NDJSON), in the requested sort order', example: EXAMPLE_LINES.map((line) => JSON.stringify(line) + '\n').join('') })
+        200: ndjsonResponse(Product, { description: 'One Product per line (NDJSON), in the requested sort order', lines: EXAMPLE_LINES })
       },
       security: [{ bearerAuth: [] }]
     }

@@ -1997,7 +1997,7 @@ export interface components {
          *       "id": "2d7c4e1a-9b3f-4a6d-8e2c-5f1b7a9d3c60",
          *       "user_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
          *       "name": "ERP stock sync",
-         *       "prefix": "gsk_4VJ1s9Qe",
+         *       "prefix": "gsk_WXNGUZFm",
          *       "scopes": [
          *         "products:read",
          *         "orders:read"
@@ -2026,7 +2026,7 @@ export interface components {
             name: string;
             /**
              * @description The key's first 12 characters, to tell keys apart
-             * @example gsk_4VJ1s9Qe
+             * @example gsk_WXNGUZFm
              */
             prefix: string;
             /**
@@ -2059,7 +2059,7 @@ export interface components {
          *       "id": "2d7c4e1a-9b3f-4a6d-8e2c-5f1b7a9d3c60",
          *       "user_id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
          *       "name": "ERP stock sync",
-         *       "prefix": "gsk_4VJ1s9Qe",
+         *       "prefix": "gsk_WXNGUZFm",
          *       "scopes": [
          *         "products:read",
          *         "orders:read"
@@ -2067,7 +2067,7 @@ export interface components {
          *       "created_at": "2026-11-24T10:00:00.000Z",
          *       "expires_at": "2027-02-22T10:00:00.000Z",
          *       "last_used_at": null,
-         *       "key": "gsk_4VJ1s9QeXz0mTgH7bR2kLpW8nYcA6uDf3oE5iKxZq1S8aB0c7d"
+         *       "key": "gsk_WXNGUZFmDK6yKCRD37dm8QNXXpxKatsPZJYB1FvW0YV1JnwY3"
          *     }
          */
         ApiKeyWithSecret: {
@@ -2089,7 +2089,7 @@ export interface components {
             name: string;
             /**
              * @description The key's first 12 characters, to tell keys apart
-             * @example gsk_4VJ1s9Qe
+             * @example gsk_WXNGUZFm
              */
             prefix: string;
             /**
@@ -2116,7 +2116,7 @@ export interface components {
             last_used_at: string | null;
             /**
              * @description The key: send it as `Authorization: Bearer <key>`. Shown only in this response (only its SHA-256 is stored); store it now.
-             * @example gsk_4VJ1s9QeXz0mTgH7bR2kLpW8nYcA6uDf3oE5iKxZq1S8aB0c7d
+             * @example gsk_WXNGUZFmDK6yKCRD37dm8QNXXpxKatsPZJYB1FvW0YV1JnwY3
              */
             key: string;
         };
@@ -2133,7 +2133,8 @@ export interface components {
             next_cursor: string | null;
         };
         /**
-         * CreateApiKey
+         * CreateApiKeyRequest
+         * @description A new API key: its name, the scopes it may use (within your role) and, optionally, when it expires
          * @example {
          *       "name": "ERP stock sync",
          *       "scopes": [
@@ -2142,7 +2143,7 @@ export interface components {
          *       ]
          *     }
          */
-        CreateApiKey: {
+        CreateApiKeyRequest: {
             /**
              * @description What the key is for, up to 100 characters
              * @example ERP stock sync
@@ -2164,12 +2165,13 @@ export interface components {
             expires_at?: string;
         };
         /**
-         * RollApiKey
+         * RollApiKeyRequest
+         * @description How long the key being replaced keeps working
          * @example {
          *       "expires_in_hours": 24
          *     }
          */
-        RollApiKey: {
+        RollApiKeyRequest: {
             /**
              * Format: int32
              * @description How long the old key keeps working (0..168 hours; 0: it stops now)
@@ -4028,10 +4030,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {"id":"3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13","sku":"TSHIRT-RED-M","name":"Red T-shirt (M)","description":"100% organic cotton, regular fit.","price_cents":1999,"currency":"EUR","stock":42,"created_at":"2026-11-24T10:00:00.000Z","updated_at":"2026-11-24T10:00:00.000Z"}
-                     *     {"id":"8a2d4c6e-1b3f-4d5a-9e7c-0f1a2b3c4d5e","sku":"TSHIRT-RED-L","name":"Red T-shirt (L)","description":"100% organic cotton, regular fit.","price_cents":1999,"currency":"EUR","stock":0,"created_at":"2026-11-24T10:00:01.000Z","updated_at":"2026-11-25T08:30:00.000Z"}
-                     */
                     "application/x-ndjson": components["schemas"]["Product"];
                 };
             };
@@ -7294,7 +7292,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example {"id":"5b2e8c1d-3f4a-4b6c-8d9e-0a1b2c3d4e5f","customer_id":"7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d","status":"paid","currency":"EUR","total_cents":3998,"items":[{"product_id":"0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b","sku":"TSHIRT-RED-M","name":"Red T-shirt (M)","quantity":2,"unit_price_cents":1999,"subtotal_cents":3998}],"allowed_transitions":["shipped","cancelled"],"created_at":"2026-11-24T10:00:00.000Z","updated_at":"2026-11-24T10:05:00.000Z"} */
                     "application/x-ndjson": components["schemas"]["Order"];
                 };
             };
@@ -10684,7 +10681,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateApiKey"];
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
             };
         };
         responses: {
@@ -11325,7 +11322,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RollApiKey"];
+                "application/json": components["schemas"]["RollApiKeyRequest"];
             };
         };
         responses: {

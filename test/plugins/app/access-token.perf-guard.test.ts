@@ -7,6 +7,7 @@ import { suite } from '../../helpers/suite.js'
 import { loadConfig } from '../../../lib/config.js'
 import authPlugin, { tokenError } from '../../../plugins/app/auth.js'
 import { verifyAccessToken } from '../../../plugins/app/access-token.js'
+import { ApiKeyBuckets } from '../../../lib/rate-limit/api-key-buckets.js'
 import { TEST_JWT_SECRET } from '../../helpers/app.js'
 import { craftJwt } from '../../helpers/auth-flow.js'
 
@@ -28,6 +29,7 @@ async function authOnly (): Promise<FastifyInstance> {
   // Never connected: verification queries nothing.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: async () => await Promise.reject(new Error('no database in this test')) }) })
   await app.register(fp(async (f) => { f.decorate('db', db) }, { name: 'db' }))
+  await app.register(fp(async (f) => { f.decorate('apiKeyBuckets', new ApiKeyBuckets()) }, { name: 'rate-limit' }))
   await app.register(authPlugin)
   app.get('/compare', async (request) => ({
     shortcut: await outcomeOf(() => verifyAccessToken(app.jwt, request)),

@@ -132,9 +132,10 @@ export default suite(import.meta, (t) => {
     const warning = logs.lines().find((line) => typeof line.msg === 'string' && line.msg.startsWith('rate limit store unavailable'))
     t.ok(warning, 'a warning is logged')
     t.equal(warning?.level, 40, 'at warn level')
+    // SPEC §4: the requests above were served, but a configured Redis without a connection takes the replica out of rotation.
     const ready = await app.inject({ method: 'GET', url: '/health/ready' })
-    t.equal(ready.statusCode, 200, 'still ready: Redis only degrades the service')
-    t.equal(ready.json().checks.redis.status, 'degraded')
+    t.equal(ready.statusCode, 503, 'not ready while Redis has no connection')
+    t.equal(ready.json().checks.redis.status, 'down')
     t.equal(ready.json().checks.postgres.status, 'up')
 
     await proxy.start()

@@ -3,6 +3,7 @@ import { buildTestApp } from '../../helpers/app.js'
 import { createUser } from '../../helpers/users.js'
 import { createApiKey } from '../../helpers/api-keys.js'
 import { hashApiKey, isWellFormedApiKey } from '../../../lib/api-keys/format.js'
+import { KEY_EXAMPLE } from '../../../schemas/api-keys.js'
 
 const json = { 'content-type': 'application/json' }
 
@@ -36,6 +37,7 @@ export default suite(import.meta, (t) => {
     t.equal(created.statusCode, 201, created.body)
     const body = created.json()
     t.ok(isWellFormedApiKey(body.key), 'a gsk_ key with a valid checksum')
+    t.ok(isWellFormedApiKey(KEY_EXAMPLE), 'the documented example is a well-formed key too')
     t.equal(body.prefix, body.key.slice(0, 12))
     t.same(body.scopes, ['products:read', 'products:write'], 'scopes deduplicated')
     t.equal(body.user_id, staff.id)
