@@ -26,12 +26,7 @@ export const AuditResource = Type.Object({
   id: UuidOf('The id of the resource that changed', RESOURCE_EXAMPLE_ID)
 }, { $id: 'AuditResource', title: 'AuditResource', description: 'What changed' })
 
-const Change = Type.Array(Type.Unknown(), {
-  minItems: 2,
-  maxItems: 2,
-  description: '[before, after]: null before a creation and after a deletion; "[redacted]" for a secret (its value is never stored)',
-  examples: [[1999, 2499]]
-})
+const Change = Type.Array(Type.Unknown(), { maxItems: 2, minItems: 2, description: '[before, after]: null before a creation and after a deletion; "[redacted]" for a secret (its value is never stored)', examples: [[1999, 2499]] })
 
 export const AuditEvent = Type.Object({
   id: Uuid,

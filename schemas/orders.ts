@@ -33,11 +33,7 @@ export const OrderLineInput = Type.Object({
 
 export const CreateOrderBody = Type.Object({
   customer_id: Type.Optional(UuidOf('The customer the order is for. Required for staff and admin callers; a customer may omit it (its own profile is used)', CUSTOMER_EXAMPLE)),
-  items: Type.Array(OrderLineInput, {
-    minItems: 1,
-    maxItems: MAX_ORDER_LINES,
-    description: `1..${MAX_ORDER_LINES} lines; prices and totals are computed by the server`
-  })
+  items: Type.Array(OrderLineInput, { maxItems: MAX_ORDER_LINES, minItems: 1, description: `1..${MAX_ORDER_LINES} lines; prices and totals are computed by the server` })
 }, {
   additionalProperties: false,
   $id: 'CreateOrderRequest',
@@ -79,11 +75,7 @@ export const Order = Type.Object({
   currency: Currency,
   total_cents: Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_TOTAL_CENTS, description: 'Sum of the item subtotals, minor units', examples: [3998] }),
   items: Type.Array(OrderItem, { maxItems: MAX_ORDER_LINES, description: 'Order lines, one per product, sorted by product_id' }),
-  allowed_transitions: Type.Array(statusSchema('A status the caller may move the order to'), {
-    maxItems: STATUS_COUNT,
-    description: 'Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)',
-    examples: [['paid', 'cancelled']]
-  }),
+  allowed_transitions: Type.Array(statusSchema('A status the caller may move the order to'), { maxItems: STATUS_COUNT, description: 'Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)', examples: [['paid', 'cancelled']] }),
   created_at: Timestamp,
   updated_at: Timestamp
 }, { $id: 'Order', title: 'Order', description: 'An order with its lines, totals, status and the status moves the caller may make' })

@@ -27,10 +27,7 @@ export const Problem = Type.Object({
   code: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$', maxLength: MAX_CODE_LENGTH, description: 'Stable machine-readable error code', examples: ['VALIDATION_FAILED'] }),
   request_id: Type.String({ maxLength: MAX_REQUEST_ID_LENGTH, examples: ['5f0c6b7e-3d1c-4c52-9a57-2a3b8f0c1d2e'] }),
   trace_id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$', minLength: 32, maxLength: 32, description: 'The W3C trace id of the request, when tracing is on', examples: ['4bf92f3577b34da6a3ce929d0e0e4736'] })),
-  errors: Type.Optional(Type.Array(FieldError, {
-    maxItems: MAX_FIELD_ERRORS,
-    description: `The fields at fault: at most 10 for VALIDATION_FAILED, at most one per order line otherwise (${MAX_FIELD_ERRORS})`
-  }))
+  errors: Type.Optional(Type.Array(FieldError, { maxItems: MAX_FIELD_ERRORS, description: `The fields at fault: at most 10 for VALIDATION_FAILED, at most one per order line otherwise (${MAX_FIELD_ERRORS})` }))
 }, { $id: 'Problem', title: 'Problem', description: 'An RFC 9457 problem: every error the service answers (application/problem+json)', additionalProperties: true })
 
 export type ProblemBody = Static<typeof Problem>

@@ -155,12 +155,7 @@ export const BatchMode = Type.Union([Type.Literal('per_item'), Type.Literal('all
 })
 
 export const BatchUpsertBody = Type.Object({
-  items: Type.Array(Type.Unknown({ description: 'A WriteProductRequest: sku, name, description?, price_cents, stock' }), {
-    minItems: 1,
-    maxItems: MAX_BATCH_ITEMS,
-    description: 'Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). ' +
-      'Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch.'
-  }),
+  items: Type.Array(Type.Unknown({ description: 'A WriteProductRequest: sku, name, description?, price_cents, stock' }), { maxItems: MAX_BATCH_ITEMS, minItems: 1, description: 'Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). ' + 'Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch.' }),
   mode: BatchMode
 }, {
   additionalProperties: false,

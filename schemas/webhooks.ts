@@ -33,12 +33,7 @@ export const WebhookUrl = Type.String({
   examples: ['https://erp.example.com/hooks/goshop']
 })
 
-const EventList = Type.Array(WebhookEventTypeSchema, {
-  minItems: 1,
-  maxItems: 3,
-  description: 'The event types sent to this endpoint, each at most once (a repeated type is a 400)',
-  examples: [['order.created', 'order.status_changed']]
-})
+const EventList = Type.Array(WebhookEventTypeSchema, { maxItems: 3, minItems: 1, description: 'The event types sent to this endpoint, each at most once (a repeated type is a 400)', examples: [['order.created', 'order.status_changed']] })
 
 const EndpointDescription = Type.String({ maxLength: 500, description: 'Free text for the admins, up to 500 characters', examples: ['ERP order import'] })
 
