@@ -40,6 +40,11 @@ export class LiveAccounts {
     return state?.role ?? null
   }
 
+  /** The role while this replica's copy is fresh (one map lookup); undefined when it must be read with role(). */
+  cachedRole (userId: string): Role | null | undefined {
+    return this.cache.get(userId)?.role
+  }
+
   /** Forgets what this replica knows of the account (after changing it here); a pending read is discarded. */
   forget (userId: string): void {
     this.cache.delete(userId)

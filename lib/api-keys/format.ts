@@ -32,9 +32,14 @@ export function generateApiKey (): string {
   return body + checksum(body)
 }
 
+/** True when `value` has a key's length and characters (its checksum unchecked). */
+export function hasApiKeyShape (value: string): boolean {
+  return value.length === API_KEY_LENGTH && SHAPE.test(value)
+}
+
 /** True when `value` has the shape of a key and its checksum matches (no database needed). */
 export function isWellFormedApiKey (value: string): boolean {
-  if (value.length !== API_KEY_LENGTH || !SHAPE.test(value)) return false
+  if (!hasApiKeyShape(value)) return false
   const body = value.slice(0, -CHECKSUM_CHARS)
   return checksum(body) === value.slice(-CHECKSUM_CHARS)
 }

@@ -14,6 +14,11 @@ const MAX_KEYS = 10_000
 
 interface KeyState { credential: KeyCredential | null }
 
+function usable (state: KeyState | undefined, now: number): KeyCredential | null {
+  const credential = state?.credential ?? null
+  return credential === null || credential.expires_at.getTime() <= now ? null : credential
+}
+
 /**
  * The keys requests present, by hash: a short-lived per-process cache in front of Postgres
  * (one indexed read per key per API_KEY_STATE_TTL_MS per replica; concurrent misses share
@@ -34,20 +39,29 @@ export class LiveApiKeys {
   /** The key now: null when unknown, revoked or expired. */
   async find (hash: string, now = Date.now()): Promise<KeyCredential | null> {
     const state = this.cache.get(hash) ?? await this.cache.fetch(hash)
-    const credential = state?.credential ?? null
-    if (credential === null || credential.expires_at.getTime() <= now) return null
-    return credential
+    return usable(state, now)
+  }
+
+  /**
+   * The key while this replica's copy is fresh (one map lookup): null when unknown, revoked or
+   * expired; undefined when it must be read with find(). Only keys with a valid checksum are
+   * ever read, so a hash found here belongs to a well-formed key.
+   */
+  cached (hash: string, now = Date.now()): KeyCredential | null | undefined {
+    const state = this.cache.get(hash)
+    return state === undefined ? undefined : usable(state, now)
   }
 
   /**
    * Records a use: writes last_used_at when this replica's copy says it is older than a minute
-   * (the UPDATE itself skips the write when another replica made it meanwhile).
+   * (the UPDATE itself skips the write when another replica made it meanwhile); undefined when
+   * there is nothing to write, so the usual request waits for nothing.
    */
-  async used (credential: KeyCredential, now = Date.now()): Promise<void> {
+  used (credential: KeyCredential, now = Date.now()): Promise<void> | undefined {
     const last = credential.last_used_at?.getTime() ?? Number.NEGATIVE_INFINITY
-    if (now - last < LAST_USED_INTERVAL_MS) return
+    if (now - last < LAST_USED_INTERVAL_MS) return undefined
     credential.last_used_at = new Date(now)
-    await touchKey(this.db, credential.id, LAST_USED_INTERVAL_MS / 1000)
+    return touchKey(this.db, credential.id, LAST_USED_INTERVAL_MS / 1000)
   }
 
   /** Forgets a key on this replica (after revoking or rolling it here). */

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { apiKeyOf, hashApiKey, isWellFormedApiKey } from '../api-keys/format.js'
+import { presentedKey } from '../api-keys/presented-key.js'
 import { clientKey } from './client-key.js'
 
 /** Keys remembered per replica, and for how long after their last successful use. */
@@ -24,8 +24,9 @@ export class ApiKeyBuckets {
 
   /** The rate-limit key of a request: `api-key:<id>` for a known key, else its client address. */
   keyOf (request: { readonly ip?: string | undefined, readonly headers: { authorization?: string | undefined } }): string {
-    const key = this.known.size === 0 ? null : apiKeyOf(request.headers.authorization)
-    const id = key !== null && isWellFormedApiKey(key) ? this.known.get(hashApiKey(key)) : undefined
+    // A hash this replica saw authenticate is a real key: no checksum needed to trust it here.
+    const hash = this.known.size === 0 ? null : presentedKey(request)?.hash ?? null
+    const id = hash !== null ? this.known.get(hash) : undefined
     return id !== undefined ? `api-key:${id}` : clientKey(request)
   }
 }

@@ -1,5 +1,5 @@
 import fastifyJwt from '@fastify/jwt'
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Role } from '../../db/database.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
@@ -8,7 +8,8 @@ import { LiveAccounts } from '../../lib/live-accounts.js'
 import { UUID_PATTERN } from '../../schemas/common.js'
 import { verifyAccessToken } from './access-token.js'
 import { ApiKeyAdmission } from '../../lib/api-keys/admission.js'
-import { apiKeyOf } from '../../lib/api-keys/format.js'
+import { LiveApiKeys } from '../../lib/api-keys/live-keys.js'
+import { presentedKey } from '../../lib/api-keys/presented-key.js'
 import type { ApiScope } from '../../lib/scopes.js'
 
 export interface AccessTokenClaims {
@@ -45,8 +46,8 @@ declare module 'fastify' {
     access?: RouteAccess
   }
   interface FastifyInstance {
-    /** Hook: a valid access token of an existing account is required; sets request.user with the current role. */
-    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** The caller of a valid access token of an existing account, with its current role (a promise only when the role must be read). */
+    authenticate: (request: FastifyRequest) => AuthUser | Promise<AuthUser>
     /** Current role (or deletion) of accounts; forget() one after changing it on this replica. */
     liveAccounts: LiveAccounts
     /** API keys (`Authorization: Bearer gsk_...`) in the admission step; keys.forget() one after revoking it here. */
@@ -89,17 +90,28 @@ export const STAFF_ONLY: RouteAccess = { roles: ['staff', 'admin'] }
 export const ADMIN_ONLY: RouteAccess = { roles: ['admin'] }
 
 /**
- * The one onRequest step that decides who may call a route: the token (authenticate), then the
+ * The one onRequest step that decides who may call a route: the token or API key, then the
  * route's access rule. Everything that can refuse a caller belongs here, so a refused request
- * never has its body read, parsed or validated.
+ * never has its body read, parsed or validated. A callback hook: while the account (and key) are
+ * in this replica's caches the caller is known synchronously and no promise is made.
  */
-function admission (instance: FastifyInstance, access: RouteAccess | undefined, scopes: readonly ApiScope[] | undefined): onRequestAsyncHookHandler {
+function admission (instance: FastifyInstance, access: RouteAccess | undefined, scopes: readonly ApiScope[] | undefined): onRequestHookHandler {
   const roles = access?.roles === undefined ? null : new Set(access.roles)
-  return async function admit (request, reply) {
-    const key = apiKeyOf(request.headers.authorization)
-    if (key !== null) request.user = await instance.apiKeyAdmission.admit(key, scopes)
-    else await instance.authenticate(request, reply)
-    if (roles !== null && !roles.has(request.user.role)) throw forbidden()
+  const refusal = (request: FastifyRequest, user: AuthUser): AppError | undefined => {
+    request.user = user
+    return roles !== null && !roles.has(user.role) ? forbidden() : undefined
+  }
+  return function admit (request, _reply, done) {
+    let user: AuthUser | Promise<AuthUser>
+    try {
+      const key = presentedKey(request)
+      user = key !== null ? instance.apiKeyAdmission.admit(key, scopes) : instance.authenticate(request)
+    } catch (error) {
+      done(error instanceof Error ? error : new Error('admission failed', { cause: error }))
+      return
+    }
+    if (user instanceof Promise) user.then((known) => { done(refusal(request, known)) }, done)
+    else done(refusal(request, user))
   }
 }
 
@@ -140,9 +152,9 @@ export default fp(async function authPlugin (fastify) {
   })
   const liveAccounts = new LiveAccounts(fastify.db)
   fastify.decorate('liveAccounts', liveAccounts)
-  fastify.decorate('apiKeyAdmission', new ApiKeyAdmission(fastify.db, liveAccounts, fastify.apiKeyBuckets))
+  fastify.decorate('apiKeyAdmission', new ApiKeyAdmission(new LiveApiKeys(fastify.db), liveAccounts, fastify.apiKeyBuckets))
 
-  fastify.decorate('authenticate', async function authenticate (request: FastifyRequest) {
+  fastify.decorate('authenticate', function authenticate (request: FastifyRequest): AuthUser | Promise<AuthUser> {
     let claims: AccessTokenClaims
     try {
       claims = verifyAccessToken(fastify.jwt, request)
@@ -151,8 +163,11 @@ export default fp(async function authPlugin (fastify) {
     }
     const id = claims.sub
     if (typeof id !== 'string' || !UUID_PATTERN.test(id)) throw tokenError(null)
-    const role = await liveAccounts.role(id)
-    if (role === null) throw accountGone()
-    request.user = { id, role, tokenId: claims.jti }
+    const user = (role: Role | null): AuthUser => {
+      if (role === null) throw accountGone()
+      return { id, role, tokenId: claims.jti }
+    }
+    const role = liveAccounts.cachedRole(id)
+    return role !== undefined ? user(role) : liveAccounts.role(id).then(user)
   })
 }, { name: 'auth', dependencies: ['config', 'db', 'rate-limit'] })

@@ -12,8 +12,10 @@ import { SECURITY_HEADERS } from '../../lib/security-headers.js'
  */
 export default fp(async function notFoundPlugin (fastify) {
   const limit = fastify.rateLimit()
-  fastify.addHook('onRequest', async function limitUnknownRoutes (request, reply) {
-    if (request.is404) await limit.call(fastify, request, reply)
+  // A callback hook, so a routed request (every request but these) passes without a promise.
+  fastify.addHook('onRequest', function limitUnknownRoutes (request, reply, done) {
+    if (!request.is404) { done(); return }
+    limit.call(fastify, request, reply).then(() => { done() }, done)
   })
   fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'

@@ -11,7 +11,8 @@ export function genReqId (req: IncomingMessage): string {
 }
 
 export default fp(async function requestIdPlugin (fastify) {
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 }, { name: 'request-id' })

@@ -24,6 +24,12 @@ const BROTLI_QUALITY = 4
  * the routes (it hooks each route as it is added).
  */
 export default fp(async function compressPlugin (fastify) {
+  // Fastify never reads a GET or HEAD body, so those routes get no decompression hook (decided
+  // once per route here, before @fastify/compress's own onRoute hook looks at the option).
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (route.decompress === undefined && methods.every((method) => method === 'GET' || method === 'HEAD')) route.decompress = false
+  })
   await fastify.register(compress, {
     global: true,
     threshold: THRESHOLD_BYTES,
@@ -35,10 +41,10 @@ export default fp(async function compressPlugin (fastify) {
   })
   // After compression, which @fastify/compress adds to each route's own onSend hooks (they run
   // after the global ones): the ETag then names the representation sent (see lib/http/etag.ts).
-  const etagOfRepresentation: onSendHookHandler = async (request, reply, payload) => {
+  const etagOfRepresentation: onSendHookHandler = (request, reply, payload, done) => {
     const etag = reply.getHeader('etag')
     if (typeof etag === 'string') reply.header('etag', representationEtag(etag, reply.getHeader('content-encoding'), request.headers['if-none-match'], reply.statusCode))
-    return payload
+    done(null, payload)
   }
   fastify.addHook('onRoute', (route) => {
     const hooks = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
