@@ -20,7 +20,7 @@
  * BENCH_ROUTES=tracing: the read by id and a spread order against the app with tracing off and
  * with tracing on (every span exported by OTLP/HTTP to a sink in this process), and, with
  * BENCH_BEFORE_DIST=dir of a build without tracing, that build too: interleaved rounds
- * (see tracingRounds), one database.
+ * (see interleavedRounds), one database.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
@@ -49,6 +49,7 @@ const CATALOG_ONLY = process.env.BENCH_ROUTES === 'catalog' || process.env.BENCH
 const BY_ID_ONLY = process.env.BENCH_ROUTES === 'byid'
 const ORDERS_ONLY = process.env.BENCH_ROUTES === 'orders'
 const TRACING_ONLY = process.env.BENCH_ROUTES === 'tracing'
+const COMPARE_ONLY = process.env.BENCH_ROUTES === 'compare'
 const APP_DIST = process.env.BENCH_APP_DIST ?? DIST
 const ADMIN = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
 const CUSTOMER_PASSWORD = 'bench-customer-password'
@@ -392,12 +393,12 @@ async function startSpanSink (): Promise<{ url: string, spans: () => number, exp
 }
 
 /**
- * Servers that differ in one respect (here tracing), each measured RATIO_ROUNDS times for
+ * Servers that differ in one respect (tracing, or the build: BENCH_ROUTES=compare), each measured RATIO_ROUNDS times for
  * RATIO_SECONDS on the same scenario, in an order that rotates every round (same reasoning as
  * ratioRounds): median req/s and server CPU per request of each, and each one's ratio to the
  * first's median.
  */
-async function tracingRounds (name: string, targets: Array<{ label: string, server: Server }>, scenario: Scenario): Promise<string> {
+async function interleavedRounds (name: string, targets: Array<{ label: string, server: Server }>, scenario: Scenario): Promise<string> {
   const samples = targets.map(() => ({ reqPerSec: [] as number[], cpuUs: [] as number[], p99: [] as number[], failed: 0 }))
   for (let round = 0; round < RATIO_ROUNDS; round++) {
     for (let k = 0; k < targets.length; k++) {
@@ -531,7 +532,7 @@ async function main (): Promise<void> {
       return server
     }
     // A build without tracing migrates first: it would refuse a database with migrations it does not know.
-    const before = TRACING_ONLY && process.env.BENCH_BEFORE_DIST !== undefined ? await startApp(process.env.BENCH_BEFORE_DIST) : null
+    const before = (TRACING_ONLY || COMPARE_ONLY) && process.env.BENCH_BEFORE_DIST !== undefined ? await startApp(process.env.BENCH_BEFORE_DIST) : null
     const app = await startApp(APP_DIST)
     const data = await seed(app.url)
     const auth = { authorization: `Bearer ${data.customerToken}`, 'content-type': 'application/json' }
@@ -559,11 +560,28 @@ async function main (): Promise<void> {
           }
         ]
         console.log(`\n${machine(pgVersion)}\nCommand: BENCH_ROUTES=tracing BENCH_RATIO_ROUNDS=${RATIO_ROUNDS} BENCH_RATIO_SECONDS=${RATIO_SECONDS} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench\n`)
-        for (const { name, scenario } of scenarios) console.log(await tracingRounds(name, targets, scenario))
+        for (const { name, scenario } of scenarios) console.log(await interleavedRounds(name, targets, scenario))
         console.log(`\nspans received by the sink: ${sink.spans()} in ${sink.exports()} exports`)
       } finally {
         await sink.close()
       }
+      return
+    }
+
+    if (COMPARE_ONLY) {
+      if (before === null) throw new Error('BENCH_ROUTES=compare needs BENCH_BEFORE_DIST (the dist/ of the build to compare with)')
+      const targets = [{ label: `before (${process.env.BENCH_BEFORE_DIST ?? ''})`, server: before }, { label: 'now', server: app }]
+      const order = (ids: string[]): Scenario => ({ requests: rotating(ids, (id) => ({ method: 'POST', path: '/api/orders', headers: auth, body: JSON.stringify({ items: [{ product_id: id, quantity: 1 }] }) })) })
+      const scenarios: Array<{ name: string, scenario: Scenario }> = [
+        { name: 'GET /api/products/{id}', scenario: { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: auth })) } },
+        { name: 'GET /api/products/{id} (API key)', scenario: { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: { authorization: `Bearer ${data.customerApiKey}` } })) } },
+        { name: 'POST /api/orders (1 line, spread)', scenario: order(data.productIds) },
+        { name: 'POST /api/orders (1 line, one hot product)', scenario: order(data.productIds.slice(0, 1)) }
+      ]
+      console.log(`\n${machine(pgVersion)}\nCommand: BENCH_ROUTES=compare BENCH_BEFORE_DIST=... BENCH_RATIO_ROUNDS=${RATIO_ROUNDS} BENCH_RATIO_SECONDS=${RATIO_SECONDS} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench\n`)
+      for (const { name, scenario } of scenarios) console.log(await interleavedRounds(name, targets, scenario))
+      const accounting = await stockAccounting(database.url)
+      console.log(`\n${accounting.text}`)
       return
     }
 
