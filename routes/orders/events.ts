@@ -15,7 +15,7 @@ export interface PlacedOrderSources {
   products: RowSource<PresentedProductColumns>
 }
 
-const eventType = (type: WebhookEventType): RawBuilder<WebhookEventType> => sql.lit(type)
+const eventTypeLiteral = (type: WebhookEventType): RawBuilder<WebhookEventType> => sql.lit(type)
 
 /**
  * The events of a new order, the `source` of the outbox CTEs inside the order statement:
@@ -25,9 +25,9 @@ const eventType = (type: WebhookEventType): RawBuilder<WebhookEventType> => sql.
  */
 export function orderCreatedEvents (placed: PlacedOrderSources, currency: string): RawBuilder<OutboxEvent> {
   return sql<OutboxEvent>`
-      SELECT ${eventType('order.created')}, ${orderJson(placed.order, placed.items, 'staff')} FROM ${placed.order.table}
+      SELECT ${eventTypeLiteral('order.created')}, ${orderJson(placed.order, placed.items, 'staff')} FROM ${placed.order.table}
       UNION ALL
-      SELECT ${eventType('product.out_of_stock')}, ${productJson(placed.products, currency)}
+      SELECT ${eventTypeLiteral('product.out_of_stock')}, ${productJson(placed.products, currency)}
       FROM ${placed.products.table} WHERE ${placed.products.column('stock')} = 0`
 }
 
