@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { sql, type RawBuilder } from 'kysely'
 import type { AuditActorType, Db } from '../../db/database.js'
+import type { RowSource } from '../../db/row-source.js'
 import type { AuditResourceTypeValue } from '../../schemas/audit.js'
 
 /**
@@ -91,16 +92,18 @@ export async function recordAudit (trx: Db, ctx: AuditContext, change: AuditedCh
 
 /**
  * The audit rows of a creation as a CTE (`audit_written`) of a larger statement, for changes
- * made in one statement (routes/orders/place-order.ts): one row per row of `table` (a CTE name),
+ * made in one statement (routes/orders/place-order.ts): one row per row of `created` (a CTE),
  * with {column: [null, value]} for each of `columns`. Data-modifying CTEs run whether or not
  * the main query reads them.
  */
-export function createdAuditCte (ctx: AuditContext, action: AuditAction, resourceType: AuditResourceType, table: string, columns: readonly string[]): RawBuilder<unknown> {
-  const created = columns.map((column) => sql`${column}::text, jsonb_build_array(null, ${sql.ref(`created.${column}`)})`)
+export function createdAuditCte<Row extends { id: string }> (
+  ctx: AuditContext, action: AuditAction, resourceType: AuditResourceType, created: RowSource<Row>, columns: ReadonlyArray<keyof Row & string>
+): RawBuilder<unknown> {
+  const changes = columns.map((column) => sql`${column}::text, jsonb_build_array(null, ${created.column(column)})`)
   return sql`audit_written AS (
       INSERT INTO audit_events (actor_type, actor_id, action, resource_type, resource_id, changes, request_id)
-      SELECT ${ctx.actor.type}::text, ${ctx.actor.id}::uuid, ${action}::text, ${resourceType}::text, created.id,
-        jsonb_build_object(${sql.join(created)}), ${ctx.requestId}::text
-      FROM ${sql.table(table)} AS created
+      SELECT ${ctx.actor.type}::text, ${ctx.actor.id}::uuid, ${action}::text, ${resourceType}::text, ${created.column('id')},
+        jsonb_build_object(${sql.join(changes)}), ${ctx.requestId}::text
+      FROM ${created.table}
     )`
 }

@@ -7,6 +7,8 @@ import { MAX_PAGE_SIZE } from '../../schemas/bounds.js'
 import { ndjsonResponse } from '../../schemas/common.js'
 import { ExportOrdersQuery, Order, type ExportOrdersFilter, type OrderBody } from '../../schemas/orders.js'
 import { listOrderPage, type OrdersContext } from './service.js'
+import { presentOrder } from './presenter.js'
+import type { OrderWithItems } from './repository.js'
 import type { Caller } from '../../lib/scope.js'
 
 const EXAMPLE_LINES: OrderBody[] = [{
@@ -28,11 +30,11 @@ const EXAMPLE_LINES: OrderBody[] = [{
  * query that would have to rebuild the representation; pages of the list's largest size keep
  * the per-page item matching small.
  */
-async function * orderPages (ctx: OrdersContext, caller: Caller, filter: ExportOrdersFilter): AsyncGenerator<OrderBody, void, undefined> {
+async function * orderPages (ctx: OrdersContext, caller: Caller, filter: ExportOrdersFilter): AsyncGenerator<OrderWithItems, void, undefined> {
   let cursor: string | null = null
   do {
-    const page: { data: OrderBody[], nextCursor: string | null } = await listOrderPage(ctx, caller, { ...filter, limit: MAX_PAGE_SIZE, ...(cursor === null ? {} : { cursor }) })
-    yield * page.data
+    const page: { rows: OrderWithItems[], nextCursor: string | null } = await listOrderPage(ctx, caller, { ...filter, limit: MAX_PAGE_SIZE, ...(cursor === null ? {} : { cursor }) })
+    yield * page.rows
     cursor = page.nextCursor
   } while (cursor !== null)
 }
@@ -42,7 +44,7 @@ async function * orderPages (ctx: OrdersContext, caller: Caller, filter: ExportO
  * consistent however long it takes. PGlite (embedded dev mode, one connection): each page on
  * its own, so other requests are served between pages; the keyset never repeats an order.
  */
-function exportOrders (ctx: OrdersContext, engine: DatabaseHandle['kind'], caller: Caller, filter: ExportOrdersFilter): AsyncIterable<OrderBody> {
+function exportOrders (ctx: OrdersContext, engine: DatabaseHandle['kind'], caller: Caller, filter: ExportOrdersFilter): AsyncIterable<OrderWithItems> {
   if (engine === 'postgres') return readSnapshot(ctx.db, (snapshot) => orderPages({ ...ctx, db: snapshot }, caller, filter))
   return orderPages(ctx, caller, filter)
 }
@@ -68,7 +70,7 @@ const orderExportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security: [{ bearerAuth: [] }]
     }
   }, async (request, reply) => {
-    return await sendNdjson(reply, exportOrders(orders, fastify.dbHandle.kind, request.user, request.query), (order) => JSON.stringify(order))
+    return await sendNdjson(reply, exportOrders(orders, fastify.dbHandle.kind, request.user, request.query), (order) => JSON.stringify(presentOrder(order, request.user.role)))
   })
 }
 

@@ -6,6 +6,7 @@ import {
 import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { orderMetrics } from './metrics.js'
+import { presentOrder } from './presenter.js'
 import * as service from './service.js'
 import { auditContext } from '../audit/context.js'
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
@@ -49,7 +50,8 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const result = await service.createOrder(orders, request.user, request.body, request.headers['idempotency-key'], auditContext(request))
+    const role = request.user.role
+    const result = await service.createOrder(orders, request.user, request.body, request.headers['idempotency-key'], auditContext(request), (order) => presentOrder(order, role))
     if (result.replayed) {
       reply.header('idempotent-replayed', 'true')
     } else {
@@ -58,7 +60,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     reply.header('location', `${fastify.prefix}/${result.order.id}`)
     setEtag(reply, result)
-    return reply.code(result.status).send(result.order)
+    return reply.code(201).send(result.order)
   })
 
   fastify.get('/', {
@@ -74,9 +76,9 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { data, nextCursor } = await service.listOrderPage(orders, request.user, request.query)
+    const { rows, nextCursor } = await service.listOrderPage(orders, request.user, request.query)
     setNextLink(request, reply, nextCursor)
-    return { data, next_cursor: nextCursor }
+    return { data: rows.map((order) => presentOrder(order, request.user.role)), next_cursor: nextCursor }
   })
 
   await fastify.register(orderExportRoutes)
@@ -94,9 +96,9 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { order, version } = await service.getOrder(orders, request.user, request.params.id)
-    if (notModified(request, reply, { version })) return await sendNotModified(reply)
-    return order
+    const found = await service.getOrder(orders, request.user, request.params.id)
+    if (notModified(request, reply, found.order)) return await sendNotModified(reply)
+    return presentOrder(found, request.user.role)
   })
 
   fastify.post('/:id/transitions', {
@@ -114,9 +116,9 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { order, version } = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, ifMatch(request), auditContext(request))
-    setEtag(reply, { version })
-    return order
+    const changed = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, ifMatch(request), auditContext(request))
+    setEtag(reply, changed.order)
+    return presentOrder(changed, request.user.role)
   })
 }
 

@@ -2,9 +2,12 @@ import { sql } from 'kysely'
 import type { Db, OrderItemRow, OrderRow } from '../../db/database.js'
 import { errorCode, RAISE_EXCEPTION } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
+import { rowSource } from '../../db/row-source.js'
+import type { PresentedProductColumns } from '../products/presenter.js'
 import { createdAuditCte, type AuditContext } from '../audit/record.js'
-import { orderCreatedEvents, outboxCtes } from '../webhooks/events.js'
-import { allowedTransitionsByStatus } from './status-machine.js'
+import { outboxCtes } from '../webhooks/events.js'
+import { orderCreatedEvents } from './events.js'
+import type { OrderWithItems } from './repository.js'
 
 /** Who the order is for: the caller's own profile (customers) or a named one (staff, admin). */
 export type OrderCustomer = { kind: 'own', userId: string, requested: string | null } | { kind: 'named', customerId: string }
@@ -16,11 +19,6 @@ export interface OrderRequest {
   lines: ReadonlyArray<{ productId: string, quantity: number }>
   /** Who asks: the order's audit row is written by the same statement. */
   audit: AuditContext
-}
-
-export interface PlacedOrder {
-  order: OrderRow
-  items: OrderItemRow[]
 }
 
 /** A requested product as the refusing statement saw it, locked. */
@@ -43,9 +41,11 @@ export interface OrderRefusal {
 
 const REFUSED = 'order_refused'
 /** What the audit row of a new order records (its items are in the order itself). */
-const AUDITED_ORDER_COLUMNS = ['customer_id', 'status', 'currency', 'total_cents']
-/** order.created shows the order as staff see it (every legal next move). */
-const STAFF_TRANSITIONS = allowedTransitionsByStatus('staff')
+const AUDITED_ORDER_COLUMNS = ['customer_id', 'status', 'currency', 'total_cents'] as const
+/** The CTEs the statement's events read: the order and its items as inserted, the products as decremented. */
+const newOrder = rowSource<OrderRow>('new_order')
+const newItems = rowSource<OrderItemRow>('items')
+const taken = rowSource<PresentedProductColumns>('taken')
 
 interface PlacedRow {
   id: string
@@ -73,14 +73,14 @@ interface PlacedRow {
  * - each line's stock decremented only when the locked row has `stock >= quantity`;
  * - the order and its items inserted with the prices, names and SKUs of now;
  * - its outbox events (order.created, product.out_of_stock for products it emptied) and their
- *   deliveries, composed from routes/webhooks/events.ts.
+ *   deliveries (routes/orders/events.ts, the bodies from the orders' and products' presenters).
  * When any part fails (no such customer, another customer's id, an unknown/archived product,
  * a short line), refuse_statement() raises: the whole statement rolls back, and its detail
  * lists what was seen so the service can answer 404/422/409 exactly as before.
  * Without an Idempotency-Key this is the whole request's database work: atomic on its own.
  * Inside a transaction (idempotent requests) it is one statement of that transaction.
  */
-export async function placeOrder (db: Db, request: OrderRequest): Promise<PlacedOrder | OrderRefusal> {
+export async function placeOrder (db: Db, request: OrderRequest): Promise<OrderWithItems | OrderRefusal> {
   const ids = request.lines.map((line) => line.productId)
   const quantities = request.lines.map((line) => line.quantity)
   const byId = request.customer.kind === 'named' ? request.customer.customerId : null
@@ -96,7 +96,7 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
     locked AS (
       SELECT id, sku, name, price_cents, stock, archived_at FROM products WHERE id = ANY (${ids}::uuid[]) ORDER BY id FOR UPDATE
     ),
-    taken AS (
+    ${taken.table} AS (
       UPDATE products AS p SET stock = p.stock - i.quantity, updated_at = greatest(now(), p.updated_at)
       FROM locked AS l JOIN input AS i ON i.product_id = l.id
       -- Test the stock as locked (l), never p's: p is read from the statement's snapshot, which
@@ -106,7 +106,7 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
     ),
     verdict AS (
       SELECT CASE
-        WHEN (SELECT count(*) FROM taken) = cardinality(${ids}::uuid[])
+        WHEN (SELECT count(*) FROM ${taken.table}) = cardinality(${ids}::uuid[])
           AND EXISTS (SELECT 1 FROM customer WHERE ${requested}::uuid IS NULL OR id = ${requested}::uuid)
         THEN true
         ELSE refuse_statement(${REFUSED}, jsonb_build_object(
@@ -117,26 +117,26 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
         ))
       END AS ok
     ),
-    new_order AS (
+    ${newOrder.table} AS (
       INSERT INTO orders (customer_id, currency, total_cents, created_at, updated_at)
-      SELECT c.id, ${request.currency}, (SELECT sum(price_cents * quantity) FROM taken),
+      SELECT c.id, ${request.currency}, (SELECT sum(price_cents * quantity) FROM ${taken.table}),
         date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
       -- verdict is the preserved side, so it is always evaluated (refusing) even with no customer row.
       FROM verdict AS v LEFT JOIN customer AS c ON true
       WHERE v.ok
       RETURNING id, customer_id, status, currency, total_cents, created_at, updated_at, version
     ),
-    items AS (
+    ${newItems.table} AS (
       INSERT INTO order_items (order_id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents)
       SELECT o.id, t.product_id, t.sku, t.name, t.quantity, t.price_cents, t.price_cents * t.quantity
-      FROM new_order AS o CROSS JOIN taken AS t
-      RETURNING id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents
+      FROM ${newOrder.table} AS o CROSS JOIN ${taken.table} AS t
+      RETURNING id, order_id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents
     ),
-    ${outboxCtes(orderCreatedEvents({ order: 'new_order', items: 'items', products: 'taken' }, request.currency, STAFF_TRANSITIONS))},
-    ${createdAuditCte(request.audit, 'order.created', 'order', 'new_order', AUDITED_ORDER_COLUMNS)}
+    ${outboxCtes(orderCreatedEvents({ order: newOrder, items: newItems, products: taken }, request.currency))},
+    ${createdAuditCte(request.audit, 'order.created', 'order', newOrder, AUDITED_ORDER_COLUMNS)}
     SELECT o.id, o.customer_id, o.status, o.currency, o.total_cents, o.created_at, o.updated_at, o.version,
       i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents
-    FROM new_order AS o CROSS JOIN items AS i
+    FROM ${newOrder.table} AS o CROSS JOIN ${newItems.table} AS i
     ORDER BY i.product_id`
   try {
     // One SQL text whatever the number of lines (arrays are parameters): planned once per connection.
@@ -172,7 +172,7 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<Placed
   }
 }
 
-export const isRefusal = (outcome: PlacedOrder | OrderRefusal): outcome is OrderRefusal => 'products' in outcome
+export const isRefusal = (outcome: OrderWithItems | OrderRefusal): outcome is OrderRefusal => 'products' in outcome
 
 interface RefusalDetail {
   customer_id: string | null

@@ -2,6 +2,12 @@ import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely'
 import type { Database, Db, OrderItemRow, OrderRow, OrderStatus } from '../../db/database.js'
 import type { Scope } from '../../lib/scope.js'
 
+/** An order row (with its version) and its items in product id order: what the service returns and the presenter shows. */
+export interface OrderWithItems {
+  order: OrderRow
+  items: OrderItemRow[]
+}
+
 export interface OrderListFilter {
   status?: OrderStatus
   customerId?: string

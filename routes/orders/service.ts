@@ -5,16 +5,15 @@ import { AppError, forbidden } from '../../lib/app-error.js'
 import type { FieldErrorBody } from '../../schemas/problem.js'
 import { Order, type CreateOrderInput, type ListOrdersFilter, type OrderBody } from '../../schemas/orders.js'
 import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
-import { toOrderBody } from './presenter.js'
 import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from './idempotency.js'
 import { mergeLines, type MergedLine } from './lines.js'
 import { isRefusal, placeOrder, type LockedProduct, type OrderRefusal, type OrderRequest } from './place-order.js'
 import {
-  findItemsOfOrders, findOrder, listOrders, lockOrder, restockOrder, updateOrderStatus
+  findItemsOfOrders, findOrder, listOrders, lockOrder, restockOrder, updateOrderStatus, type OrderWithItems
 } from './repository.js'
 import { scopeOf, type Caller } from '../../lib/scope.js'
 import { withTransactionRetry, type RetryOptions } from './retry.js'
-import { recordOrderStatusChanged } from '../webhooks/events.js'
+import { recordOrderStatusChanged } from './events.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import { isLegalTransition, restocks, roleMayTransition } from './status-machine.js'
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
@@ -22,21 +21,21 @@ import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { ORDER_PROBLEMS } from './problems.js'
 import type { Precondition } from '../../lib/http/etag.js'
 
-export interface CreateOrderResult {
+/**
+ * A placed order as the route answers it. The presented body, not the rows: a replay sends the
+ * response stored under the Idempotency-Key, byte for byte, and that response is written in the
+ * order's own transaction, so the route hands in how it presents an order (`PresentOrder`).
+ */
+export interface CreatedOrder {
   /** true when the response was stored under the Idempotency-Key and is sent again. */
   replayed: boolean
-  /** Only successful creations are stored, so a replay is a 201 too. */
-  status: 201
   order: OrderBody
   /** Its row version (ETag); a stored response describes the order as created, version 1. */
   version: number
 }
 
-/** An order as the API shows it, with the row version behind its ETag. */
-export interface VersionedOrder {
-  order: OrderBody
-  version: number
-}
+/** How the route shows an order to its caller (routes/orders/presenter.ts). */
+export type PresentOrder = (order: OrderWithItems) => OrderBody
 
 /** Every row starts at version 1 (migration 0002). */
 const CREATED_VERSION = 1
@@ -61,8 +60,8 @@ const pointersTo = (line: MergedLine, field: string, detail: string): FieldError
  * one transaction: the key lock and lookup, the statement, the stored response.
  */
 export async function createOrder (
-  ctx: OrdersContext, caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined, audit: AuditContext
-): Promise<CreateOrderResult> {
+  ctx: OrdersContext, caller: Caller, input: CreateOrderInput, idempotencyKey: string | undefined, audit: AuditContext, present: PresentOrder
+): Promise<CreatedOrder> {
   const lines = mergeLines(input.items)
   if (caller.role !== 'customer' && input.customer_id === undefined) {
     throw new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, 'body/customer_id is required for staff and admin callers', {
@@ -77,31 +76,31 @@ export async function createOrder (
     lines,
     audit
   }
-  const place = async (db: Db): Promise<CreateOrderResult> => {
+  const place = async (db: Db): Promise<CreatedOrder> => {
     const outcome = await placeOrder(db, request)
     if (isRefusal(outcome)) throw refusalError(caller, input.customer_id, lines, outcome)
-    return { replayed: false, status: 201, order: toOrderBody(outcome.order, outcome.items, caller.role), version: outcome.order.version }
+    return { replayed: false, order: present(outcome), version: outcome.order.version }
   }
   if (idempotencyKey === undefined) return await withTransactionRetry(() => place(ctx.db), ctx.retry)
 
   const idempotency: IdempotencyContext = { userId: caller.id, key: idempotencyKey, requestHash: requestHash(input) }
   return await withTransactionRetry(() => ctx.db.transaction().execute(async (trx) => {
     const replay = await claimKey(trx, idempotency)
-    if (replay !== null) return { replayed: true, status: 201, order: storedOrder(replay.status, replay.body), version: CREATED_VERSION }
+    if (replay !== null) return { replayed: true, order: storedOrder(replay.status, replay.body), version: CREATED_VERSION }
     const result = await place(trx)
     await rememberResponse(trx, idempotency, { status: 201, body: result.order })
     return result
   }), ctx.retry)
 }
 
-export async function getOrder (ctx: OrdersContext, caller: Caller, id: string): Promise<VersionedOrder> {
+export async function getOrder (ctx: OrdersContext, caller: Caller, id: string): Promise<OrderWithItems> {
   const order = await findOrder(ctx.db, id, scopeOf(caller))
   if (order === undefined) throw orderNotFound()
-  return { order: toOrderBody(order, await findItemsOfOrders(ctx.db, [order.id]), caller.role), version: order.version }
+  return { order, items: await findItemsOfOrders(ctx.db, [order.id]) }
 }
 
 /** One page in (created_at, id) order; a customer only ever sees its own orders. */
-export async function listOrderPage (ctx: OrdersContext, caller: Caller, query: ListOrdersFilter): Promise<{ data: OrderBody[], nextCursor: string | null }> {
+export async function listOrderPage (ctx: OrdersContext, caller: Caller, query: ListOrdersFilter): Promise<{ rows: OrderWithItems[], nextCursor: string | null }> {
   const limit = query.limit ?? 20
   const position = decodeCreatedAtCursor(query.cursor)
   const rows = await listOrders(ctx.db, scopeOf(caller), {
@@ -113,8 +112,7 @@ export async function listOrderPage (ctx: OrdersContext, caller: Caller, query: 
   }, limit + 1)
   const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
   const items = await findItemsOfOrders(ctx.db, page.map((order) => order.id))
-  const data = page.map((order) => toOrderBody(order, items.filter((item) => item.order_id === order.id), caller.role))
-  return { data, nextCursor }
+  return { rows: page.map((order) => ({ order, items: items.filter((item) => item.order_id === order.id) })), nextCursor }
 }
 
 /**
@@ -124,7 +122,7 @@ export async function listOrderPage (ctx: OrdersContext, caller: Caller, query: 
  */
 export async function transitionOrder (
   ctx: OrdersContext, caller: Caller, id: string, to: OrderStatus, precondition: Precondition, audit: AuditContext
-): Promise<VersionedOrder> {
+): Promise<OrderWithItems> {
   return await withTransactionRetry(() => ctx.db.transaction().execute(async (trx) => {
     const order = await lockOrder(trx, id, scopeOf(caller))
     if (order === undefined) throw orderNotFound()
@@ -141,9 +139,9 @@ export async function transitionOrder (
     await recordAudit(trx, audit, {
       action: 'order.status_changed', resource: { type: 'order', id: order.id }, before: { status: order.status }, after: { status: updated.status }
     })
-    const items = await findItemsOfOrders(trx, [order.id])
-    await recordOrderStatusChanged(trx, toOrderBody(updated, items, 'staff'), order.status)
-    return { order: toOrderBody(updated, items, caller.role), version: updated.version }
+    const changed = { order: updated, items: await findItemsOfOrders(trx, [order.id]) }
+    await recordOrderStatusChanged(trx, changed, order.status)
+    return changed
   }), ctx.retry)
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../../schemas/products.js'
 import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from '../orders/idempotency.js'
 import { withTransactionRetry, type RetryOptions } from '../orders/retry.js'
-import { recordEvents } from '../webhooks/events.js'
+import { recordProductsEmptied } from './events.js'
 import { presentProduct } from './presenter.js'
 import { lockStockBySku, upsertProductsBySku, type ProductFields } from './repository.js'
 
@@ -111,7 +111,7 @@ export async function upsertBatch (ctx: BatchContext, userId: string, input: Bat
     if (allOrNothing && results.some((result) => result.status >= 400)) {
       throw rejected(results.map((result) => result.status >= 400 ? result : resultOf(result.index, NOT_APPLIED)))
     }
-    await recordEvents(trx, emptied.map((data) => ({ type: 'product.out_of_stock' as const, data })))
+    await recordProductsEmptied(trx, emptied)
     return { replayed: false, body: { results }, created }
   }
 

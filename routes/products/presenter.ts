@@ -1,3 +1,6 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { RowSource } from '../../db/row-source.js'
+import { jsonObject } from '../../db/sql-json.js'
 import type { ProductBody } from '../../schemas/products.js'
 import type { ProductListRecord, ProductRecord } from './repository.js'
 
@@ -21,3 +24,25 @@ export const presentProduct = (row: ProductRecord, currency: string): ProductBod
 
 export const presentListedProduct = (row: ProductListRecord, currency: string): ProductBody =>
   productBody(row, currency, row.created_at_iso, row.updated_at_iso)
+
+/** The product columns its representation reads. */
+export type PresentedProductColumns = Omit<ProductRecord, 'version'>
+
+/**
+ * presentProduct in SQL, for a statement that writes a product and the events showing it in one
+ * round trip (the order statement's product.out_of_stock); test/routes/webhooks/payloads.test.ts
+ * keeps it equal to GET /api/products/{id}.
+ */
+export function productJson (row: RowSource<PresentedProductColumns>, currency: string): RawBuilder<ProductBody> {
+  return jsonObject<ProductBody>({
+    id: row.column('id'),
+    sku: row.column('sku'),
+    name: row.column('name'),
+    description: row.column('description'),
+    price_cents: row.column('price_cents'),
+    currency: sql<string>`cast(${currency} as text)`,
+    stock: row.column('stock'),
+    created_at: row.iso('created_at'),
+    updated_at: row.iso('updated_at')
+  })
+}

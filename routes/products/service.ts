@@ -11,7 +11,7 @@ import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repo
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
 import type { Precondition } from '../../lib/http/etag.js'
-import { recordProductStockChange } from '../webhooks/events.js'
+import { recordProductsEmptied } from './events.js'
 import { presentProduct } from './presenter.js'
 
 const DEFAULT_LIMIT = 20
@@ -132,7 +132,7 @@ export async function changeProduct (
       precondition(current)
       const updated = await repo.updateProduct(trx, id, fields)
       await recordAudit(trx, audit, { action: 'product.updated', resource: { type: 'product', id }, before: current, after: updated })
-      await recordProductStockChange(trx, current, presentProduct(updated, ctx.currency))
+      if (current.stock > 0 && updated.stock === 0) await recordProductsEmptied(trx, [presentProduct(updated, ctx.currency)])
       return updated
     })
   } catch (error) {

@@ -6,7 +6,7 @@ import {
 import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
-import { presentEndpoint } from './presenter.js'
+import { presentDelivery, presentEndpoint, presentEndpointWithSecret } from './presenter.js'
 import * as service from './service.js'
 import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
@@ -40,10 +40,10 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.createWebhook(webhooks, request.body, auditContext(request))
-    request.log.warn({ event: 'webhook_created', webhook_id: row.id, by: request.user.id }, 'webhook endpoint created')
-    setEtag(reply, row)
-    return reply.code(201).header('location', `${fastify.prefix}/${row.id}`).send(body)
+    const created = await service.createWebhook(webhooks, request.body, auditContext(request))
+    request.log.warn({ event: 'webhook_created', webhook_id: created.row.id, by: request.user.id }, 'webhook endpoint created')
+    setEtag(reply, created.row)
+    return reply.code(201).header('location', `${fastify.prefix}/${created.row.id}`).send(presentEndpointWithSecret(created))
   })
 
   fastify.get('/', {
@@ -58,9 +58,9 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { data, nextCursor } = await service.listWebhookPage(webhooks, request.query)
+    const { rows, nextCursor } = await service.listWebhookPage(webhooks, request.query)
     setNextLink(request, reply, nextCursor)
-    return { data, next_cursor: nextCursor }
+    return { data: rows.map(presentEndpoint), next_cursor: nextCursor }
   })
 
   fastify.get('/:id', {
@@ -130,10 +130,10 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { row, body } = await service.rotateWebhookSecret(webhooks, request.params.id, auditContext(request))
-    request.log.warn({ event: 'webhook_secret_rotated', webhook_id: row.id, by: request.user.id }, 'webhook secret rotated')
-    setEtag(reply, row)
-    return body
+    const rotated = await service.rotateWebhookSecret(webhooks, request.params.id, auditContext(request))
+    request.log.warn({ event: 'webhook_secret_rotated', webhook_id: rotated.row.id, by: request.user.id }, 'webhook secret rotated')
+    setEtag(reply, rotated.row)
+    return presentEndpointWithSecret(rotated)
   })
 
   fastify.get('/:id/deliveries', {
@@ -149,9 +149,9 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const { data, nextCursor } = await service.listDeliveryPage(webhooks, request.params.id, request.query)
+    const { rows, nextCursor } = await service.listDeliveryPage(webhooks, request.params.id, request.query)
     setNextLink(request, reply, nextCursor)
-    return { data, next_cursor: nextCursor }
+    return { data: rows.map(presentDelivery), next_cursor: nextCursor }
   })
 
   fastify.post('/:id/deliveries/:delivery_id/retry', {
@@ -168,7 +168,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const delivery = await service.retryDelivery(webhooks, request.params.id, request.params.delivery_id)
-    return reply.code(202).send(delivery)
+    return reply.code(202).send(presentDelivery(delivery))
   })
 }
 

@@ -1,4 +1,4 @@
-import { MAX_ATTEMPT_LOG, type WebhookAttemptBody, type WebhookDeliveryBody, type WebhookEndpointBody, type WebhookEventBody, type WebhookEventType } from '../../schemas/webhooks.js'
+import { MAX_ATTEMPT_LOG, type WebhookAttemptBody, type WebhookDeliveryBody, type WebhookEndpointBody, type WebhookEndpointWithSecretBody, type WebhookEventBody, type WebhookEventType } from '../../schemas/webhooks.js'
 import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './repository.js'
 
 export function presentEndpoint (row: EndpointRecord): WebhookEndpointBody {
@@ -12,6 +12,10 @@ export function presentEndpoint (row: EndpointRecord): WebhookEndpointBody {
     updated_at: row.updated_at.toISOString()
   }
 }
+
+/** An endpoint as created or rotated: the one response that shows its secret. */
+export const presentEndpointWithSecret = ({ row, secret }: { row: EndpointRecord, secret: string }): WebhookEndpointWithSecretBody =>
+  ({ ...presentEndpoint(row), secret })
 
 const EVENT_TYPES: ReadonlySet<string> = new Set<WebhookEventType>(['order.created', 'order.status_changed', 'product.out_of_stock'])
 function isEventType (type: string): type is WebhookEventType {
@@ -35,7 +39,7 @@ export function presentAttempt (row: AttemptRecord): WebhookAttemptBody {
   }
 }
 
-export function presentDelivery (row: DeliveryRecord, attempts: readonly AttemptRecord[]): WebhookDeliveryBody {
+export function presentDelivery ({ delivery: row, attempts }: { delivery: DeliveryRecord, attempts: readonly AttemptRecord[] }): WebhookDeliveryBody {
   return {
     id: row.id,
     endpoint_id: row.endpoint_id,

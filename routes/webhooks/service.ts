@@ -1,14 +1,11 @@
 import type { Db } from '../../db/database.js'
 import { AppError } from '../../lib/app-error.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
-import type {
-  CreateWebhookInput, ListDeliveriesInput, UpdateWebhookInput, WebhookDeliveryBody, WebhookEndpointBody, WebhookEndpointWithSecretBody
-} from '../../schemas/webhooks.js'
+import type { CreateWebhookInput, ListDeliveriesInput, UpdateWebhookInput } from '../../schemas/webhooks.js'
 import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
-import { presentDelivery, presentEndpoint } from './presenter.js'
 import * as repo from './repository.js'
-import type { EndpointRecord } from './repository.js'
+import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './repository.js'
 import { newSecret } from './signature.js'
 import { targetUrlProblem } from './ssrf.js'
 import { WEBHOOK_PROBLEMS } from './problems.js'
@@ -55,7 +52,19 @@ const auditEndpoint = async (
   await recordAudit(trx, audit, { action: `webhook_endpoint.${action}`, resource: { type: 'webhook_endpoint', id }, before, after, secretsChanged })
 }
 
-export async function createWebhook (ctx: WebhooksContext, input: CreateWebhookInput, audit: AuditContext): Promise<{ row: EndpointRecord, body: WebhookEndpointWithSecretBody }> {
+/** An endpoint as just created or rotated: the only time its secret is shown. */
+export interface EndpointWithSecret {
+  row: EndpointRecord
+  secret: string
+}
+
+/** A delivery with its attempts, oldest first. */
+export interface DeliveryWithAttempts {
+  delivery: DeliveryRecord
+  attempts: AttemptRecord[]
+}
+
+export async function createWebhook (ctx: WebhooksContext, input: CreateWebhookInput, audit: AuditContext): Promise<EndpointWithSecret> {
   assertDistinctEvents(input.events)
   assertTargetAllowed(input.url, ctx.allowPrivateTargets)
   const secret = newSecret()
@@ -64,7 +73,7 @@ export async function createWebhook (ctx: WebhooksContext, input: CreateWebhookI
     await auditEndpoint(trx, audit, 'created', created.id, null, created)
     return created
   })
-  return { row, body: { ...presentEndpoint(row), secret } }
+  return { row, secret }
 }
 
 export async function getWebhook (ctx: WebhooksContext, id: string): Promise<EndpointRecord> {
@@ -73,11 +82,11 @@ export async function getWebhook (ctx: WebhooksContext, id: string): Promise<End
   return row
 }
 
-export async function listWebhookPage (ctx: WebhooksContext, query: { limit?: number | undefined, cursor?: string | undefined }): Promise<{ data: WebhookEndpointBody[], nextCursor: string | null }> {
+export async function listWebhookPage (ctx: WebhooksContext, query: { limit?: number | undefined, cursor?: string | undefined }): Promise<{ rows: EndpointRecord[], nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT
   const rows = await repo.listEndpoints(ctx.db, decodeCreatedAtCursor(query.cursor), limit + 1)
   const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
-  return { data: page.map(presentEndpoint), nextCursor }
+  return { rows: page, nextCursor }
 }
 
 /** PATCH, and secret rotation: the If-Match check and the write see the same locked row. */
@@ -98,7 +107,7 @@ export async function updateWebhook (
 }
 
 /** A new secret, effective for the next attempt; the old one stops working at once. */
-export async function rotateWebhookSecret (ctx: WebhooksContext, id: string, audit: AuditContext): Promise<{ row: EndpointRecord, body: WebhookEndpointWithSecretBody }> {
+export async function rotateWebhookSecret (ctx: WebhooksContext, id: string, audit: AuditContext): Promise<EndpointWithSecret> {
   const secret = newSecret()
   const row = await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findEndpoint(trx, id, true)
@@ -108,7 +117,7 @@ export async function rotateWebhookSecret (ctx: WebhooksContext, id: string, aud
     await auditEndpoint(trx, audit, 'secret_rotated', id, current, updated)
     return updated
   })
-  return { row, body: { ...presentEndpoint(row), secret } }
+  return { row, secret }
 }
 
 export async function removeWebhook (ctx: WebhooksContext, id: string, precondition: Precondition, audit: AuditContext): Promise<void> {
@@ -121,19 +130,19 @@ export async function removeWebhook (ctx: WebhooksContext, id: string, precondit
   })
 }
 
-export async function listDeliveryPage (ctx: WebhooksContext, endpointId: string, query: ListDeliveriesInput): Promise<{ data: WebhookDeliveryBody[], nextCursor: string | null }> {
+export async function listDeliveryPage (ctx: WebhooksContext, endpointId: string, query: ListDeliveriesInput): Promise<{ rows: DeliveryWithAttempts[], nextCursor: string | null }> {
   await getWebhook(ctx, endpointId)
   const limit = query.limit ?? DEFAULT_LIMIT
   const rows = await repo.listDeliveries(ctx.db, endpointId, { status: query.status, after: decodeCreatedAtCursor(query.cursor) }, limit + 1)
   const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
   const attempts = await repo.attemptsOf(ctx.db, page.map((row) => row.id))
-  return { data: page.map((row) => presentDelivery(row, attempts.filter((a) => a.delivery_id === row.id))), nextCursor }
+  return { rows: page.map((delivery) => ({ delivery, attempts: attempts.filter((a) => a.delivery_id === delivery.id) })), nextCursor }
 }
 
 /** Makes the delivery due now (a failed one becomes pending again, within its retry window). */
-export async function retryDelivery (ctx: WebhooksContext, endpointId: string, deliveryId: string): Promise<WebhookDeliveryBody> {
+export async function retryDelivery (ctx: WebhooksContext, endpointId: string, deliveryId: string): Promise<DeliveryWithAttempts> {
   if (!await repo.scheduleNow(ctx.db, endpointId, deliveryId)) throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_DELIVERY_NOT_FOUND, 'No delivery with this id for this endpoint')
   const row = await repo.findDelivery(ctx.db, endpointId, deliveryId)
   if (row === undefined) throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_DELIVERY_NOT_FOUND, 'No delivery with this id for this endpoint')
-  return presentDelivery(row, await repo.attemptsOf(ctx.db, [row.id]))
+  return { delivery: row, attempts: await repo.attemptsOf(ctx.db, [row.id]) }
 }
