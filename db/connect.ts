@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import net from 'node:net'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
@@ -103,7 +103,6 @@ export async function connectDatabase (config: DatabaseConfig, { bounded = true 
     // Trigram indexes back product and customer search (migration 0002).
     extensions: { pg_trgm: pgTrgm },
     ...(config.dataDir !== null ? { dataDir: config.dataDir } : {}),
-    ...(config.loadDataDir !== undefined ? { loadDataDir: new Blob([readFileSync(config.loadDataDir)]) } : {}),
     parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: parseInt8 }
   })
   return { db: new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), kind: 'pglite', pool: null }

@@ -7,8 +7,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export type DatabaseConfig =
   | { kind: 'postgres', url: string, poolMax: number, acquireTimeoutMs: number, statementTimeoutMs: number }
-  /** loadDataDir: a dumpDataDir tarball an in-memory database starts from (the test suite's migrated template). */
-  | { kind: 'pglite', dataDir: string | null, loadDataDir?: string }
+  | { kind: 'pglite', dataDir: string | null }
 
 export interface AppConfig {
   env: AppEnv
@@ -165,7 +164,6 @@ function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
     return { kind: 'postgres', url: url.toString(), ...pool }
   }
   const dataDir = env.PGLITE_DATA_DIR === 'memory' ? null : env.PGLITE_DATA_DIR ?? (appEnv === 'test' ? null : './.data')
-  if (dataDir === null && env.PGLITE_LOAD_DATA_DIR !== undefined) return { kind: 'pglite', dataDir, loadDataDir: env.PGLITE_LOAD_DATA_DIR }
   return { kind: 'pglite', dataDir }
 }
 

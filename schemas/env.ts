@@ -28,7 +28,6 @@ export const EnvSchema = Type.Object({
   /** Postgres statement_timeout of request-serving connections (lock waits included). */
   DB_STATEMENT_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 10, maximum: 3600000 })),
   PGLITE_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
-  PGLITE_LOAD_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   MIGRATE_ON_START: Type.Optional(Bool),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_HOST: Type.Optional(Type.String({ minLength: 1 })),

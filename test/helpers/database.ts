@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { cpSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pg from 'pg'
 import type { DatabaseConfig } from '../../lib/config.js'
-import { pgliteDump, postgresTemplate } from './db-template.js'
+import { pgliteTemplateDir, postgresTemplate } from './db-template.js'
 
 /** Minimal view of a tap test: what the helpers need (teardown). */
 export interface TestContext {
@@ -14,13 +17,17 @@ export const usingRealPostgres = (): boolean => process.env.DATABASE_URL !== und
 /**
  * A fresh, migrated database with no rows for one app under test: on real Postgres a new
  * database cloned from the migrated template on DATABASE_URL's server and dropped at teardown;
- * otherwise an in-memory PGlite that starts from the migrated dump (each app its own copy).
+ * otherwise an embedded PGlite on a copy of the migrated template directory, removed at teardown.
  * `migrated: false` gives an empty one instead (for tests of migrating itself).
  */
 export async function createTestDatabase (t: TestContext, { migrated = true } = {}): Promise<{ env: Record<string, string>, url: string | null }> {
   const adminUrl = process.env.DATABASE_URL
   if (adminUrl === undefined || adminUrl === '') {
-    return { env: { PGLITE_DATA_DIR: 'memory', ...(migrated ? { PGLITE_LOAD_DATA_DIR: await pgliteDump() } : {}) }, url: null }
+    if (!migrated) return { env: { PGLITE_DATA_DIR: 'memory' }, url: null }
+    const dataDir = join(tmpdir(), `goshop-test-${process.pid}-${randomBytes(4).toString('hex')}`)
+    cpSync(await pgliteTemplateDir(), dataDir, { recursive: true })
+    t.teardown(() => { rmSync(dataDir, { recursive: true, force: true }) })
+    return { env: { PGLITE_DATA_DIR: dataDir }, url: null }
   }
 
   const template = migrated ? await postgresTemplate(adminUrl) : 'template1'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,27 +30,33 @@ export function migrationHash (): string {
 }
 
 /**
- * A tarball (PGlite dumpDataDir) of a migrated embedded database, cached in the OS temp
- * directory. Parallel test processes may both build it: each writes a private file and
- * renames it into place, so a reader never sees half a dump.
+ * A migrated embedded data directory, made once per migration set in the OS temp directory;
+ * each test database starts as a file copy of it (PGLITE_DATA_DIR), which PGlite opens in
+ * about half the CPU that restoring a dumpDataDir tarball into memory costs (BENCHMARKS.md,
+ * "Test suite"). Parallel test processes may both build it: each migrates a private directory
+ * and renames it into place, so a reader never sees half a template.
  */
-export async function pgliteDump (): Promise<string> {
-  const path = join(tmpdir(), `goshop-pglite-${migrationHash()}.tar`)
+export async function pgliteTemplateDir (): Promise<string> {
+  const path = join(tmpdir(), `goshop-pglite-${migrationHash()}`)
   if (existsSync(path)) return path
   const [{ PGlite }, { PGliteDialect }, { pg_trgm: pgTrgm }] = await Promise.all([
     import('@electric-sql/pglite'), import('kysely-pglite-dialect'), import('@electric-sql/pglite/contrib/pg_trgm')
   ])
+  const partial = `${path}.${process.pid}.partial`
+  rmSync(partial, { recursive: true, force: true })
   // The extensions db/connect.ts loads, so the migrations that create them run here too.
-  const pglite = new PGlite({ extensions: { pg_trgm: pgTrgm } })
-  const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) })
+  const db = new Kysely<unknown>({ dialect: new PGliteDialect(new PGlite({ dataDir: partial, extensions: { pg_trgm: pgTrgm } })) })
   try {
     await migrateToLatest(db)
-    const dump = await pglite.dumpDataDir('none')
-    const partial = `${path}.${process.pid}.partial`
-    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
-    renameSync(partial, path)
   } finally {
     await db.destroy()
+  }
+  try {
+    renameSync(partial, path)
+  } catch (error) {
+    // Another process renamed its template into place first: use that one.
+    if (!existsSync(path)) throw error
+    rmSync(partial, { recursive: true, force: true })
   }
   return path
 }

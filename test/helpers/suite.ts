@@ -42,22 +42,29 @@ export function suiteFiles (dir = TEST_DIR): string[] {
 }
 
 /**
- * The shards: areas grouped so that, run two at a time (tap's `jobs`), they end at about the
- * same time; the suites that build apps (most of an embedded run's cost) are spread over the
- * first seven. A suite runs in the first shard with a prefix of its path; the last shard takes the
- * rest (unit suites and the OpenAPI linters), so a new test file always runs somewhere. Each has its entry point, test/shards/<name>.test.ts.
+ * The shards, in the order they start: tap starts the entry points (test/shards/<nn>-<name>.test.ts)
+ * in name order, two at a time (tap's `jobs`, two cores), so the longest come first and the short
+ * ones fill in at the end, and both job slots finish together (BENCHMARKS.md, "Test suite"). A
+ * suite runs in the first shard with a prefix of its path, so a domain's own shard must come
+ * before 'auth' (which takes every other domain: help, problems, a new one); the last shard takes
+ * the rest (unit suites, perf guards), so a new test file always runs somewhere.
  */
 export const SHARDS: ReadonlyArray<{ name: string, prefixes: readonly string[] }> = [
-  { name: 'server', prefixes: ['server/', 'e2e/', 'delivery/'] },
-  { name: 'orders', prefixes: ['routes/orders/'] },
+  { name: 'hostile', prefixes: ['hostile/', 'plugins/app/'] },
   { name: 'webhooks', prefixes: ['routes/webhooks/', 'routes/events/', 'routes/audit/'] },
+  { name: 'e2e', prefixes: ['e2e/'] },
+  { name: 'server', prefixes: ['server/', 'delivery/'] },
   { name: 'products', prefixes: ['routes/products/', 'routes/customers/'] },
-  // ...and every other domain (help, problems, a new one), so no app-building suite lands in 'rest'.
+  { name: 'openapi', prefixes: ['openapi/'] },
+  { name: 'orders', prefixes: ['routes/orders/'] },
   { name: 'auth', prefixes: ['routes/auth/', 'routes/admin/', 'routes/health/', 'routes/'] },
   { name: 'external', prefixes: ['plugins/external/'] },
-  { name: 'hostile', prefixes: ['hostile/', 'plugins/app/'] },
   { name: 'rest', prefixes: [''] }
 ]
+
+/** A shard's entry point under test/shards/: numbered, so tap starts the shards in SHARDS order. */
+export const shardEntryPoint = (name: string): string =>
+  `${String(SHARDS.findIndex((shard) => shard.name === name) + 1).padStart(2, '0')}-${name}.test.ts`
 
 export function shardOf (file: string): string {
   const shard = SHARDS.find(({ prefixes }) => prefixes.some((prefix) => file.startsWith(prefix)))
@@ -65,16 +72,24 @@ export function shardOf (file: string): string {
   return shard.name
 }
 
-/** Runs a shard's suites one after another, each as a subtest named after its file. */
+const cpuSeconds = ({ user, system }: NodeJS.CpuUsage): string => ((user + system) / 1e6).toFixed(1)
+
+/**
+ * Runs a shard's suites one after another, each as a subtest named after its file. SUITE_CPU=1
+ * adds each suite's CPU time in this process (child processes not included) as a comment, a
+ * steadier measure than wall time on a shared machine (BENCHMARKS.md, "Test suite").
+ */
 export async function runShard (name: string): Promise<void> {
   if (!SHARDS.some((shard) => shard.name === name)) throw new Error(`unknown shard ${name}`)
   shardRunning = true
   for (const file of suiteFiles().filter((f) => shardOf(f) === name)) {
+    const cpuBefore = process.cpuUsage()
     await tap.test(file, { timeout: SUITE_TIMEOUT_MS }, async (t) => {
       const module: unknown = await import(pathToFileURL(join(TEST_DIR, file)).href)
       const body = typeof module === 'object' && module !== null && 'default' in module ? module.default : undefined
       if (typeof body !== 'function') throw new Error(`${file} does not export a suite (export default suite(import.meta, ...))`)
       await body(t)
     })
+    if (process.env.SUITE_CPU === '1') tap.comment(`${file} cpu=${cpuSeconds(process.cpuUsage(cpuBefore))}s`)
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import argon2 from 'argon2'
 import type { FastifyInstance } from 'fastify'
 import type { Role } from '../../db/database.js'
+import { hashPassword } from '../../routes/auth/passwords.js'
 
 export interface TestUser {
   id: string
@@ -16,10 +16,9 @@ export interface TestUser {
 
 let cachedHash: { password: string, hash: string } | undefined
 
+/** Hashed as the app hashes (its argon2 parameters), so a login with this password costs what a registered user's does. */
 async function passwordHash (password: string): Promise<string> {
-  if (cachedHash?.password !== password) {
-    cachedHash = { password, hash: await argon2.hash(password, { type: argon2.argon2id }) }
-  }
+  if (cachedHash?.password !== password) cachedHash = { password, hash: await hashPassword(password) }
   return cachedHash.hash
 }
 

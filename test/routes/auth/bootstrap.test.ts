@@ -24,12 +24,12 @@ async function replica (t: TestContext, databaseEnv: Record<string, string>, log
 
 export default suite(import.meta, (t) => {
   t.test('two replicas starting together on one database create exactly one admin', async (t) => {
-  // On PGlite (no DATABASE_URL) each app gets its own in-memory database, so this is a real race only on Postgres.
+  // On PGlite (no DATABASE_URL) one database cannot be opened by two apps, so each gets its own: a real race only on Postgres.
     const database = await createTestDatabase(t)
     // Built one after the other (the metrics plugin shares prom-client's global registry), then started together.
     const logLines: string[] = []
     const first = await replica(t, database.env, logLines)
-    const second = await replica(t, database.env, logLines)
+    const second = await replica(t, usingRealPostgres() ? database.env : (await createTestDatabase(t)).env, logLines)
     await Promise.all([first.ready(), second.ready()])
     const outcomes = logLines.map((l) => JSON.parse(l)).filter((l) => l.event === 'admin_bootstrap')
     t.same(outcomes.map((l) => l.email), ['ro***@example.com', 'ro***@example.com'], 'the bootstrap log line masks the email')

@@ -1,0 +1,3 @@
+import { runShard } from '../helpers/suite.js'
+
+await runShard('openapi')
