@@ -23,11 +23,11 @@ const eventTypeLiteral = (type: WebhookEventType): RawBuilder<WebhookEventType> 
  * product.out_of_stock for each ordered product this order took to 0 (the rows are locked
  * FOR UPDATE and had at least the ordered quantity, so stock 0 now means this order emptied it).
  */
-export function orderCreatedEvents (placed: PlacedOrderSources, currency: string): RawBuilder<OutboxEvent> {
+export function orderCreatedEvents (placed: PlacedOrderSources): RawBuilder<OutboxEvent> {
   return sql<OutboxEvent>`
       SELECT ${eventTypeLiteral('order.created')}, ${orderJson(placed.order, placed.items, 'staff')} FROM ${placed.order.table}
       UNION ALL
-      SELECT ${eventTypeLiteral('product.out_of_stock')}, ${productJson(placed.products, currency)}
+      SELECT ${eventTypeLiteral('product.out_of_stock')}, ${productJson(placed.products, sql<string>`(SELECT ${placed.order.column('currency')} FROM ${placed.order.table})`)}
       FROM ${placed.products.table} WHERE ${placed.products.column('stock')} = 0`
 }
 

@@ -1,11 +1,11 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Db, OrderItemRow, OrderRow } from '../../db/database.js'
 import { errorCode, RAISE_EXCEPTION } from '../../db/errors.js'
 import { nameStatement } from '../../db/named-statements.js'
 import { rowSource } from '../../db/row-source.js'
 import type { PresentedProductColumns } from '../products/presenter.js'
 import { createdAuditCte, type AuditContext } from '../audit/record.js'
-import { outboxCtes } from '../webhooks/events.js'
+import { outboxCtes, type OutboxEvent } from '../webhooks/events.js'
 import { orderCreatedEvents } from './events.js'
 import type { OrderWithItems } from './repository.js'
 
@@ -46,6 +46,26 @@ const AUDITED_ORDER_COLUMNS = ['customer_id', 'status', 'currency', 'total_cents
 const newOrder = rowSource<OrderRow>('new_order')
 const newItems = rowSource<OrderItemRow>('items')
 const taken = rowSource<PresentedProductColumns>('taken')
+
+/** The order.created and product.out_of_stock bodies, compiled to text once (see createdEvents). */
+let compiledEvents: RawBuilder<OutboxEvent> | null = null
+
+/**
+ * The statement's events are parameter-free (the currency comes from the new order's row): the
+ * presenters' SQL, a few hundred fragments, is built and compiled once and embedded as text
+ * instead of on every order (built per order it cost about a third more server CPU per order:
+ * BENCHMARKS.md, "Issue 25 and 26, 2026-12-03 late"). The statement text stays one text, so it
+ * stays a named statement. Guarded by test/routes/webhooks/payloads.test.ts (every payload
+ * equals the GET representation) and the throw below (a parameter would be lost).
+ */
+function createdEvents (db: Db): RawBuilder<OutboxEvent> {
+  if (compiledEvents === null) {
+    const compiled = orderCreatedEvents({ order: newOrder, items: newItems, products: taken }).compile(db)
+    if (compiled.parameters.length > 0) throw new Error('the order events must be parameter-free to be compiled once')
+    compiledEvents = sql.raw<OutboxEvent>(compiled.sql)
+  }
+  return compiledEvents
+}
 
 interface PlacedRow {
   id: string
@@ -132,7 +152,7 @@ export async function placeOrder (db: Db, request: OrderRequest): Promise<OrderW
       FROM ${newOrder.table} AS o CROSS JOIN ${taken.table} AS t
       RETURNING id, order_id, product_id, sku, name, quantity, unit_price_cents, subtotal_cents
     ),
-    ${outboxCtes(orderCreatedEvents({ order: newOrder, items: newItems, products: taken }, request.currency))},
+    ${outboxCtes(createdEvents(db))},
     ${createdAuditCte(request.audit, 'order.created', 'order', newOrder, AUDITED_ORDER_COLUMNS)}
     SELECT o.id, o.customer_id, o.status, o.currency, o.total_cents, o.created_at, o.updated_at, o.version,
       i.id AS item_id, i.product_id, i.sku, i.name, i.quantity, i.unit_price_cents, i.subtotal_cents

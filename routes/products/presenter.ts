@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely'
+import type { RawBuilder } from 'kysely'
 import type { RowSource } from '../../db/row-source.js'
 import { jsonObject } from '../../db/sql-json.js'
 import type { ProductBody } from '../../schemas/products.js'
@@ -33,14 +33,15 @@ export type PresentedProductColumns = Omit<ProductRecord, 'version'>
  * round trip (the order statement's product.out_of_stock); test/routes/webhooks/payloads.test.ts
  * keeps it equal to GET /api/products/{id}.
  */
-export function productJson (row: RowSource<PresentedProductColumns>, currency: string): RawBuilder<ProductBody> {
+/** `currency`: an SQL expression, so a statement can take it from its own rows and stay free of parameters. */
+export function productJson (row: RowSource<PresentedProductColumns>, currency: RawBuilder<string>): RawBuilder<ProductBody> {
   return jsonObject<ProductBody>({
     id: row.column('id'),
     sku: row.column('sku'),
     name: row.column('name'),
     description: row.column('description'),
     price_cents: row.column('price_cents'),
-    currency: sql<string>`cast(${currency} as text)`,
+    currency,
     stock: row.column('stock'),
     created_at: row.iso('created_at'),
     updated_at: row.iso('updated_at')
