@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented } from '../../schemas/common.js'
+import { documented, problemResponses } from '../../schemas/common.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { AuditEventPage, auditPageLink, ListAuditEventsQuery } from '../../schemas/audit.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { CURSOR_PARAM, listAuditEventPage } from './service.js'
@@ -20,7 +21,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. ' +
         'Events are kept AUDIT_RETENTION_DAYS (default 365).',
       querystring: ListAuditEventsQuery,
-      response: { 200: AuditEventPageResponse },
+      response: { 200: AuditEventPageResponse, ...problemResponses(HTTP_PROBLEMS.INVALID_CURSOR) },
       security: [{ bearerAuth: [] }]
     }
   }, async (request, reply) => {

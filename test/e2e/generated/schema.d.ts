@@ -10213,7 +10213,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description Bad Request: INVALID_URL, VALIDATION_FAILED */
+            /** @description Bad Request: INVALID_CURSOR, INVALID_URL, VALIDATION_FAILED */
             400: {
                 headers: {
                     /** @description The id of this request (the caller's X-Request-Id when it sent a valid one); also in logs and problem bodies */
