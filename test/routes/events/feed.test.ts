@@ -111,7 +111,10 @@ export default suite(import.meta, (t) => {
     t.equal(moves.data.length, 4, 'two types, spaces ignored')
 
     const fresh = await orderFor(app, customer, (await insertProduct(app)).id)
-    const next = await readFeed(app, staff, `?after=${cursor ?? ''}`)
+    const next = await waitFor('the new event in the feed', async () => {
+      const page = await readFeed(app, staff, `?after=${cursor ?? ''}`)
+      return page.data.length > 0 ? page : undefined
+    })
     t.same(next.data.map((e) => e.data.id), [fresh], 'only the new event after the cursor')
   })
 
