@@ -25,6 +25,7 @@ import swaggerUiPlugin from './plugins/external/swagger-ui.js'
 import swaggerPlugin from './plugins/external/swagger.js'
 import underPressurePlugin from './plugins/external/under-pressure.js'
 import type { Tracing } from './lib/tracing/provider.js'
+import type { DatabaseHandle } from './db/connect.js'
 import { validatorCompiler } from './lib/validator-compiler.js'
 import background from './background.js'
 import compressPlugin from './plugins/external/compress.js'
@@ -50,10 +51,16 @@ export interface BuildAppOptions {
   onStep?: (step: string) => void
   /** Tracing, when on (lib/tracing/provider.ts startTracing); off, no span is made and nothing is registered. */
   tracing?: Tracing | null
+  /**
+   * A database the caller opened and will close: the app uses it instead of connecting to
+   * config.database, and leaves it open when it closes (the tests reuse one embedded PGlite,
+   * emptied in between, across the apps of a process: test/helpers/embedded-databases.ts).
+   */
+  database?: DatabaseHandle
 }
 
 /** Builds the whole service from its plugins; server.ts listens, tests inject. */
-export async function buildApp ({ config, logStream, onStep, tracing }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp ({ config, logStream, onStep, tracing, database }: BuildAppOptions): Promise<FastifyInstance> {
   // Registrations below are awaited one by one, so a plugin starts loading when it is registered.
   const step = <P>(plugin: P): P => { onStep?.(pluginName(plugin)); return plugin }
   const app = Fastify({
@@ -102,7 +109,7 @@ export async function buildApp ({ config, logStream, onStep, tracing }: BuildApp
   await app.register(step(acceptPlugin))
   await app.register(step(clientErrorPlugin))
   await app.register(step(compressPlugin))
-  await app.register(step(dbPlugin))
+  await app.register(step(dbPlugin), database !== undefined ? { database } : {})
   await app.register(step(metricsPlugin))
   await app.register(step(redisPlugin))
   await app.register(step(rateLimitPlugin))

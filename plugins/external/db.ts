@@ -10,12 +10,17 @@ declare module 'fastify' {
   }
 }
 
+export interface DbPluginOptions {
+  /** Opened and closed by the caller (app.ts, BuildAppOptions.database); otherwise the plugin connects and closes. */
+  database?: DatabaseHandle
+}
+
 /** Kysely over pg (DATABASE_URL / DB_*) or over embedded PGlite; migrates on start when configured. */
-export default fp(async function dbPlugin (fastify) {
-  const handle = await connectDatabase(fastify.config.database)
+export default fp<DbPluginOptions>(async function dbPlugin (fastify, { database }) {
+  const handle = database ?? await connectDatabase(fastify.config.database)
   fastify.decorate('db', handle.db)
   fastify.decorate('dbHandle', handle)
-  fastify.addHook('onClose', async () => { await handle.db.destroy() })
+  if (database === undefined) fastify.addHook('onClose', async () => { await handle.db.destroy() })
 
   if (fastify.config.migrateOnStart) {
     const { results } = await migrateToLatest(handle.db)

@@ -4,7 +4,8 @@ import type { DestinationStream } from 'pino'
 import { buildApp } from '../../app.js'
 import { loadConfig } from '../../lib/config.js'
 import type { Tracing } from '../../lib/tracing/provider.js'
-import { createTestDatabase, type TestContext } from './database.js'
+import { createTestDatabase, usingRealPostgres, type TestContext } from './database.js'
+import { borrowEmbeddedDatabase } from './embedded-databases.js'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789'
 
@@ -37,11 +38,36 @@ export async function testEnv (t: TestContext, options: TestAppOptions = {}): Pr
   }
 }
 
-/** Builds a ready app on a fresh database; closed (and its database dropped) at teardown. */
+/** The app's database is the helper's to choose: not one the test made, nor one its env points at. */
+const choosesDatabase = (options: TestAppOptions): boolean =>
+  options.databaseEnv === undefined && options.env?.DATABASE_URL === undefined && options.env?.PGLITE_DATA_DIR === undefined
+
+/**
+ * Builds a ready app on a fresh database; closed (and its database dropped) at teardown. Embedded,
+ * the database is an emptied PGlite reused from an earlier app of this process (embedded-databases.ts).
+ */
 export async function buildTestApp (t: TestContext, options: TestAppOptions = {}): Promise<FastifyInstance> {
-  const config = loadConfig(await testEnv(t, options))
-  const app = await buildApp({ config, tracing: options.tracing ?? null, ...(options.logStream !== undefined ? { logStream: options.logStream } : {}) })
-  t.teardown(async () => { await app.close() })
+  const borrowed = !usingRealPostgres() && choosesDatabase(options) ? await borrowEmbeddedDatabase() : null
+  let app: FastifyInstance
+  try {
+    const env = await testEnv(t, borrowed === null ? options : { ...options, databaseEnv: { PGLITE_DATA_DIR: 'memory' } })
+    app = await buildApp({
+      config: loadConfig(env),
+      tracing: options.tracing ?? null,
+      ...(options.logStream !== undefined ? { logStream: options.logStream } : {}),
+      ...(borrowed !== null ? { database: borrowed.handle } : {})
+    })
+  } catch (error) {
+    await borrowed?.release()
+    throw error
+  }
+  t.teardown(async () => {
+    try {
+      await app.close()
+    } finally {
+      await borrowed?.release()
+    }
+  })
   await app.ready()
   return app
 }
