@@ -1,13 +1,16 @@
 import fp from 'fastify-plugin'
+import { idempotencyJobs } from './lib/idempotency/jobs.js'
 import type { DomainJobs, RunningJob } from './lib/jobs.js'
 import { auditJobs } from './routes/audit/jobs.js'
 import { authJobs } from './routes/auth/jobs.js'
 import { eventJobs } from './routes/events/jobs.js'
-import { orderJobs } from './routes/orders/jobs.js'
 import { webhookJobs } from './routes/webhooks/jobs.js'
 
-/** Each domain's start-up tasks and background jobs (routes/<domain>/jobs.ts), in start order. */
-const DOMAIN_JOBS: readonly DomainJobs[] = [authJobs, orderJobs, auditJobs, eventJobs, webhookJobs]
+/**
+ * Each domain's start-up tasks and background jobs (routes/<domain>/jobs.ts), and those of the shared
+ * modules the domains use (lib/idempotency/jobs.ts), in start order.
+ */
+const DOMAIN_JOBS: readonly DomainJobs[] = [authJobs, idempotencyJobs, auditJobs, eventJobs, webhookJobs]
 
 /**
  * Starts and stops the jobs the domains declare: started onReady, one after another, before the

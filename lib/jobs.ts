@@ -19,9 +19,10 @@ export interface RunningJob {
 
 /**
  * Something the service does besides answering requests, declared by its domain
- * (routes/<domain>/jobs.ts) and run by background.ts: started onReady, before the server
- * listens, in the order declared. A start-up task does its work and returns nothing; a
- * background job returns how to stop it (on close, before the pools close).
+ * (routes/<domain>/jobs.ts) or by a shared module the domains use (lib/idempotency/jobs.ts)
+ * and run by background.ts: started onReady, before the server listens, in the order declared.
+ * A start-up task does its work and returns nothing; a background job returns how to stop it
+ * (on close, before the pools close).
  */
 export interface Job {
   name: string

@@ -10,6 +10,8 @@ import { presentOrder } from './presenter.js'
 import * as service from './service.js'
 import { auditContext } from '../audit/context.js'
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
+import { TRANSACTION_PROBLEMS } from '../../db/transaction-retry.js'
+import { IDEMPOTENCY_PROBLEMS } from '../../lib/idempotency/problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { ORDER_PROBLEMS } from './problems.js'
 import orderExportRoutes from './export.js'
@@ -46,7 +48,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'another body -> 422 IDEMPOTENCY_KEY_REUSED; while the first is still running -> 409 IDEMPOTENCY_KEY_IN_USE.',
       headers: CreateOrderHeaders,
       body: CreateOrderBody,
-      response: { 201: CreatedOrderResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, ORDER_PROBLEMS.INSUFFICIENT_STOCK, ORDER_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, ORDER_PROBLEMS.UNKNOWN_CUSTOMER, ORDER_PROBLEMS.UNKNOWN_PRODUCT, ORDER_PROBLEMS.IDEMPOTENCY_KEY_REUSED, ORDER_PROBLEMS.TRANSACTION_CONFLICT) },
+      response: { 201: CreatedOrderResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, ORDER_PROBLEMS.INSUFFICIENT_STOCK, IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, ORDER_PROBLEMS.UNKNOWN_CUSTOMER, ORDER_PROBLEMS.UNKNOWN_PRODUCT, IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_REUSED, TRANSACTION_PROBLEMS.TRANSACTION_CONFLICT) },
       security
     }
   }, async (request, reply) => {
@@ -112,7 +114,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: TransitionBody,
-      response: { 200: OrderResponse, ...problemResponses(HTTP_PROBLEMS.FORBIDDEN, ORDER_PROBLEMS.ORDER_NOT_FOUND, ORDER_PROBLEMS.INVALID_TRANSITION, ORDER_PROBLEMS.TRANSACTION_CONFLICT) },
+      response: { 200: OrderResponse, ...problemResponses(HTTP_PROBLEMS.FORBIDDEN, ORDER_PROBLEMS.ORDER_NOT_FOUND, ORDER_PROBLEMS.INVALID_TRANSITION, TRANSACTION_PROBLEMS.TRANSACTION_CONFLICT) },
       security
     }
   }, async (request, reply) => {

@@ -26,9 +26,6 @@ export const ORDER_PROBLEMS = defineProblems({
       requested_status: Object.assign({}, OrderStatus, { description: 'The status asked for' })
     }
   },
-  IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'Idempotency key in use', description: 'A request with this Idempotency-Key is still running; retry after Retry-After seconds.' },
   UNKNOWN_CUSTOMER: { status: 422, title: 'Unknown customer', description: 'The order names a customer that does not exist (or the account has no customer profile).' },
-  UNKNOWN_PRODUCT: { status: 422, title: 'Unknown product', description: 'The order names a product that does not exist or is archived.' },
-  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused', description: 'This Idempotency-Key was already used with a different body; use a new key for a new request.' },
-  TRANSACTION_CONFLICT: { status: 503, title: 'Transaction conflict', description: 'Concurrent updates kept the order from being processed; retry after Retry-After seconds.' }
+  UNKNOWN_PRODUCT: { status: 422, title: 'Unknown product', description: 'The order names a product that does not exist or is archived.' }
 })

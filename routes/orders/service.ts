@@ -1,18 +1,18 @@
 // Orders: the business rules, and the owner of every order transaction.
 import { Value } from 'typebox/value'
 import type { Db, OrderStatus } from '../../db/database.js'
+import { withTransactionRetry, type RetryOptions } from '../../db/transaction-retry.js'
 import { AppError, forbidden } from '../../lib/app-error.js'
+import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from '../../lib/idempotency/claims.js'
 import type { FieldErrorBody } from '../../schemas/problem.js'
 import { Order, type CreateOrderInput, type ListOrdersFilter, type OrderBody } from '../../schemas/orders.js'
 import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
-import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from './idempotency.js'
 import { mergeLines, type MergedLine } from './lines.js'
 import { isRefusal, placeOrder, type LockedProduct, type OrderRefusal, type OrderRequest } from './place-order.js'
 import {
   findItemsOfOrders, findOrder, listOrders, lockOrder, restockOrder, updateOrderStatus, type OrderWithItems
 } from './repository.js'
 import { scopeOf, type Caller } from '../../lib/scope.js'
-import { withTransactionRetry, type RetryOptions } from './retry.js'
 import { recordOrderStatusChanged } from './events.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import { isLegalTransition, restocks, roleMayTransition } from './status-machine.js'

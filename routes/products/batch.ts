@@ -1,9 +1,11 @@
 import { Compile } from 'typebox/compile'
 import { Value } from 'typebox/value'
 import type { Db } from '../../db/database.js'
+import { withTransactionRetry, type RetryOptions } from '../../db/transaction-retry.js'
 import { AppError } from '../../lib/app-error.js'
+import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from '../../lib/idempotency/claims.js'
+import { IDEMPOTENCY_PROBLEMS } from '../../lib/idempotency/problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
-import { ORDER_PROBLEMS } from '../orders/problems.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
 import type { ProblemInput } from '../../lib/problem.js'
 import { toFieldErrors } from '../../lib/validation-errors.js'
@@ -11,8 +13,6 @@ import type { ProblemBody } from '../../schemas/problem.js'
 import {
   BatchUpsertResponse, WriteProductRequest, type BatchItemResultBody, type BatchUpsertInput, type BatchUpsertResponseBody, type ProductBody
 } from '../../schemas/products.js'
-import { claimKey, rememberResponse, requestHash, type IdempotencyContext } from '../orders/idempotency.js'
-import { withTransactionRetry, type RetryOptions } from '../orders/retry.js'
 import { recordProductsEmptied } from './events.js'
 import { presentProduct } from './presenter.js'
 import { lockStockBySku, upsertProductsBySku, type ProductFields } from './repository.js'
@@ -129,7 +129,7 @@ export async function upsertBatch (ctx: BatchContext, userId: string, input: Bat
 /** A response stored under an Idempotency-Key is one this service wrote; check it is still a batch response. */
 function storedResponse (status: number, body: unknown): BatchUpsertResponseBody {
   if (status !== 200 || !Value.Check(BatchUpsertResponse, body)) {
-    throw new AppError(ORDER_PROBLEMS.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used for another request', {
+    throw new AppError(IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used for another request', {
       errors: [{ pointer: '/idempotency-key', in: 'header', detail: 'was used for another request' }]
     })
   }

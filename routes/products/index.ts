@@ -13,7 +13,8 @@ import { upsertBatch, type BatchContext } from './batch.js'
 import { problemBody } from '../../lib/problem.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
-import { ORDER_PROBLEMS } from '../orders/problems.js'
+import { TRANSACTION_PROBLEMS } from '../../db/transaction-retry.js'
+import { IDEMPOTENCY_PROBLEMS } from '../../lib/idempotency/problems.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
 import productExportRoutes from './export.js'
 
@@ -101,7 +102,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: BatchUpsertBody,
       response: {
         200: documented(BatchUpsertResponse, { description: 'Every item\'s outcome, in input order', headers: { 'idempotent-replayed': ResponseHeaders.idempotentReplayed } }),
-        ...problemResponses(PRODUCT_PROBLEMS.BATCH_REJECTED, ORDER_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, ORDER_PROBLEMS.IDEMPOTENCY_KEY_REUSED, ORDER_PROBLEMS.TRANSACTION_CONFLICT)
+        ...problemResponses(PRODUCT_PROBLEMS.BATCH_REJECTED, IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_REUSED, TRANSACTION_PROBLEMS.TRANSACTION_CONFLICT)
       },
       security
     }

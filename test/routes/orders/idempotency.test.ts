@@ -109,19 +109,8 @@ export default suite(import.meta, (t) => {
     t.equal((await postOrder(app, user, body, { 'idempotency-key': 'k'.repeat(255) })).statusCode, 201)
   })
 
-  t.test('a key held by another transaction (e.g. another replica) -> 409 IDEMPOTENCY_KEY_IN_USE', async (t) => {
-    if (!usingRealPostgres()) {
-    // PGlite has a single session: no second transaction can hold the key, so fake the lock result.
-      const real = await import('../../../routes/orders/idempotency-repository.js')
-      const { claimKey } = await t.mockImport<typeof import('../../../routes/orders/idempotency.js')>('../../../routes/orders/idempotency.js', {
-        '../../../routes/orders/idempotency-repository.js': { ...real, tryLockKey: async () => false }
-      })
-      const app = await buildOrdersApp(t)
-      const user = await createUser(app, 'customer')
-      await t.rejects(app.db.transaction().execute(async (trx) => await claimKey(trx, { userId: user.id, key: 'busy', requestHash: 'h' })),
-        { statusCode: 409, code: 'IDEMPOTENCY_KEY_IN_USE', headers: { 'retry-after': '1' } })
-      return
-    }
+  // PGlite has a single session, so no second transaction can hold the key there; test/lib/idempotency/claims.test.ts fakes the lock.
+  t.test('a key held by another transaction (another replica) -> 409 IDEMPOTENCY_KEY_IN_USE', { skip: !usingRealPostgres() && 'needs two sessions (Postgres)' }, async (t) => {
     // Two replicas on one database; replica B's transaction holds the key while A is asked.
     const { env: databaseEnv } = await createTestDatabase(t)
     const replicaA = await settled(await buildTestApp(t, { databaseEnv }))
@@ -135,7 +124,7 @@ export default suite(import.meta, (t) => {
     let held: () => void = () => {}
     const isHeld = new Promise<void>((resolve) => { held = resolve })
     const holder = replicaB.db.transaction().execute(async (trx) => {
-      const { tryLockKey } = await import('../../../routes/orders/idempotency-repository.js')
+      const { tryLockKey } = await import('../../../lib/idempotency/repository.js')
       t.ok(await tryLockKey(trx, user.id, 'busy'))
       held()
       await released

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { Db } from '../../db/database.js'
-import { AppError } from '../../lib/app-error.js'
-import { deleteKey, findKey, insertKey, tryLockKey } from './idempotency-repository.js'
-import { ORDER_PROBLEMS } from './problems.js'
+import { AppError } from '../app-error.js'
+import { IDEMPOTENCY_PROBLEMS } from './problems.js'
+import { deleteKey, findKey, insertKey, tryLockKey } from './repository.js'
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 
@@ -39,7 +39,7 @@ export const requestHash = (body: unknown): string => createHash('sha256').updat
  */
 export async function claimKey (trx: Db, ctx: IdempotencyContext): Promise<Replay | null> {
   if (!await tryLockKey(trx, ctx.userId, ctx.key)) {
-    throw new AppError(ORDER_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, 'A request with this Idempotency-Key is still being processed; retry shortly', {
+    throw new AppError(IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_IN_USE, 'A request with this Idempotency-Key is still being processed; retry shortly', {
       headers: { 'retry-after': '1' }
     })
   }
@@ -50,7 +50,7 @@ export async function claimKey (trx: Db, ctx: IdempotencyContext): Promise<Repla
     return null
   }
   if (stored.request_hash !== ctx.requestHash) {
-    throw new AppError(ORDER_PROBLEMS.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used with a different request body', {
+    throw new AppError(IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used with a different request body', {
       errors: [{ pointer: '/idempotency-key', in: 'header', detail: 'was used with a different body' }]
     })
   }

@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isRetryableTransactionError } from '../../db/errors.js'
-import { AppError } from '../../lib/app-error.js'
-import { ORDER_PROBLEMS } from './problems.js'
+import { AppError } from '../lib/app-error.js'
+import { defineProblems } from '../lib/problems/define.js'
+import { isRetryableTransactionError } from './errors.js'
+
+/** Sent when the retries are used up; each route whose transaction runs through `withTransactionRetry` documents it. */
+export const TRANSACTION_PROBLEMS = defineProblems({
+  TRANSACTION_CONFLICT: { status: 503, title: 'Transaction conflict', description: 'Concurrent updates kept the order from being processed; retry after Retry-After seconds.' }
+})
 
 export interface RetryOptions {
   /** Extra attempts after the first one. */
@@ -25,7 +30,7 @@ export async function withTransactionRetry<T> (work: () => Promise<T>, options: 
     } catch (error) {
       if (!isRetryableTransactionError(error)) throw error
       if (attempt >= retries) {
-        throw new AppError(ORDER_PROBLEMS.TRANSACTION_CONFLICT, 'The order could not be processed because of concurrent updates; retry shortly', {
+        throw new AppError(TRANSACTION_PROBLEMS.TRANSACTION_CONFLICT, 'The order could not be processed because of concurrent updates; retry shortly', {
           headers: { 'retry-after': '1' },
           cause: error
         })

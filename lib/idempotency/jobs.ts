@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../db/database.js'
-import type { DomainJobs, RunningJob } from '../../lib/jobs.js'
-import { everyInterval } from '../../lib/periodic-task.js'
-import { purgeExpiredKeys } from './idempotency-repository.js'
+import type { DomainJobs, RunningJob } from '../jobs.js'
+import { everyInterval } from '../periodic-task.js'
+import { purgeExpiredKeys } from './repository.js'
 
 /** Expired idempotency keys are already ignored on lookup; the purge only bounds the table. */
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 15 * 60 * 1000
@@ -15,6 +15,7 @@ export function schedulePurge (db: Db, log: FastifyBaseLogger, intervalMs: numbe
   })
 }
 
-export const orderJobs: DomainJobs = ({ db, log }) => [
+/** The keys' purge, one for every domain that takes an Idempotency-Key (orders, products' batch). */
+export const idempotencyJobs: DomainJobs = ({ db, log }) => [
   { name: 'idempotency-key purge', start: async () => schedulePurge(db, log, IDEMPOTENCY_PURGE_INTERVAL_MS) }
 ]
