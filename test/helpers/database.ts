@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { cpSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import type { DatabaseConfig } from '../../lib/config.js'
-import { pgliteTemplateDir, postgresTemplate } from './db-template.js'
+import { pgliteTemplateDir } from './db-template.js'
+import { borrowPostgresDatabase, createDatabase, databaseUrl, dropDatabase } from './postgres-databases.js'
 
 /** Minimal view of a tap test: what the helpers need (teardown). */
 export interface TestContext {
@@ -15,9 +15,11 @@ export interface TestContext {
 export const usingRealPostgres = (): boolean => process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ''
 
 /**
- * A fresh, migrated database with no rows for one app under test: on real Postgres a new
- * database cloned from the migrated template on DATABASE_URL's server and dropped at teardown;
- * otherwise an embedded PGlite on a copy of the migrated template directory, removed at teardown.
+ * A migrated database with no rows for one app under test (or several sharing it): on real
+ * Postgres one cloned from the migrated template on DATABASE_URL's server, emptied at teardown
+ * and lent out again (postgres-databases.ts); otherwise an embedded PGlite data directory, a copy
+ * of the migrated template directory, removed at teardown (an app in this process gets a reused
+ * PGlite instead: embedded-databases.ts).
  * `migrated: false` gives an empty one instead (for tests of migrating itself).
  */
 export async function createTestDatabase (t: TestContext, { migrated = true } = {}): Promise<{ env: Record<string, string>, url: string | null }> {
@@ -30,27 +32,15 @@ export async function createTestDatabase (t: TestContext, { migrated = true } = 
     return { env: { PGLITE_DATA_DIR: dataDir }, url: null }
   }
 
-  const template = migrated ? await postgresTemplate(adminUrl) : 'template1'
-  const name = `goshop_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
-  } finally {
-    await admin.end()
+  if (migrated) {
+    const borrowed = await borrowPostgresDatabase(adminUrl)
+    t.teardown(borrowed.release)
+    return { env: { DATABASE_URL: borrowed.url }, url: borrowed.url }
   }
-  t.teardown(async () => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    try {
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    } finally {
-      await client.end()
-    }
-  })
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return { env: { DATABASE_URL: url.toString() }, url: url.toString() }
+  const name = await createDatabase(adminUrl, 'template1')
+  t.teardown(async () => { await dropDatabase(adminUrl, name) })
+  const url = databaseUrl(adminUrl, name)
+  return { env: { DATABASE_URL: url }, url }
 }
 
 export type { DatabaseConfig }

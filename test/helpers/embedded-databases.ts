@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { connectDatabase, type DatabaseHandle } from '../../db/connect.js'
 import { pgliteTemplateDir } from './db-template.js'
+import { emptyDatabase } from './empty-database.js'
 
 /**
  * Embedded test databases, reused across the apps of one test process. Opening a PGlite costs
@@ -23,10 +24,7 @@ export interface BorrowedDatabase {
 
 /** How long emptying may take before the database counts as stuck (a busy machine stays far below it). */
 const RESET_TIMEOUT_MS = 30_000
-/** Tables the migrations own: their rows are the template's, not a test's. */
-const MIGRATION_TABLES = new Set(['kysely_migration', 'kysely_migration_lock'])
-
-interface Pooled { handle: DatabaseHandle, dataDir: string, tables: string[] }
+interface Pooled { handle: DatabaseHandle, dataDir: string }
 
 const idle: Pooled[] = []
 const dataDirs = new Set<string>()
@@ -36,9 +34,7 @@ async function open (): Promise<Pooled> {
   const dataDir = join(tmpdir(), `goshop-test-${process.pid}-${randomBytes(4).toString('hex')}`)
   dataDirs.add(dataDir)
   cpSync(await pgliteTemplateDir(), dataDir, { recursive: true })
-  const handle = await connectDatabase({ kind: 'pglite', dataDir })
-  const { rows } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`.execute(handle.db)
-  return { handle, dataDir, tables: rows.map(({ name }) => name).filter((name) => !MIGRATION_TABLES.has(name)) }
+  return { handle: await connectDatabase({ kind: 'pglite', dataDir }), dataDir }
 }
 
 async function close ({ handle, dataDir }: Pooled): Promise<void> {
@@ -47,13 +43,9 @@ async function close ({ handle, dataDir }: Pooled): Promise<void> {
   dataDirs.delete(dataDir)
 }
 
-/** No rows, sequences restarted, session state (settings, advisory locks, prepared statements) discarded. */
-async function empty ({ handle, tables }: Pooled): Promise<void> {
-  await handle.db.transaction().execute(async (trx) => {
-    // Replica mode skips triggers: audit_events refuses TRUNCATE from the application's sessions.
-    await sql`SET LOCAL session_replication_role = replica`.execute(trx)
-    await sql`TRUNCATE ${sql.join(tables.map((table) => sql.table(table)))} RESTART IDENTITY`.execute(trx)
-  })
+/** No rows, sequences restarted; the one session's state (settings, advisory locks, prepared statements) discarded. */
+async function empty ({ handle }: Pooled): Promise<void> {
+  await emptyDatabase(handle.db)
   await sql`DISCARD ALL`.execute(handle.db)
 }
 
