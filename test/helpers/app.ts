@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
-import { buildApp } from '../../app.js'
+import { buildApp, type BuildAppOptions } from '../../app.js'
 import { loadConfig } from '../../lib/config.js'
 import type { Tracing } from '../../lib/tracing/provider.js'
 import { createTestDatabase, usingRealPostgres, type TestContext } from './database.js'
@@ -43,31 +43,26 @@ const choosesDatabase = (options: TestAppOptions): boolean =>
   options.databaseEnv === undefined && options.env?.DATABASE_URL === undefined && options.env?.PGLITE_DATA_DIR === undefined
 
 /**
- * Builds a ready app on a fresh database; closed (and its database dropped) at teardown. Embedded,
- * the database is an emptied PGlite reused from an earlier app of this process (embedded-databases.ts).
+ * What buildApp takes for a test app on a fresh database. Embedded, the database is an emptied
+ * PGlite reused from an earlier app of this process (embedded-databases.ts), given back at
+ * teardown: register the app's close after calling this, so that it runs first (teardowns run in reverse).
  */
-export async function buildTestApp (t: TestContext, options: TestAppOptions = {}): Promise<FastifyInstance> {
+export async function testAppOptions (t: TestContext, options: TestAppOptions = {}): Promise<BuildAppOptions> {
   const borrowed = !usingRealPostgres() && choosesDatabase(options) ? await borrowEmbeddedDatabase() : null
-  let app: FastifyInstance
-  try {
-    const env = await testEnv(t, borrowed === null ? options : { ...options, databaseEnv: { PGLITE_DATA_DIR: 'memory' } })
-    app = await buildApp({
-      config: loadConfig(env),
-      tracing: options.tracing ?? null,
-      ...(options.logStream !== undefined ? { logStream: options.logStream } : {}),
-      ...(borrowed !== null ? { database: borrowed.handle } : {})
-    })
-  } catch (error) {
-    await borrowed?.release()
-    throw error
+  if (borrowed !== null) t.teardown(borrowed.release)
+  const env = await testEnv(t, borrowed === null ? options : { ...options, databaseEnv: { PGLITE_DATA_DIR: 'memory' } })
+  return {
+    config: loadConfig(env),
+    tracing: options.tracing ?? null,
+    ...(options.logStream !== undefined ? { logStream: options.logStream } : {}),
+    ...(borrowed !== null ? { database: borrowed.handle } : {})
   }
-  t.teardown(async () => {
-    try {
-      await app.close()
-    } finally {
-      await borrowed?.release()
-    }
-  })
+}
+
+/** Builds a ready app on a fresh database; closed (and its database dropped or given back) at teardown. */
+export async function buildTestApp (t: TestContext, options: TestAppOptions = {}): Promise<FastifyInstance> {
+  const app = await buildApp(await testAppOptions(t, options))
+  t.teardown(async () => { await app.close() })
   await app.ready()
   return app
 }

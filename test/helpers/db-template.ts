@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest } from '../../db/migrate.js'
+import { withLockDir } from './lock-dir.js'
 
 /**
  * Every test database starts as a copy of one migrated once per migration set, instead of
@@ -33,31 +34,28 @@ export function migrationHash (): string {
  * A migrated embedded data directory, made once per migration set in the OS temp directory;
  * each test database starts as a file copy of it (PGLITE_DATA_DIR), which PGlite opens in
  * about half the CPU that restoring a dumpDataDir tarball into memory costs (BENCHMARKS.md,
- * "Test suite"). Parallel test processes may both build it: each migrates a private directory
- * and renames it into place, so a reader never sees half a template.
+ * "Test suite"). One of the parallel test processes makes it (a lock directory), the others wait
+ * for it; it is migrated in a private directory and renamed into place, so a reader never sees half a template.
  */
 export async function pgliteTemplateDir (): Promise<string> {
   const path = join(tmpdir(), `goshop-pglite-${migrationHash()}`)
   if (existsSync(path)) return path
-  const [{ PGlite }, { PGliteDialect }, { pg_trgm: pgTrgm }] = await Promise.all([
-    import('@electric-sql/pglite'), import('kysely-pglite-dialect'), import('@electric-sql/pglite/contrib/pg_trgm')
-  ])
-  const partial = `${path}.${process.pid}.partial`
-  rmSync(partial, { recursive: true, force: true })
-  // The extensions db/connect.ts loads, so the migrations that create them run here too.
-  const db = new Kysely<unknown>({ dialect: new PGliteDialect(new PGlite({ dataDir: partial, extensions: { pg_trgm: pgTrgm } })) })
-  try {
-    await migrateToLatest(db)
-  } finally {
-    await db.destroy()
-  }
-  try {
-    renameSync(partial, path)
-  } catch (error) {
-    // Another process renamed its template into place first: use that one.
-    if (!existsSync(path)) throw error
+  await withLockDir(`${path}.lock`, async () => {
+    if (existsSync(path)) return
+    const [{ PGlite }, { PGliteDialect }, { pg_trgm: pgTrgm }] = await Promise.all([
+      import('@electric-sql/pglite'), import('kysely-pglite-dialect'), import('@electric-sql/pglite/contrib/pg_trgm')
+    ])
+    const partial = `${path}.${process.pid}.partial`
     rmSync(partial, { recursive: true, force: true })
-  }
+    // The extensions db/connect.ts loads, so the migrations that create them run here too.
+    const db = new Kysely<unknown>({ dialect: new PGliteDialect(new PGlite({ dataDir: partial, extensions: { pg_trgm: pgTrgm } })) })
+    try {
+      await migrateToLatest(db)
+    } finally {
+      await db.destroy()
+    }
+    renameSync(partial, path)
+  })
   return path
 }
 

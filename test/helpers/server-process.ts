@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import { join } from 'node:path'
@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../lib/config.js'
 import { createTestDatabase, type TestContext } from './database.js'
 import { freePort } from '../../scripts/free-port.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { withLockDir } from './lock-dir.js'
 
 export { freePort }
 
@@ -35,28 +37,6 @@ function newestMtime (path: string): number {
   return Math.max(0, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))))
 }
 
-/** The pid written into the build lock; 0 while the holder has not written it yet (or the lock is gone). */
-function lockHolder (): number {
-  try {
-    return Number(readFileSync(join(BUILD_LOCK, 'pid'), 'utf8'))
-  } catch {
-    return 0
-  }
-}
-
-/** pid 0 counts as alive: a holder between mkdir and writing its pid. */
-function alive (pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return error instanceof Error && 'code' in error && error.code !== 'ESRCH'
-  }
-}
-
-const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
-
 /**
  * Builds once when dist/server.js is missing or older than any source; test files run in
  * parallel, so a lock directory serialises the build.
@@ -65,25 +45,11 @@ export async function ensureBuilt (): Promise<string> {
   const stale = (): boolean => newestMtime(SERVER_JS) < Math.max(...SOURCES.map((s) => newestMtime(join(ROOT, s))))
   if (!stale()) return SERVER_JS
   mkdirSync(join(ROOT, 'dist'), { recursive: true })
-  for (let waited = 0; ; waited += 250) {
-    try {
-      mkdirSync(BUILD_LOCK)
-      writeFileSync(join(BUILD_LOCK, 'pid'), String(process.pid))
-      break
-    } catch {
-      // A test process killed mid-build (tap's timeout) leaves its lock behind: take it over.
-      if (!alive(lockHolder())) rmSync(BUILD_LOCK, { recursive: true, force: true })
-      if (waited > 180_000) throw new Error(`build lock ${BUILD_LOCK} held for 3 minutes; remove it if no build runs`)
-      await sleep(250)
-    }
-  }
-  try {
-    if (!stale()) return SERVER_JS
+  await withLockDir(BUILD_LOCK, () => {
+    if (!stale()) return
     const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' })
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
-  } finally {
-    rmSync(BUILD_LOCK, { recursive: true, force: true })
-  }
+  })
   return SERVER_JS
 }
 

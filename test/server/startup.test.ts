@@ -4,11 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
 import { suite } from '../helpers/suite.js'
 import { buildApp } from '../../app.js'
-import { DEFAULT_STARTUP_TIMEOUT_MS, loadConfig } from '../../lib/config.js'
+import { DEFAULT_STARTUP_TIMEOUT_MS } from '../../lib/config.js'
 import { pluginName } from '../../lib/plugin-name.js'
 import { startupDeadline } from '../../lib/startup-deadline.js'
 import dbPlugin from '../../plugins/external/db.js'
-import { TEST_JWT_SECRET, buildTestApp, testEnv } from '../helpers/app.js'
+import { TEST_JWT_SECRET, buildTestApp, testAppOptions } from '../helpers/app.js'
 import { ensureBuilt, freePort } from '../helpers/server-process.js'
 
 export default suite(import.meta, (t) => {
@@ -42,9 +42,9 @@ export default suite(import.meta, (t) => {
 
   t.test('default config: no 10 s per-plugin limit, every boot step is reported', async (t) => {
     const steps: string[] = []
-    const config = loadConfig(await testEnv(t))
-    t.equal(config.startupTimeoutMs, DEFAULT_STARTUP_TIMEOUT_MS)
-    const app = await buildApp({ config, onStep: (step) => { steps.push(step) } })
+    const options = await testAppOptions(t)
+    t.equal(options.config.startupTimeoutMs, DEFAULT_STARTUP_TIMEOUT_MS)
+    const app = await buildApp({ ...options, onStep: (step) => { steps.push(step) } })
     t.teardown(async () => { await app.close() })
     await app.ready()
     t.equal(app.initialConfig.pluginTimeout, DEFAULT_STARTUP_TIMEOUT_MS, 'per-plugin timeout is the whole boot deadline')

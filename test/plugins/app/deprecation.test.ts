@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import { suite } from '../../helpers/suite.js'
 import { buildApp } from '../../../app.js'
-import { loadConfig } from '../../../lib/config.js'
 import { deprecatedOperation, deprecationHeaders } from '../../../lib/http/deprecation.js'
-import { testEnv } from '../../helpers/app.js'
+import { testAppOptions } from '../../helpers/app.js'
 import type { TestContext } from '../../helpers/database.js'
 
 const NOTICE = { since: '2026-12-01T00:00:00Z', sunset: '2027-06-30', link: 'https://docs.example.com/deprecations/legacy-things' }
@@ -33,7 +32,7 @@ const fixtureRoutes: FastifyPluginAsync = async (fastify) => {
 
 /** The app with extra routes registered before it is ready (buildTestApp readies at once). */
 async function appWith (t: TestContext, routes: FastifyPluginAsync): Promise<FastifyInstance> {
-  const app = await buildApp({ config: loadConfig(await testEnv(t)) })
+  const app = await buildApp(await testAppOptions(t))
   t.teardown(async () => { await app.close() })
   await app.register(routes)
   await app.ready()

@@ -5,14 +5,13 @@ import { suite } from '../../helpers/suite.js'
 import type { Response } from 'light-my-request'
 import { Type } from 'typebox'
 import { buildApp } from '../../../app.js'
-import { loadConfig } from '../../../lib/config.js'
 import type { ProblemBody } from '../../../schemas/problem.js'
-import { testEnv } from '../../helpers/app.js'
+import { testAppOptions } from '../../helpers/app.js'
 import type { TestContext } from '../../helpers/database.js'
 
 /** An app with two extra routes: one that validates a body, one that throws. */
 async function appWithProbeRoutes (t: TestContext): Promise<FastifyInstance> {
-  const app = await buildApp({ config: loadConfig(await testEnv(t)) })
+  const app = await buildApp(await testAppOptions(t))
   t.teardown(async () => { await app.close() })
   app.withTypeProvider<TypeBoxTypeProvider>().post('/probe', {
     schema: {

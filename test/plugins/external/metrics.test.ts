@@ -3,10 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { buildApp } from '../../../app.js'
-import { loadConfig } from '../../../lib/config.js'
 import type { Test } from 'tap'
 import { suite } from '../../helpers/suite.js'
-import { buildTestApp, testEnv } from '../../helpers/app.js'
+import { buildTestApp, testAppOptions } from '../../helpers/app.js'
 import { createUser } from '../../helpers/users.js'
 
 /**
@@ -69,7 +68,7 @@ export default suite(import.meta, (t) => {
 
   /** Builds an app, checks its /metrics, closes it; the app is unreachable once this returns. */
   async function useAndClose (t: Test, label: string, finalization: FinalizationRegistry<string>): Promise<void> {
-    const app = await buildApp({ config: loadConfig(await testEnv(t)) })
+    const app = await buildApp(await testAppOptions(t))
     await app.ready()
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
     t.match(text, /^process_cpu_seconds_total /m, `${label}: process metrics`)

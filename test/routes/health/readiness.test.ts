@@ -1,7 +1,7 @@
 import { suite } from '../../helpers/suite.js'
 import { buildApp } from '../../../app.js'
 import { loadConfig } from '../../../lib/config.js'
-import { testEnv } from '../../helpers/app.js'
+import { testAppOptions, testEnv } from '../../helpers/app.js'
 import { captureLogs } from '../../helpers/log-capture.js'
 
 export default suite(import.meta, (t) => {
@@ -29,7 +29,7 @@ export default suite(import.meta, (t) => {
   })
 
   t.test('readiness turns 503 while shutting down', async (t) => {
-    const app = await buildApp({ config: loadConfig(await testEnv(t)) })
+    const app = await buildApp(await testAppOptions(t))
     t.teardown(async () => { await app.close() })
     await app.ready()
     t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200)

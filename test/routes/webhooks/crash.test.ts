@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { suite } from '../../helpers/suite.js'
 import { TEST_JWT_SECRET } from '../../helpers/app.js'
-import { createTestDatabase, usingRealPostgres } from '../../helpers/database.js'
+import { createTestDatabase } from '../../helpers/database.js'
 import { startServer } from '../../helpers/server-process.js'
 import { waitFor } from '../../helpers/wait.js'
 import { FAST_WEBHOOKS } from './fixtures.js'
@@ -32,14 +29,8 @@ export default suite(import.meta, (t) => {
   }
 
   t.test('an order committed by a process killed (SIGKILL) before delivery is delivered after the restart', async (t) => {
-    let database: Record<string, string>
-    if (usingRealPostgres()) {
-      database = (await createTestDatabase(t)).env
-    } else {
-      const dir = mkdtempSync(join(tmpdir(), 'goshop-crash-'))
-      t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
-      database = { PGLITE_DATA_DIR: dir }
-    }
+    // A file-backed database on both engines (embedded: a copy of the migrated template), so it outlives the kill.
+    const database = (await createTestDatabase(t)).env
     const env = {
       APP_ENV: 'test',
       LOG_LEVEL: 'warn',
