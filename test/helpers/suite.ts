@@ -43,11 +43,12 @@ export function suiteFiles (dir = TEST_DIR): string[] {
 
 /**
  * The shards, in the order they start: tap starts the entry points (test/shards/<nn>-<name>.test.ts)
- * in name order, two at a time (tap's `jobs`, two cores), so the longest come first and the short
- * ones fill in at the end, and both job slots finish together (BENCHMARKS.md, "Test suite"). A
- * suite runs in the first shard with a prefix of its path, so a domain's own shard must come
- * before 'auth' (which takes every other domain: help, problems, a new one); the last shard takes
- * the rest (unit suites, perf guards), so a new test file always runs somewhere.
+ * in name order, three at a time (tap's `jobs`: on two cores, because a shard spends part of its
+ * time waiting for a child server or a timer, and a third keeps both cores busy), so the longest
+ * come first and the short ones fill in at the end, and the job slots finish close together
+ * (BENCHMARKS.md, "Test suite"). A suite runs in the first shard with a prefix of its path, so a
+ * domain's own shard must come before 'auth' (which takes every other domain: help, problems, a
+ * new one); the last shard takes the rest (unit suites, perf guards), so a new test file always runs somewhere.
  */
 export const SHARDS: ReadonlyArray<{ name: string, prefixes: readonly string[] }> = [
   { name: 'hostile', prefixes: ['hostile/', 'plugins/app/'] },
