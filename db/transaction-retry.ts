@@ -30,7 +30,7 @@ export async function withTransactionRetry<T> (work: () => Promise<T>, options: 
     } catch (error) {
       if (!isRetryableTransactionError(error)) throw error
       if (attempt >= retries) {
-        throw new AppError(TRANSACTION_PROBLEMS.TRANSACTION_CONFLICT, 'The order could not be processed because of concurrent updates; retry shortly', {
+        throw new AppError(TRANSACTION_PROBLEMS.TRANSACTION_CONFLICT, 'The change could not be made because of concurrent updates; nothing was written, retry shortly', {
           headers: { 'retry-after': '1' },
           cause: error
         })
