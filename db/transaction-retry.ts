@@ -5,7 +5,7 @@ import { isRetryableTransactionError } from './errors.js'
 
 /** Sent when the retries are used up; each route whose transaction runs through `withTransactionRetry` documents it. */
 export const TRANSACTION_PROBLEMS = defineProblems({
-  TRANSACTION_CONFLICT: { status: 503, title: 'Transaction conflict', description: 'Concurrent updates kept the order from being processed; retry after Retry-After seconds.' }
+  TRANSACTION_CONFLICT: { status: 503, title: 'Transaction conflict', description: 'Concurrent updates kept the change from being made; nothing was written. Retry after Retry-After seconds.' }
 })
 
 export interface RetryOptions {

@@ -2,18 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { suite } from '../../helpers/suite.js'
 import { createTestDatabase, usingRealPostgres } from '../../helpers/database.js'
-import { createUser, type TestUser } from '../../helpers/users.js'
+import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
 import { buildOrdersApp, insertProduct, postOrder } from '../orders/fixtures/orders.js'
+import { readFeed, type FeedPage } from './fixtures.js'
 
-interface FeedEvent { id: string, type: string, created_at: string, data: { id: string } }
-interface FeedPage { data: FeedEvent[], next_cursor: string | null, has_more: boolean }
-
-async function readFeed (app: FastifyInstance, user: TestUser, after: string | null, extra = ''): Promise<FeedPage> {
-  const res = await app.inject({ method: 'GET', url: `/api/events?limit=50${after === null ? '' : `&after=${after}`}${extra}`, headers: user.headers })
-  if (res.statusCode !== 200) throw new Error(`reading the feed failed: ${res.statusCode} ${res.body}`)
-  return res.json()
-}
+/** Up to 50 events after a cursor (null: from the start). */
+const afterCursor = (cursor: string | null, extra = ''): string => `?limit=50${cursor === null ? '' : `&after=${cursor}`}${extra}`
 
 const EVENT = 'INSERT INTO webhook_events (type, data) VALUES (\'order.created\', jsonb_build_object(\'id\', gen_random_uuid())) RETURNING id'
 
@@ -25,10 +20,10 @@ export default suite(import.meta, (t) => {
       const app = await buildOrdersApp(t)
       const staff = await createUser(app, 'staff')
       const first = await app.db.transaction().execute(async (trx) => (await trx.insertInto('webhook_events').values({ type: 'order.created', data: '{"id":"a"}' }).returning('id').executeTakeFirstOrThrow()).id)
-      const page = await readFeed(app, staff, null)
+      const page = await readFeed(app, staff, afterCursor(null))
       t.same(page.data.map((e) => e.id), [first])
       const second = (await app.db.insertInto('webhook_events').values({ type: 'order.created', data: '{"id":"b"}' }).returning('id').executeTakeFirstOrThrow()).id
-      t.same((await readFeed(app, staff, page.next_cursor)).data.map((e) => e.id), [second])
+      t.same((await readFeed(app, staff, afterCursor(page.next_cursor))).data.map((e) => e.id), [second])
       return
     }
     const { env: databaseEnv, url } = await createTestDatabase(t)
@@ -45,13 +40,13 @@ export default suite(import.meta, (t) => {
     // ...an early one commits while it runs.
     const early = (await app.db.insertInto('webhook_events').values({ type: 'order.created', data: '{"id":"early"}' }).returning('id').executeTakeFirstOrThrow()).id
 
-    const whileOpen = await readFeed(app, staff, null)
+    const whileOpen = await readFeed(app, staff, afterCursor(null))
     t.same(whileOpen.data, [], 'nothing is handed out past a transaction still running')
     t.equal(whileOpen.next_cursor, null)
 
     await late.query('COMMIT')
     const all = await waitFor('both events in the feed', async () => {
-      const page = await readFeed(app, staff, null)
+      const page = await readFeed(app, staff, afterCursor(null))
       return page.data.length === 2 ? page : undefined
     })
     t.same(all.data.map((e) => e.id), [lateId, early], 'in transaction order')
@@ -74,7 +69,7 @@ export default suite(import.meta, (t) => {
       await held.query('SELECT 1')
       const first = (await app.db.insertInto('webhook_events').values({ type: 'order.created', data: '{"id":"first"}' }).returning('id').executeTakeFirstOrThrow()).id
       const page = await waitFor('the committed event', async () => {
-        const result = await readFeed(app, staff, null)
+        const result = await readFeed(app, staff, afterCursor(null))
         return result.data.length === 1 ? result : undefined
       })
       t.same(page.data.map((e) => e.id), [first])
@@ -82,7 +77,7 @@ export default suite(import.meta, (t) => {
       const heldId: string = (await held.query(EVENT)).rows[0].id
       await held.query('COMMIT')
       const after = await waitFor('the held event after the cursor', async () => {
-        const result = await readFeed(app, staff, page.next_cursor)
+        const result = await readFeed(app, staff, afterCursor(page.next_cursor))
         return result.data.length > 0 ? result : undefined
       })
       t.same(after.data.map((e) => e.id), [heldId], 'the late commit appears after the cursor handed out before it')
@@ -115,7 +110,7 @@ export default suite(import.meta, (t) => {
       let cursor: string | null = null
       for (;;) {
         const done = !writing
-        const page: FeedPage = await readFeed(app, staff, cursor, '&types=order.created&wait=1')
+        const page: FeedPage = await readFeed(app, staff, afterCursor(cursor, '&types=order.created&wait=1'))
         seen.push(...page.data.map((e) => e.data.id))
         cursor = page.next_cursor
         if (done && page.data.length === 0 && seen.length >= WRITERS * ORDERS_EACH) return seen

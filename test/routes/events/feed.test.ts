@@ -5,15 +5,7 @@ import { suite } from '../../helpers/suite.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
 import { buildOrdersApp, insertProduct, postOrder, transition } from '../orders/fixtures/orders.js'
 import { encodeFeedCursor } from '../../../routes/events/cursor.js'
-
-interface FeedEvent { id: string, type: string, created_at: string, data: { id: string, [key: string]: unknown } }
-interface FeedPage { data: FeedEvent[], next_cursor: string | null, has_more: boolean }
-
-async function readFeed (app: FastifyInstance, user: TestUser, query = ''): Promise<FeedPage> {
-  const res = await app.inject({ method: 'GET', url: `/api/events${query}`, headers: user.headers })
-  if (res.statusCode !== 200) throw new Error(`reading the feed failed: ${res.statusCode} ${res.body}`)
-  return res.json()
-}
+import { readFeed, type FeedEvent, type FeedPage } from './fixtures.js'
 
 async function orderFor (app: FastifyInstance, customer: TestUser, productId: string, quantity = 1): Promise<string> {
   const res = await postOrder(app, customer, { items: [{ product_id: productId, quantity }] })

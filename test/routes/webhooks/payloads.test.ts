@@ -1,24 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { suite } from '../../helpers/suite.js'
-import { waitFor } from '../../helpers/wait.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
 import { buildOrdersApp, insertProduct, postOrder, transition } from '../orders/fixtures/orders.js'
-
-interface FeedEvent { id: string, type: string, data: { id: string, [key: string]: unknown } }
-
-/**
- * Every event of the outbox, oldest first, as the events feed (and every webhook attempt) carries
- * it, once at least `count` are visible: the feed shows an event when no older transaction is open
- * anywhere on the server (xids are cluster-wide), and another test database's may hold it back a while.
- */
-async function feed (app: FastifyInstance, staff: TestUser, count: number): Promise<FeedEvent[]> {
-  return await waitFor(`${count} events in the feed`, async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/events?limit=100', headers: staff.headers })
-    if (res.statusCode !== 200) throw new Error(`reading the feed failed: ${res.statusCode} ${res.body}`)
-    const events: FeedEvent[] = res.json().data
-    return events.length >= count ? events : undefined
-  })
-}
+import { waitForFeed } from '../events/fixtures.js'
 
 async function representation (app: FastifyInstance, staff: TestUser, url: string): Promise<unknown> {
   const res = await app.inject({ method: 'GET', url, headers: staff.headers })
@@ -38,7 +22,7 @@ export default suite(import.meta, (t) => {
     const customer = await createUser(app, 'customer')
     const product = await insertProduct(app, { stock: 1 })
     t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 2 }] })).statusCode, 409)
-    t.same(await feed(app, staff, 0), [])
+    t.same(await waitForFeed(app, staff, 0), [])
     t.same(await app.db.selectFrom('webhook_events').select('id').execute(), [], 'nothing in the outbox, visible or not')
   })
 
@@ -57,7 +41,7 @@ export default suite(import.meta, (t) => {
       const order = await postOrder(app, customer, { items: ids.map((id) => ({ product_id: id, quantity: id === emptied.id ? 2 : 1 })) }, headers)
       t.equal(order.statusCode, 201)
 
-      const events = await feed(app, staff, 2)
+      const events = await waitForFeed(app, staff, 2)
       t.same(events.map((event) => event.type), ['order.created', 'product.out_of_stock'])
       const created = events.find((event) => event.type === 'order.created')
       t.strictSame(created?.data, await representation(app, staff, `/api/orders/${order.json().id}`), 'order.created is the order as staff GET it')
@@ -85,7 +69,7 @@ export default suite(import.meta, (t) => {
     })
     t.equal(batch.statusCode, 200)
 
-    const events = await feed(app, staff, 4)
+    const events = await waitForFeed(app, staff, 4)
     t.same(events.map((event) => event.type), ['order.created', 'order.status_changed', 'product.out_of_stock', 'product.out_of_stock'])
     const [, changed, patched, upserted] = events
     t.strictSame(changed?.data, { ...await representation(app, staff, `/api/orders/${order.json().id}`) as object, previous_status: 'pending' })
