@@ -21,6 +21,11 @@
  * with tracing on (every span exported by OTLP/HTTP to a sink in this process), and, with
  * BENCH_BEFORE_DIST=dir of a build without tracing, that build too: interleaved rounds
  * (see interleavedRounds), one database.
+ * BENCH_ROUTES=split: where a read's server CPU goes, at an equal offered load (BENCH_SPLIT_RATE req/s,
+ * default 3000, well below either server's limit, so both do the same work per second): the baseline's
+ * /health (no query) and product read, the app's /health/live and product read, in interleaved rounds.
+ * The baseline's two rows give what the query costs a server; the app's product read minus that is its
+ * request cycle.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
@@ -50,6 +55,8 @@ const BY_ID_ONLY = process.env.BENCH_ROUTES === 'byid'
 const ORDERS_ONLY = process.env.BENCH_ROUTES === 'orders'
 const TRACING_ONLY = process.env.BENCH_ROUTES === 'tracing'
 const COMPARE_ONLY = process.env.BENCH_ROUTES === 'compare'
+const SPLIT_ONLY = process.env.BENCH_ROUTES === 'split'
+const SPLIT_RATE = positive('BENCH_SPLIT_RATE', 3000)
 const APP_DIST = process.env.BENCH_APP_DIST ?? DIST
 const ADMIN = { email: 'bench-admin@example.com', password: randomBytes(18).toString('base64url') }
 const CUSTOMER_PASSWORD = 'bench-customer-password'
@@ -398,7 +405,7 @@ async function startSpanSink (): Promise<{ url: string, spans: () => number, exp
  * ratioRounds): median req/s and server CPU per request of each, and each one's ratio to the
  * first's median.
  */
-async function interleavedRounds (name: string, targets: Array<{ label: string, server: Server }>, scenario: Scenario): Promise<string> {
+async function interleavedRounds (name: string, targets: Array<{ label: string, server: Server, scenario?: Scenario }>, scenario: Scenario): Promise<string> {
   const samples = targets.map(() => ({ reqPerSec: [] as number[], cpuUs: [] as number[], p99: [] as number[], failed: 0 }))
   for (let round = 0; round < RATIO_ROUNDS; round++) {
     for (let k = 0; k < targets.length; k++) {
@@ -406,7 +413,7 @@ async function interleavedRounds (name: string, targets: Array<{ label: string, 
       const target = targets[index]
       const sample = samples[index]
       if (target === undefined || sample === undefined) continue
-      const row = await measure('', target.server, scenario, { duration: RATIO_SECONDS, warmup: round === 0 ? WARMUP : 0, quiet: true })
+      const row = await measure('', target.server, target.scenario ?? scenario, { duration: RATIO_SECONDS, warmup: round === 0 ? WARMUP : 0, quiet: true })
       sample.reqPerSec.push(row.reqPerSec)
       sample.p99.push(row.p99)
       if (row.cpuUsPerReq !== null) sample.cpuUs.push(row.cpuUsPerReq)
@@ -603,6 +610,19 @@ async function main (): Promise<void> {
     await waitFor(baseline, '/health')
     const baseByIdScenario: Scenario = { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/products/${id}` })) }
     const byIdScenario: Scenario = { requests: rotating(data.productIds, (id) => ({ method: 'GET', path: `/api/products/${id}`, headers: auth })) }
+
+    if (SPLIT_ONLY) {
+      const rate = { overallRate: SPLIT_RATE }
+      const targets = [
+        { label: 'baseline, GET /health (no query)', server: baseline, scenario: { path: '/health', ...rate } },
+        { label: 'baseline, GET /products/{id}', server: baseline, scenario: { ...baseByIdScenario, ...rate } },
+        { label: 'app, GET /health/live', server: app, scenario: { path: '/health/live', ...rate } },
+        { label: 'app, GET /api/products/{id}', server: app, scenario: { ...byIdScenario, ...rate } }
+      ]
+      console.log(`\n${machine(pgVersion)}\nCommand: BENCH_ROUTES=split BENCH_SPLIT_RATE=${SPLIT_RATE} BENCH_RATIO_ROUNDS=${RATIO_ROUNDS} BENCH_RATIO_SECONDS=${RATIO_SECONDS} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench\n`)
+      console.log(await interleavedRounds(`at ${SPLIT_RATE} req/s`, targets, byIdScenario))
+      return
+    }
     const baseRow = await measure('baseline: node:http + pg, GET /products/{id}', baseline, baseByIdScenario)
 
     const rows: Row[] = [baseRow]
