@@ -9,7 +9,7 @@ import { DependencyCheck, DependencyStatus, Help, Liveness, Readiness, Readiness
 import { CreateOrderBody, Order, OrderItem, OrderLineInput, OrderPage, OrderStatus, TransitionBody } from './orders.js'
 import { FieldError, FieldLocation, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
-import { BatchMode, BatchUpsertBody, BatchUpsertResponse, Product, ProductPage, ProductSortParam, UpdateProductBody, WriteProductRequest } from './products.js'
+import { BatchItemResult, BatchMode, BatchUpsertBody, BatchUpsertResponse, Product, ProductPage, ProductSortParam, UpdateProductBody, WriteProductRequest } from './products.js'
 import { RoleUpdate, User } from './users.js'
 import { AttemptOutcome, CreateWebhookBody, DeliveryStatus, UpdateWebhookBody, WEBHOOK_SCHEMAS, WebhookEvent, WebhookEventTypeSchema } from './webhooks.js'
 import { EventPage } from './events.js'
@@ -28,7 +28,7 @@ import { EventPage } from './events.js'
 export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   FieldError, Problem, ProblemType, ProblemTypeList,
   RegisterRequest, LoginRequest, RefreshRequest, LogoutRequest, TokenPair, User, RoleUpdate,
-  Product, ProductPage, WriteProductRequest, UpdateProductBody, BatchUpsertBody, BatchUpsertResponse,
+  Product, ProductPage, WriteProductRequest, UpdateProductBody, BatchUpsertBody, BatchItemResult, BatchUpsertResponse,
   Customer, CustomerPage, WriteCustomerRequest, UpdateCustomerBody,
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,

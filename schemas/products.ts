@@ -170,7 +170,7 @@ export const BatchItemResult = Type.Object({
   status: Type.Integer({ format: 'int32', minimum: 200, maximum: 599, description: '201 created, 200 replaced, 4xx refused (see problem)', examples: [201] }),
   product: Type.Optional(Product),
   problem: Type.Optional(Problem)
-}, { title: 'ProductBatchResult', description: 'The outcome of one item, with the product written or the problem that refused it' })
+}, { $id: 'ProductBatchResult', title: 'ProductBatchResult', description: 'The outcome of one item, with the product written or the problem that refused it' })
 
 export const BatchUpsertResponse = Type.Object({
   results: Type.Array(BatchItemResult, { maxItems: MAX_BATCH_ITEMS, description: 'One per item, in input order' })

@@ -72,22 +72,31 @@ export function changesBetween (before: object | null, after: object | null, sec
   return changes
 }
 
-/**
- * Writes the change's audit row in `trx`. An update that changed nothing (a PATCH with the
- * values the row already had) is not a change, so it writes no row.
- */
+/** Writes the change's audit row in `trx` (see recordAudits). */
 export async function recordAudit (trx: Db, ctx: AuditContext, change: AuditedChange): Promise<void> {
-  const changes = changesBetween(change.before, change.after, change.secretsChanged)
-  if (change.before !== null && change.after !== null && Object.keys(changes).length === 0) return
-  await trx.insertInto('audit_events').values({
-    actor_type: ctx.actor.type,
-    actor_id: ctx.actor.id,
-    action: change.action,
-    resource_type: change.resource.type,
-    resource_id: change.resource.id,
-    changes: JSON.stringify(changes),
-    request_id: ctx.requestId
-  }).execute()
+  await recordAudits(trx, ctx, [change])
+}
+
+/**
+ * Writes the changes' audit rows in `trx`, in one statement however many (a product batch has up
+ * to 1000). An update that changed nothing (a PATCH with the values the row already had, a batch
+ * item equal to its product) is not a change, so it writes no row.
+ */
+export async function recordAudits (trx: Db, ctx: AuditContext, changes: readonly AuditedChange[]): Promise<void> {
+  const rows = changes.flatMap((change) => {
+    const changed = changesBetween(change.before, change.after, change.secretsChanged)
+    if (change.before !== null && change.after !== null && Object.keys(changed).length === 0) return []
+    return [{
+      actor_type: ctx.actor.type,
+      actor_id: ctx.actor.id,
+      action: change.action,
+      resource_type: change.resource.type,
+      resource_id: change.resource.id,
+      changes: JSON.stringify(changed),
+      request_id: ctx.requestId
+    }]
+  })
+  if (rows.length > 0) await trx.insertInto('audit_events').values(rows).execute()
 }
 
 /**

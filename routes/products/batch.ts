@@ -15,13 +15,16 @@ import {
 } from '../../schemas/products.js'
 import { recordProductsEmptied } from './events.js'
 import { presentProduct } from './presenter.js'
-import { lockStockBySku, upsertProductsBySku, type ProductFields } from './repository.js'
+import { recordAudits, type AuditContext, type AuditedChange } from '../audit/record.js'
+import { lockProductsBySku, upsertProductsBySku, type ProductFields } from './repository.js'
 
 const itemSchema = Compile(WriteProductRequest)
 
 export interface BatchContext {
   db: Db
   currency: string
+  /** Who writes the batch: each product created or replaced gets its audit row (SPEC §8). */
+  audit: AuditContext
   retry?: RetryOptions
   /** The problem body of an item's refusal (the route knows the request's url and id). */
   problemOf: (input: ProblemInput) => ProblemBody
@@ -79,8 +82,9 @@ function rejected (results: BatchItemResultBody[]): AppError {
 /**
  * POST /api/products/batch. The good items are written in one transaction with three
  * statements whatever their number: the existing rows locked (sku order, so concurrent
- * batches cannot deadlock), one INSERT ... ON CONFLICT (sku) DO UPDATE, and the
- * product.out_of_stock events of the products whose stock it took from above 0 to 0 (as PUT does).
+ * batches cannot deadlock), one INSERT ... ON CONFLICT (sku) DO UPDATE, the audit rows of
+ * the products it created or changed, and the product.out_of_stock events of the products whose
+ * stock it took from above 0 to 0 (as PUT does).
  */
 export async function upsertBatch (ctx: BatchContext, userId: string, input: BatchUpsertInput, idempotencyKey: string | undefined): Promise<BatchOutcome> {
   const checked = checkItems(input.items)
@@ -94,23 +98,33 @@ export async function upsertBatch (ctx: BatchContext, userId: string, input: Bat
 
   const write = async (trx: Db): Promise<BatchOutcome> => {
     const good = checked.flatMap((item) => 'fields' in item ? [item.fields] : []).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
-    const before = await lockStockBySku(trx, good.map((item) => item.sku))
+    const before = await lockProductsBySku(trx, good.map((item) => item.sku))
     const rows = new Map((await upsertProductsBySku(trx, good)).map((row) => [row.sku, row]))
 
     let created = 0
     const emptied: ProductBody[] = []
+    const audited: AuditedChange[] = []
     const results = checked.map((item): BatchItemResultBody => {
       if ('problem' in item) return resultOf(item.index, item.problem)
-      const row = rows.get(item.fields.sku)
-      if (row === undefined) return resultOf(item.index, skuTaken())
+      const written = rows.get(item.fields.sku)
+      if (written === undefined) return resultOf(item.index, skuTaken())
+      const { inserted, ...row } = written
       const product = presentProduct(row, ctx.currency)
-      if (row.inserted) created++
-      else if ((before.get(row.sku) ?? 0) > 0 && row.stock === 0) emptied.push(product)
-      return { index: item.index, status: row.inserted ? 201 : 200, product }
+      const previous = before.get(row.sku) ?? null
+      const resource = { type: 'product', id: row.id } as const
+      if (inserted) {
+        created++
+        audited.push({ action: 'product.created', resource, before: null, after: row })
+      } else {
+        audited.push({ action: 'product.updated', resource, before: previous, after: row })
+        if ((previous?.stock ?? 0) > 0 && row.stock === 0) emptied.push(product)
+      }
+      return { index: item.index, status: inserted ? 201 : 200, product }
     })
     if (allOrNothing && results.some((result) => result.status >= 400)) {
       throw rejected(results.map((result) => result.status >= 400 ? result : resultOf(result.index, NOT_APPLIED)))
     }
+    await recordAudits(trx, ctx.audit, audited)
     await recordProductsEmptied(trx, emptied)
     return { replayed: false, body: { results }, created }
   }

@@ -110,6 +110,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const batch: BatchContext = {
       db: fastify.db,
       currency,
+      audit: auditContext(request),
       retry: { onRetry: (error, attempt) => { request.log.warn({ err: error, attempt }, 'product batch lost a race; retrying') } },
       problemOf: (input) => problemBody(request, input)
     }

@@ -140,20 +140,21 @@ export async function deleteProduct (db: Db, id: string): Promise<void> {
 }
 
 /**
- * The stock of the products with these skus (archived ones included), locked for the batch's
- * transaction in sku order. Run in a transaction. pg_trgm's GIN index on sku also answers `=`, and
+ * The products with these skus (archived ones included), locked for the batch's transaction in
+ * sku order: their stock before the batch (out-of-stock events) and their rows (the audit's
+ * before). Run in a transaction. pg_trgm's GIN index on sku also answers `=`, and
  * the planner prices it far too cheaply: it chose it for this lookup, a bitmap scan of the trigram
  * index that took 7-8 s for 1000 skus among 6000 products (the unique btree: 30 ms; BENCHMARKS.md,
  * "Batch upsert after"). GIN only serves bitmap scans, so they are off for this one statement.
  */
-export async function lockStockBySku (db: Db, skus: readonly string[]): Promise<Map<string, number>> {
+export async function lockProductsBySku (db: Db, skus: readonly string[]): Promise<Map<string, ProductRecord>> {
   if (skus.length === 0) return new Map()
   await sql`set local enable_bitmapscan = off`.execute(db)
-  const rows = await db.selectFrom('products').select(['sku', 'stock'])
+  const rows = await db.selectFrom('products').select(COLUMNS)
     .where('sku', '=', sql<string>`any(cast(${[...skus]} as text[]))`)
     .orderBy('sku').forUpdate().execute()
   await sql`set local enable_bitmapscan to default`.execute(db)
-  return new Map(rows.map((row) => [row.sku, row.stock]))
+  return new Map(rows.map((row) => [row.sku, row]))
 }
 
 /**

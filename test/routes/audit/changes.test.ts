@@ -121,4 +121,51 @@ export default suite(import.meta, (t) => {
     t.notOk(everything.includes(admin.token), 'no access token')
     t.equal(await auditRowCount(app), 17, 'one row per change, no more')
   })
+
+  t.test('a product batch records each product it creates or changes, in its transaction', async (t) => {
+    const app = await buildTestApp(t, { env: { WEBHOOK_WORKER: 'false' } })
+    const staff = await createUser(app, 'staff')
+    const asStaff = caller(app, staff)
+    const existing = await asStaff('POST', '/api/products', 'req-existing', { sku: 'AUD-B0', name: 'Cup', price_cents: 300, stock: 4 })
+    const same = await asStaff('POST', '/api/products', 'req-same', { sku: 'AUD-B2', name: 'Bowl', price_cents: 700, stock: 1 })
+    const existingId: string = existing.json().id
+    const sameId: string = same.json().id
+    const before = await auditRowCount(app)
+
+    // Refused first: an all_or_nothing batch with a bad item writes nothing, so it records nothing.
+    const refused = await asStaff('POST', '/api/products/batch', 'req-refused', {
+      mode: 'all_or_nothing',
+      items: [{ sku: 'AUD-B0', name: 'Changed cup', price_cents: 350, stock: 0 }, { sku: 'AUD-BAD', name: 'Bad', price_cents: -1, stock: 1 }]
+    })
+    t.equal(refused.statusCode, 409)
+    t.equal(await auditRowCount(app), before, 'a rejected batch leaves no audit row')
+
+    const batch = await asStaff('POST', '/api/products/batch', 'req-batch', {
+      mode: 'per_item',
+      items: [
+        { sku: 'AUD-B1', name: 'Saucer', price_cents: 250, stock: 9 },
+        { sku: 'AUD-B0', name: 'Cup', price_cents: 350, stock: 0 },
+        { sku: 'AUD-B2', name: 'Bowl', price_cents: 700, stock: 1 },
+        { sku: 'AUD-BAD', name: 'Bad', price_cents: -1, stock: 1 }
+      ]
+    })
+    t.equal(batch.statusCode, 200)
+    t.same(batch.json().results.map((r: { status: number }) => r.status), [201, 200, 200, 400])
+    const createdId: string = batch.json().results[0].product.id
+
+    t.same(await auditRowsOf(app, createdId), [{
+      actor_type: 'user',
+      actor_id: staff.id,
+      action: 'product.created',
+      resource_type: 'product',
+      resource_id: createdId,
+      changes: { sku: [null, 'AUD-B1'], name: [null, 'Saucer'], description: [null, ''], price_cents: [null, 250], stock: [null, 9] },
+      request_id: 'req-batch'
+    }], 'a created product: every field from null')
+    t.same((await auditRowsOf(app, existingId)).slice(1).map((r) => [r.action, r.actor_id, r.changes, r.request_id]), [
+      ['product.updated', staff.id, { price_cents: [300, 350], stock: [4, 0] }, 'req-batch']
+    ], 'a replaced product: only the fields that changed')
+    t.equal((await auditRowsOf(app, sameId)).length, 1, 'an item equal to its product changes nothing and records nothing')
+    t.equal(await auditRowCount(app), before + 2, 'nothing for the refused item')
+  })
 })

@@ -1,10 +1,10 @@
 import { createQueryId, sql, type CompiledQuery } from 'kysely'
 import { suite } from '../../helpers/suite.js'
-import { lockStockBySku } from '../../../routes/products/repository.js'
+import { lockProductsBySku } from '../../../routes/products/repository.js'
 import { buildTestApp } from '../../helpers/app.js'
 
 /**
- * The batch upsert's sku lock (routes/products/repository.ts lockStockBySku) turns bitmap scans
+ * The batch upsert's sku lock (routes/products/repository.ts lockProductsBySku) turns bitmap scans
  * off for its one statement: otherwise the planner answers `sku = any(...)` from pg_trgm's GIN
  * index, seconds for a 1000-item batch (BENCHMARKS.md, "Batch upsert after"). Guarded here: the
  * setting precedes the locking read in the same transaction, that read is planned on the unique
@@ -22,12 +22,12 @@ export default suite(import.meta, (t) => {
         transformQuery: ({ node }) => { statements.push(trx.getExecutor().compileQuery(node, createQueryId())); return node },
         transformResult: async ({ result }) => result
       })
-      const stock = await lockStockBySku(watched, [...skus, 'LOCK-GUARD-MISSING'])
+      const products = await lockProductsBySku(watched, [...skus, 'LOCK-GUARD-MISSING'])
       const { rows } = await sql<{ enable_bitmapscan: string }>`show enable_bitmapscan`.execute(trx)
       t.equal(rows[0]?.enable_bitmapscan, 'on', 'bitmap scans are back on for the rest of the transaction')
-      return stock
+      return products
     })
-    t.same([...locked.entries()], skus.map((sku, i) => [sku, i]), 'the stock of every existing sku, in sku order; the missing one absent')
+    t.same([...locked.entries()].map(([sku, row]) => [sku, row.sku, row.stock]), skus.map((sku, i) => [sku, sku, i]), 'the row of every existing sku, in sku order; the missing one absent')
 
     const off = statements.findIndex((statement) => /enable_bitmapscan\s*=\s*off/i.test(statement.sql))
     const read = statements.findIndex((statement) => /for update/i.test(statement.sql))
