@@ -158,7 +158,7 @@ export interface AuditEventsTable {
   request_id: string
 }
 
-/** Migration 0006: only the SHA-256 of a key is stored; a roll lowers the old key's expires_at. */
+/** Migration 0006: only the SHA-256 of a key is stored; a roll lowers the old key's expires_at. Its version: 0008. */
 export interface ApiKeysTable {
   id: Generated<string>
   user_id: string
@@ -170,6 +170,7 @@ export interface ApiKeysTable {
   expires_at: ColumnType<Date, Date | string, Date | string>
   revoked_at: NullableTimestamp
   last_used_at: NullableTimestamp
+  version: RowVersion
 }
 
 export interface Database {

@@ -16,6 +16,7 @@ export const ApiScopeSchema = Type.Union([
   Type.Literal('orders:read'), Type.Literal('orders:write'),
   Type.Literal('events:read'), Type.Literal('webhooks:manage'), Type.Literal('audit:read')
 ], {
+  title: 'ApiScope',
   description: 'What a key may do: products:read|write, customers:read|write, orders:read|write, events:read, webhooks:manage, audit:read. ' +
     'Each operation lists the scopes that admit a key (its `apiKey` security requirement); a key never exceeds its owner\'s current role.',
   examples: ['products:read']
@@ -101,14 +102,15 @@ export const RollApiKeyBody = Type.Object({
 
 export const ListApiKeysQuery = Type.Object({
   ...PaginationQuery,
-  user_id: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Admins: only this user\'s keys (others see only their own keys anyway)' }))
+  user_id: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Only this user\'s keys. Admins: any user; others: only their own id (any other -> 403 FORBIDDEN)' }))
 }, { additionalProperties: false })
 
 /** Every named schema of this file, for addSchema (they are referenced by $id). */
 export const API_KEY_SCHEMAS = [ApiKey, ApiKeyWithSecret, ApiKeyPage]
 
 export const apiKeyHeaders = {
-  created: { location: ResponseHeaders.location('api-keys') },
+  one: { etag: ResponseHeaders.etag },
+  created: { etag: ResponseHeaders.etag, location: ResponseHeaders.location('api-keys') },
   page: { link: ResponseHeaders.link('api-keys') }
 }
 

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented, IdParams, NoContent, problemResponses } from '../../schemas/common.js'
+import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import { API_KEY_SCHEMAS, ApiKey, ApiKeyPage, ApiKeyWithSecret, apiKeyHeaders, CreateApiKeyBody, ListApiKeysQuery, RollApiKeyBody } from '../../schemas/api-keys.js'
 import { API_KEY_PROBLEMS } from './problems.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { auditContext } from '../audit/context.js'
-import { presentKey } from './presenter.js'
+import { presentKey, presentKeyWithSecret } from './presenter.js'
 import * as service from './service.js'
 
 const tags = ['api-keys']
@@ -34,9 +36,10 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const body = await service.createKey(keys, request.user, request.body, auditContext(request))
-    request.log.warn({ event: 'api_key_created', api_key_id: body.id, by: request.user.id }, 'API key created')
-    return reply.code(201).header('location', `${fastify.prefix}/${body.id}`).send(body)
+    const created = await service.createKey(keys, request.user, request.body, auditContext(request))
+    request.log.warn({ event: 'api_key_created', api_key_id: created.row.id, by: request.user.id }, 'API key created')
+    setEtag(reply, created.row)
+    return reply.code(201).header('location', `${fastify.prefix}/${created.row.id}`).send(presentKeyWithSecret(created))
   })
 
   fastify.get('/', {
@@ -44,9 +47,10 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'listApiKeys',
       summary: 'List API keys (yours; admins: everyone\'s)',
-      description: 'Cursor-paginated, oldest first (keyset on created_at, id). Revoked keys are not listed; rolled and expired ones are, until revoked. Admins filter with ?user_id=. Secrets are never included.',
+      description: 'Cursor-paginated, oldest first (keyset on created_at, id). Revoked keys are not listed; rolled and expired ones are, until revoked. ' +
+        'Admins filter with ?user_id=; anyone else may name only their own id there (another user\'s -> 403 FORBIDDEN). Secrets are never included.',
       querystring: ListApiKeysQuery,
-      response: { 200: documented(ApiKeyPage, { description: 'One page of keys', headers: apiKeyHeaders.page }), ...problemResponses() },
+      response: { 200: documented(ApiKeyPage, { description: 'One page of keys', headers: apiKeyHeaders.page }), ...problemResponses(HTTP_PROBLEMS.FORBIDDEN) },
       security
     }
   }, async (request, reply) => {
@@ -60,25 +64,31 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'getApiKey',
       summary: 'Get an API key',
-      description: 'Yours (admins: any). The secret is not included.',
+      description: 'Yours (admins: any). The secret is not included. Sends an ETag; honours If-None-Match (304 without a body while the key is unchanged; a use that moves last_used_at changes it).',
       params: IdParams,
-      response: { 200: documented(ApiKey, { description: 'The key' }), ...problemResponses(API_KEY_PROBLEMS.API_KEY_NOT_FOUND) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: documented(ApiKey, { description: 'The key', headers: apiKeyHeaders.one }), 304: NotModified, ...problemResponses(API_KEY_PROBLEMS.API_KEY_NOT_FOUND) },
       security
     }
-  }, async (request) => presentKey(await service.getKey(keys, request.user, request.params.id)))
+  }, async (request, reply) => {
+    const row = await service.getKey(keys, request.user, request.params.id)
+    if (notModified(request, reply, row)) return await sendNotModified(reply)
+    return presentKey(row)
+  })
 
   fastify.delete('/:id', {
     schema: {
       tags,
       operationId: 'revokeApiKey',
       summary: 'Revoke an API key',
-      description: 'The key stops working at once on this instance and within 1 s on every other; it is no longer shown.',
+      description: 'The key stops working at once on this instance and within 1 s on every other; it is no longer shown. Honours If-Match.',
       params: IdParams,
+      headers: IfMatchHeaders,
       response: { 204: NoContent, ...problemResponses(API_KEY_PROBLEMS.API_KEY_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
-    await service.revokeKey(keys, request.user, request.params.id, auditContext(request))
+    await service.revokeKey(keys, request.user, request.params.id, ifMatch(request), auditContext(request))
     request.log.warn({ event: 'api_key_revoked', api_key_id: request.params.id, by: request.user.id }, 'API key revoked')
     return reply.code(204).send(null)
   })
@@ -88,16 +98,17 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'rollApiKey',
       summary: 'Replace an API key with a new one',
-      description: 'Returns a new key (shown once) with the same owner, name, scopes and lifetime; the old key keeps working for expires_in_hours (0..168), then stops.',
+      description: 'Returns a new key (shown once, with its own ETag and Location) with the same owner, name, scopes and lifetime; the old key keeps working for expires_in_hours (0..168), then stops.',
       params: IdParams,
       body: RollApiKeyBody,
       response: { 201: documented(ApiKeyWithSecret, { description: 'The new key, with its secret', headers: apiKeyHeaders.created }), ...problemResponses(API_KEY_PROBLEMS.API_KEY_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
-    const body = await service.rollKey(keys, request.user, request.params.id, request.body.expires_in_hours, auditContext(request))
-    request.log.warn({ event: 'api_key_rolled', api_key_id: request.params.id, new_api_key_id: body.id, by: request.user.id }, 'API key rolled')
-    return reply.code(201).header('location', `${fastify.prefix}/${body.id}`).send(body)
+    const rolled = await service.rollKey(keys, request.user, request.params.id, request.body.expires_in_hours, auditContext(request))
+    request.log.warn({ event: 'api_key_rolled', api_key_id: request.params.id, new_api_key_id: rolled.row.id, by: request.user.id }, 'API key rolled')
+    setEtag(reply, rolled.row)
+    return reply.code(201).header('location', `${fastify.prefix}/${rolled.row.id}`).send(presentKeyWithSecret(rolled))
   })
 }
 

@@ -1,4 +1,4 @@
-import type { ApiKeyBody } from '../../schemas/api-keys.js'
+import type { ApiKeyBody, ApiKeyWithSecretBody } from '../../schemas/api-keys.js'
 import { API_SCOPES } from '../../lib/scopes.js'
 import type { ApiKeyRecord } from './repository.js'
 
@@ -14,3 +14,7 @@ export function presentKey (row: ApiKeyRecord): ApiKeyBody {
     last_used_at: row.last_used_at?.toISOString() ?? null
   }
 }
+
+/** A key as created or rolled: the one response that shows its secret. */
+export const presentKeyWithSecret = ({ row, key }: { row: ApiKeyRecord, key: string }): ApiKeyWithSecretBody =>
+  ({ ...presentKey(row), key })

@@ -6,7 +6,7 @@ export type ApiKeyRecord = Omit<Selectable<ApiKeysTable>, 'key_hash'>
 
 export interface Keyset { createdAt: Date, id: string }
 
-const COLUMNS = ['id', 'user_id', 'name', 'prefix', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'] as const
+const COLUMNS = ['id', 'user_id', 'name', 'prefix', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at', 'version'] as const
 const nowMs = sql<Date>`date_trunc('milliseconds', now())`
 
 export async function insertKey (db: Db, values: { user_id: string, name: string, prefix: string, key_hash: string, scopes: string[], expires_at: Date }): Promise<ApiKeyRecord> {

@@ -1,10 +1,11 @@
 import type { Db, Role } from '../../db/database.js'
-import { AppError } from '../../lib/app-error.js'
+import { AppError, forbidden } from '../../lib/app-error.js'
 import { API_KEY_PREFIX_LENGTH, generateApiKey, hashApiKey } from '../../lib/api-keys/format.js'
 import type { LiveApiKeys } from '../../lib/api-keys/live-keys.js'
+import type { Precondition } from '../../lib/http/etag.js'
 import { decodeCreatedAtCursor, paginate } from '../../lib/http/pagination.js'
 import { ROLE_SCOPES, type ApiScope } from '../../lib/scopes.js'
-import type { ApiKeyBody, ApiKeyWithSecretBody, CreateApiKeyInput, ListApiKeysInput } from '../../schemas/api-keys.js'
+import type { ApiKeyBody, CreateApiKeyInput, ListApiKeysInput } from '../../schemas/api-keys.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import { presentKey } from './presenter.js'
 import { API_KEY_PROBLEMS } from './problems.js'
@@ -19,6 +20,9 @@ const HOUR_MS = 60 * 60_000
 
 /** The caller of the management routes: a user with an access token (keys cannot manage keys). */
 export interface KeyManager { id: string, role: Role }
+
+/** A key just created (or rolled to): its row and the secret, which is shown only in this response. */
+export interface NewKey { row: ApiKeyRecord, key: string }
 
 export interface ApiKeysContext {
   db: Db
@@ -48,17 +52,17 @@ function assertGrantable (role: Role, scopes: readonly ApiScope[]): void {
   })
 }
 
-async function insertNewKey (trx: Db, owner: string, name: string, scopes: readonly string[], expiresAt: Date, audit: AuditContext): Promise<ApiKeyWithSecretBody> {
+async function insertNewKey (trx: Db, owner: string, name: string, scopes: readonly string[], expiresAt: Date, audit: AuditContext): Promise<NewKey> {
   const key = generateApiKey()
   const row = await repo.insertKey(trx, {
     user_id: owner, name, prefix: key.slice(0, API_KEY_PREFIX_LENGTH), key_hash: hashApiKey(key), scopes: [...new Set(scopes)], expires_at: expiresAt
   })
   await recordAudit(trx, audit, { action: 'api_key.created', resource: { type: 'api_key', id: row.id }, before: null, after: row, secretsChanged: ['key'] })
-  return { ...presentKey(row), key }
+  return { row, key }
 }
 
 /** A key for the caller itself, with scopes its role may grant (403 otherwise). */
-export async function createKey (ctx: ApiKeysContext, caller: KeyManager, input: CreateApiKeyInput, audit: AuditContext): Promise<ApiKeyWithSecretBody> {
+export async function createKey (ctx: ApiKeysContext, caller: KeyManager, input: CreateApiKeyInput, audit: AuditContext): Promise<NewKey> {
   assertGrantable(caller.role, input.scopes)
   const expiresAt = expiryOf(input.expires_at, new Date())
   return await ctx.db.transaction().execute(async (trx) => await insertNewKey(trx, caller.id, input.name, input.scopes, expiresAt, audit))
@@ -71,19 +75,28 @@ export async function getKey (ctx: ApiKeysContext, caller: KeyManager, id: strin
   return key
 }
 
+/**
+ * Admins list every key, or one user's with ?user_id=; anyone else lists their own, and a user_id
+ * other than their own is refused (403), not ignored: an ignored filter would pass their own keys
+ * off as that user's.
+ */
 export async function listKeyPage (ctx: ApiKeysContext, caller: KeyManager, query: ListApiKeysInput): Promise<{ data: ApiKeyBody[], nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT
-  const userId = ownerFilter(caller) ?? query.user_id ?? null
+  const own = ownerFilter(caller)
+  const requested = query.user_id?.toLowerCase() ?? null
+  if (own !== null && requested !== null && requested !== own) throw forbidden('Only admins list another user\'s keys (user_id)')
+  const userId = own ?? requested
   const rows = await repo.listKeys(ctx.db, { userId, after: decodeCreatedAtCursor(query.cursor) }, limit + 1)
   const { page, nextCursor } = paginate(rows, limit, (row) => row.created_at.toISOString())
   return { data: page.map(presentKey), nextCursor }
 }
 
-/** Revokes the key at once (on this replica; on the others within API_KEY_STATE_TTL_MS). */
-export async function revokeKey (ctx: ApiKeysContext, caller: KeyManager, id: string, audit: AuditContext): Promise<void> {
+/** Revokes the key at once (on this replica; on the others within API_KEY_STATE_TTL_MS), if it still has the caller's If-Match. */
+export async function revokeKey (ctx: ApiKeysContext, caller: KeyManager, id: string, precondition: Precondition, audit: AuditContext): Promise<void> {
   const hash = await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findKey(trx, id, ownerFilter(caller), true)
     if (current === undefined) throw keyNotFound()
+    precondition(current)
     const { key_hash: keyHash, ...before } = current
     const after = await repo.revokeKey(trx, id)
     await recordAudit(trx, audit, { action: 'api_key.revoked', resource: { type: 'api_key', id }, before, after })
@@ -96,7 +109,7 @@ export async function revokeKey (ctx: ApiKeysContext, caller: KeyManager, id: st
  * A new key with the old one's owner, name, scopes and lifetime; the old one keeps working for
  * `overlapHours`, then stops (its expires_at is brought forward, never pushed back).
  */
-export async function rollKey (ctx: ApiKeysContext, caller: KeyManager, id: string, overlapHours: number, audit: AuditContext): Promise<ApiKeyWithSecretBody> {
+export async function rollKey (ctx: ApiKeysContext, caller: KeyManager, id: string, overlapHours: number, audit: AuditContext): Promise<NewKey> {
   const { body, hash } = await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findKey(trx, id, ownerFilter(caller), true)
     if (current === undefined) throw keyNotFound()

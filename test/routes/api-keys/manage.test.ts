@@ -78,8 +78,26 @@ export default suite(import.meta, (t) => {
     const admin = await createUser(app, 'admin')
     const alice = await createUser(app, 'customer')
     const bob = await createUser(app, 'customer')
+    const staff = await createUser(app, 'staff')
     const aliceKeys = [await createApiKey(app, alice, ['products:read']), await createApiKey(app, alice, ['orders:read']), await createApiKey(app, alice, ['orders:write'])]
     const bobKey = await createApiKey(app, bob, ['products:read'])
+    const staffKey = await createApiKey(app, staff, ['products:read'])
+
+    // Someone else's ?user_id= is refused, not ignored (an ignored filter would pass off one's own keys as theirs).
+    for (const [caller, other] of [[alice, bob], [staff, bob], [staff, alice], [alice, admin]] as const) {
+      const res = await app.inject({ method: 'GET', url: `/api/api-keys?user_id=${other.id}`, headers: caller.headers })
+      t.equal(res.statusCode, 403, `a ${caller.role} asking for a ${other.role}'s keys`)
+      t.equal(res.json().code, 'FORBIDDEN')
+      t.notOk(JSON.stringify(res.json()).includes(bobKey.id), 'and sees none of them')
+    }
+    // One's own id is a filter that changes nothing, in any letter case.
+    for (const userId of [alice.id, alice.id.toUpperCase()]) {
+      const own = await app.inject({ method: 'GET', url: `/api/api-keys?user_id=${userId}`, headers: alice.headers })
+      t.equal(own.statusCode, 200, own.body)
+      t.same(own.json().data.map((k: { id: string }) => k.id), aliceKeys.map((k) => k.id), 'own ?user_id=: own keys')
+    }
+    const staffOwn = await app.inject({ method: 'GET', url: `/api/api-keys?user_id=${staff.id}`, headers: staff.headers })
+    t.same(staffOwn.json().data.map((k: { id: string }) => k.id), [staffKey.id], 'staff: own keys with their own ?user_id=')
 
     const first = await app.inject({ method: 'GET', url: '/api/api-keys?limit=2', headers: alice.headers })
     t.equal(first.statusCode, 200)
@@ -88,11 +106,9 @@ export default suite(import.meta, (t) => {
     const second = await app.inject({ method: 'GET', url: `/api/api-keys?limit=2&cursor=${encodeURIComponent(first.json().next_cursor)}`, headers: alice.headers })
     t.same(second.json().data.map((k: { id: string }) => k.id), [aliceKeys[2]?.id])
     t.equal(second.json().next_cursor, null)
-    const foreign = await app.inject({ method: 'GET', url: `/api/api-keys?user_id=${bob.id}`, headers: alice.headers })
-    t.same(foreign.json().data.map((k: { id: string }) => k.id), aliceKeys.map((k) => k.id), 'a non-admin\'s ?user_id= is ignored: own keys only')
 
     const all = await app.inject({ method: 'GET', url: '/api/api-keys', headers: admin.headers })
-    t.equal(all.json().data.length, 4, 'admins see every key')
+    t.equal(all.json().data.length, 5, 'admins see every key')
     const bobs = await app.inject({ method: 'GET', url: `/api/api-keys?user_id=${bob.id}`, headers: admin.headers })
     t.same(bobs.json().data.map((k: { id: string }) => k.id), [bobKey.id])
 
@@ -104,5 +120,59 @@ export default suite(import.meta, (t) => {
     t.match(revoked, { actor_type: 'user', actor_id: admin.id })
     t.equal(revoked.changes.revoked_at?.[0], null)
     t.ok(typeof revoked.changes.revoked_at?.[1] === 'string')
+  })
+
+  t.test('ETag: GET honours If-None-Match, DELETE honours If-Match (412 when stale); every write to the key, a use included, moves it', async (t) => {
+    const app = await buildTestApp(t)
+    const owner = await createUser(app, 'staff')
+    const created = await app.inject({ method: 'POST', url: '/api/api-keys', headers: { ...owner.headers, ...json }, payload: { name: 'ERP', scopes: ['products:read'] } })
+    t.equal(created.statusCode, 201)
+    const key = created.json()
+    const url = `/api/api-keys/${String(key.id)}`
+    const createdTag = created.headers.etag
+    t.equal(createdTag, '"1"', 'a new key sends the ETag of its first version')
+    const revokedAudit = async () => await app.db.selectFrom('audit_events').select('id').where('resource_id', '=', key.id).where('action', '=', 'api_key.revoked').execute()
+
+    // Unhappy paths first: a stale If-Match revokes nothing.
+    const stale = await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': '"999"' } })
+    t.equal(stale.statusCode, 412)
+    t.equal(stale.json().code, 'PRECONDITION_FAILED')
+    t.equal((await app.inject({ method: 'GET', url, headers: owner.headers })).statusCode, 200, 'the key is still there')
+    t.equal((await app.inject({ method: 'GET', url: '/api/products', headers: { authorization: `Bearer ${String(key.key)}` } })).statusCode, 200, 'and still works')
+    t.same(await revokedAudit(), [], 'no revocation was recorded')
+    const other = await app.inject({ method: 'GET', url, headers: { ...owner.headers, 'if-none-match': '"999"' } })
+    t.equal(other.statusCode, 200, 'another ETag gets the key')
+
+    // That use wrote last_used_at: the key's representation changed, so its ETag did too.
+    const fetched = await app.inject({ method: 'GET', url, headers: owner.headers })
+    t.equal(fetched.statusCode, 200)
+    const etag = String(fetched.headers.etag)
+    t.equal(etag, '"2"', 'last_used_at written once: one new version')
+    t.not(fetched.json().last_used_at, null)
+    t.equal((await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': String(createdTag) } })).statusCode, 412, 'the ETag from before the use is stale')
+
+    const same = await app.inject({ method: 'GET', url, headers: { ...owner.headers, 'if-none-match': `"0", ${etag}` } })
+    t.equal(same.statusCode, 304)
+    t.equal(same.body, '', 'no body')
+    t.equal(same.headers.etag, etag)
+    t.notOk('content-type' in same.headers, 'no body headers')
+    t.equal((await app.inject({ method: 'GET', url, headers: { ...owner.headers, 'if-none-match': '*' } })).statusCode, 304)
+
+    // A roll shortens the old key (a write: new ETag) and answers with the new key's.
+    const rolled = await app.inject({ method: 'POST', url: `${url}/roll`, headers: { ...owner.headers, ...json }, payload: { expires_in_hours: 1 } })
+    t.equal(rolled.statusCode, 201)
+    t.equal(rolled.headers.etag, '"1"', 'the new key\'s ETag')
+    const successor = await app.inject({ method: 'GET', url: String(rolled.headers.location), headers: owner.headers })
+    t.equal(successor.headers.etag, rolled.headers.etag, 'the same as its GET')
+    const afterRoll = await app.inject({ method: 'GET', url, headers: { ...owner.headers, 'if-none-match': etag } })
+    t.equal(afterRoll.statusCode, 200, 'the rolled key changed')
+    t.not(afterRoll.headers.etag, etag)
+    t.equal((await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': etag } })).statusCode, 412, 'a revoke with the pre-roll ETag is refused')
+
+    const revoked = await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': `W/${String(afterRoll.headers.etag)}` } })
+    t.equal(revoked.statusCode, 204, 'the current ETag revokes')
+    t.equal((await revokedAudit()).length, 1)
+    const unconditional = await app.inject({ method: 'DELETE', url: String(rolled.headers.location), headers: owner.headers })
+    t.equal(unconditional.statusCode, 204, 'without If-Match the revoke proceeds')
   })
 })
