@@ -226,7 +226,7 @@ const usesBearer = (operation: Json): boolean =>
 /**
  * Adds to the generated document what hooks put on the wire: X-Request-Id on every response,
  * RateLimit-* on every rate-limited one, Retry-After on 429/503 (and the 409 of idempotent
- * operations), the problem responses every operation of its shape can give (406, 414, 413, 415),
+ * operations), the problem responses every operation of its shape can give (406, 414, 413, 415, 431),
  * the ProblemCode enum and Problem's extension members, WWW-Authenticate on the 401
  * of bearer operations, Deprecation, Sunset and Link on every response of a deprecated operation
  * (plugins/app/deprecation.ts), the problem+json media type of errors; and `security: []` on public

@@ -70,7 +70,8 @@ export interface OperationShape {
 export function operationProblems (shape: OperationShape): ProblemDefinitionOf[] {
   const P = HTTP_PROBLEMS
   return [
-    P.INVALID_URL, P.NOT_ACCEPTABLE, P.SERVICE_UNAVAILABLE,
+    // HEADERS_TOO_LARGE: Node's parser refuses the request before routing (plugins/app/client-error.ts).
+    P.INVALID_URL, P.NOT_ACCEPTABLE, P.HEADERS_TOO_LARGE, P.SERVICE_UNAVAILABLE,
     ...(shape.validated ? [P.VALIDATION_FAILED] : []),
     ...(shape.readsBody ? [P.MALFORMED_JSON, P.BODY_TOO_DEEP, P.BAD_REQUEST, P.INVALID_INPUT, P.PAYLOAD_TOO_LARGE, P.UNSUPPORTED_MEDIA_TYPE] : []),
     ...(shape.hasPathParameters ? [P.URI_TOO_LONG] : []),

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { PROBLEM_CONTENT_TYPE, problemDocument, sendProblem, type ProblemInput } from '../../lib/problem.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { SECURITY_HEADERS } from '../../lib/security-headers.js'
+import { MAX_URL_LENGTH } from '../../schemas/bounds.js'
 
 /** Node's parser errors (llhttp `HPE_*`, Node `ERR_*`) given a problem type. */
 function describe (code: string | undefined): ProblemInput {
@@ -38,6 +39,28 @@ function rawProblem (input: ProblemInput, instance: string): { head: Record<stri
   }
 }
 
+const HEAD_END = Buffer.from('\r\n\r\n')
+/** `METHOD SP origin-form SP HTTP/1.x CRLF`: the path is printable ASCII and no longer than a URL we echo. */
+const REQUEST_LINE = new RegExp(`^[!#$%&'*+.^_\`|~0-9A-Za-z-]{1,32} (/[\\x21-\\x7e]{0,${MAX_URL_LENGTH - 1}}) HTTP/1\\.[01]\\r\\n`)
+
+/**
+ * The path of the request the parser failed on, for the problem's `instance`, if its request line
+ * is in the bytes Node hands over (`rawPacket`: the chunk being parsed, `bytesParsed`: where it
+ * failed). That request starts after the last head ending before the failure (a pipelined request
+ * before it in the same chunk ends there); a request line split off into an earlier chunk, or one
+ * that is not valid, gives "/".
+ */
+export function failedRequestPath (rawPacket: unknown, bytesParsed: unknown): string {
+  if (!Buffer.isBuffer(rawPacket) || typeof bytesParsed !== 'number') return '/'
+  const failedAt = Math.max(0, Math.min(bytesParsed, rawPacket.length))
+  const headEnd = rawPacket.subarray(0, failedAt).lastIndexOf(HEAD_END)
+  const start = headEnd === -1 ? 0 : headEnd + HEAD_END.length
+  // Enough for the longest request line REQUEST_LINE accepts; the rest is never decoded.
+  const head = rawPacket.subarray(start, Math.min(failedAt, start + MAX_URL_LENGTH + 64)).toString('latin1')
+  const path = REQUEST_LINE.exec(head)?.[1]
+  return path?.split('?')[0] ?? '/'
+}
+
 /** Sockets whose error answer is written or waiting: the parser reports each later byte again. */
 const answering = new WeakSet<Socket>()
 
@@ -51,13 +74,13 @@ function completeRequestInFlight (socket: Socket): ServerResponse | undefined {
   return message instanceof ServerResponse && !message.writableFinished && message.req.complete ? message : undefined
 }
 
-function answer (socket: Socket, problem: ProblemInput): void {
+function answer (socket: Socket, problem: ProblemInput, instance: string): void {
   if (socket.destroyed) return
   const inFlight = completeRequestInFlight(socket)
   if (inFlight !== undefined) {
     // Answered in order: the valid request first, then (on 'finish' Node has moved to the next
     // pipelined response, if any) the problem for the bytes after it.
-    inFlight.once('finish', () => { answer(socket, problem) })
+    inFlight.once('finish', () => { answer(socket, problem, instance) })
     inFlight.once('close', () => { if (!inFlight.writableFinished) socket.destroy() })
     return
   }
@@ -65,7 +88,7 @@ function answer (socket: Socket, problem: ProblemInput): void {
   const current: unknown = Reflect.get(socket, '_httpMessage')
   const responseStarted = current instanceof ServerResponse && current.headersSent && !current.writableFinished
   if (socket.writable && !responseStarted) {
-    const { head, body } = rawProblem(problem, '/')
+    const { head, body } = rawProblem(problem, instance)
     const headers = Object.entries(head).map(([name, value]) => `${name}: ${value}\r\n`).join('')
     socket.write(`HTTP/1.1 ${problem.problem.status} ${STATUS_CODES[problem.problem.status] ?? ''}\r\n${headers}\r\n${body}`)
   }
@@ -81,13 +104,13 @@ function answer (socket: Socket, problem: ProblemInput): void {
  * its answer: it is answered normally, then the problem is written and the connection closed
  * (Node's default would answer the valid request with the 400 and destroy the socket under it).
  */
-export function clientErrorHandler (this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler (this: FastifyInstance, error: Error & { code?: string, rawPacket?: unknown, bytesParsed?: unknown }, socket: Socket): void {
   // A reset connection has nobody left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed || answering.has(socket)) return
   answering.add(socket)
   const problem = describe(error.code)
   this.log.debug({ err: error, status: problem.problem.status }, 'client error below the router')
-  answer(socket, problem)
+  answer(socket, problem, failedRequestPath(error.rawPacket, error.bytesParsed))
 }
 
 /**

@@ -47,6 +47,7 @@ export default suite(import.meta, (t) => {
       // Fastify reads a body on every method but GET, whether or not the operation takes one.
       const readsBody = method !== 'get'
       t.ok(statuses.includes('406'), `${name} declares 406`)
+      t.ok('HEADERS_TOO_LARGE' in objectAt(objectAt(objectAt(objectAt(responses, '431'), 'content'), 'application/problem+json'), 'examples'), `${name} declares 431 HEADERS_TOO_LARGE`)
       t.equal(statuses.includes('414'), pathParams, `${name} declares 414 exactly when it has path parameters`)
       t.equal(statuses.includes('413'), readsBody, `${name} declares 413 exactly when a body is read`)
       t.equal(statuses.includes('415'), readsBody, `${name} declares 415 exactly when a body is read`)

@@ -2,6 +2,8 @@ import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { captureLogs } from '../../helpers/log-capture.js'
 import { hasSecurityHeaders, rawResponses, type RawAnswer } from '../../helpers/raw-http.js'
+import { failedRequestPath } from '../../../plugins/app/client-error.js'
+import { MAX_URL_LENGTH } from '../../../schemas/bounds.js'
 
 /** The one answer to `raw` on a new connection. */
 async function rawExchange (port: number, raw: string): Promise<RawAnswer> {
@@ -81,21 +83,25 @@ export default suite(import.meta, (t) => {
     if (address === null || typeof address !== 'object') throw new Error('no address')
     const port = address.port
 
-    const cases: Array<{ name: string, raw: string, status: number, code: string }> = [
-      { name: 'headers over 16 KiB', raw: `GET /api/products HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE' },
-      { name: 'garbage request line', raw: 'HELLO THERE\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-      { name: 'bad HTTP version', raw: 'GET / HTTP/9.9\r\nHost: x\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-      { name: 'space in a header name', raw: 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-      { name: 'Content-Length and chunked together', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
-      { name: 'chunk extensions over 16 KiB', raw: `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=${'a'.repeat(20_000)}\r\n`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-      { name: 'unsupported Expect', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nExpect: telepathy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', status: 417, code: 'EXPECTATION_FAILED' }
+    // `instance` is the request's path when its request line can be read, else "/".
+    const cases: Array<{ name: string, raw: string, status: number, code: string, instance: string }> = [
+      { name: 'headers over 16 KiB', raw: `GET /api/products?limit=5 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE', instance: '/api/products' },
+      { name: 'a 60 KB Authorization header', raw: `GET /api/products/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(60_000)}\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE', instance: '/api/products/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13' },
+      { name: 'garbage request line', raw: 'HELLO THERE\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST', instance: '/' },
+      { name: 'bad HTTP version', raw: 'GET /help HTTP/9.9\r\nHost: x\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST', instance: '/' },
+      { name: 'space in a header name', raw: 'GET /help HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST', instance: '/help' },
+      { name: 'Content-Length and chunked together', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST', instance: '/login' },
+      // The failure is in the body, past the head: the bytes Node hands over no longer hold the request line.
+      { name: 'chunk extensions over 16 KiB', raw: `POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=${'a'.repeat(20_000)}\r\n`, status: 413, code: 'PAYLOAD_TOO_LARGE', instance: '/' },
+      { name: 'unsupported Expect', raw: 'POST /login HTTP/1.1\r\nHost: x\r\nExpect: telepathy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', status: 417, code: 'EXPECTATION_FAILED', instance: '/login' }
     ]
-    for (const { name, raw, status, code } of cases) {
+    for (const { name, raw, status, code, instance } of cases) {
       const res = await rawExchange(port, raw)
       t.equal(res.status, status, `${name}: ${status}`)
       t.match(res.headers['content-type'], /^application\/problem\+json/, `${name}: problem+json`)
       const body: Record<string, unknown> = JSON.parse(res.body)
-      t.match(body, { type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`, status, code, title: String, detail: String, instance: String, request_id: String }, name)
+      t.match(body, { type: `/problems/${code.toLowerCase().replaceAll('_', '-')}`, status, code, title: String, detail: String, request_id: String }, name)
+      t.equal(body.instance, instance, `${name}: instance ${instance}`)
       t.equal(res.headers['x-request-id'], body.request_id, `${name}: the request id is in the header too`)
       t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)), `${name}: framed correctly`)
       hasSecurityHeaders(t, res.headers, name)
@@ -103,5 +109,20 @@ export default suite(import.meta, (t) => {
 
     const alive = await rawExchange(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
     t.equal(alive.status, 200, 'still serving')
+  })
+
+  t.test('the failed request\'s path is read from the bytes Node hands over only when its request line is there and sane', async (t) => {
+    const at = (raw: string, failedAt = raw.length): string => failedRequestPath(Buffer.from(raw, 'latin1'), failedAt)
+    const big = `X: ${'a'.repeat(100)}`
+    t.equal(at(`GET /api/orders?limit=5 HTTP/1.1\r\nHost: x\r\n${big}`), '/api/orders', 'the query is dropped')
+    t.equal(at(`GET /help HTTP/1.1\r\nHost: x\r\n\r\nGET /api/customers HTTP/1.1\r\n${big}`), '/api/customers', 'a pipelined request before it in the chunk is skipped')
+    t.equal(at(`GET /help HTTP/1.1\r\nHost: x\r\n\r\nGET /api/customers HTTP/1.1\r\n${big}`, 20), '/help', 'the request the parser was in when it failed')
+    t.equal(at(big), '/', 'a later chunk of the headers: no request line')
+    t.equal(at(`GET /${'a'.repeat(MAX_URL_LENGTH)} HTTP/1.1\r\n${big}`), '/', 'a path longer than a URL we echo')
+    t.equal(at(`GET /a${'\u00e9'} HTTP/1.1\r\n${big}`), '/', 'a byte outside printable ASCII')
+    t.equal(at(`GET http://evil.example/x HTTP/1.1\r\n${big}`), '/', 'absolute-form')
+    t.equal(at(`GET /x HTTP/1.1${big}`), '/', 'an unterminated request line')
+    t.equal(failedRequestPath(undefined, 10), '/', 'no bytes')
+    t.equal(failedRequestPath(Buffer.from('GET /x HTTP/1.1\r\n'), undefined), '/', 'no failure position')
   })
 })
