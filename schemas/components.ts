@@ -1,7 +1,7 @@
 import type { TSchema } from 'typebox'
 import { Role } from './common.js'
 import { LogLevel, LogLevelName, LogLevelUpdate } from './admin.js'
-import { API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody } from './api-keys.js'
+import { API_KEY_SCHEMAS, ApiScopeSchema, CreateApiKeyBody, RollApiKeyBody } from './api-keys.js'
 import { AuditActor, AuditActorType, AuditEvent, AuditEventPage, AuditResource, AuditResourceType } from './audit.js'
 import { LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest, TokenPair } from './auth.js'
 import { Customer, CustomerPage, UpdateCustomerBody, WriteCustomerRequest } from './customers.js'
@@ -38,5 +38,5 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   ...API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody,
   // Enums: named by `title` only (lib/openapi/components.ts), one component each.
   Role, LogLevelName, OrderStatus, WebhookEventTypeSchema, DeliveryStatus, AttemptOutcome, AuditActorType, AuditResourceType,
-  ProductSortParam, BatchMode, DependencyStatus, ReadinessStatus, FieldLocation
+  ProductSortParam, BatchMode, DependencyStatus, ReadinessStatus, FieldLocation, ApiScopeSchema
 ]

@@ -45,6 +45,16 @@ export default suite(import.meta, (t) => {
       .map(([path]) => path)
     t.same(inlined, [], 'no component is inlined anywhere')
 
+    // SPEC §1: each enum is a named schema. An enum inlined in a body or parameter (an `enum` list, or
+    // a union of consts: a TypeBox union without a `title` in schemas/components.ts) gives each use its
+    // own generated type. Response header schemas (Content-Encoding) are not generated as types.
+    const isEnum = (schema: JsonObject): boolean => (Array.isArray(schema.enum) && schema.enum.length > 1) ||
+      [schema.anyOf, schema.oneOf].some((branches) => Array.isArray(branches) && branches.length > 1 && branches.every((branch) => isObject(branch) && branch.const !== undefined))
+    const inlineEnums = [...objectsIn(doc, '')]
+      .filter(([path, schema]) => isEnum(schema) && !/^\/components\/schemas\/[^/]+$/.test(path) && !path.includes('/headers/'))
+      .map(([path]) => path)
+    t.same(inlineEnums, [], 'no enum is inlined: each is a named component')
+
     const refs = new Set([...objectsIn(doc, '')].map(([, node]) => node.$ref).filter((ref): ref is string => typeof ref === 'string'))
     for (const ref of refs) t.ok(names.has(ref.replace('#/components/schemas/', '')), `${ref} resolves`)
     for (const name of names) t.ok(refs.has(`#/components/schemas/${name}`), `component ${name} is used`)
