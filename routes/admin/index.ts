@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
-import { documented, IdParams, IfMatchHeaders, problemResponses } from '../../schemas/common.js'
+import { documented, IdParams, IfMatchHeaders, problemResponses, ResponseHeaders } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
 import { toUserBody } from '../../lib/users/presenter.js'
 import { ifMatch, setEtag } from '../../lib/http/etag.js'
@@ -23,7 +23,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       params: IdParams,
       headers: IfMatchHeaders,
       body: RoleUpdate,
-      response: { 200: documented(User, { description: 'The user with its new role' }), ...problemResponses(ADMIN_PROBLEMS.USER_NOT_FOUND, ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
+      response: { 200: documented(User, { description: 'The user with its new role', headers: { etag: ResponseHeaders.etag } }), ...problemResponses(ADMIN_PROBLEMS.USER_NOT_FOUND, ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
     }
   }, async (request, reply) => {
     const user = await service.changeRole(fastify.db, {

@@ -69,6 +69,7 @@ export default suite(import.meta, (t) => {
     t.match(headersOf('/api/orders', 'post', '201'), ['ETag', 'Location', 'Idempotent-Replayed', 'X-Request-Id'], 'order creation declares its headers')
     t.ok(headersOf('/api/orders/{id}', 'get', '200').includes('ETag'), 'GET order declares ETag')
     t.ok(headersOf('/api/orders/{id}/transitions', 'post', '200').includes('ETag'), 'transition declares ETag')
+    t.ok(headersOf('/api/users/{id}/role', 'put', '200').includes('ETag'), 'a role change declares the ETag it sends (the user\'s version)')
     for (const list of ['/api/products', '/api/customers', '/api/orders']) t.ok(headersOf(list, 'get', '200').includes('Link'), `${list} declares Link`)
     t.ok(headersOf('/api/products', 'get', '401').includes('WWW-Authenticate'), '401 of a bearer operation declares WWW-Authenticate')
     t.ok(headersOf('/api/products', 'get', '429').includes('Retry-After'), '429 declares Retry-After')
