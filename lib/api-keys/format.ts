@@ -49,8 +49,15 @@ export function hashApiKey (key: string): string {
   return createHash('sha256').update(key).digest('hex')
 }
 
-/** Whether an Authorization header value is meant as an API key (rather than an access token). */
+const SCHEME = 'bearer '
+
+/**
+ * Whether an Authorization header value is meant as an API key (rather than an access token).
+ * The scheme is case-insensitive (RFC 9110 §11.1) and followed by one space, the rules
+ * @fastify/jwt applies to access tokens; the key itself is case-sensitive.
+ */
 export function apiKeyOf (authorization: string | undefined): string | null {
-  if (authorization === undefined || !authorization.startsWith(`Bearer ${API_KEY_TAG}`)) return null
-  return authorization.slice('Bearer '.length)
+  if (authorization === undefined || !authorization.startsWith(API_KEY_TAG, SCHEME.length) ||
+    authorization.slice(0, SCHEME.length).toLowerCase() !== SCHEME) return null
+  return authorization.slice(SCHEME.length)
 }

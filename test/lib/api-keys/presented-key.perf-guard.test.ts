@@ -22,6 +22,9 @@ export default suite(import.meta, (t) => {
       t.same(presentedKey({ headers: { authorization: `Bearer ${key}` } }), { key, hash: null }, `${what}: no hash, nothing to look up`)
     }
     t.same(presentedKey({ headers: { authorization: `Bearer ${flip(good)}` } }), { key: flip(good), hash: hashApiKey(flip(good)) }, 'a wrong checksum has a key\'s shape: hashed (admission checks the checksum before any read)')
+    t.same(presentedKey({ headers: { authorization: `bearer ${good}` } }), { key: good, hash: hashApiKey(good) }, 'the scheme in any case (RFC 9110 §11.1)')
+    t.equal(presentedKey({ headers: { authorization: `Bearer\t${good}` } }), null, 'one space after the scheme, as @fastify/jwt requires of a token')
+    t.equal(presentedKey({ headers: { authorization: `Bearer ${good.toUpperCase()}` } }), null, 'the tag itself is case-sensitive')
     const request = { headers: { authorization: `Bearer ${good}` } }
     const first = presentedKey(request)
     t.same(first, { key: good, hash: hashApiKey(good) }, 'a key and its SHA-256, as stored')

@@ -50,6 +50,23 @@ export default suite(import.meta, (t) => {
     t.ok(control.statusCode >= 500, `control: a well-formed unknown key needs the database (${control.statusCode})`)
   })
 
+  t.test('the Bearer scheme is case-insensitive for keys as for access tokens (RFC 9110 §11.1)', async (t) => {
+    const app = await buildTestApp(t)
+    for (const scheme of ['bearer', 'BEARER']) {
+      const bad = await listProducts(app, { authorization: `${scheme} ${generateApiKey().slice(0, -1)}` })
+      t.equal(bad.statusCode, 401, `${scheme}: a malformed key is 401`)
+      t.equal(bad.json().code, 'API_KEY_INVALID', `${scheme}: recognised as a key, not read as an access token`)
+      t.equal(bad.headers['www-authenticate'], 'Bearer')
+    }
+    const tabbed = await listProducts(app, { authorization: `Bearer\t${generateApiKey()}` })
+    t.equal(tabbed.json().code, 'TOKEN_MISSING', 'one space after the scheme, as for access tokens')
+    const staff = await createUser(app, 'staff')
+    const key = await createApiKey(app, staff, ['products:read'])
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+      t.equal((await listProducts(app, { authorization: `${scheme} ${key.key}` })).statusCode, 200, `${scheme} <key> is admitted`)
+    }
+  })
+
   t.test('a key acts as its owner within its scopes; a missing scope is 403 naming required_scopes', async (t) => {
     const app = await buildTestApp(t)
     const staff = await createUser(app, 'staff')
