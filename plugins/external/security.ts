@@ -17,11 +17,30 @@ export default fp(async function securityPlugin (fastify) {
   // No origin allowed (the production default): no CORS handling at all. Browsers then refuse
   // cross-origin reads by themselves, and responses carry no Vary/Access-Control-* headers.
   if (origins !== '*' && origins.length === 0) return
-  await fastify.register(cors, {
+  const options = {
     origin: origins === '*' ? true : origins,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+    // No HEAD: it is answered 405 (exposeHeadRoutes: false, docs/openapi.md).
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    // traceparent/tracestate: an incoming W3C trace context is continued (SPEC §8).
+    allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'traceparent', 'tracestate'],
     exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     maxAge: 600
+  }
+  const notPreflight = { ...options, preflight: false }
+  // @fastify/cors answers a preflight in its own onRequest hook, before the request-id plugin's
+  // (app.ts), so the id is set here for OPTIONS, as under-pressure does for its refusals.
+  fastify.addHook('onRequest', function preflightRequestId (request, reply, done) {
+    if (request.method === 'OPTIONS') reply.header('x-request-id', request.id)
+    done()
+  })
+  await fastify.register(cors, {
+    // Only a real preflight (Fetch: OPTIONS with Origin and Access-Control-Request-Method) is
+    // CORS's to answer. Any other OPTIONS is a method the API does not serve: it falls through
+    // to the 405 problem with Allow (404 on unknown paths), as with CORS off, instead of the
+    // library's strict-mode 400 text/plain.
+    delegator: (request, callback) => {
+      const preflight = request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined
+      callback(null, preflight || request.method !== 'OPTIONS' ? options : notPreflight)
+    }
   })
 }, { name: 'security', dependencies: ['config'] })

@@ -41,6 +41,47 @@ export default suite(import.meta, (t) => {
     t.notOk(paths['/health/live'].get.responses['200'].headers?.['RateLimit-Limit'], 'probes are not rate limited')
   })
 
+  t.test('an OPTIONS that is not a CORS preflight is answered like any unserved method: a problem with X-Request-Id', async (t) => {
+    const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
+    for (const headers of [{}, { origin: 'https://shop.example' }, { 'access-control-request-method': 'POST' }]) {
+      const what = JSON.stringify(headers)
+      const res = await app.inject({ method: 'OPTIONS', url: '/api/api-keys', headers })
+      t.equal(res.statusCode, 405, `${what}: 405`)
+      t.match(String(res.headers['content-type']), /^application\/problem\+json/, `${what}: problem+json`)
+      t.match(res.json(), { code: 'METHOD_NOT_ALLOWED', request_id: res.headers['x-request-id'] })
+      t.equal(res.headers.allow, 'GET, POST', `${what}: Allow names the served methods`)
+      t.notOk(res.headers['access-control-allow-methods'], `${what}: no preflight answer`)
+      const unknown = await app.inject({ method: 'OPTIONS', url: '/no/such/route', headers })
+      t.equal(unknown.statusCode, 404, `${what}: 404 on an unknown path`)
+      t.equal(unknown.json().code, 'ROUTE_NOT_FOUND')
+    }
+    const actual = await app.inject({ method: 'OPTIONS', url: '/api/api-keys', headers: { origin: 'https://shop.example' } })
+    t.equal(actual.headers['access-control-allow-origin'], 'https://shop.example', 'a cross-origin page can read the problem')
+
+    const production = await buildTestApp(t, { env: { APP_ENV: 'production', MIGRATE_ON_START: 'true' } })
+    const off = await production.inject({ method: 'OPTIONS', url: '/api/api-keys' })
+    t.equal(off.statusCode, 405, 'the same answer with CORS off')
+    t.equal(off.headers.allow, 'GET, POST')
+  })
+
+  t.test('a preflight advertises only the methods served and the trace context headers, with X-Request-Id', async (t) => {
+    const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/products',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'traceparent,tracestate', 'x-request-id': 'preflight-1' }
+    })
+    t.equal(res.statusCode, 204)
+    t.equal(res.headers['x-request-id'], 'preflight-1', 'a preflight carries the request id too')
+    const methods = String(res.headers['access-control-allow-methods']).split(', ')
+    t.same(methods, ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+    t.notOk(methods.includes('HEAD'), 'HEAD is answered 405, so it is not advertised')
+    const head = await app.inject({ method: 'HEAD', url: '/api/products', headers: { origin: 'https://shop.example' } })
+    t.equal(head.statusCode, 405, 'HEAD is indeed not served')
+    const headers = String(res.headers['access-control-allow-headers']).toLowerCase().split(', ')
+    for (const name of ['traceparent', 'tracestate', 'authorization', 'idempotency-key']) t.ok(headers.includes(name), `${name} may be sent`)
+  })
+
   t.test('CORS allows configured origins and denies others', async (t) => {
     const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example,https://admin.example' } })
     const preflight = (origin: string) => app.inject({
