@@ -1,5 +1,5 @@
 import compress from '@fastify/compress'
-import type { onSendHookHandler } from 'fastify'
+import type { FastifyReply, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import zlib from 'node:zlib'
 import { AppError } from '../../lib/app-error.js'
@@ -17,9 +17,30 @@ const COMPRESSIBLE_TYPES = /^text\/(?!event-stream)|[+/]json(?:;|$)|[+/]text(?:;
 const BROTLI_QUALITY = 4
 
 /**
+ * Whether @fastify/compress would have compressed this payload had the client asked: a string or
+ * Buffer of at least the threshold's bytes, or a stream (compressed whatever its size), of a
+ * compressible type (no Content-Type counts as JSON, as it does there). A 304's payload is null.
+ */
+function compressible (payload: unknown, contentType: ReturnType<FastifyReply['getHeader']>): boolean {
+  if (payload == null) return false
+  if (typeof payload === 'string') {
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit, so only lengths in between need counting.
+    if (payload.length < THRESHOLD_BYTES / 3) return false
+    if (payload.length < THRESHOLD_BYTES && Buffer.byteLength(payload) < THRESHOLD_BYTES) return false
+  } else if (Buffer.isBuffer(payload) && payload.length < THRESHOLD_BYTES) return false
+  return contentType === undefined || (typeof contentType === 'string' && COMPRESSIBLE_TYPES.test(contentType))
+}
+
+/** Adds accept-encoding to Vary (CORS may have set `Origin`), spelt as @fastify/compress spells it on compressed responses. */
+function varyOnAcceptEncoding (vary: ReturnType<FastifyReply['getHeader']>, reply: FastifyReply): void {
+  if (vary === undefined) reply.header('vary', 'accept-encoding')
+  else if (!/accept-encoding|\*/iu.test(String(vary))) reply.header('vary', `${String(vary)}, accept-encoding`)
+}
+
+/**
  * Response compression (br, gzip; zstd first where the runtime has zlib zstd, which
- * @fastify/compress detects) above 1 KiB with Vary: Accept-Encoding, and gzip/deflate request
- * bodies. A decompressed body counts against the route's body limit as it streams in, so a zip
+ * @fastify/compress detects) above 1 KiB, with Vary: Accept-Encoding on every response it could
+ * compress, and gzip/deflate request bodies. A decompressed body counts against the route's body limit as it streams in, so a zip
  * bomb is a 413 after reading the limit, never a decompression to the end. Registered before
  * the routes (it hooks each route as it is added).
  */
@@ -40,14 +61,18 @@ export default fp(async function compressPlugin (fastify) {
     onInvalidRequestPayload: (encoding) => new AppError(HTTP_PROBLEMS.BAD_REQUEST, `The body is not valid ${encoding} data`)
   })
   // After compression, which @fastify/compress adds to each route's own onSend hooks (they run
-  // after the global ones): the ETag then names the representation sent (see lib/http/etag.ts).
-  const etagOfRepresentation: onSendHookHandler = (request, reply, payload, done) => {
+  // after the global ones): the ETag then names the representation sent (see lib/http/etag.ts),
+  // and a body that could have been compressed but was not (no or identity Accept-Encoding) still
+  // says it varies, or a shared cache would serve it to clients that asked for another coding.
+  const representationHeaders: onSendHookHandler = (request, reply, payload, done) => {
+    const encoding = reply.getHeader('content-encoding')
+    if ((encoding === undefined || encoding === 'identity') && compressible(payload, reply.getHeader('content-type'))) varyOnAcceptEncoding(reply.getHeader('vary'), reply)
     const etag = reply.getHeader('etag')
-    if (typeof etag === 'string') reply.header('etag', representationEtag(etag, reply.getHeader('content-encoding'), request.headers['if-none-match'], reply.statusCode))
+    if (typeof etag === 'string') reply.header('etag', representationEtag(etag, encoding, request.headers['if-none-match'], reply.statusCode))
     done(null, payload)
   }
   fastify.addHook('onRoute', (route) => {
     const hooks = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
-    route.onSend = [...hooks, etagOfRepresentation]
+    route.onSend = [...hooks, representationHeaders]
   })
 }, { name: 'compress' })

@@ -34,6 +34,37 @@ export default suite(import.meta, (t) => {
     t.equal(created.json().sku, 'GZ-1')
   })
 
+  t.test('every response that could be compressed varies on Accept-Encoding, compressed or not; small ones and 304s do not', async (t) => {
+    const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
+    const staff = await createUser(app, 'staff')
+    const [product] = await seedProducts(app, Array.from({ length: 100 }, (_, i) => ({ name: `Product ${i}`, description: 'Organic cotton, regular fit, machine washable' })))
+    const list = async (headers: Record<string, string>) => await app.inject({ method: 'GET', url: '/api/products?limit=100', headers: { ...staff.headers, origin: 'https://shop.example', ...headers } })
+
+    for (const [label, headers] of [['no Accept-Encoding', {}], ['identity', { 'accept-encoding': 'identity' }], ['X-No-Compression', { 'accept-encoding': 'gzip', 'x-no-compression': '1' }]] as const) {
+      const res = await list(headers)
+      t.equal(res.statusCode, 200)
+      t.notOk(res.headers['content-encoding'], `${label}: sent uncompressed`)
+      t.ok(res.rawPayload.length > 1024, `${label}: above the threshold`)
+      t.equal(res.headers.vary, 'Origin, accept-encoding', `${label}: still varies on Accept-Encoding, merged with CORS' Origin`)
+    }
+    const gzipped = await list({ 'accept-encoding': 'gzip' })
+    t.equal(gzipped.headers['content-encoding'], 'gzip')
+    t.equal(gzipped.headers.vary, 'Origin, accept-encoding', 'compressed: the same Vary, once')
+
+    const url = `/api/products/${product?.id ?? ''}`
+    const small = await app.inject({ method: 'GET', url, headers: { ...staff.headers, origin: 'https://shop.example', 'accept-encoding': 'gzip' } })
+    t.equal(small.statusCode, 200)
+    t.ok(small.rawPayload.length < 1024, 'one product is under the threshold')
+    t.notOk(small.headers['content-encoding'])
+    t.equal(small.headers.vary, 'Origin', 'under 1 KiB: never compressed, so no Vary: Accept-Encoding')
+
+    const notModified = await app.inject({ method: 'GET', url, headers: { ...staff.headers, 'accept-encoding': 'gzip', 'if-none-match': small.headers.etag ?? '' } })
+    t.equal(notModified.statusCode, 304)
+    t.equal(notModified.rawPayload.length, 0)
+    for (const header of ['content-type', 'content-length', 'content-encoding']) t.notOk(notModified.headers[header], `a 304 has no ${header}`)
+    t.equal(notModified.headers.vary, 'Origin', 'nor Vary: Accept-Encoding (no body to size)')
+  })
+
   t.test('responses above 1 KiB are compressed on request; a 100-item list shrinks by 70 % or more', async (t) => {
     const app = await buildTestApp(t)
     const staff = await createUser(app, 'staff')
