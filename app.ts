@@ -14,7 +14,7 @@ import lifecyclePlugin from './plugins/app/lifecycle.js'
 import { loggerOptions } from './lib/logger.js'
 import metricsPlugin from './plugins/external/metrics.js'
 import notFoundPlugin, { frameworkError } from './plugins/app/not-found.js'
-import otelPlugin from './plugins/external/otel.js'
+import otelPlugin, { TracedLogController } from './plugins/external/otel.js'
 import rateLimitPlugin from './plugins/external/rate-limit.js'
 import redisPlugin from './plugins/external/redis.js'
 import requestIdPlugin, { genReqId } from './plugins/app/request-id.js'
@@ -63,8 +63,11 @@ export interface BuildAppOptions {
 export async function buildApp ({ config, logStream, onStep, tracing, database }: BuildAppOptions): Promise<FastifyInstance> {
   // Registrations below are awaited one by one, so a plugin starts loading when it is registered.
   const step = <P>(plugin: P): P => { onStep?.(pluginName(plugin)); return plugin }
+  // Tracing off, Fastify's own log controller: nothing is added to a request's logging.
+  const traced = tracing != null ? { tracing, logController: new TracedLogController() } : null
   const app = Fastify({
     logger: loggerOptions(config, logStream),
+    ...(traced !== null ? { logController: traced.logController } : {}),
     genReqId,
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -83,7 +86,9 @@ export async function buildApp ({ config, logStream, onStep, tracing, database }
       // Node would answer an HTTP/1.1 request without Host with a bare 400; the client-error plugin answers it.
       requireHostHeader: false
     },
-    frameworkErrors: frameworkError,
+    frameworkErrors: traced === null
+      ? frameworkError
+      : (error, request, reply) => { traced.logController.logIncoming(request, reply); frameworkError(error, request, reply) },
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // HEAD is not part of the API contract (not in the OpenAPI document), so it is not served: 405 with Allow.
@@ -96,7 +101,7 @@ export async function buildApp ({ config, logStream, onStep, tracing, database }
   // Infrastructure, in dependency order.
   await app.register(step(configPlugin), { config })
   // Before every other hook, so they all run in the request's trace context.
-  if (tracing != null) await app.register(step(otelPlugin), { tracing })
+  if (traced !== null) await app.register(step(otelPlugin), traced)
   // First among the hooks: every answer, refusals in later hooks included, carries the security headers.
   await app.register(step(securityPlugin))
   await app.register(step(lifecyclePlugin))

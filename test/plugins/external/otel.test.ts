@@ -103,9 +103,11 @@ export default suite(import.meta, (t) => {
     }
 
     const lines = logs.lines().filter((line) => line.reqId === 'traced-order')
-    const later = lines.filter((line) => line.msg !== 'incoming request')
-    t.ok(later.length >= 1, 'the request logged after its span started')
-    t.ok(later.every((line) => line.trace_id === INCOMING_TRACE_ID), 'each of those lines carries the trace id')
+    const messages = lines.map((line) => line.msg)
+    t.equal(messages[0], 'incoming request', 'the first line is still the incoming request')
+    t.equal(messages.filter((msg) => msg === 'incoming request').length, 1, 'written once')
+    t.equal(messages.at(-1), 'request completed')
+    t.same(lines.filter((line) => line.trace_id !== INCOMING_TRACE_ID), [], 'every line of the request, the incoming one included, carries the trace id')
   })
 
   t.test('tracing on: problem bodies carry the trace id; a request without traceparent starts its own trace', async (t) => {
@@ -136,5 +138,26 @@ export default suite(import.meta, (t) => {
       t.notOk(res.body.includes('trace_id'), `${url}: no trace id`)
     }
     t.same(exporter.getFinishedSpans().map((span) => span.name), [], 'not a single span')
+  })
+
+  t.test('tracing on: a 404 logs its incoming line with the trace id; a request refused by the router or a probe logs it once, untraced', async (t) => {
+    const { tracing } = traceInMemory(t)
+    const logs = captureLogs()
+    const app = await buildOrdersApp(t, { env: { LOG_LEVEL: 'info' }, logStream: logs.stream, tracing })
+    const linesOf = async (url: string): Promise<Array<Record<string, unknown>>> => {
+      const res = await app.inject({ method: 'GET', url, headers: { traceparent: TRACEPARENT } })
+      return logs.lines().filter((line) => line.reqId === res.headers['x-request-id'])
+    }
+
+    // The router refuses a bad URL (frameworkErrors) before any hook, so there is no span; a probe is not traced.
+    for (const url of ['/api/products/%E0%A4%A', '/health/live']) {
+      const lines = await linesOf(url)
+      t.equal(lines[0]?.msg, 'incoming request', `${url}: the incoming line is still written, first`)
+      t.equal(lines.filter((line) => line.msg === 'incoming request').length, 1, `${url}: once`)
+      t.notOk(lines.some((line) => 'trace_id' in line), `${url}: no trace id`)
+    }
+    const notFound = await linesOf('/api/nowhere')
+    t.same(notFound.map((line) => line.msg).filter((msg) => msg === 'incoming request' || msg === 'request completed'), ['incoming request', 'request completed'])
+    t.same(notFound.filter((line) => line.trace_id !== INCOMING_TRACE_ID), [], 'a 404 is traced: every line carries the trace id')
   })
 })
