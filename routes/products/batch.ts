@@ -49,7 +49,9 @@ function checkItems (items: readonly unknown[]): Checked[] {
   const firstIndexOfSku = new Map<string, number>()
   return items.map((item, index): Checked => {
     if (!itemSchema.Check(item)) {
-      const errors = toFieldErrors(itemSchema.Errors(item).filter((error) => error.keyword !== 'boolean'), 'body')
+      // toFieldErrors reads TypeBox's `boolean` errors (an unknown property failing additionalProperties: false); the
+      // checker stops after a few errors, so with many unknown properties those are the only ones it reports.
+      const errors = toFieldErrors(itemSchema.Errors(item), 'body')
       return { index, problem: invalid(index, errors.map((error) => ({ ...error, pointer: `/items/${index}${error.pointer}` }))) }
     }
     // Postgres text cannot hold NUL: refused here with its item, not by the statement for the whole batch.

@@ -84,6 +84,21 @@ export default suite(import.meta, (t) => {
     t.equal(archivedNow.name, archived.body.name, 'the archived product is unchanged')
   })
 
+  t.test('an item with many unknown properties keeps its field errors, capped', async (t) => {
+    const app = await buildTestApp(t)
+    const staff = await createUser(app, 'staff')
+    const unknown = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`extra_${i}`, i]))
+    const res = await batch(app, staff, { mode: 'per_item', items: [{ ...validProduct(), ...unknown }] })
+    t.equal(res.statusCode, 200)
+    const problem = res.json().results[0].problem
+    t.match(problem, { status: 400, code: 'VALIDATION_FAILED' })
+    const pointers: string[] = problem.errors.map((e: { pointer: string }) => e.pointer)
+    t.ok(pointers.length > 0 && pointers.length <= 10, `some errors, at most 10 (${pointers.length})`)
+    t.ok(pointers.every((pointer) => /^\/items\/0\/extra_\d+$/.test(pointer)), 'each names an unknown property of the item')
+    t.equal(new Set(pointers).size, pointers.length, 'no pointer twice')
+    t.equal(await productCount(app), 0, 'nothing written')
+  })
+
   t.test('all_or_nothing: one bad item and nothing is written (409 with every result)', async (t) => {
     const app = await buildTestApp(t)
     const staff = await createUser(app, 'staff')
