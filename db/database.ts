@@ -170,6 +170,8 @@ export interface ApiKeysTable {
   expires_at: ColumnType<Date, Date | string, Date | string>
   revoked_at: NullableTimestamp
   last_used_at: NullableTimestamp
+  /** Set by a roll: a rolled key is not rolled again (its successor is). */
+  rolled_at: NullableTimestamp
   version: RowVersion
 }
 

@@ -6,7 +6,7 @@ import * as auditEvents from './0004_audit_events.js'
 import * as eventsFeed from './0005_events_feed.js'
 import * as apiKeys from './0006_api_keys.js'
 import * as outboxTraceContext from './0007_outbox_trace_context.js'
-import * as apiKeyVersions from './0008_api_key_versions.js'
+import * as apiKeyVersions from './0008_api_key_versions_and_rolls.js'
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled
@@ -20,5 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_events_feed': eventsFeed,
   '0006_api_keys': apiKeys,
   '0007_outbox_trace_context': outboxTraceContext,
-  '0008_api_key_versions': apiKeyVersions
+  '0008_api_key_versions_and_rolls': apiKeyVersions
 }

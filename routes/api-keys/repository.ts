@@ -6,7 +6,7 @@ export type ApiKeyRecord = Omit<Selectable<ApiKeysTable>, 'key_hash'>
 
 export interface Keyset { createdAt: Date, id: string }
 
-const COLUMNS = ['id', 'user_id', 'name', 'prefix', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at', 'version'] as const
+const COLUMNS = ['id', 'user_id', 'name', 'prefix', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at', 'rolled_at', 'version'] as const
 const nowMs = sql<Date>`date_trunc('milliseconds', now())`
 
 export async function insertKey (db: Db, values: { user_id: string, name: string, prefix: string, key_hash: string, scopes: string[], expires_at: Date }): Promise<ApiKeyRecord> {
@@ -35,7 +35,7 @@ export async function revokeKey (db: Db, id: string): Promise<ApiKeyRecord> {
 /** Ends the key's life at `expiresAt`, unless it ends earlier anyway. */
 export async function shortenKey (db: Db, id: string, expiresAt: Date): Promise<ApiKeyRecord> {
   return await db.updateTable('api_keys')
-    .set({ expires_at: sql<Date>`least(expires_at, ${expiresAt})` })
+    .set({ expires_at: sql<Date>`least(expires_at, ${expiresAt})`, rolled_at: nowMs })
     .where('id', '=', id)
     .returning(COLUMNS)
     .executeTakeFirstOrThrow()

@@ -175,4 +175,35 @@ export default suite(import.meta, (t) => {
     const unconditional = await app.inject({ method: 'DELETE', url: String(rolled.headers.location), headers: owner.headers })
     t.equal(unconditional.statusCode, 204, 'without If-Match the revoke proceeds')
   })
+
+  t.test('roll: an expired key is not found, a rolled key is not rolled twice, its successor is, with the full lifetime', async (t) => {
+    const app = await buildTestApp(t)
+    const owner = await createUser(app, 'customer')
+    const roll = async (id: string, hours: number) =>
+      await app.inject({ method: 'POST', url: `/api/api-keys/${id}/roll`, headers: { ...owner.headers, ...json }, payload: { expires_in_hours: hours } })
+    const keyCount = async () => (await app.db.selectFrom('api_keys').select('id').execute()).length
+    const lifetimeOf = (body: { created_at: string, expires_at: string }) => Date.parse(body.expires_at) - Date.parse(body.created_at)
+
+    const expired = await createApiKey(app, owner, ['products:read'])
+    await app.db.updateTable('api_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expired.id).execute()
+    const keys = await keyCount()
+    const refused = await roll(expired.id, 1)
+    t.equal(refused.statusCode, 404, 'an expired key is no live key')
+    t.equal(refused.json().code, 'API_KEY_NOT_FOUND')
+    t.equal(await keyCount(), keys, 'no successor made')
+
+    const first = await createApiKey(app, owner, ['products:read'], { expires_at: new Date(Date.now() + 30 * 24 * 3600_000).toISOString() })
+    const firstBody = (await app.inject({ method: 'GET', url: `/api/api-keys/${first.id}`, headers: owner.headers })).json()
+    const rolled = await roll(first.id, 1)
+    t.equal(rolled.statusCode, 201)
+    const again = await roll(first.id, 1)
+    t.equal(again.statusCode, 409, 'a key in its overlap has its successor already')
+    t.match(again.json(), { code: 'API_KEY_ALREADY_ROLLED', type: '/problems/api-key-already-rolled' })
+    t.equal(await keyCount(), keys + 2, 'one successor only')
+
+    const next = await roll(rolled.json().id, 0)
+    t.equal(next.statusCode, 201, 'the successor rolls')
+    t.ok(Math.abs(lifetimeOf(next.json()) - lifetimeOf(firstBody)) < 5000, 'with the original lifetime, not the overlap')
+    t.equal((await roll(rolled.json().id, 0)).statusCode, 404, 'rolled with no overlap: expired at once, so not found')
+  })
 })
