@@ -12,6 +12,8 @@ import { toFieldErrors } from '../../lib/validation-errors.js'
  * body is a framing error like the ones Node's parser reports (MALFORMED_REQUEST).
  */
 const FASTIFY_PROBLEMS: Record<string, ProblemDefinition> = {
+  // @fastify/compress: a gzip/deflate body that does not decompress.
+  FST_CP_ERR_INVALID_CONTENT: HTTP_PROBLEMS.BAD_REQUEST,
   FST_ERR_CTP_BODY_TOO_LARGE: HTTP_PROBLEMS.PAYLOAD_TOO_LARGE,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE,
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: HTTP_PROBLEMS.MALFORMED_REQUEST,

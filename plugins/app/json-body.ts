@@ -42,6 +42,16 @@ export function jsonDepthWithin (text: string, max: number): boolean {
   return true
 }
 
+/** Whether `text` parses as plain JSON: asked only of a body Fastify's parser refused, so it costs nothing on good bodies. */
+function isJson (text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
  * The JSON body parser: Fastify's own (prototype-poisoning checks included), behind the
  * nesting check, so a deeply nested body is refused with 400 BODY_TOO_DEEP before any
@@ -56,6 +66,13 @@ export default fp(async function jsonBodyPlugin (fastify) {
       done(new AppError(HTTP_PROBLEMS.BODY_TOO_DEEP, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined)
       return
     }
-    parse(request, text, done)
+    parse(request, text, (error, json) => {
+      // Fastify's parser says "not valid JSON" for prototype poisoning too: JSON it is, with a key refused.
+      if (error !== null && isJson(text)) {
+        done(new AppError(HTTP_PROBLEMS.MALFORMED_JSON, 'The JSON body has a __proto__ or constructor.prototype key, which is refused'), undefined)
+        return
+      }
+      done(error, json)
+    })
   })
 }, { name: 'json-body' })

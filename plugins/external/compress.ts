@@ -57,8 +57,9 @@ export default fp(async function compressPlugin (fastify) {
     customTypes: COMPRESSIBLE_TYPES,
     brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
     requestEncodings: ['gzip', 'deflate'],
-    onUnsupportedRequestEncoding: (encoding) => new AppError(HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not supported; send gzip, deflate or an uncompressed body`),
-    onInvalidRequestPayload: (encoding) => new AppError(HTTP_PROBLEMS.BAD_REQUEST, `The body is not valid ${encoding} data`)
+    // A body that does not decompress is the library's FST_CP_ERR_INVALID_CONTENT (plugins/app/errors.ts): it copies
+    // an onInvalidRequestPayload answer onto zlib's error, whose message (zlib's own words) an AppError cannot replace.
+    onUnsupportedRequestEncoding: (encoding) => new AppError(HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not supported; send gzip, deflate or an uncompressed body`)
   })
   // After compression, which @fastify/compress adds to each route's own onSend hooks (they run
   // after the global ones): the ETag then names the representation sent (see lib/http/etag.ts),

@@ -54,7 +54,12 @@ export default suite(import.meta, (t) => {
     t.equal(created.json().description, product.description)
 
     t.equal((await post('{"sku": "X-1",')).json().code, 'MALFORMED_JSON', 'malformed JSON is still MALFORMED_JSON')
-    t.equal((await post('{"__proto__": {"x": 1}}')).statusCode, 400, 'prototype poisoning still refused')
+    for (const poisoned of ['{"__proto__": {"x": 1}}', '{"sku": "X-1", "constructor": {"prototype": {"x": 1}}}']) {
+      const res = await post(poisoned)
+      t.equal(res.statusCode, 400, 'prototype poisoning still refused')
+      t.match(res.json(), { code: 'MALFORMED_JSON', detail: /__proto__ or constructor\.prototype key/ }, 'and said so, not "not valid JSON"')
+    }
+    t.match((await post('{"sku": "X-1",')).json().detail, /not valid JSON/, 'invalid JSON keeps its detail')
   })
 
   t.test('rate limiting runs before the body is read: over budget, a hostile body gets 429, not 400', async (t) => {

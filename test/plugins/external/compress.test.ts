@@ -21,9 +21,13 @@ export default suite(import.meta, (t) => {
     t.equal(bombed.statusCode, 413, 'refused once the inflated bytes pass the limit')
     t.equal(bombed.json().code, 'PAYLOAD_TOO_LARGE')
 
-    const corrupt = await post(Buffer.from('certainly not gzip'), 'gzip')
-    t.equal(corrupt.statusCode, 400)
-    t.match(corrupt.headers['content-type'], /application\/problem\+json/)
+    const gzipped = zlib.gzipSync(JSON.stringify({ sku: 'GZ-0', name: 'Cut', price_cents: 100, stock: 1 }))
+    for (const [what, body] of [['not gzip', Buffer.from('certainly not gzip')], ['truncated', gzipped.subarray(0, gzipped.length - 8)]] as const) {
+      const corrupt = await post(body, 'gzip')
+      t.equal(corrupt.statusCode, 400, what)
+      t.match(corrupt.headers['content-type'], /application\/problem\+json/)
+      t.match(corrupt.json(), { code: 'BAD_REQUEST', detail: 'Could not decompress the request payload using the provided encoding' }, `${what}: our words, not zlib's`)
+    }
     const brotli = await post(zlib.brotliCompressSync(Buffer.from('{}')), 'br')
     t.equal(brotli.statusCode, 415)
     t.equal(brotli.json().code, 'UNSUPPORTED_MEDIA_TYPE')
