@@ -41,3 +41,9 @@ export function helmetHeaders (options: HelmetOptions = HELMET_OPTIONS): Array<[
  * router errors (bad URL, over-long parameter) and the 417 to an unsupported Expect.
  */
 export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = helmetHeaders()
+
+/**
+ * The response headers a browser script may read cross-origin (CORS `Access-Control-Expose-Headers`,
+ * plugins/external/security.ts; declared on every response in lib/openapi/transform.ts).
+ */
+export const CORS_EXPOSED_HEADERS: readonly string[] = ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']

@@ -5,7 +5,8 @@ import { PROBLEM_CODES_KEY } from '../../schemas/common.js'
 import { problemType } from '../problem.js'
 import { problemDefinition, type ProblemDefinition } from '../problems/define.js'
 import { operationProblems, type OperationShape } from '../problems/http.js'
-import { INT32_MAX } from '../../schemas/bounds.js'
+import { INT32_MAX, MAX_REQUEST_ID_LENGTH, MAX_URL_LENGTH } from '../../schemas/bounds.js'
+import { CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../security-headers.js'
 import { componentRef, componentSchemas, isComponentName, referenceNamed, referenceParameter } from './components.js'
 import { describeProblemComponents } from './problems.js'
 
@@ -159,28 +160,108 @@ const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head',
 
 const integerHeader = (description: string): Json => ({ description, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX } })
 
-const REQUEST_ID: Json = {
-  'X-Request-Id': {
-    description: 'The id of this request (the caller\'s X-Request-Id when it sent a valid one); also in logs and problem bodies',
-    schema: { type: 'string', maxLength: 128 }
-  }
+/**
+ * What helmet sets on every response (lib/security-headers.ts, computed once at start, so the same
+ * fixed value everywhere, /swagger included): each header's canonical name and meaning. A header
+ * helmet sends that is not described here stops document generation.
+ */
+const SECURITY_HEADER_DESCRIPTIONS: Record<string, readonly [name: string, description: string]> = {
+  'content-security-policy': ['Content-Security-Policy', 'Browsers load scripts, styles, images, fonts and connections only from this origin, run no inline script and let no page frame this response'],
+  'cross-origin-opener-policy': ['Cross-Origin-Opener-Policy', 'A document from this origin shares no browsing context group with cross-origin windows'],
+  'cross-origin-resource-policy': ['Cross-Origin-Resource-Policy', 'Browsers let only this origin load the response as a subresource (no-cors requests)'],
+  'origin-agent-cluster': ['Origin-Agent-Cluster', 'Asks the browser to isolate this origin in its own agent cluster'],
+  'referrer-policy': ['Referrer-Policy', 'Browsers send no Referer when leaving a document of this origin'],
+  'strict-transport-security': ['Strict-Transport-Security', 'Browsers reach this host and its subdomains over HTTPS only, for a year (ignored on plain HTTP)'],
+  'x-content-type-options': ['X-Content-Type-Options', 'Browsers use the declared Content-Type, never a sniffed one'],
+  'x-dns-prefetch-control': ['X-DNS-Prefetch-Control', 'Browsers do not prefetch DNS for links in the response'],
+  'x-download-options': ['X-Download-Options', 'Old Internet Explorer saves a download instead of opening it in the site\'s context'],
+  'x-frame-options': ['X-Frame-Options', 'Legacy framing control for browsers without CSP frame-ancestors (which forbids any framing)'],
+  'x-permitted-cross-domain-policies': ['X-Permitted-Cross-Domain-Policies', 'Adobe clients (Flash, Acrobat) load no cross-domain policy file'],
+  'x-xss-protection': ['X-XSS-Protection', 'Turns off the XSS auditor of old browsers (itself a source of leaks); CSP protects instead']
 }
-const RATE_LIMIT_HEADERS: Json = {
+/** Every value but the CSP is a token or two; the CSP a policy line. */
+const securityHeaderMaxLength = (name: string): number => name === 'content-security-policy' ? 1024 : 128
+
+/** A header of every response, declared once under `components.headers` and referenced. */
+interface SharedHeader { readonly name: string, readonly header: Json }
+
+function securityHeaderComponents (): SharedHeader[] {
+  return SECURITY_HEADERS.map(([lower, value]) => {
+    const described = SECURITY_HEADER_DESCRIPTIONS[lower]
+    const maxLength = securityHeaderMaxLength(lower)
+    if (described === undefined) throw new Error(`helmet sends ${lower}, which lib/openapi/transform.ts does not describe`)
+    if (value.length > maxLength) throw new Error(`helmet's ${lower} (${value.length} characters) is longer than its declared maxLength ${maxLength}`)
+    const [name, description] = described
+    return { name, header: { description: `Set on every response, always to this value (helmet): ${description}`, schema: { type: 'string', maxLength, examples: [value] } } }
+  })
+}
+
+/**
+ * The headers every response may carry, whatever its operation and status: the request id, the
+ * fixed security headers, Vary, and the CORS headers of actual (not preflight) requests
+ * (plugins/external/security.ts; no Access-Control-Allow-Credentials: credentials are not allowed).
+ */
+const SHARED_HEADERS: readonly SharedHeader[] = [
+  {
+    name: 'X-Request-Id',
+    header: {
+      description: 'The id of this request (the caller\'s X-Request-Id when it sent a valid one); also in logs and problem bodies',
+      schema: { type: 'string', maxLength: MAX_REQUEST_ID_LENGTH }
+    }
+  },
+  ...securityHeaderComponents(),
+  {
+    name: 'Vary',
+    header: {
+      description: 'The request headers the response depends on, for caches: `Origin` on every response when CORS is on (CORS_ORIGINS), `accept-encoding` on every response that could be compressed (a compressible type of 1 KiB or more), also when sent uncompressed; absent when neither applies',
+      schema: { type: 'string', maxLength: 128, examples: ['Origin, accept-encoding'] }
+    }
+  },
+  {
+    name: 'Access-Control-Allow-Origin',
+    header: {
+      description: 'CORS: the request\'s Origin, echoed only when it is one the deployment allows (CORS_ORIGINS; with `*` any origin of at most 2048 characters). Absent for any other or no Origin, and when CORS is off (the production default)',
+      schema: { type: 'string', maxLength: MAX_URL_LENGTH, examples: ['https://shop.example.com'] }
+    }
+  },
+  {
+    name: 'Access-Control-Expose-Headers',
+    header: {
+      description: 'CORS: the response headers a browser script of an allowed Origin may read. Sent on every response when CORS is on (CORS_ORIGINS), whatever the Origin (it grants nothing without Access-Control-Allow-Origin); absent when CORS is off (the production default)',
+      schema: { type: 'string', maxLength: 256, examples: [CORS_EXPOSED_HEADERS.join(', ')] }
+    }
+  }
+]
+/**
+ * The headers hooks add, each declared once under `components.headers` (in this order) and
+ * referenced from every response that carries it: hundreds of responses, one definition.
+ */
+const HEADER_COMPONENTS = new Map<string, Json>()
+/** Registers each header as a component; `{ name: { $ref } }` for a response's `headers`. */
+function headerRefs (headers: Record<string, Json>): Json {
+  for (const [name, header] of Object.entries(headers)) {
+    if (HEADER_COMPONENTS.has(name)) throw new Error(`response header ${name} is defined twice`)
+    HEADER_COMPONENTS.set(name, header)
+  }
+  return Object.fromEntries(Object.keys(headers).map((name) => [name, { $ref: `#/components/headers/${name}` }]))
+}
+const SHARED_HEADER_REFS: Json = headerRefs(Object.fromEntries(SHARED_HEADERS.map(({ name, header }) => [name, header])))
+const RATE_LIMIT_HEADERS: Json = headerRefs({
   'RateLimit-Limit': integerHeader('Requests allowed in the current window'),
   'RateLimit-Remaining': integerHeader('Requests left in the current window'),
   'RateLimit-Reset': integerHeader('Seconds until the window resets')
-}
-const RETRY_AFTER: Json = { 'Retry-After': integerHeader('Seconds to wait before retrying') }
+})
+const RETRY_AFTER: Json = headerRefs({ 'Retry-After': integerHeader('Seconds to wait before retrying') })
 /** plugins/external/compress.ts: bodies over 1 KiB are compressed when Accept-Encoding asks. */
-const CONTENT_ENCODING: Json = {
+const CONTENT_ENCODING: Json = headerRefs({
   'Content-Encoding': {
     description: 'How the body is compressed, when the client asked for it (Accept-Encoding) and the body is over 1 KiB; absent otherwise',
     schema: { type: 'string', enum: ['br', 'gzip', 'deflate', 'zstd'] }
   }
-}
-const WWW_AUTHENTICATE: Json = {
+})
+const WWW_AUTHENTICATE: Json = headerRefs({
   'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`', schema: { type: 'string', enum: ['Bearer'] } }
-}
+})
 
 const DEPRECATION_HEADERS: Json = {
   Deprecation: { description: 'RFC 9745: this operation is deprecated, since the given time (`@` and Unix seconds)', schema: { type: 'string', examples: ['@1767225600'] } },
@@ -208,7 +289,7 @@ function decorateResponse (status: string, response: Json, context: { limited: b
   response.headers = {
     ...(context.deprecated ? DEPRECATION_HEADERS : {}),
     ...declared,
-    ...REQUEST_ID,
+    ...SHARED_HEADER_REFS,
     ...(statusCode !== 204 && statusCode !== 304 && response.content !== undefined ? CONTENT_ENCODING : {}),
     ...(context.limited ? RATE_LIMIT_HEADERS : {}),
     ...((context.limited && statusCode === 429) || statusCode === 503 || (context.idempotent && statusCode === 409) ? RETRY_AFTER : {}),
@@ -224,9 +305,10 @@ const usesBearer = (operation: Json): boolean =>
   Array.isArray(operation.security) && operation.security.some((requirement) => isRecord(requirement) && 'bearerAuth' in requirement)
 
 /**
- * Adds to the generated document what hooks put on the wire: X-Request-Id on every response,
- * RateLimit-* on every rate-limited one, Retry-After on 429/503 (and the 409 of idempotent
- * operations), the problem responses every operation of its shape can give (406, 414, 413, 415, 431),
+ * Adds to the generated document what hooks put on the wire: on every response X-Request-Id, the
+ * fixed security headers, Vary and the CORS headers (`components.headers`, referenced), RateLimit-*
+ * on every rate-limited one, Retry-After on 429/503 (and the 409 of idempotent
+ * operations), the problem responses every operation of its shape can give (400, 406, 408, 413, 414, 415, 417, 431),
  * the ProblemCode enum and Problem's extension members, WWW-Authenticate on the 401
  * of bearer operations, Deprecation, Sunset and Link on every response of a deprecated operation
  * (plugins/app/deprecation.ts), the problem+json media type of errors; and `security: []` on public
@@ -258,7 +340,7 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
   // would otherwise come back as @fastify/swagger copied them, their named enums inlined.
   const schemas = componentSchemas()
   describeProblemComponents(schemas)
-  openapi.components = { ...openapi.components, schemas }
+  openapi.components = { ...openapi.components, schemas, headers: Object.fromEntries(HEADER_COMPONENTS) }
   // Spectral's OWASP rules want servers marked public or internal explicitly.
   for (const server of Array.isArray(openapi.servers) ? openapi.servers : []) {
     if (isRecord(server)) server['x-internal'] = false

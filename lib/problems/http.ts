@@ -70,10 +70,14 @@ export interface OperationShape {
 export function operationProblems (shape: OperationShape): ProblemDefinitionOf[] {
   const P = HTTP_PROBLEMS
   return [
-    // HEADERS_TOO_LARGE: Node's parser refuses the request before routing (plugins/app/client-error.ts).
-    P.INVALID_URL, P.NOT_ACCEPTABLE, P.HEADERS_TOO_LARGE, P.SERVICE_UNAVAILABLE,
+    P.INVALID_URL, P.NOT_ACCEPTABLE, P.SERVICE_UNAVAILABLE,
+    // Answered to any request, whatever its method and path (plugins/app/client-error.ts): by Node's
+    // parser before routing (headers too large 431, not valid HTTP 400, headers or body too slow
+    // 408, chunk extensions too large 413: any method may send a chunked body), to an Expect other
+    // than 100-continue (417), and to an HTTP/1.1 request without Host (400 BAD_REQUEST).
+    P.MALFORMED_REQUEST, P.BAD_REQUEST, P.REQUEST_TIMEOUT, P.PAYLOAD_TOO_LARGE, P.EXPECTATION_FAILED, P.HEADERS_TOO_LARGE,
     ...(shape.validated ? [P.VALIDATION_FAILED] : []),
-    ...(shape.readsBody ? [P.MALFORMED_JSON, P.BODY_TOO_DEEP, P.BAD_REQUEST, P.INVALID_INPUT, P.PAYLOAD_TOO_LARGE, P.UNSUPPORTED_MEDIA_TYPE] : []),
+    ...(shape.readsBody ? [P.MALFORMED_JSON, P.BODY_TOO_DEEP, P.INVALID_INPUT, P.UNSUPPORTED_MEDIA_TYPE] : []),
     ...(shape.hasPathParameters ? [P.URI_TOO_LONG] : []),
     ...(shape.hasIfMatch ? [P.PRECONDITION_FAILED] : []),
     ...(shape.hasCursor ? [P.INVALID_CURSOR] : []),

@@ -1,6 +1,7 @@
 import cors from '@fastify/cors'
 import fp from 'fastify-plugin'
-import { SECURITY_HEADERS } from '../../lib/security-headers.js'
+import { CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../../lib/security-headers.js'
+import { MAX_URL_LENGTH } from '../../schemas/bounds.js'
 
 /**
  * Security headers (with a CSP that Swagger UI works under) and CORS from CORS_ORIGINS.
@@ -18,12 +19,15 @@ export default fp(async function securityPlugin (fastify) {
   // cross-origin reads by themselves, and responses carry no Vary/Access-Control-* headers.
   if (origins !== '*' && origins.length === 0) return
   const options = {
-    origin: origins === '*' ? true : origins,
+    // Any origin is echoed in Access-Control-Allow-Origin, up to the length the document declares
+    // for it (a serialized origin is a scheme, a host of at most 253 characters and a port); a
+    // longer one gets no CORS headers, as a disallowed origin does.
+    origin: origins === '*' ? (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) => { callback(null, origin === undefined || origin.length <= MAX_URL_LENGTH) } : origins,
     // No HEAD: it is answered 405 (exposeHeadRoutes: false, docs/openapi.md).
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     // traceparent/tracestate: an incoming W3C trace context is continued (SPEC §8).
     allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'traceparent', 'tracestate'],
-    exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    exposedHeaders: [...CORS_EXPOSED_HEADERS],
     maxAge: 600
   }
   const notPreflight = { ...options, preflight: false }

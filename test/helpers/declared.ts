@@ -1,5 +1,3 @@
-import { helmetHeaders } from '../../lib/security-headers.js'
-
 /**
  * Whether what the service answered is what the OpenAPI document declares for that operation:
  * the status, every header, and for a problem its code (one of the examples of that status).
@@ -11,12 +9,12 @@ type Json = Record<string, unknown>
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 const at = (value: unknown, key: string): Json => isRecord(value) && isRecord(value[key]) ? value[key] : {}
 
-/** Headers HTTP itself defines on every message, the fixed security headers (helmet, SPEC 4) and CORS (deployment configuration). */
-const UNDECLARED_BY_DESIGN = new Set([
-  'content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'vary',
-  ...helmetHeaders().map(([name]) => name.toLowerCase())
-])
-const isUndeclaredByDesign = (name: string): boolean => UNDECLARED_BY_DESIGN.has(name) || name.startsWith('access-control-')
+/**
+ * Headers HTTP itself defines on every message (framing, the body's type and length, the date).
+ * Everything else, the security headers, Vary and CORS included, must be declared on the response.
+ */
+const UNDECLARED_BY_DESIGN = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'])
+const isUndeclaredByDesign = (name: string): boolean => UNDECLARED_BY_DESIGN.has(name)
 
 export interface DeclaredContract {
   /** The operation an answer belongs to (`GET /api/products/{id}`), or undefined for a path the document does not have. */

@@ -55,9 +55,16 @@ export default suite(import.meta, (t) => {
       .map(([path]) => path)
     t.same(inlineEnums, [], 'no enum is inlined: each is a named component')
 
+    // Schemas, and the headers every response carries (lib/openapi/transform.ts), are components.
     const refs = new Set([...objectsIn(doc, '')].map(([, node]) => node.$ref).filter((ref): ref is string => typeof ref === 'string'))
-    for (const ref of refs) t.ok(names.has(ref.replace('#/components/schemas/', '')), `${ref} resolves`)
+    const headers = new Set(Object.keys(objectAt(objectAt(doc, 'components'), 'headers')))
+    const resolves = (ref: string): boolean => ref.startsWith('#/components/schemas/')
+      ? names.has(ref.slice('#/components/schemas/'.length))
+      : ref.startsWith('#/components/headers/') && headers.has(ref.slice('#/components/headers/'.length))
+    for (const ref of refs) t.ok(resolves(ref), `${ref} resolves`)
     for (const name of names) t.ok(refs.has(`#/components/schemas/${name}`), `component ${name} is used`)
+    t.ok(headers.size > 0, 'shared response headers are components')
+    for (const name of headers) t.ok(refs.has(`#/components/headers/${name}`), `header component ${name} is used`)
   })
 
   t.test('declared headers, parameters Swagger UI does not pre-fill, metadata', async (t) => {

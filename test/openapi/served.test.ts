@@ -3,6 +3,9 @@ import YAML from 'yaml'
 import { ConfigError, loadConfig } from '../../lib/config.js'
 import { YAML_1_1_TIMESTAMP } from '../../lib/openapi/yaml.js'
 import { buildTestApp } from '../helpers/app.js'
+import { declaredContract } from '../helpers/declared.js'
+import { SECURITY_HEADERS } from '../../lib/security-headers.js'
+import { isObject, objectAt, operations, type Json, type JsonObject } from './document.js'
 
 interface ProblemTypeEntry { type: string, code: string, status: number, title: string, description: string }
 
@@ -59,6 +62,90 @@ export default suite(import.meta, (t) => {
     t.equal(problem.code, 'TOKEN_MISSING')
     const explained = await app.inject({ method: 'GET', url: problem.type })
     t.match(explained.json(), { code: 'TOKEN_MISSING', status: 401 })
+  })
+
+  t.test('every response of every operation declares the headers any response carries, as references to components.headers with the values sent', async (t) => {
+    const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example.com' } })
+    const doc: JsonObject = (await app.inject({ method: 'GET', url: '/swagger/json' })).json()
+    const components = objectAt(objectAt(doc, 'components'), 'headers')
+    // What the wire carries: a compressible response (Vary: Origin, accept-encoding) to an allowed Origin.
+    const sent = await app.inject({ method: 'GET', url: '/help', headers: { origin: 'https://shop.example.com', 'accept-encoding': 'identity' } })
+    t.equal(sent.headers['access-control-allow-origin'], 'https://shop.example.com', 'an allowed Origin is echoed')
+    const wire: Record<string, string> = {
+      ...Object.fromEntries(SECURITY_HEADERS),
+      vary: String(sent.headers.vary),
+      'access-control-allow-origin': String(sent.headers['access-control-allow-origin']),
+      'access-control-expose-headers': String(sent.headers['access-control-expose-headers'])
+    }
+    t.equal(wire.vary, 'Origin, accept-encoding')
+    for (const [name, value] of Object.entries(wire)) t.equal(sent.headers[name], value, `${name} is sent`)
+
+    const shared = ['X-Request-Id', 'Vary', 'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers']
+    const byLowerName = new Map(Object.keys(components).map((name) => [name.toLowerCase(), name]))
+    const expected = [...shared, ...SECURITY_HEADERS.map(([lower]) => byLowerName.get(lower) ?? lower)]
+    t.equal(expected.length, 16, 'X-Request-Id, 12 security headers, Vary and 2 CORS headers')
+    const conditional = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'Content-Encoding', 'WWW-Authenticate']
+    t.same(Object.keys(components).sort(), [...expected, ...conditional].sort(), 'components.headers has each of them, and the headers of some responses')
+    for (const name of expected) {
+      const header = objectAt(components, name)
+      const schema = objectAt(header, 'schema')
+      t.ok(typeof header.description === 'string' && header.description.length > 20, `${name} is described`)
+      t.equal(schema.type, 'string', `${name} is a string`)
+      t.ok(typeof schema.maxLength === 'number', `${name} has a maxLength`)
+      const value = wire[name.toLowerCase()]
+      if (value === undefined) continue
+      t.same(schema.examples, [value], `${name}'s example is the value sent`)
+      t.ok(value.length <= Number(schema.maxLength), `${name}: the value sent fits its maxLength`)
+    }
+    t.equal(wire['access-control-allow-credentials'], undefined, 'no credentials, so no Access-Control-Allow-Credentials to declare')
+
+    const missing: string[] = []
+    let responses = 0
+    for (const { name, operation } of operations(doc)) {
+      for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
+        responses++
+        const headers = objectAt(response, 'headers')
+        for (const header of expected) {
+          const declared: Json | undefined = headers[header]
+          if (!isObject(declared) || declared.$ref !== `#/components/headers/${header}`) missing.push(`${name} ${status}: ${header}`)
+        }
+        if (status === '304') {
+          for (const body of ['content-type', 'content-length', 'content-encoding']) {
+            if (Object.keys(headers).some((h) => h.toLowerCase() === body)) missing.push(`${name} 304 declares ${body}`)
+          }
+        }
+      }
+    }
+    t.ok(responses > 300, `${responses} responses checked`)
+    t.same(missing, [], 'each references every shared header; no 304 declares a body header')
+
+    // The audit the e2e and hostile suites use now holds these headers to the document.
+    const contract = declaredContract(doc)
+    const answer = { method: 'GET', pathname: '/help', status: 200, headers: Object.keys(sent.headers) }
+    t.same(contract.undeclared(answer), [], 'everything GET /help sent is declared')
+    const bare = declaredContract({ paths: { '/help': { get: { responses: { 200: { headers: {} } } } } } })
+    t.same(bare.undeclared(answer).sort(), Object.keys(sent.headers).filter((h) => !['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding'].includes(h)).map((h) => `GET /help 200: header ${h}`).sort(),
+      'a security, Vary or CORS header a response does not declare is reported')
+  })
+
+  t.test('every operation declares what the layer below the router answers to any request', async (t) => {
+    const app = await buildTestApp(t)
+    const doc: JsonObject = (await app.inject({ method: 'GET', url: '/swagger/json' })).json()
+    const everywhere: Record<string, string[]> = {
+      400: ['MALFORMED_REQUEST', 'BAD_REQUEST', 'INVALID_URL'],
+      408: ['REQUEST_TIMEOUT'],
+      413: ['PAYLOAD_TOO_LARGE'],
+      417: ['EXPECTATION_FAILED'],
+      431: ['HEADERS_TOO_LARGE']
+    }
+    const missing: string[] = []
+    for (const { name, operation } of operations(doc)) {
+      for (const [status, codes] of Object.entries(everywhere)) {
+        const examples = objectAt(objectAt(objectAt(objectAt(objectAt(operation, 'responses'), status), 'content'), 'application/problem+json'), 'examples')
+        for (const code of codes) if (!(code in examples)) missing.push(`${name} ${status} ${code}`)
+      }
+    }
+    t.same(missing, [], 'every operation declares them')
   })
 
   t.test('HEAD is not served (it is not in the document): 405 with Allow', async (t) => {

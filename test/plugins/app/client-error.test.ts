@@ -1,6 +1,7 @@
 import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { captureLogs } from '../../helpers/log-capture.js'
+import { declaredContract } from '../../helpers/declared.js'
 import { hasSecurityHeaders, rawResponses, type RawAnswer } from '../../helpers/raw-http.js'
 import { failedRequestPath } from '../../../plugins/app/client-error.js'
 import { MAX_URL_LENGTH } from '../../../schemas/bounds.js'
@@ -109,6 +110,30 @@ export default suite(import.meta, (t) => {
 
     const alive = await rawExchange(port, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
     t.equal(alive.status, 200, 'still serving')
+  })
+
+  t.test('what is answered below the router to a GET operation is declared on it: status, code and every header', async (t) => {
+    const app = await buildTestApp(t, { env: { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1000' } })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    if (address === null || typeof address !== 'object') throw new Error('no address')
+    const contract = declaredContract((await app.inject({ method: 'GET', url: '/swagger/json' })).json())
+    // GET /health/live: no body, no parameters, no auth, not rate limited; still every one of these can answer it.
+    const cases: Array<{ name: string, raw: string, status: number, code: string }> = [
+      { name: 'not valid HTTP', raw: 'GET /health/live HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+      { name: 'no Host', raw: 'GET /health/live HTTP/1.1\r\n\r\n', status: 400, code: 'BAD_REQUEST' },
+      { name: 'headers too slow', raw: 'GET /health/live HTTP/1.1\r\nHost: x\r\n', status: 408, code: 'REQUEST_TIMEOUT' },
+      { name: 'a chunked GET body with chunk extensions over 16 KiB', raw: `GET /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=${'a'.repeat(20_000)}\r\n`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
+      { name: 'unsupported Expect', raw: 'GET /health/live HTTP/1.1\r\nHost: x\r\nExpect: telepathy\r\nConnection: close\r\n\r\n', status: 417, code: 'EXPECTATION_FAILED' },
+      { name: 'headers over 16 KiB', raw: `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE' }
+    ]
+    for (const { name, raw, status, code } of cases) {
+      const res = await rawExchange(address.port, raw)
+      const body: Record<string, unknown> = JSON.parse(res.body)
+      t.match({ status: res.status, code: body.code }, { status, code }, `${name}: ${status} ${code}`)
+      const answer = { method: 'GET', pathname: '/health/live', status: res.status, headers: Object.keys(res.headers), code: String(body.code) }
+      t.same(contract.undeclared(answer), [], `${name}: declared on GET /health/live`)
+    }
   })
 
   t.test('the failed request\'s path is read from the bytes Node hands over only when its request line is there and sane', async (t) => {

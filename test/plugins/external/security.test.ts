@@ -102,6 +102,23 @@ export default suite(import.meta, (t) => {
     t.match(String(simple.headers['access-control-expose-headers']), /X-Request-Id/)
   })
 
+  t.test('CORS_ORIGINS=*: any Origin is echoed up to the 2048 characters the document declares, a longer one gets no CORS headers', async (t) => {
+    const app = await buildTestApp(t, { env: { CORS_ORIGINS: '*' } })
+    const longest = `https://${'a'.repeat(2048 - 'https://'.length)}`
+    for (const origin of ['https://anywhere.example', longest]) {
+      const res = await app.inject({ method: 'GET', url: '/health/live', headers: { origin } })
+      t.equal(res.headers['access-control-allow-origin'], origin, `an Origin of ${origin.length} characters is echoed`)
+      t.match(String(res.headers['access-control-expose-headers']), /X-Request-Id/)
+    }
+    const tooLong = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: `${longest}a` } })
+    t.equal(tooLong.statusCode, 200)
+    t.notOk(tooLong.headers['access-control-allow-origin'], 'an Origin over 2048 characters is not echoed')
+    t.notOk(tooLong.headers['access-control-expose-headers'], 'nor exposed anything')
+    t.equal(tooLong.headers.vary, 'Origin', 'the answer still varies with Origin')
+    const none = await app.inject({ method: 'GET', url: '/health/live' })
+    t.notOk(none.headers['access-control-allow-origin'], 'no Origin, nothing echoed')
+  })
+
   t.test('with no CORS origin allowed (the production default) no response carries CORS headers', async (t) => {
     const app = await buildTestApp(t, { env: { APP_ENV: 'production', MIGRATE_ON_START: 'true' } })
     t.same(app.config.corsOrigins, [])
