@@ -70,7 +70,8 @@ function enumTypes (source: string): Array<{ name: string, values: string[] }> {
   const found: Array<{ name: string, values: string[] }> = []
   const literals = (text: string): string[] => [...text.matchAll(/'([^']*)'/g)].map((match) => match[1] ?? '')
   for (const match of source.matchAll(/^export type (\w+) =\s*((?:\|?\s*'[^']*'\s*)+);?$/gm)) found.push({ name: match[1] ?? '', values: literals(match[2] ?? '') })
-  for (const match of source.matchAll(/^export const (\w+) = \{([^}]*)\} as const/gm)) found.push({ name: match[1] ?? '', values: literals((match[2] ?? '').replace(/^\s*'?[\w-]+'?:/gm, '')) })
+  // Keys are bare names or quoted values (`'products:read': 'products:read'`): only the values count.
+  for (const match of source.matchAll(/^export const (\w+) = \{([^}]*)\} as const/gm)) found.push({ name: match[1] ?? '', values: literals((match[2] ?? '').replace(/^\s*(?:'[^']*'|[\w$]+)\s*:/gm, '')) })
   return found
 }
 
