@@ -49,7 +49,8 @@ export default suite(import.meta, (t) => {
       t.ok(statuses.includes('406'), `${name} declares 406`)
       t.ok('HEADERS_TOO_LARGE' in objectAt(objectAt(objectAt(objectAt(responses, '431'), 'content'), 'application/problem+json'), 'examples'), `${name} declares 431 HEADERS_TOO_LARGE`)
       t.equal(statuses.includes('414'), pathParams, `${name} declares 414 exactly when it has path parameters`)
-      t.equal(statuses.includes('413'), readsBody, `${name} declares 413 exactly when a body is read`)
+      // 413 everywhere: Node's parser refuses oversized chunk extensions on any method, a GET's included.
+      t.ok(statuses.includes('413'), `${name} declares 413`)
       t.equal(statuses.includes('415'), readsBody, `${name} declares 415 exactly when a body is read`)
     }
     const createOrder = objectAt(objectAt(objectAt(doc, 'paths'), '/api/orders'), 'post')
