@@ -102,13 +102,14 @@ export async function buildApp ({ config, logStream, onStep, tracing, database }
   await app.register(step(configPlugin), { config })
   // Before every other hook, so they all run in the request's trace context.
   if (traced !== null) await app.register(step(otelPlugin), traced)
-  // First among the hooks: every answer, refusals in later hooks included, carries the security headers.
+  // First among the hooks: every answer, refusals in later hooks included (a CORS preflight, load
+  // shedding), carries the request id and the security headers.
+  await app.register(step(requestIdPlugin))
   await app.register(step(securityPlugin))
   await app.register(step(lifecyclePlugin))
   await app.register(step(underPressurePlugin))
   await app.register(step(routeTablePlugin))
   await app.register(step(deprecationPlugin))
-  await app.register(step(requestIdPlugin))
   await app.register(step(errorsPlugin))
   await app.register(step(jsonBodyPlugin))
   await app.register(step(acceptPlugin))

@@ -31,12 +31,6 @@ export default fp(async function securityPlugin (fastify) {
     maxAge: 600
   }
   const notPreflight = { ...options, preflight: false }
-  // @fastify/cors answers a preflight in its own onRequest hook, before the request-id plugin's
-  // (app.ts), so the id is set here for OPTIONS, as under-pressure does for its refusals.
-  fastify.addHook('onRequest', function preflightRequestId (request, reply, done) {
-    if (request.method === 'OPTIONS') reply.header('x-request-id', request.id)
-    done()
-  })
   await fastify.register(cors, {
     // Only a real preflight (Fetch: OPTIONS with Origin and Access-Control-Request-Method) is
     // CORS's to answer. Any other OPTIONS is a method the API does not serve: it falls through

@@ -67,8 +67,6 @@ export default fp<PressureOptions>(async function underPressurePlugin (fastify, 
     pressureHandler: async (request: FastifyRequest, reply, type, value) => {
       if (NEVER_SHED.has(request.routeOptions.url ?? '')) return
       if (type === underPressure.TYPE_EVENT_LOOP_DELAY && Date.now() < loopDelayCountsFrom) return
-      // This hook runs before the request-id plugin's, so add its header here.
-      reply.header('x-request-id', request.id)
       warnOverloaded((suppressed) => { request.log.warn({ pressure: type, value, suppressed }, 'overloaded: shedding load with 503') })
       throw new AppError(HTTP_PROBLEMS.SERVICE_OVERLOADED, 'The service is overloaded; retry shortly',
         { headers: { 'retry-after': String(retryAfter) } })

@@ -18,10 +18,11 @@ import { waitFor } from '../../helpers/wait.js'
 async function pressuredApp (t: TestContext, options: PressureOptions, env: Record<string, string> = { DATABASE_URL: 'postgres://unused@127.0.0.1/unused' }, logStream?: Writable): Promise<FastifyInstance> {
   const app = Fastify({ logger: logStream === undefined ? false : { level: 'info', stream: logStream }, genReqId, requestIdHeader: false })
   await app.register(configPlugin, { config: loadConfig({ APP_ENV: 'test', ...env }) })
+  // In app.ts' order: the request id and security headers first, so a shed request carries both.
+  await app.register(requestIdPlugin)
   await app.register(securityPlugin)
   await app.register(lifecyclePlugin)
   await app.register(underPressurePlugin, { sampleIntervalMs: 10, ...options })
-  await app.register(requestIdPlugin)
   await app.register(errorsPlugin)
   for (const url of ['/health/live', '/health/ready', '/metrics', '/api/products']) {
     app.get(url, async () => ({ url }))
