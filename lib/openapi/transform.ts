@@ -213,7 +213,7 @@ const SHARED_HEADERS: readonly SharedHeader[] = [
   {
     name: 'Vary',
     header: {
-      description: 'The request headers the response depends on, for caches: `Origin` on every response when CORS is on (CORS_ORIGINS), `accept-encoding` on every response that could be compressed (a compressible type of 1 KiB or more), also when sent uncompressed; absent when neither applies',
+      description: 'The request headers the response depends on, for caches: `Origin` on every response when CORS is on (CORS_ORIGINS), `accept-encoding` on every response with a body of a compressible type (JSON, problem+json, NDJSON, text), whatever its size and also when sent uncompressed, and on every 304 (which repeats the Vary of its 200); absent when neither applies',
       schema: { type: 'string', maxLength: 128, examples: ['Origin, accept-encoding'] }
     }
   },

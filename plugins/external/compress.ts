@@ -17,17 +17,17 @@ const COMPRESSIBLE_TYPES = /^text\/(?!event-stream)|[+/]json(?:;|$)|[+/]text(?:;
 const BROTLI_QUALITY = 4
 
 /**
- * Whether @fastify/compress would have compressed this payload had the client asked: a string or
- * Buffer of at least the threshold's bytes, or a stream (compressed whatever its size), of a
- * compressible type (no Content-Type counts as JSON, as it does there). A 304's payload is null.
+ * Whether the response's representation depends on Accept-Encoding: any body of a type
+ * @fastify/compress compresses (no Content-Type counts as JSON, as it does there), whatever its
+ * size, as expressjs/compression decides it, so one resource's responses always say the same
+ * thing as its body grows past the threshold; and a 304, whose 200 is always a JSON resource and
+ * which must repeat the 200's Vary (RFC 9110 §15.4.5). A 204 has no representation.
  */
-function compressible (payload: unknown, contentType: ReturnType<FastifyReply['getHeader']>): boolean {
-  if (payload == null) return false
-  if (typeof payload === 'string') {
-    // UTF-8 takes 1 to 3 bytes per UTF-16 unit, so only lengths in between need counting.
-    if (payload.length < THRESHOLD_BYTES / 3) return false
-    if (payload.length < THRESHOLD_BYTES && Buffer.byteLength(payload) < THRESHOLD_BYTES) return false
-  } else if (Buffer.isBuffer(payload) && payload.length < THRESHOLD_BYTES) return false
+function variesOnEncoding (payload: unknown, reply: FastifyReply): boolean {
+  if (reply.statusCode === 304) return true
+  // A 204's payload may be the serialized `null` a route sends; Fastify drops it.
+  if (reply.statusCode === 204 || payload == null) return false
+  const contentType = reply.getHeader('content-type')
   return contentType === undefined || (typeof contentType === 'string' && COMPRESSIBLE_TYPES.test(contentType))
 }
 
@@ -39,8 +39,8 @@ function varyOnAcceptEncoding (vary: ReturnType<FastifyReply['getHeader']>, repl
 
 /**
  * Response compression (br, gzip; zstd first where the runtime has zlib zstd, which
- * @fastify/compress detects) above 1 KiB, with Vary: Accept-Encoding on every response it could
- * compress, and gzip/deflate request bodies. A decompressed body counts against the route's body limit as it streams in, so a zip
+ * @fastify/compress detects) above 1 KiB, with Vary: Accept-Encoding on every response of a
+ * compressible type, and gzip/deflate request bodies. A decompressed body counts against the route's body limit as it streams in, so a zip
  * bomb is a 413 after reading the limit, never a decompression to the end. Registered before
  * the routes (it hooks each route as it is added).
  */
@@ -63,11 +63,11 @@ export default fp(async function compressPlugin (fastify) {
   })
   // After compression, which @fastify/compress adds to each route's own onSend hooks (they run
   // after the global ones): the ETag then names the representation sent (see lib/http/etag.ts),
-  // and a body that could have been compressed but was not (no or identity Accept-Encoding) still
-  // says it varies, or a shared cache would serve it to clients that asked for another coding.
+  // and a body sent uncompressed (too small, or no or identity Accept-Encoding) still says it
+  // varies, or a shared cache would serve it to clients that asked for another coding.
   const representationHeaders: onSendHookHandler = (request, reply, payload, done) => {
     const encoding = reply.getHeader('content-encoding')
-    if ((encoding === undefined || encoding === 'identity') && compressible(payload, reply.getHeader('content-type'))) varyOnAcceptEncoding(reply.getHeader('vary'), reply)
+    if ((encoding === undefined || encoding === 'identity') && variesOnEncoding(payload, reply)) varyOnAcceptEncoding(reply.getHeader('vary'), reply)
     const etag = reply.getHeader('etag')
     if (typeof etag === 'string') reply.header('etag', representationEtag(etag, encoding, request.headers['if-none-match'], reply.statusCode))
     done(null, payload)

@@ -2323,7 +2323,7 @@ export interface components {
         "X-Permitted-Cross-Domain-Policies": string;
         /** @description Set on every response, always to this value (helmet): Turns off the XSS auditor of old browsers (itself a source of leaks); CSP protects instead */
         "X-XSS-Protection": string;
-        /** @description The request headers the response depends on, for caches: `Origin` on every response when CORS is on (CORS_ORIGINS), `accept-encoding` on every response that could be compressed (a compressible type of 1 KiB or more), also when sent uncompressed; absent when neither applies */
+        /** @description The request headers the response depends on, for caches: `Origin` on every response when CORS is on (CORS_ORIGINS), `accept-encoding` on every response with a body of a compressible type (JSON, problem+json, NDJSON, text), whatever its size and also when sent uncompressed, and on every 304 (which repeats the Vary of its 200); absent when neither applies */
         Vary: string;
         /** @description CORS: the request's Origin, echoed only when it is one the deployment allows (CORS_ORIGINS; with `*` any origin of at most 2048 characters). Absent for any other or no Origin, and when CORS is off (the production default) */
         "Access-Control-Allow-Origin": string;

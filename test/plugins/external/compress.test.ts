@@ -38,7 +38,7 @@ export default suite(import.meta, (t) => {
     t.equal(created.json().sku, 'GZ-1')
   })
 
-  t.test('every response that could be compressed varies on Accept-Encoding, compressed or not; small ones and 304s do not', async (t) => {
+  t.test('every response with a body of a compressible type varies on Accept-Encoding, compressed or not, whatever its size; so does a 304, and a 204 does not', async (t) => {
     const app = await buildTestApp(t, { env: { CORS_ORIGINS: 'https://shop.example' } })
     const staff = await createUser(app, 'staff')
     const [product] = await seedProducts(app, Array.from({ length: 100 }, (_, i) => ({ name: `Product ${i}`, description: 'Organic cotton, regular fit, machine washable' })))
@@ -59,14 +59,22 @@ export default suite(import.meta, (t) => {
     const small = await app.inject({ method: 'GET', url, headers: { ...staff.headers, origin: 'https://shop.example', 'accept-encoding': 'gzip' } })
     t.equal(small.statusCode, 200)
     t.ok(small.rawPayload.length < 1024, 'one product is under the threshold')
-    t.notOk(small.headers['content-encoding'])
-    t.equal(small.headers.vary, 'Origin', 'under 1 KiB: never compressed, so no Vary: Accept-Encoding')
+    t.notOk(small.headers['content-encoding'], 'under 1 KiB: sent as is')
+    t.equal(small.headers.vary, 'Origin, accept-encoding', 'and still varies: the same resource is compressed once its body passes 1 KiB')
 
     const notModified = await app.inject({ method: 'GET', url, headers: { ...staff.headers, 'accept-encoding': 'gzip', 'if-none-match': small.headers.etag ?? '' } })
     t.equal(notModified.statusCode, 304)
     t.equal(notModified.rawPayload.length, 0)
     for (const header of ['content-type', 'content-length', 'content-encoding']) t.notOk(notModified.headers[header], `a 304 has no ${header}`)
-    t.equal(notModified.headers.vary, 'Origin', 'nor Vary: Accept-Encoding (no body to size)')
+    t.equal(notModified.headers.vary, 'Origin, accept-encoding', 'a 304 repeats the Vary its 200 would have sent (RFC 9110 §15.4.5)')
+
+    const problem = await app.inject({ method: 'GET', url: '/api/products/not-a-uuid', headers: staff.headers })
+    t.equal(problem.statusCode, 400)
+    t.equal(problem.headers.vary, 'Origin, accept-encoding', 'problem+json is compressible too')
+
+    const deleted = await app.inject({ method: 'DELETE', url, headers: staff.headers })
+    t.equal(deleted.statusCode, 204)
+    t.equal(deleted.headers.vary, 'Origin', 'a 204 has no representation to vary by coding (CORS still varies on Origin)')
   })
 
   t.test('responses above 1 KiB are compressed on request; a 100-item list shrinks by 70 % or more', async (t) => {
