@@ -28,7 +28,7 @@ export const ROLE_SCOPES: Readonly<Record<Role, ReadonlySet<ApiScope>>> = {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The API-key scopes that let a key call this route (any one of them suffices); absent: user tokens only. */
+    /** The API-key scopes that let a key call this route (any one of them suffices); empty: any valid key (no scope needed, e.g. /auth/me); absent: user tokens only. */
     scopes?: readonly ApiScope[]
   }
 }

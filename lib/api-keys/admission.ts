@@ -60,7 +60,7 @@ export class ApiKeyAdmission {
     if (routeScopes === undefined) throw insufficientScope([], 'This operation takes a user access token, not an API key')
     const granted = ROLE_SCOPES[role]
     const scopes = API_SCOPES.filter((scope) => granted.has(scope) && credential.scopes.includes(scope))
-    if (!routeScopes.some((scope) => scopes.includes(scope))) {
+    if (routeScopes.length > 0 && !routeScopes.some((scope) => scopes.includes(scope))) {
       throw insufficientScope(routeScopes, `This operation needs an API key with one of the scopes ${routeScopes.join(', ')}, granted by its owner's current role`)
     }
     const principal: KeyPrincipal = { id: credential.user_id, role, apiKeyId: credential.id, scopes }

@@ -125,11 +125,12 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(async function bearerRoutes (bearer) {
     authenticateRoutes(bearer)
     bearer.get('/auth/me', {
+      config: { scopes: [] },
       schema: {
         tags: ['auth'],
         operationId: 'getCurrentUser',
-        summary: 'The account of the access token',
-        description: 'The id, email and current role of the caller (the role as it is now, also when the token was issued with another).',
+        summary: 'The account of the access token or API key',
+        description: 'The id, email and current role of the caller (the role as it is now, also when the token was issued with another). With an API key, any scope: the key\'s owner, so a program can check whom its key acts as.',
         security: [{ bearerAuth: [] }],
         response: { 200: documented(User, { description: 'The caller\'s account' }) }
       }

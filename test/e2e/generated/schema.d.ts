@@ -194,8 +194,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The account of the access token
-         * @description The id, email and current role of the caller (the role as it is now, also when the token was issued with another).
+         * The account of the access token or API key
+         * @description The id, email and current role of the caller (the role as it is now, also when the token was issued with another). With an API key, any scope: the key's owner, so a program can check whom its key acts as.
          */
         get: operations["getCurrentUser"];
         put?: never;

@@ -85,8 +85,11 @@ export default suite(import.meta, (t) => {
     t.equal(order.statusCode, 403, 'refused before the body is parsed')
     t.same(order.json().required_scopes, ['orders:write'])
     const me = await app.inject({ method: 'GET', url: '/auth/me', headers: key.headers })
-    t.equal(me.statusCode, 403, '/auth/me takes a user token only')
-    t.same(me.json().required_scopes, [])
+    t.equal(me.statusCode, 200, '/auth/me takes a key of any scope')
+    t.match(me.json(), { id: staff.id, role: 'staff' }, 'and names its owner')
+    const mint = await app.inject({ method: 'POST', url: '/api/api-keys', headers: { ...key.headers, ...json }, payload: { name: 'successor', scopes: ['products:read'] } })
+    t.equal(mint.statusCode, 403, 'a key cannot mint keys')
+    t.same(mint.json().required_scopes, [])
 
     const unknown = await listProducts(app, { authorization: `Bearer ${generateApiKey()}` })
     t.equal(unknown.statusCode, 401, 'a well-formed key that was never issued')
