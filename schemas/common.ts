@@ -19,7 +19,7 @@ export const IdParams = Type.Object({ id: Object.assign({}, Uuid, { description:
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({
     maxLength: MAX_ETAG_LIST_LENGTH,
-    description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any',
+    description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110)',
     examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"']
   }))
 })

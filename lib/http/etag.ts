@@ -36,17 +36,26 @@ export function representationEtag (etag: string, coding: unknown, ifNoneMatch: 
 
 const stripCoding = (tag: string): string => tag.replace(CODING_SUFFIX, '"')
 
-/** The entity tags of an If-Match / If-None-Match list (weak prefixes and coding suffixes dropped: the comparison is by state). */
+/**
+ * The entity tags of an If-None-Match list, compared weakly (RFC 9110 §13.1.2): weak prefixes and
+ * coding suffixes dropped, the comparison is by state.
+ */
 const listedTags = (header: string): string[] => header.split(',').map((tag) => stripCoding(tag.trim().replace(/^W\//, '')))
 
 /**
- * Honours If-Match on PUT/PATCH/DELETE: absent -> proceed; `*` or a listed ETag
- * matching the current one -> proceed; anything else -> 412 PRECONDITION_FAILED.
+ * The entity tags of an If-Match list, compared strongly (RFC 9110 §13.1.1): a weak tag never
+ * matches, so it is left out; coding suffixes are dropped (each names the same state).
+ */
+const strongTags = (header: string): string[] => header.split(',').map((tag) => tag.trim()).filter((tag) => !tag.startsWith('W/')).map(stripCoding)
+
+/**
+ * Honours If-Match on PUT/PATCH/DELETE: absent -> proceed; `*` or a listed strong ETag
+ * matching the current one -> proceed; anything else (a weak tag too) -> 412 PRECONDITION_FAILED.
  */
 export function assertIfMatch (request: FastifyRequest, current: Versioned): void {
   const header = request.headers['if-match']
   if (header === undefined) return
-  const wanted = listedTags(header)
+  const wanted = strongTags(header)
   if (wanted.includes('*') || wanted.includes(etagOf(current))) return
   throw preconditionFailed()
 }

@@ -72,6 +72,28 @@ export default suite(import.meta, async (t) => {
     })
   }
 
+  t.test('If-Match compares strongly: a weak tag of the current state never matches (RFC 9110 §13.1.1), nothing is written', async (t) => {
+    const writes = {
+      product: { method: 'PATCH', payload: { stock: 4 } },
+      customer: { method: 'PATCH', payload: { first_name: 'Weak' } },
+      'webhook endpoint': { method: 'PATCH', payload: { description: 'weak' } }
+    } as const
+    for (const [name, { method, payload }] of Object.entries(writes)) {
+      const path = resources[name as keyof typeof writes]
+      const etag = (await rawGet(app, path, auth)).headers.get('etag') ?? ''
+      for (const ifMatch of [`W/${etag}`, `"0", W/${etag}`]) {
+        const res = await app.inject({ method, url: path, headers: { ...admin.headers, 'if-match': ifMatch }, payload })
+        t.equal(res.statusCode, 412, `${name}: If-Match: ${ifMatch}`)
+        t.equal(res.json().code, 'PRECONDITION_FAILED')
+      }
+      t.equal((await rawGet(app, path, auth)).headers.get('etag'), etag, `${name}: unchanged`)
+      const strong = await app.inject({ method, url: path, headers: { ...admin.headers, 'if-match': `W/"0", ${etag}` }, payload })
+      t.equal(strong.statusCode, 200, `${name}: the strong tag in the same list passes`)
+    }
+    const transition = await app.inject({ method: 'POST', url: `${resources.order}/transitions`, headers: { ...admin.headers, 'if-match': `W/${(await rawGet(app, resources.order, auth)).headers.get('etag') ?? ''}` }, payload: { status: 'paid' } })
+    t.equal(transition.statusCode, 412, 'order transition: a weak tag fails too')
+  })
+
   t.test('webhook endpoint: a change moves the ETag, so the old one gets 200 again', async (t) => {
     const path = resources['webhook endpoint']
     const before = await rawGet(app, path, auth)
