@@ -2,7 +2,7 @@ import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastif
 import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { Settings } from 'typebox/system'
-import { Value } from 'typebox/value'
+import { exactConvert } from './exact-numbers.js'
 import { stringsOnly } from './strings-only-schema.js'
 
 /** A 400 lists at most this many field errors: enough to fix a request, cheap to find. */
@@ -58,9 +58,9 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   Settings.Set({ maxErrors: MAX_VALIDATION_ERRORS })
   const validator = Compile(schema)
   const cutAt = largestMaxItems(schema) + 1
-  const convert = httpPart !== 'body' && !stringsOnly(schema)
+  const convert = httpPart !== 'body' && !stringsOnly(schema) ? exactConvert(schema) : null
   return (value: unknown) => {
-    const converted = convert ? Value.Convert(schema, value) : value
+    const converted = convert === null ? value : convert(value)
     if (validator.Check(converted)) return { value: converted }
     const walked = Number.isFinite(cutAt) ? clipArrays(converted, cutAt) : converted
     const error: FastifySchemaValidationError[] = validator.Errors(walked).slice(0, MAX_VALIDATION_ERRORS)

@@ -49,6 +49,17 @@ export default suite(import.meta, (t) => {
     t.ok(fields[0]?.pointer.startsWith('/kkk') && fields[0]?.pointer.endsWith('\u2026'), 'cut, and marked as cut')
   })
 
+  t.test('query numbers convert only from plain decimals: no truncation, no hex, no blanks', async (t) => {
+    const Query = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), ratio: Type.Optional(Type.Number()), q: Type.Optional(Type.String()) }, { additionalProperties: false })
+    const validate = compile(Query, 'querystring')
+    t.same(validate({ limit: '20', ratio: '-1.25e2', q: '1.5' }).value, { limit: 20, ratio: -125, q: '1.5' }, 'decimals convert; strings stay strings')
+    for (const [limit, why] of [['1.5', 'a fraction'], ['0x10', 'hex'], [' 3', 'a blank'], ['1e1', 'an exponent on an integer'], ['', 'empty']]) {
+      const { error } = validate({ limit })
+      t.same(error?.map((e) => `${e.instancePath} ${e.keyword}`), ['/limit type'], `${why} (${JSON.stringify(limit)}) is not an integer`)
+    }
+    t.same(validate({ ratio: '0x1' }).error?.map((e) => e.instancePath), ['/ratio'], 'nor hex for a number')
+  })
+
   t.test('the errors of a short invalid value are the full ones; a valid value passes unchanged', async (t) => {
     const validate = compile(Body)
     const { error } = validate({ lines: [{ id: 'toolong', n: 0 }], tags: ['abcd'] })

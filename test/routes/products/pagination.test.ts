@@ -154,10 +154,15 @@ export default suite(import.meta, (t) => {
     const tricky = await get(`sort=name&cursor=${forge("name|' OR 1=1 --")}`)
     t.equal(tricky.statusCode, 200, 'a text key is only ever a bound value')
 
-    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'sort=price', 'sort=-name', 'unknown=1', `cursor=${'a'.repeat(MAX_CURSOR_LENGTH + 1)}`]) {
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'limit=0x10', 'limit=1e1', 'limit=%201', 'min_price_cents=1.5', 'sort=price', 'sort=-name', 'unknown=1', `cursor=${'a'.repeat(MAX_CURSOR_LENGTH + 1)}`]) {
       const res = await get(query)
       t.equal(res.statusCode, 400, query)
       t.equal(res.json().code, 'VALIDATION_FAILED', query)
     }
+    const truncated = await get('limit=1.5')
+    t.same(truncated.json().errors, [{ pointer: '/limit', in: 'query', detail: 'must be integer' }], 'not cut to 1: named as not an integer')
+    const coerced = await get('limit=2&min_price_cents=0')
+    t.equal(coerced.statusCode, 200, 'plain decimals still coerce')
+    t.equal(coerced.json().data.length, 2)
   })
 })
