@@ -41,21 +41,27 @@ export class ApiKeyAdmission {
   admit ({ key, hash }: PresentedKey, routeScopes: readonly ApiScope[] | undefined): KeyPrincipal | Promise<KeyPrincipal> {
     if (hash === null) throw malformed()
     const credential = this.keys.cached(hash)
-    if (credential === null) throw unknown()
+    if (credential === null) throw this.refuse(hash, unknown())
     const role = credential === undefined ? undefined : this.accounts.cachedRole(credential.user_id)
     if (credential === undefined || role === undefined) return this.admitFromDatabase(key, hash, routeScopes)
     return this.grant(credential, role, hash, routeScopes)
   }
 
+  /** A key that does not authenticate loses its own rate-limit bucket (lib/rate-limit/api-key-buckets.ts). */
+  private refuse (hash: string, error: AppError): AppError {
+    this.buckets.refused(hash)
+    return error
+  }
+
   private async admitFromDatabase (key: string, hash: string, routeScopes: readonly ApiScope[] | undefined): Promise<KeyPrincipal> {
     if (!isWellFormedApiKey(key)) throw malformed()
     const credential = await this.keys.find(hash)
-    if (credential === null) throw unknown()
+    if (credential === null) throw this.refuse(hash, unknown())
     return await this.grant(credential, await this.accounts.role(credential.user_id), hash, routeScopes)
   }
 
   private grant (credential: KeyCredential, role: Role | null, hash: string, routeScopes: readonly ApiScope[] | undefined): KeyPrincipal | Promise<KeyPrincipal> {
-    if (role === null) throw invalid('The owner of this API key no longer exists')
+    if (role === null) throw this.refuse(hash, invalid('The owner of this API key no longer exists'))
     this.buckets.authenticated(hash, credential.id)
     if (routeScopes === undefined) throw insufficientScope([], 'This operation takes a user access token, not an API key')
     const granted = ROLE_SCOPES[role]

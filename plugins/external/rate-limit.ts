@@ -35,8 +35,8 @@ export default fp(async function rateLimitPlugin (fastify) {
     hook: 'onRequest',
     max,
     timeWindow: windowMs,
-    // The client address, or a known API key's own bucket (SPEC §7).
-    keyGenerator: (request) => apiKeyBuckets.keyOf(request),
+    // The client address, or a known API key's own bucket on the routes that admit keys (SPEC §7).
+    keyGenerator: (request) => apiKeyBuckets.keyOf(request, () => request.routeOptions.config.scopes !== undefined),
     store: redis !== null && guard !== null ? failoverStore(batchedRedisStore(redis, guard, fastify.log), localStore(), guard) : localStore(),
     skipOnError: true,
     // RateLimit-Limit / -Remaining / -Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.

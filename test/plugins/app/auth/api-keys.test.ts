@@ -198,4 +198,27 @@ export default suite(import.meta, (t) => {
     t.same(twoStatuses, [200, 200, 200, 200, 429], 'then key two has its own 4, untouched by key one')
     t.equal((await listProducts(app, owner.headers)).statusCode, 429, 'the owner\'s access token counts against the address, which is spent')
   })
+
+  t.test('a key buys no budget on the public auth routes: /register and /login count against the address whatever they present', async (t) => {
+    const app = await buildTestApp(t, { env: { RATE_LIMIT_AUTH_MAX: '2' } })
+    const owner = await createUser(app, 'customer')
+    const key = await createApiKey(app, owner, ['products:read'])
+    t.equal((await listProducts(app, key.headers)).statusCode, 200, 'the key has authenticated here, so it has a bucket')
+    for (const url of ['/register', '/login']) {
+      const post = async (headers: Record<string, string>) => (await app.inject({ method: 'POST', url, headers: { ...headers, ...json }, payload: {} })).statusCode
+      t.same([await post({}), await post({}), await post({})], [400, 400, 429], `${url}: the address's budget is spent`)
+      t.equal(await post(key.headers), 429, `${url}: presenting the key does not open a fresh one`)
+    }
+  })
+
+  t.test('a key that stops authenticating loses its bucket: its requests count against the address again', async (t) => {
+    const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '6' } })
+    const owner = await createUser(app, 'customer')
+    const key = await createApiKey(app, owner, ['products:read']) // 1 of the address's 6
+    t.equal((await listProducts(app, key.headers)).statusCode, 200, 'first use, against the address (2 of 6)')
+    t.equal((await app.inject({ method: 'DELETE', url: `/api/api-keys/${key.id}`, headers: owner.headers })).statusCode, 204, 'revoked (3 of 6)')
+    const statuses: number[] = []
+    for (let i = 0; i < 5; i++) statuses.push((await listProducts(app, key.headers)).statusCode)
+    t.same(statuses, [401, 401, 401, 401, 429], 'one refusal in the key\'s bucket, then 3 against the address, then 429 (not 6 more 401s of its own)')
+  })
 })
