@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { maxBodyMembers } from '../../lib/json-members.js'
 
 /**
  * Deepest array/object nesting a request body may have. The deepest real body (an order:
@@ -16,14 +17,21 @@ const OPEN_BRACE = 0x7b
 const CLOSE_BRACKET = 0x5d
 const CLOSE_BRACE = 0x7d
 
+const COLON = 0x3a
+
+/** What the scan found: a body within both bounds, one nested too deep, or one with too many object members. */
+export type JsonScan = 'ok' | 'too-deep' | 'too-many-members'
+
 /**
- * True when no array or object in `text` is nested deeper than `max`. One pass over the text
- * (linear in its length, and it stops at the first level too deep), tracking only whether it
- * is inside a string: brackets inside strings do not count. It does not validate the JSON;
- * JSON.parse does that afterwards, on a body now known to be shallow.
+ * Whether `text` stays within a nesting depth and a number of object members (colons outside
+ * strings). One pass over the text (linear in its length, and it stops at the first bound
+ * passed), tracking only whether it is inside a string: brackets and colons inside strings do
+ * not count. It does not validate the JSON; JSON.parse does that afterwards, on a body now
+ * known to be shallow and narrow enough to parse cheaply.
  */
-export function jsonDepthWithin (text: string, max: number): boolean {
+export function scanJson (text: string, maxDepth: number, maxMembers: number): JsonScan {
   let depth = 0
+  let members = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -32,14 +40,16 @@ export function jsonDepthWithin (text: string, max: number): boolean {
       else if (c === QUOTE) inString = false
     } else if (c === QUOTE) {
       inString = true
+    } else if (c === COLON) {
+      if (++members > maxMembers) return 'too-many-members'
     } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
-      if (++depth > max) return false
+      if (++depth > maxDepth) return 'too-deep'
     } else if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && depth > 0) {
       // Never below 0: stray closers (invalid JSON anyway) cannot buy extra depth later on.
       depth--
     }
   }
-  return true
+  return 'ok'
 }
 
 /** Whether `text` parses as plain JSON: asked only of a body Fastify's parser refused, so it costs nothing on good bodies. */
@@ -54,16 +64,24 @@ function isJson (text: string): boolean {
 
 /**
  * The JSON body parser: Fastify's own (prototype-poisoning checks included), behind the
- * nesting check, so a deeply nested body is refused with 400 BODY_TOO_DEEP before any
- * parsing or validation work is spent on it.
+ * nesting and width check, so a deeply nested body (400 BODY_TOO_DEEP) or one with more object
+ * members than any valid body of the route (400 VALIDATION_FAILED, lib/json-members.ts) is
+ * refused before any parsing or validation work is spent on it.
  */
 export default fp(async function jsonBodyPlugin (fastify) {
   const parse = fastify.getDefaultJsonParser('error', 'error')
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8')
-    if (!jsonDepthWithin(text, MAX_JSON_DEPTH)) {
+    const maxMembers = maxBodyMembers(request.routeOptions.schema?.body)
+    const scan = scanJson(text, MAX_JSON_DEPTH, maxMembers)
+    if (scan === 'too-deep') {
       done(new AppError(HTTP_PROBLEMS.BODY_TOO_DEEP, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined)
+      return
+    }
+    if (scan === 'too-many-members') {
+      const detail = `has more than ${maxMembers} object members, more than any valid request to this operation`
+      done(new AppError(HTTP_PROBLEMS.VALIDATION_FAILED, `The JSON body ${detail}; nothing was parsed`, { errors: [{ pointer: '', in: 'body', detail }] }), undefined)
       return
     }
     parse(request, text, (error, json) => {

@@ -1,7 +1,10 @@
 import net from 'node:net'
 import { suite } from '../../helpers/suite.js'
 import { BODY_LIMIT_BYTES } from '../../../app.js'
-import { MAX_JSON_DEPTH, jsonDepthWithin } from '../../../plugins/app/json-body.js'
+import { MAX_JSON_DEPTH, scanJson } from '../../../plugins/app/json-body.js'
+import { MEMBER_SLACK, maxBodyMembers } from '../../../lib/json-members.js'
+import { UpdateCustomerBody } from '../../../schemas/customers.js'
+import { BatchUpsertBody } from '../../../schemas/products.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { contractViolation } from '../../helpers/hostile.js'
 import { createUser } from '../../helpers/users.js'
@@ -11,19 +14,32 @@ const arrays = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth)
 const objects = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
 
 export default suite(import.meta, (t) => {
-  t.test('the scanner: depth counted over arrays and objects, never inside strings', async (t) => {
-    t.equal(jsonDepthWithin(arrays(MAX_JSON_DEPTH), MAX_JSON_DEPTH), true, 'at the bound')
-    t.equal(jsonDepthWithin(arrays(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH), false, 'one past it')
-    t.equal(jsonDepthWithin(objects(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH), false)
-    t.equal(jsonDepthWithin('[{"a":[{"b":[]}]}]', 5), true)
-    t.equal(jsonDepthWithin('[{"a":[{"b":[[]]}]}]', 5), false, 'mixed arrays and objects count alike')
-    t.equal(jsonDepthWithin('"[[[["', 1), true, 'brackets inside a string')
-    t.equal(jsonDepthWithin(JSON.stringify({ s: '{'.repeat(1000) }), 1), true)
-    t.equal(jsonDepthWithin(JSON.stringify({ s: 'say \\"[[[[\\" "' }), 1), true, 'escaped quotes do not end the string')
-    t.equal(jsonDepthWithin(`["\\\\", ${arrays(3)}]`, 3), false, 'an escaped backslash does end the string')
-    t.equal(jsonDepthWithin('[' + ']'.repeat(10) + '[[[', 3), true)
-    t.equal(jsonDepthWithin('[' + ']'.repeat(10) + '[[[[', 3), false, 'stray closers do not buy extra depth')
-    t.equal(jsonDepthWithin('', 0), true)
+  t.test('the scanner: depth counted over arrays and objects, members over objects, never inside strings', async (t) => {
+    const within = (text: string, depth: number): boolean => scanJson(text, depth, Infinity) === 'ok'
+    t.equal(within(arrays(MAX_JSON_DEPTH), MAX_JSON_DEPTH), true, 'at the bound')
+    t.equal(scanJson(arrays(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH, Infinity), 'too-deep', 'one past it')
+    t.equal(within(objects(MAX_JSON_DEPTH + 1), MAX_JSON_DEPTH), false)
+    t.equal(within('[{"a":[{"b":[]}]}]', 5), true)
+    t.equal(within('[{"a":[{"b":[[]]}]}]', 5), false, 'mixed arrays and objects count alike')
+    t.equal(within('"[[[["', 1), true, 'brackets inside a string')
+    t.equal(within(JSON.stringify({ s: '{'.repeat(1000) }), 1), true)
+    t.equal(within(JSON.stringify({ s: 'say \\"[[[[\\" "' }), 1), true, 'escaped quotes do not end the string')
+    t.equal(within(`["\\\\", ${arrays(3)}]`, 3), false, 'an escaped backslash does end the string')
+    t.equal(within('[' + ']'.repeat(10) + '[[[', 3), true)
+    t.equal(within('[' + ']'.repeat(10) + '[[[[', 3), false, 'stray closers do not buy extra depth')
+    t.equal(within('', 0), true)
+
+    t.equal(scanJson('{"a":1,"b":{"c":2}}', 5, 3), 'ok', 'three members, nested ones included')
+    t.equal(scanJson('{"a":1,"b":{"c":2}}', 5, 2), 'too-many-members')
+    t.equal(scanJson(JSON.stringify({ s: 'a:b:c:d:e' }), 5, 1), 'ok', 'colons inside strings are text')
+    t.equal(scanJson(JSON.stringify({ 'k:1': 1 }), 5, 1), 'ok', 'and inside keys')
+  })
+
+  t.test('the member bound follows the schema: declared properties, maxItems times an item, slack for mistakes', async (t) => {
+    const patch = maxBodyMembers(UpdateCustomerBody)
+    t.ok(patch - MEMBER_SLACK <= 8, `a customer patch holds at most ${patch - MEMBER_SLACK} members`)
+    t.equal(maxBodyMembers(BatchUpsertBody), 2 + 1000 * 16 + MEMBER_SLACK, 'a batch: mode, items, and 1000 items of up to 16 members each')
+    t.equal(maxBodyMembers(UpdateCustomerBody), patch, 'the same bound on every call (cached per schema)')
   })
 
   t.test('bodies: at the bound parsed and judged on content; past it 400 BODY_TOO_DEEP', async (t) => {
@@ -31,14 +47,16 @@ export default suite(import.meta, (t) => {
     const admin = await createUser(app, 'admin')
     const post = async (payload: string) => await app.inject({ method: 'POST', url: '/api/products', headers: { ...JSON_TYPE, ...admin.headers }, payload })
 
+    // The batch takes the most object members (lib/json-members.ts), so 65 nested objects are judged on their depth.
+    const postBatch = async (payload: string) => await app.inject({ method: 'POST', url: '/api/products/batch', headers: { ...JSON_TYPE, ...admin.headers }, payload })
     for (const [shape, body] of [['arrays', arrays(MAX_JSON_DEPTH + 1)], ['objects', objects(MAX_JSON_DEPTH + 1)]]) {
-      const res = await post(body ?? '')
+      const res = await postBatch(body ?? '')
       t.equal(res.statusCode, 400, `${shape}: 400`)
       t.equal(contractViolation(res), null)
       t.match(res.json(), { code: 'BODY_TOO_DEEP', type: '/problems/body-too-deep', detail: /deeper than 64 levels/ })
     }
     for (const body of [arrays(MAX_JSON_DEPTH), objects(MAX_JSON_DEPTH)]) {
-      const res = await post(body)
+      const res = await postBatch(body)
       t.equal(res.statusCode, 400)
       t.equal(res.json().code, 'VALIDATION_FAILED', 'at the bound the body is parsed and fails on its content')
     }
@@ -60,6 +78,27 @@ export default suite(import.meta, (t) => {
       t.match(res.json(), { code: 'MALFORMED_JSON', detail: /__proto__ or constructor\.prototype key/ }, 'and said so, not "not valid JSON"')
     }
     t.match((await post('{"sku": "X-1",')).json().detail, /not valid JSON/, 'invalid JSON keeps its detail')
+  })
+
+  t.test('a body with more object members than any valid request is refused unparsed; a few unknown fields still get their own errors', async (t) => {
+    const app = await buildTestApp(t)
+    const customer = await createUser(app, 'customer')
+    const url = `/api/customers/${customer.customerId ?? ''}`
+    const patch = async (payload: string) => await app.inject({ method: 'PATCH', url, headers: { ...JSON_TYPE, ...customer.headers }, payload })
+    const keys = (n: number): string => '{' + Array.from({ length: n }, (_, i) => `"k${i}":1`).join(',') + '}'
+
+    const wide = await patch(keys(80_000))
+    t.equal(wide.statusCode, 400, '80,000 distinct keys: 400')
+    t.equal(contractViolation(wide), null)
+    t.match(wide.json(), { code: 'VALIDATION_FAILED', detail: /more than \d+ object members/, errors: [{ pointer: '', in: 'body' }] })
+    const bound = maxBodyMembers(UpdateCustomerBody)
+    t.match((await patch(keys(bound + 1))).json().detail, /object members/, 'one past the bound')
+    const few = await patch(JSON.stringify({ first_name: 'Ada', nickname: 'x', shoe_size: 42 }))
+    t.equal(few.statusCode, 400)
+    t.same(few.json().errors.map((error: { pointer: string }) => error.pointer).sort(), ['/nickname', '/shoe_size'], 'within the bound: parsed, each unknown field named')
+    const unchanged = await app.inject({ method: 'GET', url, headers: customer.headers })
+    t.equal(unchanged.json().first_name, 'Test', 'nothing written')
+    t.equal((await patch(JSON.stringify({ first_name: 'Ada' }))).statusCode, 200, 'a real patch passes')
   })
 
   t.test('rate limiting runs before the body is read: over budget, a hostile body gets 429, not 400', async (t) => {
