@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
+import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { EnvSchema, type Env } from '../schemas/env.js'
 
@@ -88,11 +90,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Secrets that appear in docs and examples: never acceptable in production. */
+/**
+ * Secrets that appear in docs, examples and the committed development manifests (k8s/11-secret.yaml,
+ * .env.example): anyone can read them, so production refuses them unless ALLOW_DEV_SECRETS=true
+ * says the deployment is a throwaway one (the minikube manifests do).
+ */
 const PLACEHOLDER_SECRETS = new Set([
   'changeme', 'change-me', 'secret', 'please-change-me', 'dev-secret-change-me-dev-secret-change-me',
-  'replace-me-with-at-least-32-random-bytes'
+  'replace-me-with-at-least-32-random-bytes', 'dev-only-jwt-secret-do-not-use-in-production-7f3a9c2e51d8'
 ])
+/** The admin passwords the repository publishes (k8s/11-secret.yaml, .env.example): default credentials. */
+const PUBLISHED_ADMIN_PASSWORDS = new Set(['dev-only-admin-password', 'change-me-admin-password'])
 
 /** Generous: a first boot on a busy machine (PGlite start, long migrations) must not fail for being slow. */
 export const DEFAULT_STARTUP_TIMEOUT_MS = 5 * 60 * 1000
@@ -122,20 +130,56 @@ function parseTrustProxy (value: string | undefined): AppConfig['trustProxy'] {
   return value
 }
 
-function validateEnv (raw: Record<string, string | undefined>): Env {
+/** The allowed values of a union of literals (APP_ENV, LOG_LEVEL, booleans), else null. */
+function literalsOf (schema: TSchema): string[] | null {
+  if (!('anyOf' in schema) || !Array.isArray(schema.anyOf)) return null
+  const values = schema.anyOf.map((branch: unknown) => typeof branch === 'object' && branch !== null && 'const' in branch ? String(branch.const) : null)
+  return values.every((value): value is string => value !== null) ? values : null
+}
+
+/** A TRUST_PROXY address list: IPs, CIDR ranges and proxy-addr's names, comma-separated. */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+function isAddressList (value: string): boolean {
+  return value.split(',').every((item) => {
+    const [address = '', prefix, ...rest] = item.trim().split('/')
+    if (rest.length > 0) return false
+    if (prefix === undefined) return PROXY_NAMES.has(address) || isIP(address) !== 0
+    const bits = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0
+    return bits > 0 && ((/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= bits) || (bits === 32 && isIP(prefix) === 4))
+  })
+}
+
+/**
+ * The environment, converted, and one line per bad variable: every variable is checked on its
+ * own, so one bad value never hides another (an enum lists its allowed values).
+ */
+function validateEnv (raw: Record<string, string | undefined>): { env: Env, problems: string[], bad: Set<string> } {
   const known = Object.fromEntries(
     Object.keys(EnvSchema.properties)
       .filter((key) => raw[key] !== undefined && raw[key] !== '')
       .map((key) => [key, raw[key]])
   )
   const converted = Value.Convert(EnvSchema, known)
-  const problems = [...Value.Errors(EnvSchema, converted)].map((error) => {
-    const name = error.instancePath.replace(/^\//, '')
+  const values: Record<string, unknown> = typeof converted === 'object' && converted !== null ? { ...converted } : {}
+  const problems: string[] = []
+  const bad = new Set<string>()
+  for (const [name, schema] of Object.entries<TSchema>(EnvSchema.properties)) {
+    if (!(name in known)) continue
+    const value = values[name]
     const shown = name.includes('PASSWORD') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(known[name])
-    return `${name}=${shown}: ${error.message}`
-  })
-  if (problems.length > 0) throw new ConfigError(problems)
-  return converted as Env
+    const allowed = literalsOf(schema)
+    let message: string | undefined
+    if (!Value.Check(schema, value)) message = allowed !== null ? `must be one of ${allowed.join(', ')}` : [...Value.Errors(schema, value)][0]?.message ?? 'is not valid'
+    else if (name === 'TRUST_PROXY' && typeof value === 'string' && !/^(true|false|[0-9]+)$/.test(value) && !isAddressList(value)) {
+      message = 'must be true, false, a hop count, or a comma list of IP addresses, CIDR ranges, loopback, linklocal or uniquelocal'
+    }
+    if (message === undefined) continue
+    bad.add(name)
+    delete values[name]
+    problems.push(`${name}=${shown}: ${message}`)
+  }
+  // Every bad value was removed above, so what remains matches the schema.
+  return { env: Value.Check(EnvSchema, values) ? values : {}, problems, bad }
 }
 
 /** Defaults of the request path's deadlines on its dependencies (README, "Configuration"). */
@@ -188,10 +232,18 @@ function jwtSecret (env: Env, appEnv: AppEnv, problems: string[]): { secret: str
     return { secret: randomBytes(48).toString('base64url'), ephemeralSecret: true }
   }
   if (Buffer.byteLength(secret) < 32) problems.push('JWT_SECRET=(hidden): must be at least 32 bytes long')
-  else if (appEnv === 'production' && PLACEHOLDER_SECRETS.has(secret.toLowerCase())) {
-    problems.push('JWT_SECRET=(hidden): is a published placeholder; generate a random secret')
+  else if (appEnv === 'production' && !parseBool(env.ALLOW_DEV_SECRETS, false) && PLACEHOLDER_SECRETS.has(secret.toLowerCase())) {
+    problems.push('JWT_SECRET=(hidden): is a published placeholder (anyone could sign tokens); generate a random secret, e.g. openssl rand -hex 32')
   }
   return { secret, ephemeralSecret: false }
+}
+
+/** Secrets this deployment runs with that the repository publishes (allowed only with ALLOW_DEV_SECRETS=true): logged loudly at start. */
+export function publishedSecretsIn (config: Pick<AppConfig, 'jwt' | 'admin'>): string[] {
+  return [
+    ...(PLACEHOLDER_SECRETS.has(config.jwt.secret.toLowerCase()) ? ['JWT_SECRET'] : []),
+    ...(config.admin !== null && PUBLISHED_ADMIN_PASSWORDS.has(config.admin.password.toLowerCase()) ? ['ADMIN_PASSWORD'] : [])
+  ]
 }
 
 /**
@@ -199,12 +251,14 @@ function jwtSecret (env: Env, appEnv: AppEnv, problems: string[]): { secret: str
  * variable; server.ts prints it and exits 1.
  */
 export function loadConfig (raw: Record<string, string | undefined> = process.env): AppConfig {
-  const env = validateEnv(raw)
+  const { env, problems, bad } = validateEnv(raw)
   const appEnv: AppEnv = env.APP_ENV ?? 'development'
-  const problems: string[] = []
   const { secret, ephemeralSecret } = jwtSecret(env, appEnv, problems)
-  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+  if (!bad.has('ADMIN_EMAIL') && !bad.has('ADMIN_PASSWORD') && (env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL / ADMIN_PASSWORD: set both or neither')
+  }
+  if (appEnv === 'production' && !parseBool(env.ALLOW_DEV_SECRETS, false) && env.ADMIN_PASSWORD !== undefined && PUBLISHED_ADMIN_PASSWORDS.has(env.ADMIN_PASSWORD.toLowerCase())) {
+    problems.push('ADMIN_PASSWORD=(hidden): is published in this repository (default credentials); choose your own')
   }
   const httpTimeouts: HttpTimeouts = {
     headersMs: env.HEADERS_TIMEOUT_MS ?? 10_000,
@@ -212,12 +266,12 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
     keepAliveMs: env.KEEP_ALIVE_TIMEOUT_MS ?? 72_000
   }
   // Node refuses a headers deadline past the whole request's.
-  if (httpTimeouts.headersMs > httpTimeouts.requestMs) {
+  if (!bad.has('HEADERS_TIMEOUT_MS') && !bad.has('REQUEST_TIMEOUT_MS') && httpTimeouts.headersMs > httpTimeouts.requestMs) {
     problems.push(`HEADERS_TIMEOUT_MS=${httpTimeouts.headersMs}: must not exceed REQUEST_TIMEOUT_MS (${httpTimeouts.requestMs})`)
   }
   const port = env.PORT ?? 8080
   const metricsPort = env.METRICS_PORT ?? 9464
-  if (metricsPort === port) problems.push(`METRICS_PORT=${metricsPort}: must differ from PORT`)
+  if (!bad.has('PORT') && !bad.has('METRICS_PORT') && metricsPort === port) problems.push(`METRICS_PORT=${metricsPort}: must differ from PORT`)
   if (problems.length > 0) throw new ConfigError(problems)
 
   const database = databaseConfig(env, appEnv)

@@ -52,6 +52,8 @@ export const EnvSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String()),
   ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
+  /** Production normally refuses the secrets this repository publishes; true lets a throwaway deployment (minikube) use them. */
+  ALLOW_DEV_SECRETS: Type.Optional(Bool),
   STORE_CURRENCY: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
   SHUTDOWN_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 })),
   SHUTDOWN_DRAIN_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 })),

@@ -89,7 +89,9 @@ export default suite(import.meta, (t) => {
       t.match(error instanceof ConfigError ? error.problems.join('\n') : '', /JWT_SECRET.*placeholder/)
     }
 
-    const filled = { ...example, JWT_SECRET: 'f'.repeat(24) + '0123456789abcdef0123456789abcdef', POSTGRES_PASSWORD: 'a1b2c3d4e5' }
+    const secretOnly = { ...example, JWT_SECRET: 'f'.repeat(24) + '0123456789abcdef0123456789abcdef' }
+    t.throws(() => loadConfig(containerEnv(secretOnly)), { problems: ['ADMIN_PASSWORD=(hidden): is published in this repository (default credentials); choose your own'] }, 'and so is the example ADMIN_PASSWORD')
+    const filled = { ...secretOnly, POSTGRES_PASSWORD: 'a1b2c3d4e5', ADMIN_PASSWORD: 'a chosen admin passphrase 7' }
     const config = loadConfig(containerEnv(filled))
     t.equal(config.port, 8080)
     t.equal(config.host, '0.0.0.0')

@@ -87,5 +87,11 @@ export default suite(import.meta, (t) => {
     t.equal(badSecret.code, 1)
     t.match(badSecret.output, /JWT_SECRET/)
     t.notMatch(badSecret.output, /too-short-secret/, 'the secret value is not printed')
+    const { ALLOW_DEV_SECRETS: allowed, ...withoutAllowance } = k8sEnv
+    t.equal(allowed, 'true', 'the minikube ConfigMap says its Secret holds the published development values')
+    const published = await runMigrate(withoutAllowance)
+    t.equal(published.code, 1, 'without that, production refuses them')
+    t.match(published.output, /JWT_SECRET=\(hidden\): is a published placeholder/)
+    t.match(published.output, /ADMIN_PASSWORD=\(hidden\): is published in this repository/)
   })
 })

@@ -1,5 +1,5 @@
 import { suite } from '../helpers/suite.js'
-import { ConfigError, loadConfig, parseDurationSeconds } from '../../lib/config.js'
+import { ConfigError, loadConfig, parseDurationSeconds, publishedSecretsIn } from '../../lib/config.js'
 
 const STRONG_SECRET = 'a-production-secret-with-more-than-32-bytes-of-entropy-1234'
 
@@ -80,6 +80,20 @@ export default suite(import.meta, (t) => {
     }
   })
 
+  t.test('every bad variable gets one line, whatever else is wrong; enums list their values', async (t) => {
+    const problems = problemsOf({ LOG_LEVEL: 'loud', DB_POOL_MAX: '0', RATE_LIMIT_MAX: '-3', STORE_CURRENCY: 'euro', JWT_SECRET: 'short', TRUST_PROXY: 'banana' })
+    t.same(problems.map((p) => p.split(/[=:]/)[0]).sort(), ['DB_POOL_MAX', 'JWT_SECRET', 'LOG_LEVEL', 'RATE_LIMIT_MAX', 'STORE_CURRENCY', 'TRUST_PROXY'], 'each named once')
+    t.ok(problems.includes('LOG_LEVEL="loud": must be one of fatal, error, warn, info, debug, trace, silent'), 'the allowed levels')
+    t.ok(problems.some((p) => p.startsWith('TRUST_PROXY="banana": must be true, false, a hop count, or a comma list')), 'TRUST_PROXY is validated, not thrown at start')
+    for (const trustProxy of ['loopback, 10.0.0.0/8', '192.168.1.1', '::1', 'fd00::/8', '10.0.0.0/255.0.0.0', 'uniquelocal']) {
+      t.same(problemsOf({ TRUST_PROXY: trustProxy }), [], `TRUST_PROXY=${trustProxy}`)
+    }
+    for (const trustProxy of ['10.0.0.0/33', '10.0.0.1/8/1', 'proxy.example']) {
+      t.equal(problemsOf({ TRUST_PROXY: trustProxy }).length, 1, `TRUST_PROXY=${trustProxy} is refused`)
+    }
+    t.same(problemsOf({ HEADERS_TIMEOUT_MS: 'soon', REQUEST_TIMEOUT_MS: '5000' }).map((p) => p.split('=')[0]), ['HEADERS_TIMEOUT_MS'], 'a rule across variables is not judged on a bad one')
+  })
+
   t.test('secrets are never echoed in config errors', async (t) => {
     const problems = problemsOf({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'short' })
     t.ok(problems.some((p) => p.startsWith('ADMIN_PASSWORD=(hidden)')))
@@ -90,6 +104,14 @@ export default suite(import.meta, (t) => {
     t.match(problemsOf({ APP_ENV: 'production' }).join('\n'), /JWT_SECRET: required in production/)
     t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'too-short' }).join('\n'), /at least 32 bytes/)
     t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'replace-me-with-at-least-32-random-bytes' }).join('\n'), /placeholder/)
+    // What k8s/11-secret.yaml and .env.example publish.
+    const published = { APP_ENV: 'production', JWT_SECRET: 'dev-only-jwt-secret-do-not-use-in-production-7f3a9c2e51d8', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'dev-only-admin-password' }
+    t.same(problemsOf(published).map((p) => p.split('=')[0]), ['JWT_SECRET', 'ADMIN_PASSWORD'], 'the secrets this repository publishes are refused in production')
+    t.same(problemsOf({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'CHANGE-ME-admin-password' }).map((p) => p.split('=')[0]), ['ADMIN_PASSWORD'])
+    t.same(problemsOf({ ...published, ALLOW_DEV_SECRETS: 'true' }), [], 'unless the deployment says it is a throwaway one')
+    t.same(publishedSecretsIn(loadConfig({ ...published, ALLOW_DEV_SECRETS: 'true' })), ['JWT_SECRET', 'ADMIN_PASSWORD'], 'which start-up then warns about (plugins/app/config.ts)')
+    t.same(publishedSecretsIn(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET })), [])
+    t.same(problemsOf({ ...published, APP_ENV: 'development' }), [], 'development takes them')
     const config = loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/shop' })
     t.equal(config.jwt.ephemeralSecret, false)
     t.equal(config.migrateOnStart, false, 'production with Postgres migrates only when asked')

@@ -27,7 +27,9 @@ export default suite(import.meta, (t) => {
     t.equal(row.stock, 2)
 
     const weak = await app.inject({ method: 'PATCH', url, headers: { ...staff.headers, 'if-match': `"nope", W/${fresh}` }, payload: { stock: 3 } })
-    t.equal(weak.statusCode, 200, 'a list containing the current ETag matches')
+    t.equal(weak.statusCode, 412, 'a weak tag never matches (strong comparison, RFC 9110 §13.1.1)')
+    const listed = await app.inject({ method: 'PATCH', url, headers: { ...staff.headers, 'if-match': `"nope", ${fresh}` }, payload: { stock: 3 } })
+    t.equal(listed.statusCode, 200, 'a list containing the current ETag matches')
     const star = await app.inject({ method: 'PATCH', url, headers: { ...staff.headers, 'if-match': '*' }, payload: { stock: 4 } })
     t.equal(star.statusCode, 200)
     const none = await app.inject({ method: 'PATCH', url, headers: staff.headers, payload: { stock: 5 } })
