@@ -169,7 +169,9 @@ export default suite(import.meta, (t) => {
     t.not(afterRoll.headers.etag, etag)
     t.equal((await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': etag } })).statusCode, 412, 'a revoke with the pre-roll ETag is refused')
 
-    const revoked = await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': `W/${String(afterRoll.headers.etag)}` } })
+    const weak = await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': `W/${String(afterRoll.headers.etag)}` } })
+    t.equal(weak.statusCode, 412, 'a weak tag never matches If-Match')
+    const revoked = await app.inject({ method: 'DELETE', url, headers: { ...owner.headers, 'if-match': String(afterRoll.headers.etag) } })
     t.equal(revoked.statusCode, 204, 'the current ETag revokes')
     t.equal((await revokedAudit()).length, 1)
     const unconditional = await app.inject({ method: 'DELETE', url: String(rolled.headers.location), headers: owner.headers })
