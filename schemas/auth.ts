@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { INT32_MAX } from './bounds.js'
+import { NOT_BLANK_PATTERN } from './common.js'
 import { Email } from './users.js'
 
 export const PASSWORD_MIN_LENGTH = 8
@@ -15,8 +16,8 @@ export const NewPassword = Type.String({
 const PersonName = (what: string, example: string) => Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '\\S',
-  description: `${what}, 1..100 characters, not only whitespace (trimmed)`,
+  pattern: NOT_BLANK_PATTERN,
+  description: `${what}, 1..100 characters, not only whitespace or invisible characters (trimmed)`,
   examples: [example]
 })
 

@@ -4,6 +4,16 @@ import { Problem } from './problem.js'
 import { MAX_CURSOR_LENGTH, MAX_ETAG_LENGTH, MAX_ETAG_LIST_LENGTH, MAX_PAGE_SIZE, MAX_URL_LENGTH } from './bounds.js'
 
 /** A UUID's text: the one check for ids that arrive outside a schema (token subjects, cursors). */
+/**
+ * Characters a person does not see: Unicode's default-ignorable code points (zero-width spaces
+ * and joiners, variation selectors, Hangul fillers, tags, bidi controls, the soft hyphen...),
+ * every other format character (Cf), and the blank Braille pattern U+2800, which renders as a
+ * space but is not whitespace. A regular-expression class body (Unicode mode).
+ */
+export const INVISIBLE_CHARACTERS = '\\p{Default_Ignorable_Code_Point}\\p{Cf}\\u2800'
+/** A name is not blank: it has a character that is neither whitespace nor invisible. */
+export const NOT_BLANK_PATTERN = `[^\\s${INVISIBLE_CHARACTERS}]`
+
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** A UUID with a description of its own (and an example, if given). */
 export const UuidOf = (description: string, example?: string) =>

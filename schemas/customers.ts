@@ -1,11 +1,11 @@
 import { Type, type Static } from 'typebox'
-import { Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 
 const PersonName = (what: string, example: string) => Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '\\S',
-  description: `${what}, 1..100 characters, not only whitespace`,
+  pattern: NOT_BLANK_PATTERN,
+  description: `${what}, 1..100 characters, not only whitespace or invisible characters`,
   examples: [example]
 })
 

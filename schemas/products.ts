@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { MAX_TEXT_LENGTH } from './bounds.js'
-import { Currency, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { Currency, NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 import { Problem } from './problem.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
@@ -17,8 +17,8 @@ export const Sku = Type.String({
 export const ProductName = Type.String({
   minLength: 1,
   maxLength: MAX_PRODUCT_NAME_LENGTH,
-  pattern: '\\S',
-  description: 'Display name, 1..200 characters, not only whitespace',
+  pattern: NOT_BLANK_PATTERN,
+  description: 'Display name, 1..200 characters, not only whitespace or invisible characters',
   examples: ['Red T-shirt (M)']
 })
 export const Description = Type.String({

@@ -6,6 +6,7 @@ import { gunzip } from 'node:zlib'
 import unhomoglyph from 'unhomoglyph'
 import { AppError } from '../../lib/app-error.js'
 import { PASSWORD_MIN_LENGTH } from '../../schemas/auth.js'
+import { INVISIBLE_CHARACTERS } from '../../schemas/common.js'
 import { AUTH_PROBLEMS } from './problems.js'
 
 /**
@@ -18,13 +19,8 @@ const LINES_PER_TURN = 20_000
 
 let commonPasswords: Promise<Set<string>> | undefined
 
-/**
- * Characters a person does not see: Unicode's default-ignorable code points (zero-width
- * spaces and joiners, variation selectors, the Hangul fillers U+115F, U+1160, U+3164, U+FFA0,
- * tags, bidi controls, the soft hyphen...), every other format character (Cf), and the
- * blank Braille pattern U+2800, which renders as a space but is not whitespace.
- */
-const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/gu
+/** Characters a person does not see (schemas/common.ts), removed before judging a password. */
+const INVISIBLE = new RegExp(`[${INVISIBLE_CHARACTERS}]`, 'gu')
 const NON_ASCII = /[\u0080-\u{10FFFF}]/gu
 /** Printable ASCII has no compatibility forms, invisible characters or look-alikes to fold. */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/

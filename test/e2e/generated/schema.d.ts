@@ -850,12 +850,12 @@ export interface components {
              */
             password: string;
             /**
-             * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace (trimmed)
+             * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace or invisible characters (trimmed)
              * @example Jane
              */
             first_name?: string;
             /**
-             * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace (trimmed)
+             * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace or invisible characters (trimmed)
              * @example Doe
              */
             last_name?: string;
@@ -1005,7 +1005,7 @@ export interface components {
              */
             sku: string;
             /**
-             * @description Display name, 1..200 characters, not only whitespace
+             * @description Display name, 1..200 characters, not only whitespace or invisible characters
              * @example Red T-shirt (M)
              */
             name: string;
@@ -1074,7 +1074,7 @@ export interface components {
              */
             sku: string;
             /**
-             * @description Display name, 1..200 characters, not only whitespace
+             * @description Display name, 1..200 characters, not only whitespace or invisible characters
              * @example Red T-shirt (M)
              */
             name: string;
@@ -1111,7 +1111,7 @@ export interface components {
              */
             sku?: string;
             /**
-             * @description Display name, 1..200 characters, not only whitespace
+             * @description Display name, 1..200 characters, not only whitespace or invisible characters
              * @example Red T-shirt (M)
              */
             name?: string;
@@ -1208,12 +1208,12 @@ export interface components {
              */
             user_id: string | null;
             /**
-             * @description Given name, 1..100 characters, not only whitespace
+             * @description Given name, 1..100 characters, not only whitespace or invisible characters
              * @example Ada
              */
             first_name: string;
             /**
-             * @description Family name, 1..100 characters, not only whitespace
+             * @description Family name, 1..100 characters, not only whitespace or invisible characters
              * @example Lovelace
              */
             last_name: string;
@@ -1265,12 +1265,12 @@ export interface components {
          */
         WriteCustomerRequest: {
             /**
-             * @description Given name, 1..100 characters, not only whitespace
+             * @description Given name, 1..100 characters, not only whitespace or invisible characters
              * @example Ada
              */
             first_name: string;
             /**
-             * @description Family name, 1..100 characters, not only whitespace
+             * @description Family name, 1..100 characters, not only whitespace or invisible characters
              * @example Lovelace
              */
             last_name: string;
@@ -1295,12 +1295,12 @@ export interface components {
          */
         UpdateCustomerRequest: {
             /**
-             * @description Given name, 1..100 characters, not only whitespace
+             * @description Given name, 1..100 characters, not only whitespace or invisible characters
              * @example Ada
              */
             first_name?: string;
             /**
-             * @description Family name, 1..100 characters, not only whitespace
+             * @description Family name, 1..100 characters, not only whitespace or invisible characters
              * @example Lovelace
              */
             last_name?: string;
@@ -6854,7 +6854,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -7347,7 +7347,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -7802,7 +7802,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -9896,7 +9896,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -10389,7 +10389,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -10873,7 +10873,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -12949,7 +12949,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -13442,7 +13442,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -15470,7 +15470,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -15925,7 +15925,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {
@@ -19571,7 +19571,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any */
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
             };
             path: {

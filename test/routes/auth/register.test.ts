@@ -49,6 +49,7 @@ export default suite(import.meta, (t) => {
       ['long password', { email: 'a@example.com', password: 'x'.repeat(129) }, '/password'],
       ['unknown field (role escalation)', { email: 'a@example.com', password: PASSWORD, role: 'admin' }, '/role'],
       ['blank first name', { email: 'a@example.com', password: PASSWORD, first_name: '   ' }, '/first_name'],
+      ['invisible first name', { email: 'a@example.com', password: PASSWORD, first_name: '\u200b\u200c' }, '/first_name'],
       ['long last name', { email: 'a@example.com', password: PASSWORD, last_name: 'x'.repeat(101) }, '/last_name'],
       ['name is a number', { email: 'a@example.com', password: PASSWORD, first_name: 7 }, '/first_name'],
       ['null email', { email: null, password: PASSWORD }, '/email'],

@@ -14,6 +14,8 @@ export default suite(import.meta, (t) => {
       ['missing email', { first_name: 'F', last_name: 'L' }, '/email'],
       ['empty first_name', validCustomer({ first_name: '' }), '/first_name'],
       ['blank last_name', validCustomer({ last_name: '   ' }), '/last_name'],
+      ['invisible first_name (zero-width space)', validCustomer({ first_name: '\u200b' }), '/first_name'],
+      ['invisible last_name (word joiner, soft hyphen, Braille blank)', validCustomer({ last_name: '\u2060\u00ad\u2800' }), '/last_name'],
       ['long first_name', validCustomer({ first_name: 'x'.repeat(101) }), '/first_name'],
       ['name as number', validCustomer({ first_name: 42 }), '/first_name'],
       ['email without @', validCustomer({ email: 'not-an-email' }), '/email'],
