@@ -3,6 +3,7 @@ import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { Settings } from 'typebox/system'
 import { exactConvert } from './exact-numbers.js'
+import './formats.js'
 import { stringsOnly } from './strings-only-schema.js'
 
 /** A 400 lists at most this many field errors: enough to fix a request, cheap to find. */

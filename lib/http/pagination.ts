@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isDateTime } from '../formats.js'
 import { AppError } from '../app-error.js'
 import { HTTP_PROBLEMS } from '../problems/http.js'
 import { UUID_PATTERN } from '../../schemas/common.js'
@@ -48,7 +49,7 @@ export function decodeCursor (raw: string | undefined, param = 'cursor'): Cursor
 export function decodeCreatedAtCursor (raw: string | undefined): { createdAt: Date, id: string } | null {
   const cursor = decodeCursor(raw)
   if (cursor === null) return null
-  const createdAt = typeof cursor.v === 'string' ? new Date(cursor.v) : new Date(Number.NaN)
+  const createdAt = typeof cursor.v === 'string' && isDateTime(cursor.v) ? new Date(cursor.v) : new Date(Number.NaN)
   if (Number.isNaN(createdAt.getTime())) throw invalidCursor()
   return { createdAt, id: cursor.id }
 }
