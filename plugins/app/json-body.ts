@@ -19,15 +19,28 @@ const CLOSE_BRACE = 0x7d
 
 const COLON = 0x3a
 
-/** What the scan found: a body within both bounds, one nested too deep, or one with too many object members. */
-export type JsonScan = 'ok' | 'too-deep' | 'too-many-members'
+/** What the scan found: a body within its bounds, one nested too deep, one with too many object members, or a string with half a surrogate pair. */
+export type JsonScan = 'ok' | 'too-deep' | 'too-many-members' | 'lone-surrogate'
+
+const LOWER_U = 0x75
+/** The UTF-16 unit a `\uXXXX` escape at `at` (its backslash) names, or -1 when it is not one. */
+function escapedUnit (text: string, at: number): number {
+  if (text.charCodeAt(at + 1) !== LOWER_U) return -1
+  const hex = text.slice(at + 2, at + 6)
+  return /^[0-9a-fA-F]{4}$/.test(hex) ? Number.parseInt(hex, 16) : -1
+}
+const isHigh = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff
+const isLow = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff
 
 /**
  * Whether `text` stays within a nesting depth and a number of object members (colons outside
- * strings). One pass over the text (linear in its length, and it stops at the first bound
- * passed), tracking only whether it is inside a string: brackets and colons inside strings do
- * not count. It does not validate the JSON; JSON.parse does that afterwards, on a body now
- * known to be shallow and narrow enough to parse cheaply.
+ * strings), and its strings are Unicode text. One pass over the text (linear in its length, and
+ * it stops at the first bound passed), tracking only whether it is inside a string: brackets and
+ * colons inside strings do not count. A `\uD800`-style escape without its other half is
+ * refused: JSON.parse would make a string no UTF-8 can hold, which Postgres would store as
+ * U+FFFD (so two different passwords would hash alike). Raw UTF-8 text cannot carry one. It
+ * does not validate the JSON; JSON.parse does that afterwards, on a body now known to be
+ * shallow and narrow enough to parse cheaply.
  */
 export function scanJson (text: string, maxDepth: number, maxMembers: number): JsonScan {
   let depth = 0
@@ -36,8 +49,15 @@ export function scanJson (text: string, maxDepth: number, maxMembers: number): J
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (inString) {
-      if (c === BACKSLASH) i++
-      else if (c === QUOTE) inString = false
+      if (c === BACKSLASH) {
+        const unit = escapedUnit(text, i)
+        if (isLow(unit)) return 'lone-surrogate'
+        if (isHigh(unit)) {
+          if (text.charCodeAt(i + 6) !== BACKSLASH || !isLow(escapedUnit(text, i + 6))) return 'lone-surrogate'
+          i += 6
+        }
+        i++
+      } else if (c === QUOTE) inString = false
     } else if (c === QUOTE) {
       inString = true
     } else if (c === COLON) {
@@ -77,6 +97,10 @@ export default fp(async function jsonBodyPlugin (fastify) {
     const scan = scanJson(text, MAX_JSON_DEPTH, maxMembers)
     if (scan === 'too-deep') {
       done(new AppError(HTTP_PROBLEMS.BODY_TOO_DEEP, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined)
+      return
+    }
+    if (scan === 'lone-surrogate') {
+      done(new AppError(HTTP_PROBLEMS.MALFORMED_JSON, 'The JSON body has a \\u escape of half a UTF-16 surrogate pair, which is not Unicode text'), undefined)
       return
     }
     if (scan === 'too-many-members') {

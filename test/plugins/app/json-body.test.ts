@@ -1,7 +1,7 @@
 import net from 'node:net'
 import { suite } from '../../helpers/suite.js'
 import { BODY_LIMIT_BYTES } from '../../../app.js'
-import { MAX_JSON_DEPTH, scanJson } from '../../../plugins/app/json-body.js'
+import { MAX_JSON_DEPTH, scanJson, type JsonScan } from '../../../plugins/app/json-body.js'
 import { MEMBER_SLACK, maxBodyMembers } from '../../../lib/json-members.js'
 import { UpdateCustomerBody } from '../../../schemas/customers.js'
 import { BatchUpsertBody } from '../../../schemas/products.js'
@@ -33,6 +33,14 @@ export default suite(import.meta, (t) => {
     t.equal(scanJson('{"a":1,"b":{"c":2}}', 5, 2), 'too-many-members')
     t.equal(scanJson(JSON.stringify({ s: 'a:b:c:d:e' }), 5, 1), 'ok', 'colons inside strings are text')
     t.equal(scanJson(JSON.stringify({ 'k:1': 1 }), 5, 1), 'ok', 'and inside keys')
+
+    const escaped = (body: string): JsonScan => scanJson(body, 5, 5)
+    t.equal(escaped('{"p":"\\ud83d\\ude00 \\u00e9 \\n"}'), 'ok', 'a surrogate pair, other escapes')
+    t.equal(escaped('{"p":"\\uD83D\\uDE00"}'), 'ok', 'in upper case too')
+    for (const lone of ['"\\ud800"', '"a\\ud800b"', '"\\udfff"', '"\\ud800\\u0041"', '"\\ud800\\n"', '"\\ude00\\ud83d"', '{"\\ud800":1}']) {
+      t.equal(escaped(lone), 'lone-surrogate', `${lone}: half a pair`)
+    }
+    t.equal(escaped('"\\\\ud800"'), 'ok', 'an escaped backslash before "ud800" is text')
   })
 
   t.test('the member bound follows the schema: declared properties, maxItems times an item, slack for mistakes', async (t) => {
@@ -99,6 +107,17 @@ export default suite(import.meta, (t) => {
     const unchanged = await app.inject({ method: 'GET', url, headers: customer.headers })
     t.equal(unchanged.json().first_name, 'Test', 'nothing written')
     t.equal((await patch(JSON.stringify({ first_name: 'Ada' }))).statusCode, 200, 'a real patch passes')
+  })
+
+  t.test('a \\u escape of half a surrogate pair is refused before it can be stored as U+FFFD (two passwords would hash alike)', async (t) => {
+    const app = await buildTestApp(t)
+    const register = async (password: string) => await app.inject({ method: 'POST', url: '/register', headers: JSON_TYPE, payload: `{"email":"lone@example.com","password":"${password}"}` })
+    const lone = await register('Strong\\ud800Pass-99')
+    t.equal(lone.statusCode, 400)
+    t.equal(contractViolation(lone), null)
+    t.match(lone.json(), { code: 'MALFORMED_JSON', detail: /half a UTF-16 surrogate pair/ })
+    t.equal((await app.db.selectFrom('users').select('id').where('email', '=', 'lone@example.com').execute()).length, 0, 'no account')
+    t.equal((await register('Strong\\ud83d\\ude00Pass-99')).statusCode, 201, 'a whole pair (an emoji) is text')
   })
 
   t.test('rate limiting runs before the body is read: over budget, a hostile body gets 429, not 400', async (t) => {
