@@ -19,7 +19,9 @@ export default fp(async function notFoundPlugin (fastify) {
   })
   fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/'
-    const allowed = fastify.allowedMethods(path).filter((method) => method !== request.method)
+    const served = fastify.allowedMethods(path)
+    // A route of this method matched and found nothing (a static file that is not there): 404, not 405.
+    const allowed = served.includes(request.method) ? [] : served
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '))
       return sendProblem(request, reply, { problem: HTTP_PROBLEMS.METHOD_NOT_ALLOWED, detail: `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}` })

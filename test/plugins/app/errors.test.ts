@@ -82,6 +82,16 @@ export default suite(import.meta, (t) => {
       t.match(String(res.headers.allow), /GET/)
     })
 
+    t.test('404, not 405, when a route of the method matched and found nothing (a missing Swagger UI file)', async (t) => {
+      t.equal((await app.inject({ method: 'GET', url: '/swagger/static/swagger-ui.css' })).statusCode, 200, 'the files are served there')
+      for (const method of ['GET', 'HEAD'] as const) {
+        const res = await app.inject({ method, url: '/swagger/static/does-not-exist.js' })
+        t.equal(res.statusCode, 404, method)
+        t.notOk(res.headers.allow, `${method}: no Allow header`)
+        if (method === 'GET') assertProblem(t, res, 404, 'ROUTE_NOT_FOUND')
+      }
+    })
+
     t.test('413 body over 1 MiB', async (t) => {
       const res = await app.inject({ method: 'POST', url: '/probe', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ quantity: 1, pad: 'x'.repeat(1024 * 1024) }) })
       assertProblem(t, res, 413, 'PAYLOAD_TOO_LARGE')
