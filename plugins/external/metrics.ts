@@ -50,6 +50,8 @@ export default fp(async function metricsPlugin (fastify) {
     routeMetrics: {
       enabled: { histogram: true, summary: false },
       routeBlacklist: ['/metrics', '/health/live', '/health/ready'],
+      // Unknown routes (404, 405) are counted too, all under one label (route="__unknown__"): a flood of them shows.
+      registeredRoutesOnly: false,
       overrides: {
         histogram: {
           name: 'http_request_duration_seconds',

@@ -153,9 +153,16 @@ export default suite(import.meta, (t) => {
   t.test('metrics expose the HTTP histogram by route template and the business counters', async (t) => {
     const app = await buildTestApp(t)
     await app.inject({ method: 'GET', url: '/help' })
+    await app.inject({ method: 'GET', url: '/products/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13?secret=1' })
+    await app.inject({ method: 'DELETE', url: '/help' })
+    await app.inject({ method: 'GET', url: '/health/live' })
     const res = await app.inject({ method: 'GET', url: '/metrics' })
     t.equal(res.statusCode, 200)
     t.match(res.body, /http_request_duration_seconds_bucket\{[^}]*route="\/help"/)
+    t.match(res.body, /http_request_duration_seconds_count\{method="GET",route="__unknown__",status_code="404"\} 1/, 'an unknown route counts, under one label')
+    t.match(res.body, /http_request_duration_seconds_count\{method="DELETE",route="__unknown__",status_code="405"\} 1/, 'so does a wrong method')
+    t.notMatch(res.body, /3f1c9b2e|secret=|\/products\//, 'never the raw URL')
+    t.notMatch(res.body, /route="\/health\/live"/, 'probes are left out')
     for (const name of ['orders_created_total', 'order_revenue_cents_total', 'products_created_total', 'auth_login_total', 'auth_login_failed_total', 'process_cpu_seconds_total']) {
       t.match(res.body, new RegExp(`^${name} `, 'm'), name)
     }
