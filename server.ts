@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './lib/config.js'
+import { REDACT_PATHS } from './lib/logger.js'
 import { listenForMetrics, type MetricsListener } from './lib/metrics-listener.js'
 import { startupDeadline } from './lib/startup-deadline.js'
 import { startTracing, type Tracing } from './lib/tracing/provider.js'
@@ -25,8 +27,11 @@ const tracing: Tracing | null = configured(() => startTracing())
 // STARTUP_TIMEOUT_MS bounds the whole boot (database start, migrations, Redis, bootstrap,
 // listen). Past it the process exits 1 naming the step that hung, and the orchestrator restarts
 // it; no single step has a shorter limit of its own, so a slow machine only makes boot slower.
+// Until the app (and its logger) exists, a failed boot is told by this one: pino JSON like every
+// other line, at fatal, which even LOG_LEVEL=silent prints (a process that exits says why).
+const bootLog = pino({ level: 'fatal', redact: { paths: REDACT_PATHS, censor: '[Redacted]' } })
 const boot = startupDeadline(config.startupTimeoutMs, (step, timeoutMs) => {
-  console.error(`could not start: still in step '${step}' when the startup deadline passed (STARTUP_TIMEOUT_MS=${timeoutMs})`)
+  bootLog.fatal({ step, timeoutMs }, `could not start: still in step '${step}' when the startup deadline passed (STARTUP_TIMEOUT_MS=${timeoutMs})`)
   process.exit(1)
 })
 const bootStarted = Date.now()
@@ -40,7 +45,7 @@ async function build (): Promise<FastifyInstance> {
   } catch (error) {
     // e.g. migrations failed against an unreachable Postgres: exit 1 and let the orchestrator
     // restart us with backoff. (Redis being down does not stop the start: readiness reports it.)
-    console.error('could not start:', error)
+    bootLog.fatal({ err: error, step: boot.current }, `could not start: step '${boot.current}' failed`)
     process.exit(1)
   }
 }

@@ -99,5 +99,30 @@ export default suite(import.meta, (t) => {
     const code = await new Promise<number | null>((resolve) => { child.once('exit', resolve) })
     t.equal(code, 1, output)
     t.match(output, /still in step 'db' when the startup deadline passed \(STARTUP_TIMEOUT_MS=1000\)/)
+    t.match(JSON.parse(output.trim().split('\n').at(-1) ?? '{}'), { level: 60, step: 'db' }, 'a pino JSON line naming the step')
+  })
+
+  t.test('a step that fails (Postgres refuses connections): exit 1 with one JSON line naming the step and the error', async (t) => {
+    const entry = await ensureBuilt()
+    const child = spawn(process.execPath, [entry], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        APP_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        JWT_SECRET: TEST_JWT_SECRET,
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/goshop`
+      },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+    const code = await new Promise<number | null>((resolve) => { child.once('exit', resolve) })
+    t.equal(code, 1, output)
+    const lines = output.trim().split('\n')
+    t.equal(lines.length, 1, 'one line, not a bare stack trace')
+    t.match(JSON.parse(lines[0] ?? '{}'), { level: 60, step: String, msg: /^could not start: step '.+' failed$/, err: { message: /ECONNREFUSED/ } })
   })
 })
