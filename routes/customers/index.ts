@@ -129,10 +129,10 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'deleteCustomer',
       summary: 'Delete a customer (staff, admin)',
-      description: 'A customer with orders cannot be deleted (409 CUSTOMER_HAS_ORDERS). Honours If-Match.',
+      description: 'A customer with orders cannot be deleted (409 CUSTOMER_HAS_ORDERS), nor the one profile of a customer account (409 CUSTOMER_HAS_ACCOUNT: change the account\'s role first). Honours If-Match.',
       params: IdParams,
       headers: IfMatchHeaders,
-      response: { 204: NoContent, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_HAS_ORDERS) },
+      response: { 204: NoContent, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_HAS_ORDERS, CUSTOMER_PROBLEMS.CUSTOMER_HAS_ACCOUNT) },
       security
     }
   }, async (request, reply) => {

@@ -60,6 +60,12 @@ export async function hasOrders (db: Db, id: string): Promise<boolean> {
   return row !== undefined
 }
 
+/** Whether the account is customer-role, read FOR SHARE so a concurrent role change waits for the caller's transaction. */
+export async function isCustomerAccount (db: Db, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('id', '=', userId).where('role', '=', 'customer').forShare().executeTakeFirst()
+  return row !== undefined
+}
+
 export async function deleteCustomer (db: Db, id: string): Promise<void> {
   await db.deleteFrom('customers').where('id', '=', id).execute()
 }

@@ -15,6 +15,7 @@ const BY_CREATED_AT: SortOrder<'created_at'> = { name: 'created_at', column: 'cr
 
 const customerNotFound = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, 'No customer with this id')
 const hasOrders = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_HAS_ORDERS, 'The customer has orders; order history is never deleted')
+const hasAccount = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_HAS_ACCOUNT, 'This is the profile of a customer account, which owns exactly one; change the account\'s role before deleting it')
 
 function emailTakenOr (error: unknown): unknown {
   return isConstraintViolation(error, UNIQUE_VIOLATION, 'customers_email_key')
@@ -80,6 +81,7 @@ export async function removeCustomer (db: Db, id: string, precondition: Precondi
       if (current === undefined) throw customerNotFound()
       precondition(current)
       if (await repo.hasOrders(trx, id)) throw hasOrders()
+      if (current.user_id !== null && await repo.isCustomerAccount(trx, current.user_id)) throw hasAccount()
       await repo.deleteCustomer(trx, id)
       await recordAudit(trx, audit, { action: 'customer.deleted', resource: { type: 'customer', id }, before: current, after: null })
     })

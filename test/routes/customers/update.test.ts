@@ -87,6 +87,9 @@ export default suite(import.meta, (t) => {
     t.equal(plain.statusCode, 200)
     const del = await app.inject({ method: 'DELETE', url, headers: { ...staff.headers, 'if-match': String(current.headers.etag) } })
     t.equal(del.statusCode, 412, 'the ETag read before the last write is stale')
+    // A customer account's own profile cannot be deleted (CUSTOMER_HAS_ACCOUNT): make the account staff first.
+    const admin = await createUser(app, 'admin')
+    t.equal((await app.inject({ method: 'PUT', url: `/api/users/${customer.id}/role`, headers: admin.headers, payload: { role: 'staff' } })).statusCode, 200)
     const fresh = await app.inject({ method: 'DELETE', url, headers: { ...staff.headers, 'if-match': String(plain.headers.etag) } })
     t.equal(fresh.statusCode, 204)
   })
