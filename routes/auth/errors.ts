@@ -1,5 +1,6 @@
 import { AppError } from '../../lib/app-error.js'
 import { AUTH_PROBLEMS } from './problems.js'
+import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 export const invalidCredentials = (): AppError =>
@@ -7,6 +8,11 @@ export const invalidCredentials = (): AppError =>
 
 export const emailTaken = (): AppError =>
   new AppError(AUTH_PROBLEMS.EMAIL_TAKEN, 'An account with this email already exists')
+
+export const profileEmailTaken = (): AppError =>
+  new AppError(CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN, 'No account has this email, but a customer profile uses it; the shop can change that profile\'s email', {
+    errors: [{ pointer: '/email', in: 'body', detail: 'is the email of an existing customer profile' }]
+  })
 
 export const tooManyFailures = (retryAfterSeconds: number): AppError =>
   new AppError(HTTP_PROBLEMS.RATE_LIMITED, `Too many failed logins from this client; retry in ${retryAfterSeconds} s`,

@@ -10,6 +10,7 @@ import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT } from
 import { authMetrics } from './metrics.js'
 import * as service from './service.js'
 import { AUTH_PROBLEMS } from './problems.js'
+import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 // Login and refresh answer with Cache-Control: no-store from their handlers (tokens, and their failures).
@@ -44,9 +45,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['auth'],
       operationId: 'registerUser',
       summary: 'Create a customer account',
-      description: 'Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.',
+      description: 'Creates the account (role customer) and its customer profile in one transaction. An email an account has -> 409 EMAIL_TAKEN; one only a customer profile has (made by staff, or another customer\'s contact address) -> 409 CUSTOMER_EMAIL_TAKEN. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.',
       body: RegisterRequest,
-      response: { 201: documented(User, { description: 'The created account (role customer)' }), ...problemResponses(AUTH_PROBLEMS.WEAK_PASSWORD, AUTH_PROBLEMS.EMAIL_TAKEN) }
+      response: { 201: documented(User, { description: 'The created account (role customer)' }), ...problemResponses(AUTH_PROBLEMS.WEAK_PASSWORD, AUTH_PROBLEMS.EMAIL_TAKEN, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
     }
   }, async (request, reply) => {
     const user = await service.register(auth, request.body)

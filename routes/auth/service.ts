@@ -3,7 +3,7 @@ import type { Db, Role } from '../../db/database.js'
 import type { AccessTokenClaims } from '../../plugins/app/auth.js'
 import type { LoginBody, RegisterBody, TokenPairBody } from '../../schemas/auth.js'
 import type { UserBody } from '../../schemas/users.js'
-import { accountGone, emailTaken, invalidCredentials, refreshRejected, tooManyFailures } from './errors.js'
+import { accountGone, emailTaken, invalidCredentials, profileEmailTaken, refreshRejected, tooManyFailures } from './errors.js'
 import { recordFailure, resetFailures, retryAfterSeconds, type LoginThrottle } from './login-throttle.js'
 import { assertStrongPassword } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -51,8 +51,10 @@ export async function register (ctx: AuthContext, input: RegisterBody): Promise<
       return toUserBody({ ...user, customer_id: customerId })
     })
   } catch (error) {
-    // An unlinked customer profile with this email (made by staff) is not handed over without proof of ownership.
-    if (isUniqueViolation(error, 'users_email_key', 'customers_email_key')) throw emailTaken()
+    if (isUniqueViolation(error, 'users_email_key')) throw emailTaken()
+    // No account has the email, but a customer profile does (made by staff, or another customer's contact
+    // address): it is not handed over without proof of ownership, and the answer says what is in the way.
+    if (isUniqueViolation(error, 'customers_email_key')) throw profileEmailTaken()
     throw error
   }
 }

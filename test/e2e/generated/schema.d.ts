@@ -117,7 +117,7 @@ export interface paths {
         put?: never;
         /**
          * Create a customer account
-         * @description Creates the account (role customer) and its customer profile in one transaction. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.
+         * @description Creates the account (role customer) and its customer profile in one transaction. An email an account has -> 409 EMAIL_TAKEN; one only a customer profile has (made by staff, or another customer's contact address) -> 409 CUSTOMER_EMAIL_TAKEN. Omitted names default to the email local part (first_name) and "-" (last_name). Password policy (NIST SP 800-63B): 8..128 characters, not only whitespace, not the email or its local part, not one of ~440k common or breached passwords (case-insensitive) -> 400 WEAK_PASSWORD with the pointer /password.
          */
         post: operations["registerUser"];
         delete?: never;
@@ -3801,7 +3801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: EMAIL_TAKEN */
+            /** @description Conflict: EMAIL_TAKEN, CUSTOMER_EMAIL_TAKEN */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
