@@ -76,20 +76,11 @@ export default suite(import.meta, (t) => {
     return address.port
   }
 
-  t.test('a step that hangs: past STARTUP_TIMEOUT_MS the process exits 1 naming the step', async (t) => {
+  /** The built server with this environment (test mode, a free port): its exit code and everything it printed. */
+  async function bootServer (t: Test, env: Record<string, string>): Promise<{ code: number | null, output: string }> {
     const entry = await ensureBuilt()
-    const pgPort = await silentServer(t)
     const child = spawn(process.execPath, [entry], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        APP_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: String(await freePort()),
-        JWT_SECRET: TEST_JWT_SECRET,
-        // Shorter than the Postgres connect timeout (2 s): the database step is still waiting.
-        STARTUP_TIMEOUT_MS: '1000',
-        DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/goshop`
-      },
+      env: { PATH: process.env.PATH ?? '', APP_ENV: 'test', HOST: '127.0.0.1', PORT: String(await freePort()), JWT_SECRET: TEST_JWT_SECRET, ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
@@ -97,29 +88,23 @@ export default suite(import.meta, (t) => {
     child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
     const code = await new Promise<number | null>((resolve) => { child.once('exit', resolve) })
+    return { code, output }
+  }
+
+  t.test('a step that hangs: past STARTUP_TIMEOUT_MS the process exits 1 naming the step', async (t) => {
+    const pgPort = await silentServer(t)
+    const { code, output } = await bootServer(t, {
+      // Shorter than the Postgres connect timeout (2 s): the database step is still waiting.
+      STARTUP_TIMEOUT_MS: '1000',
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/goshop`
+    })
     t.equal(code, 1, output)
     t.match(output, /still in step 'db' when the startup deadline passed \(STARTUP_TIMEOUT_MS=1000\)/)
     t.match(JSON.parse(output.trim().split('\n').at(-1) ?? '{}'), { level: 60, step: 'db' }, 'a pino JSON line naming the step')
   })
 
   t.test('a step that fails (Postgres refuses connections): exit 1 with one JSON line naming the step and the error', async (t) => {
-    const entry = await ensureBuilt()
-    const child = spawn(process.execPath, [entry], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        APP_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: String(await freePort()),
-        JWT_SECRET: TEST_JWT_SECRET,
-        DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/goshop`
-      },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
-    const code = await new Promise<number | null>((resolve) => { child.once('exit', resolve) })
+    const { code, output } = await bootServer(t, { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/goshop` })
     t.equal(code, 1, output)
     const lines = output.trim().split('\n')
     t.equal(lines.length, 1, 'one line, not a bare stack trace')
