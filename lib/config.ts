@@ -179,7 +179,8 @@ function validateEnv (raw: Record<string, string | undefined>): { env: Env, prob
     problems.push(`${name}=${shown}: ${message}`)
   }
   // Every bad value was removed above, so what remains matches the schema.
-  return { env: Value.Check(EnvSchema, values) ? values : {}, problems, bad }
+  if (Value.Check(EnvSchema, values)) return { env: values, problems, bad }
+  return { env: {}, problems: [...problems, 'the environment does not match schemas/env.ts'], bad }
 }
 
 /** Defaults of the request path's deadlines on its dependencies (README, "Configuration"). */
