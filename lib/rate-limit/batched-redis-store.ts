@@ -72,7 +72,7 @@ export function batchedRedisStore (redis: Redis, guard: DependencyGuard, log: Fa
   if (redis.status === 'ready') loadScript()
   const warnUnavailable = boundedWarning()
   const warn = (error: unknown): void => {
-    warnUnavailable((suppressed) => { log.warn({ err: error, suppressed }, 'rate limit store unavailable: requests are let through without limits (fail open)') })
+    warnUnavailable((suppressed) => { log.warn({ err: error, suppressed }, 'rate limit store unavailable: requests are counted by this replica alone (limits per replica) until Redis is back') })
   }
 
   let batch = new Map<string, PendingKey>()

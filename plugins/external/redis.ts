@@ -47,7 +47,7 @@ function redisStore (client: Redis): KeyValueStore {
 
 /**
  * ioredis when configured. The process starts even while Redis is down (readiness reports
- * it, rate limits fail open) and reconnects by itself; @fastify/redis would instead block
+ * it, rate limits fall back to per-replica counting) and reconnects by itself; @fastify/redis would instead block
  * start-up until Redis answers.
  */
 export default fp(async function redisPlugin (fastify) {
@@ -79,7 +79,7 @@ export default fp(async function redisPlugin (fastify) {
   // Give Redis a moment at start-up so the first requests share limits; never block on it.
   const connecting = client.connect().then(() => true, () => false)
   const connected = await Promise.race([connecting, setTimeout(CONNECT_WAIT_MS, false)])
-  if (!connected) fastify.log.warn({ redis: 'down' }, 'starting without Redis: rate limits fail open until it is back')
+  if (!connected) fastify.log.warn({ redis: 'down' }, 'starting without Redis: rate limits are counted by each replica alone until it is back')
   const metrics = guardMetrics(fastify)
   const guard = new DependencyGuard({
     timeoutMs: config.commandTimeoutMs,
