@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
+import { isRecord } from './is-record.js'
 
 /**
  * Query strings may carry numbers (SPEC §1), which TypeBox's Value.Convert turns from strings
@@ -13,8 +14,6 @@ const GRAMMAR = {
   integer: /^-?\d+$/u,
   number: /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/u
 } as const
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Value.Convert for a schema of a non-body part (params, querystring, headers), converting numbers only from plain decimals. */
 export function exactConvert (schema: TSchema): (value: unknown) => unknown {

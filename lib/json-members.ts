@@ -1,3 +1,4 @@
+import { isRecord } from './is-record.js'
 /**
  * The most object members (key-value pairs) a valid JSON body of a schema can hold, counted over
  * the whole body: an object's declared properties and what they hold, an array's `maxItems`
@@ -10,8 +11,6 @@
 const SHAPELESS_MEMBERS = 16
 /** Members beyond the bound still parsed, so a few unknown fields get their own validation errors. */
 export const MEMBER_SLACK = 32
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function membersOf (schema: unknown): number {
   if (!isRecord(schema)) return SHAPELESS_MEMBERS

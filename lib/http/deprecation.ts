@@ -1,3 +1,5 @@
+import { isRecord } from '../is-record.js'
+
 /** When an operation was deprecated, when it goes away, and where that is explained. */
 export interface DeprecationNotice {
   /** RFC 3339 date-time (or date) the operation was deprecated. */
@@ -29,8 +31,6 @@ export interface DeprecationHeaders {
   /** RFC 8288 link to the notice, `rel="deprecation"` (RFC 9745). */
   link: string
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function instant (value: unknown, keyword: string, route: string): number {
   const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN

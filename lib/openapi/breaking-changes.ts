@@ -1,3 +1,4 @@
+import { isRecord } from '../is-record.js'
 /**
  * Breaking changes between two OpenAPI 3.x documents, each named by a stable identifier such as
  * `removed-field GET /api/products/{id} 200 name` (the kinds: docs/api-changelog.md).
@@ -15,7 +16,6 @@
 type Json = Record<string, unknown>
 type Direction = 'request' | 'response'
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 const recordAt = (value: unknown, key: string): Json => {
   const child = isRecord(value) ? value[key] : undefined
   return isRecord(child) ? child : {}

@@ -1,8 +1,8 @@
 import type { TSchema } from 'typebox'
 import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
+import { isRecord } from '../is-record.js'
 
 type Json = Record<string, unknown>
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /* Named schemas: one component per name, referenced everywhere else. An object schema is named by
    its `$id`; an enum by its `title` alone (an `$id` would break fast-json-stringify where an enum

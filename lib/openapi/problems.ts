@@ -1,8 +1,8 @@
 import { definedProblems, type ProblemDefinition } from '../problems/define.js'
 import { referenceNamed } from './components.js'
+import { isRecord } from '../is-record.js'
 
 type Json = Record<string, unknown>
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const plain = (schema: unknown): Json => {
   const copy: unknown = JSON.parse(JSON.stringify(schema))

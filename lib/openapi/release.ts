@@ -1,10 +1,9 @@
+import { isRecord } from '../is-record.js'
 /** Where the committed contract lives, relative to the package root. */
 export const RELEASED_DOCUMENT = 'openapi/goshop-api.json'
 /** The contract as of the last released version: the baseline breaking changes are found against. */
 export const LAST_RELEASE_DOCUMENT = 'openapi/goshop-api.last-release.json'
 export const API_CHANGELOG = 'docs/api-changelog.md'
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const sortedKeys = (value: unknown): unknown =>
   isRecord(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : value

@@ -9,9 +9,9 @@ import { INT32_MAX, MAX_REQUEST_ID_LENGTH, MAX_URL_LENGTH } from '../../schemas/
 import { CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../security-headers.js'
 import { componentRef, componentSchemas, isComponentName, referenceNamed, referenceParameter } from './components.js'
 import { describeProblemComponents } from './problems.js'
+import { isRecord } from '../is-record.js'
 
 type Json = Record<string, unknown>
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** A response keeps its description and headers (see `documented`); its body becomes a reference. */
 function referenceResponse (schema: unknown): unknown {
