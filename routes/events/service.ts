@@ -10,6 +10,12 @@ import * as repo from './repository.js'
 
 const DEFAULT_LIMIT = 100
 const DAY_MS = 24 * 60 * 60 * 1000
+/**
+ * A page that ends the feed hands out a cursor that has seen everything up to its read, less
+ * this: an event still invisible then belongs to a transaction already running, whose created_at
+ * is its start, and no transaction of this API runs for an hour (db/connect.ts's timeouts).
+ */
+export const CAUGHT_UP_MARGIN_MS = 60 * 60 * 1000
 const PURGE_BATCH = 5000
 
 export interface EventsContext {
@@ -49,6 +55,7 @@ export async function readEventPage (ctx: EventsContext, query: ListEventsInput,
   const limit = query.limit ?? DEFAULT_LIMIT
   const deadline = Date.now() + (query.wait ?? 0) * 1000
 
+  let readAt = Date.now()
   let rows = await repo.readEvents(ctx.db, after, types, limit + 1)
   while (rows.length === 0 && !signal.aborted && Date.now() < deadline) {
     try {
@@ -56,15 +63,26 @@ export async function readEventPage (ctx: EventsContext, query: ListEventsInput,
     } catch {
       break
     }
+    readAt = Date.now()
     rows = await repo.readEvents(ctx.db, after, types, limit + 1)
   }
 
   const page = rows.slice(0, limit)
-  const last = page.at(-1)
-  const nextCursor = last !== undefined
-    ? encodeFeedCursor({ xid: last.xid, seq: last.seq, createdAt: last.created_at })
-    : query.after ?? null
-  return { data: page.map(presentEvent), next_cursor: nextCursor, has_more: rows.length > limit }
+  const hasMore = rows.length > limit
+  return { data: page.map(presentEvent), next_cursor: nextCursor(after, page.at(-1), hasMore ? null : readAt), has_more: hasMore }
+}
+
+/**
+ * Where the next page starts: after the last event handed out, or where `after` was. Its time is
+ * the last event's; a page that ends the feed (`caughtUpAt`) moves it up to that read, so a
+ * client that is up to date, on a quiet feed or filtered to a rare type, never holds a cursor
+ * that looks older than the retention (410) while it has missed nothing.
+ */
+function nextCursor (after: FeedPosition | null, last: repo.EventRecord | undefined, caughtUpAt: number | null): string | null {
+  const position = last !== undefined ? { xid: last.xid, seq: last.seq, createdAt: last.created_at } : after
+  if (position === null) return null
+  const caughtUp = caughtUpAt === null ? 0 : caughtUpAt - CAUGHT_UP_MARGIN_MS
+  return encodeFeedCursor(caughtUp > position.createdAt.getTime() ? { ...position, createdAt: new Date(caughtUp) } : position)
 }
 
 /** Deletes the events older than the retention, in batches (their deliveries go with them); returns how many went. */

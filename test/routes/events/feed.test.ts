@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import { waitFor } from '../../helpers/wait.js'
 import { suite } from '../../helpers/suite.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
@@ -54,6 +55,37 @@ export default suite(import.meta, (t) => {
     const staff = await createUser(app, 'staff')
     const threeDays = encodeFeedCursor({ xid: '1', seq: '1', createdAt: new Date(Date.now() - 3 * 24 * 3600 * 1000) })
     t.equal((await app.inject({ method: 'GET', url: `/api/events?after=${threeDays}`, headers: staff.headers })).statusCode, 410)
+  })
+
+  t.test('a client that is up to date never gets 410 for a cursor it was just given', async (t) => {
+    const app = await buildOrdersApp(t)
+    const staff = await createUser(app, 'staff')
+    const customer = await createUser(app, 'customer')
+    const product = await insertProduct(app, { stock: 2 })
+    const first = await orderFor(app, customer, product.id)
+    await orderFor(app, customer, product.id)
+    await waitFor('the three events in the feed', async () => {
+      const page = await readFeed(app, staff)
+      return page.data.length >= 3 ? page : undefined
+    })
+    // The orders are 31 days old: a cursor that only knew the last event's time would be expired.
+    // Events are immutable in the Database types; only a test ages them.
+    await sql`update webhook_events set created_at = now() - interval '31 days'`.execute(app.db)
+    const byPage = async (query: string): Promise<number> => (await app.inject({ method: 'GET', url: `/api/events${query}`, headers: staff.headers })).statusCode
+
+    const caughtUp = await readFeed(app, staff)
+    t.equal(caughtUp.has_more, false)
+    t.equal(await byPage(`?after=${caughtUp.next_cursor ?? ''}`), 200, 'the cursor of a page that ended the feed')
+    const quiet = await readFeed(app, staff, `?after=${caughtUp.next_cursor ?? ''}`)
+    t.same(quiet.data, [])
+    t.equal(await byPage(`?after=${quiet.next_cursor ?? ''}`), 200, 'the cursor of an empty page')
+    const rare = await readFeed(app, staff, '?types=order.created&limit=1')
+    t.same(rare.data.map((e) => e.data.id), [first])
+    t.equal(rare.has_more, true)
+    t.equal(await byPage(`?types=order.created&after=${rare.next_cursor ?? ''}`), 410, 'a page with more after it keeps its last event\'s time')
+    const filtered = await readFeed(app, staff, '?types=product.out_of_stock')
+    t.equal(filtered.data.length, 1)
+    t.equal(await byPage(`?types=product.out_of_stock&after=${filtered.next_cursor ?? ''}`), 200, 'filtered to a rare type, up to date')
   })
 
   t.test('pages the outbox with the webhook envelope, in a stable order, filtered by type', async (t) => {
