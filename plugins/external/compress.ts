@@ -1,10 +1,11 @@
 import compress from '@fastify/compress'
-import type { FastifyReply, onSendHookHandler } from 'fastify'
+import type { FastifyReply, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import zlib from 'node:zlib'
 import { AppError } from '../../lib/app-error.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { representationEtag } from '../../lib/http/etag.js'
+import { canonicalContentEncoding, expandWildcard } from '../../lib/http/content-coding.js'
 
 /** Below this a compressed body saves less than its headers and CPU cost. */
 const THRESHOLD_BYTES = 1024
@@ -13,6 +14,7 @@ const THRESHOLD_BYTES = 1024
  * NDJSON, which neither it nor mime-db knows as compressible: the exports (lib/http/ndjson.ts).
  */
 const COMPRESSIBLE_TYPES = /^text\/(?!event-stream)|[+/]json(?:;|$)|[+/]text(?:;|$)|[+/]xml(?:;|$)|octet-stream(?:;|$)|^application\/x-ndjson(?:;|$)/u
+const REQUEST_CODINGS = ['gzip', 'deflate'] as const
 /** Quality 4 compresses JSON almost as well as 11 at a small fraction of the CPU. */
 const BROTLI_QUALITY = 4
 
@@ -31,6 +33,22 @@ function variesOnEncoding (payload: unknown, reply: FastifyReply): boolean {
   return contentType === undefined || (typeof contentType === 'string' && COMPRESSIBLE_TYPES.test(contentType))
 }
 
+/** Before @fastify/compress negotiates (its onSend hook comes after this one): see lib/http/content-coding.ts. */
+const readWildcard: onSendHookHandler = (request, _reply, payload, done) => {
+  const accepted = request.headers['accept-encoding']
+  if (accepted !== undefined && accepted.includes('*')) request.headers['accept-encoding'] = expandWildcard(accepted)
+  done(null, payload)
+}
+
+/** Before @fastify/compress picks a decompressor (preParsing): the coding in its spelling. */
+const readContentEncoding: onRequestHookHandler = (request, _reply, done) => {
+  const coding = request.headers['content-encoding']
+  if (coding !== undefined) request.headers['content-encoding'] = canonicalContentEncoding(coding)
+  done()
+}
+
+const asList = <T>(hooks: T | T[] | undefined): T[] => hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
+
 /** Adds accept-encoding to Vary (CORS may have set `Origin`), spelt as @fastify/compress spells it on compressed responses. */
 function varyOnAcceptEncoding (vary: ReturnType<FastifyReply['getHeader']>, reply: FastifyReply): void {
   if (vary === undefined) reply.header('vary', 'accept-encoding')
@@ -46,20 +64,26 @@ function varyOnAcceptEncoding (vary: ReturnType<FastifyReply['getHeader']>, repl
  */
 export default fp(async function compressPlugin (fastify) {
   // Fastify never reads a GET or HEAD body, so those routes get no decompression hook (decided
-  // once per route here, before @fastify/compress's own onRoute hook looks at the option).
+  // once per route here, before @fastify/compress's own onRoute hook looks at the option, and
+  // adds its hooks after these).
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (route.decompress === undefined && methods.every((method) => method === 'GET' || method === 'HEAD')) route.decompress = false
+    if (route.decompress !== false) route.onRequest = [...asList(route.onRequest), readContentEncoding]
+    if (route.compress !== false) route.onSend = [...asList(route.onSend), readWildcard]
   })
   await fastify.register(compress, {
     global: true,
     threshold: THRESHOLD_BYTES,
     customTypes: COMPRESSIBLE_TYPES,
     brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
-    requestEncodings: ['gzip', 'deflate'],
+    requestEncodings: [...REQUEST_CODINGS],
     // A body that does not decompress is the library's FST_CP_ERR_INVALID_CONTENT (plugins/app/errors.ts): it copies
     // an onInvalidRequestPayload answer onto zlib's error, whose message (zlib's own words) an AppError cannot replace.
-    onUnsupportedRequestEncoding: (encoding) => new AppError(HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not supported; send gzip, deflate or an uncompressed body`)
+    // The 415 names what is accepted (RFC 9110 §12.5.3).
+    onUnsupportedRequestEncoding: (encoding) => new AppError(HTTP_PROBLEMS.UNSUPPORTED_MEDIA_TYPE, `Content-Encoding ${encoding} is not supported; send gzip, deflate or an uncompressed body`, {
+      headers: { 'accept-encoding': REQUEST_CODINGS.join(', ') }
+    })
   })
   // After compression, which @fastify/compress adds to each route's own onSend hooks (they run
   // after the global ones): the ETag then names the representation sent (see lib/http/etag.ts),
@@ -73,7 +97,6 @@ export default fp(async function compressPlugin (fastify) {
     done(null, payload)
   }
   fastify.addHook('onRoute', (route) => {
-    const hooks = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
-    route.onSend = [...hooks, representationHeaders]
+    route.onSend = [...asList(route.onSend), representationHeaders]
   })
 }, { name: 'compress' })

@@ -31,11 +31,16 @@ export default suite(import.meta, (t) => {
     const brotli = await post(zlib.brotliCompressSync(Buffer.from('{}')), 'br')
     t.equal(brotli.statusCode, 415)
     t.equal(brotli.json().code, 'UNSUPPORTED_MEDIA_TYPE')
+    t.equal(brotli.headers['accept-encoding'], 'gzip, deflate', 'the 415 names the codings it takes')
     t.equal((await app.db.selectFrom('products').select('id').execute()).length, 0, 'nothing written')
 
     const created = await post(zlib.gzipSync(JSON.stringify({ sku: 'GZ-1', name: 'Gzipped', price_cents: 100, stock: 1 })), 'gzip')
     t.equal(created.statusCode, 201, 'a gzip body is decompressed and handled as JSON')
     t.equal(created.json().sku, 'GZ-1')
+    for (const [i, coding] of ['GZIP', 'x-gzip', 'X-Gzip'].entries()) {
+      const res = await post(zlib.gzipSync(JSON.stringify({ sku: `GZ-CASE-${i}`, name: 'Gzipped', price_cents: 100, stock: 1 })), coding)
+      t.equal(res.statusCode, 201, `Content-Encoding ${coding} is gzip (case-insensitive, x-gzip its alias)`)
+    }
   })
 
   t.test('every response with a body of a compressible type varies on Accept-Encoding, compressed or not, whatever its size; so does a 304, and a 204 does not', async (t) => {
@@ -95,6 +100,12 @@ export default suite(import.meta, (t) => {
       t.comment(`${coding}: ${plain.rawPayload.length} -> ${res.rawPayload.length} bytes (${(saved * 100).toFixed(1)} % smaller)`)
       t.ok(saved >= 0.7, `${coding} shrinks the list by at least 70 %`)
     }
+    const negotiated = async (accepted: string) => (await app.inject({ method: 'GET', url: '/api/products?limit=100', headers: { ...staff.headers, 'accept-encoding': accepted } })).headers['content-encoding']
+    t.equal(await negotiated('*, gzip;q=0'), 'br', 'a wildcard never brings back a coding refused by name')
+    t.equal(await negotiated('gzip;q=0, br;q=0, *'), 'deflate')
+    t.equal(await negotiated('*, gzip;q=0, br;q=0, deflate;q=0'), undefined, 'every coding refused: sent as is')
+    t.equal(await negotiated('*;q=0, identity'), undefined)
+    t.equal(await negotiated('*'), 'br', 'any coding: the preferred one')
     const small = await app.inject({ method: 'GET', url: '/api/products?limit=1', headers: { ...staff.headers, 'accept-encoding': 'gzip' } })
     t.notOk(small.headers['content-encoding'], 'under 1 KiB: sent as is')
   })
