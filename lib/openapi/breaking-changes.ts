@@ -10,6 +10,10 @@ import { isRecord } from '../is-record.js'
  * longer required) or starts getting a type it was not told about. New enum values in responses
  * are not breaking: clients must tolerate unknown values (docs/api-changelog.md).
  *
+ * Security is an input too: an operation breaks callers when it stops accepting credentials it
+ * accepted (compareSecurity). A request parameter's `default` is what the server does for clients
+ * that leave it out: changing or removing it changes their answers (compareDefault).
+ *
  * Only local `#/...` references are followed; anyOf/oneOf branches are grouped by JSON type.
  */
 
@@ -223,15 +227,83 @@ function parameters (root: Json, item: Json, operation: Json): Map<string, Json>
   return byKey
 }
 
+/** An operation's `security`: its own, else the document's (OpenAPI's inheritance). */
+const securityOf = (root: Json, operation: Json): unknown => operation.security ?? root.security
 const allowsAnonymous = (security: unknown): boolean => !Array.isArray(security) || security.length === 0 || security.some((requirement) => isRecord(requirement) && Object.keys(requirement).length === 0)
+
+/** A requirement's list: the roles or scopes of which the caller needs one; null when any caller of the scheme will do (an empty list). */
+type Grant = Set<string> | null
+const grantOf = (list: unknown): Grant => Array.isArray(list) && list.length > 0 ? new Set(list.map(show)) : null
+
+interface Access {
+  /** Single-scheme alternatives by scheme name, their lists unioned (any-of). */
+  schemes: Map<string, Grant>
+  /** Alternatives naming several schemes at once (all needed), canonical: `a+b` and their sorted lists. */
+  combined: Map<string, string>
+}
+
+/**
+ * The credentials an operation's security accepts. An alternative with several schemes is an AND,
+ * which the per-scheme union cannot express: it is kept whole, and counts as kept only when the
+ * other document has the identical alternative (conservative: any change to one is reported).
+ */
+function accessOf (security: unknown): Access {
+  const access: Access = { schemes: new Map(), combined: new Map() }
+  for (const requirement of Array.isArray(security) ? security : []) {
+    if (!isRecord(requirement)) continue
+    const entries = Object.entries(requirement).sort(([a], [b]) => a.localeCompare(b))
+    if (entries.length > 1) {
+      const canonical = JSON.stringify(entries.map(([scheme, list]) => [scheme, [...grantOf(list) ?? []].sort()]))
+      access.combined.set(canonical, entries.map(([scheme]) => scheme).join('+'))
+      continue
+    }
+    for (const [scheme, list] of entries) {
+      const grant = grantOf(list)
+      const known = access.schemes.get(scheme)
+      access.schemes.set(scheme, known === undefined ? grant : known === null || grant === null ? null : new Set([...known, ...grant]))
+    }
+  }
+  return access
+}
+
+/**
+ * Credentials accepted before and refused now: a scheme gone (`removed-security`), a role or scope
+ * gone from its list, or a list that was empty (any caller) and is not (`narrowed-security`, detail
+ * `any`). New schemes, alternatives and list entries widen. An operation anyone may call now locks
+ * nobody out; one that was public and is not is `required-auth`.
+ */
+function compareSecurity (ctx: Context, op: string, before: unknown, after: unknown): void {
+  if (allowsAnonymous(after)) return
+  const b = accessOf(before)
+  const a = accessOf(after)
+  for (const [scheme, grant] of b.schemes) {
+    const match = a.schemes.get(scheme)
+    if (match === undefined) ctx.changes.add(id('removed-security', op, scheme))
+    else if (match === null) continue
+    else if (grant === null) ctx.changes.add(id('narrowed-security', op, scheme, ANY))
+    else for (const entry of grant) if (!match.has(entry)) ctx.changes.add(id('narrowed-security', op, scheme, entry))
+  }
+  for (const [canonical, schemes] of b.combined) {
+    if (!a.combined.has(canonical)) ctx.changes.add(id('removed-security', op, schemes))
+  }
+}
+
+/** A request parameter's default changed or gone (`100->20`, `100->none`); a new default is not breaking. */
+function compareDefault (ctx: Context, where: string, before: Json, after: Json): void {
+  const b = resolve(ctx.before, before.schema)
+  const a = resolve(ctx.after, after.schema)
+  if (!('default' in b) || JSON.stringify(b.default) === JSON.stringify(a.default)) return
+  ctx.changes.add(id('changed-default', where, `${show(b.default)}->${'default' in a ? show(a.default) : 'none'}`))
+}
 
 function compareOperations (ctx: Context, op: string, bItem: Json, before: Json, aItem: Json, after: Json): void {
   const bParams = parameters(ctx.before, bItem, before)
   const aParams = parameters(ctx.after, aItem, after)
   for (const [key, parameter] of bParams) {
     const match = aParams.get(key)
-    if (match === undefined) ctx.changes.add(id('removed-parameter', op, key))
-    else compareSchemas(ctx, 'request', parameter.schema, match.schema, id(op, key), '')
+    if (match === undefined) { ctx.changes.add(id('removed-parameter', op, key)); continue }
+    compareSchemas(ctx, 'request', parameter.schema, match.schema, id(op, key), '')
+    compareDefault(ctx, id(op, key), parameter, match)
   }
   for (const [key, parameter] of aParams) {
     if (parameter.required === true && bParams.get(key)?.required !== true) ctx.changes.add(id('required-parameter', op, key))
@@ -243,7 +315,10 @@ function compareOperations (ctx: Context, op: string, bItem: Json, before: Json,
   // A body no longer declared is not read: what clients send is ignored.
   if (isRecord(after.requestBody)) compareContent(ctx, 'request', bBody, aBody, id(op, 'request'))
 
-  if (allowsAnonymous(before.security) && !allowsAnonymous(after.security)) ctx.changes.add(id('required-auth', op))
+  const bSecurity = securityOf(ctx.before, before)
+  const aSecurity = securityOf(ctx.after, after)
+  if (allowsAnonymous(bSecurity) && !allowsAnonymous(aSecurity)) ctx.changes.add(id('required-auth', op))
+  compareSecurity(ctx, op, bSecurity, aSecurity)
   // Generated SDKs name their functions after the operationId.
   if (typeof before.operationId === 'string' && before.operationId !== after.operationId) {
     ctx.changes.add(id('renamed-operation', op, `${before.operationId}->${String(after.operationId)}`))

@@ -1,9 +1,15 @@
+import { readFile } from 'node:fs/promises'
 import { suite } from '../../helpers/suite.js'
 import { findBreakingChanges } from '../../../lib/openapi/breaking-changes.js'
+import { RELEASED_DOCUMENT } from '../../../lib/openapi/release.js'
 
 type Json = Record<string, unknown>
 
-/** A small released document: a read with a named response body, a create with a closed body and a query parameter. */
+/**
+ * A small released document: a read with a named response body and a role list, a list any
+ * signed-in account or a scoped API key may call with a defaulted query parameter, and a public
+ * create with a closed body and a query parameter.
+ */
 function released (): Json {
   return {
     openapi: '3.1.0',
@@ -12,7 +18,7 @@ function released (): Json {
       '/things/{id}': {
         get: {
           parameters: [{ in: 'path', name: 'id', required: true, schema: { type: 'string', format: 'uuid' } }],
-          security: [{ bearerAuth: [] }],
+          security: [{ bearerAuth: ['staff', 'admin'] }],
           responses: {
             200: {
               description: 'A thing',
@@ -24,6 +30,11 @@ function released (): Json {
         }
       },
       '/things': {
+        get: {
+          parameters: [{ in: 'query', name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
+          security: [{ bearerAuth: [] }, { apiKey: ['things:read'] }],
+          responses: { 200: { description: 'A page of things' } }
+        },
         post: {
           parameters: [{ in: 'query', name: 'dry_run', required: false, schema: { type: 'boolean' } }],
           security: [],
@@ -170,6 +181,62 @@ export default suite(import.meta, (t) => {
     t.same(findBreakingChanges(changesAfterDoc((doc) => { delete post(doc).requestBody }), released()), ['required-body POST /things'], 'a body now required is')
   })
 
+  t.test('security: credentials accepted before are refused now', async (t) => {
+    const list = (doc: Json): Json => op(doc, '/things', 'get')
+    const read = (doc: Json): Json => op(doc, '/things/{id}', 'get')
+    t.same(changesAfter((doc) => { list(doc).security = [{ bearerAuth: [] }] }), ['removed-security GET /things apiKey'], 'API keys no longer accepted')
+    t.same(changesAfter((doc) => { list(doc).security = [{ bearerAuth: [] }, { apiKey: ['things:write'] }] }), ['narrowed-security GET /things apiKey things:read'], 'a scope replaced')
+    t.same(changesAfter((doc) => { read(doc).security = [{ bearerAuth: ['admin'] }] }), ['narrowed-security GET /things/{id} bearerAuth staff'], 'a role gone')
+    t.same(changesAfter((doc) => { list(doc).security = [{ bearerAuth: ['admin'] }, { apiKey: ['things:read'] }] }), ['narrowed-security GET /things bearerAuth any'], 'any account, now some roles')
+    t.same(changesAfter((doc) => { read(doc).security = [{ apiKey: ['things:read'] }] }), ['removed-security GET /things/{id} bearerAuth'], 'a scheme swapped')
+    t.same(changesAfter((doc) => { list(doc).security = [{ bearerAuth: [] }, { apiKey: ['things:read'] }, { apiKey: [] }] }).length, 0, 'alternatives of a scheme are one list (an empty one: any key)')
+    t.same(changesAfter((doc) => { op(doc, '/things', 'post').security = [{ bearerAuth: ['admin'] }] }), ['required-auth POST /things'], 'a public operation that needs credentials is required-auth only')
+    t.same(changesAfter((doc) => { delete list(doc).security; doc.security = [{ bearerAuth: [] }] }), ['removed-security GET /things apiKey'], 'the document-wide security applies where an operation has none')
+
+    const combined = changesAfterDoc((doc) => { read(doc).security = [{ bearerAuth: ['staff'], apiKey: ['things:read'] }] })
+    t.same(findBreakingChanges(combined, structuredClone(combined)), [], 'an alternative needing several schemes at once, unchanged')
+    const changed = structuredClone(combined)
+    read(changed).security = [{ apiKey: ['things:read'], bearerAuth: ['staff', 'admin'] }]
+    t.same(findBreakingChanges(combined, changed), ['removed-security GET /things/{id} apiKey+bearerAuth'], 'and changed: reported whole, even if it widened')
+  })
+
+  t.test('parameter defaults: clients that leave a parameter out get something else', async (t) => {
+    const limit = (doc: Json): Json => {
+      const parameters = op(doc, '/things', 'get').parameters
+      return node(Array.isArray(parameters) ? parameters[0] : undefined, 'schema')
+    }
+    t.same(changesAfter((doc) => { limit(doc).default = 20 }), ['changed-default GET /things query limit 100->20'], 'a default changed')
+    t.same(changesAfter((doc) => { delete limit(doc).default }), ['changed-default GET /things query limit 100->none'], 'a default gone: the server no longer promises one')
+    t.same(changesAfter((doc) => { op(doc, '/things', 'post').parameters = [{ in: 'query', name: 'dry_run', required: false, schema: { type: 'boolean', default: false } }] }), [], 'a default where there was none')
+  })
+
+  t.test('the served document: what a black-box probe found missed', async (t) => {
+    const served: Json = JSON.parse(await readFile(new URL(`../../../${RELEASED_DOCUMENT}`, import.meta.url), 'utf8'))
+    const edited = (change: (doc: Json) => void): string[] => {
+      const after = structuredClone(served)
+      change(after)
+      return findBreakingChanges(served, after)
+    }
+    const requirement = (doc: Json, path: string, method: string, scheme: string): Json => {
+      const security = op(doc, path, method).security
+      const found = Array.isArray(security) ? security.find((r): r is Json => isRecord(r) && scheme in r) : undefined
+      if (found === undefined) throw new Error(`${method} ${path} has no ${scheme} requirement`)
+      return found
+    }
+    t.same(edited((doc) => {
+      const listProducts = op(doc, '/api/products', 'get')
+      if (!Array.isArray(listProducts.security)) throw new Error('listProducts has no security')
+      listProducts.security = listProducts.security.filter((r) => !(isRecord(r) && 'apiKey' in r))
+    }), ['removed-security GET /api/products apiKey'], 'listProducts without API keys')
+    t.same(edited((doc) => { requirement(doc, '/api/products', 'get', 'apiKey').apiKey = ['products:write'] }), ['narrowed-security GET /api/products apiKey products:read'], 'listProducts scope products:read -> products:write')
+    t.same(edited((doc) => { requirement(doc, '/api/products', 'post', 'bearerAuth').bearerAuth = ['admin'] }), ['narrowed-security POST /api/products bearerAuth staff'], 'createProduct for admins only')
+    t.same(edited((doc) => {
+      const parameters = op(doc, '/api/events', 'get').parameters
+      const limit = Array.isArray(parameters) ? parameters.find((p): p is Json => isRecord(p) && p.name === 'limit') : undefined
+      node(limit, 'schema').default = 20
+    }), ['changed-default GET /api/events query limit 100->20'], 'the event feed page size default')
+  })
+
   t.test('composition, untyped enums, maps and type arrays are read', async (t) => {
     t.same(changesAfter((doc) => {
       schemas(doc).Thing = { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', required: ['status', 'tags'], properties: { status: props(doc, 'Thing').status, tags: props(doc, 'Thing').tags } }] }
@@ -212,6 +279,12 @@ export default suite(import.meta, (t) => {
     t.same(changesAfter((doc) => { props(doc, 'Thing').status = { anyOf: [{ type: 'string', enum: ['new'] }, { type: 'string', enum: ['done'] }, { type: 'string', enum: ['archived'] }] } }), [], 'an added response enum value (clients tolerate unknown values)')
     t.same(changesAfter((doc) => { props(doc, 'Thing').note = { type: 'string' } }), [], 'a response field that is no longer null')
     t.same(changesAfter((doc) => { props(doc, 'Thing').name = { type: 'string', maxLength: 10 } }), [], 'a response bound (clients do not validate what they get)')
+    t.same(changesAfter((doc) => { op(doc, '/things/{id}', 'get').security = [{ bearerAuth: ['staff', 'admin', 'support'] }] }), [], 'an added role')
+    t.same(changesAfter((doc) => { op(doc, '/things/{id}', 'get').security = [{ bearerAuth: ['admin', 'staff'] }] }), [], 'roles reordered')
+    t.same(changesAfter((doc) => { op(doc, '/things/{id}', 'get').security = [{ bearerAuth: [] }] }), [], 'any signed-in account where some roles were')
+    t.same(changesAfter((doc) => { op(doc, '/things', 'get').security = [{ bearerAuth: [] }, { apiKey: ['things:read', 'things:write'] }] }), [], 'an added scope (a key needs one)')
+    t.same(changesAfter((doc) => { op(doc, '/things/{id}', 'get').security = [{ bearerAuth: ['staff', 'admin'] }, { apiKey: ['things:read'] }] }), [], 'an added API key alternative')
+    t.same(changesAfter((doc) => { op(doc, '/things', 'get').security = [] }), [], 'an operation made public')
     t.same(changesAfter((doc) => { op(doc, '/things/{id}', 'get').deprecated = true }), [], 'a deprecation')
     t.same(changesAfter((doc) => { schema(doc, 'Thing').description = 'changed words'; delete schema(doc, 'Thing').examples }), [], 'documentation')
   })
