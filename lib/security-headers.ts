@@ -46,4 +46,4 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = helmet
  * The response headers a browser script may read cross-origin (CORS `Access-Control-Expose-Headers`,
  * plugins/external/security.ts; declared on every response in lib/openapi/transform.ts).
  */
-export const CORS_EXPOSED_HEADERS: readonly string[] = ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']
+export const CORS_EXPOSED_HEADERS: readonly string[] = ['ETag', 'Location', 'Link', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Deprecation', 'Sunset']

@@ -41,8 +41,11 @@ export default fp(async function rateLimitPlugin (fastify) {
     skipOnError: true,
     // RateLimit-Limit / -Remaining / -Reset (IETF draft) instead of X-RateLimit-*, and Retry-After on 429.
     enableDraftSpec: true,
-    errorResponseBuilder: (_request, context) => new AppError(HTTP_PROBLEMS.RATE_LIMITED,
-      `Too many requests: the limit is ${context.max} per ${context.after}; retry later`,
-      { headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) } })
+    errorResponseBuilder: (_request, context) => {
+      const retryAfter = Math.max(1, Math.ceil(context.ttl / 1000))
+      return new AppError(HTTP_PROBLEMS.RATE_LIMITED,
+        `Too many requests: the limit is ${context.max} per ${windowMs / 1000} seconds; retry in ${retryAfter} s`,
+        { headers: { 'retry-after': String(retryAfter) } })
+    }
   })
 }, { name: 'rate-limit', dependencies: ['config', 'redis'] })

@@ -24,6 +24,7 @@ export default suite(import.meta, (t) => {
     t.equal(res.statusCode, 429)
     t.match(res.headers['content-type'], PROBLEM)
     t.match(res.json(), { status: 429, code: 'RATE_LIMITED', type: '/problems/rate-limited', instance: '/help' })
+    t.equal(res.json().detail, `Too many requests: the limit is 3 per 60 seconds; retry in ${String(res.headers['retry-after'])} s`, 'the window, then the time left in it')
     t.ok(Number(res.headers['retry-after']) >= 1, 'Retry-After in seconds')
     t.ok(Number(res.headers['retry-after']) <= 60)
     t.equal(res.headers['ratelimit-remaining'], '0')

@@ -100,6 +100,7 @@ export default suite(import.meta, (t) => {
     const simple = await app.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://admin.example' } })
     t.equal(simple.headers['access-control-allow-origin'], 'https://admin.example')
     t.match(String(simple.headers['access-control-expose-headers']), /X-Request-Id/)
+    t.match(String(simple.headers['access-control-expose-headers']), /Deprecation, Sunset/, 'and the lifecycle headers of SPEC §8')
   })
 
   t.test('CORS_ORIGINS=*: any Origin is echoed up to the 2048 characters the document declares, a longer one gets no CORS headers', async (t) => {
