@@ -1,6 +1,6 @@
 // The users table for every layer that reads or writes accounts: auth, admin and lib/live-accounts.ts.
 import { sql } from 'kysely'
-import type { Db, Role } from '../../db/database.js'
+import type { CustomerRow, Db, Role } from '../../db/database.js'
 
 export interface UserProfileRow {
   id: string
@@ -43,12 +43,11 @@ export async function insertUser (db: Db, email: string, passwordHash: string, r
 export async function insertCustomerProfile (
   db: Db,
   profile: { userId: string, email: string, firstName: string, lastName: string }
-): Promise<string> {
-  const row = await db.insertInto('customers')
+): Promise<CustomerRow> {
+  return await db.insertInto('customers')
     .values({ user_id: profile.userId, email: profile.email, first_name: profile.firstName, last_name: profile.lastName })
-    .returning(['id'])
+    .returningAll()
     .executeTakeFirstOrThrow()
-  return row.id
 }
 
 export async function updateRole (db: Db, id: string, role: Role): Promise<void> {

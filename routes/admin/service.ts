@@ -33,7 +33,8 @@ export async function changeRole (db: Db, change: RoleChange): Promise<UserProfi
       if (change.userId === change.actorId) throw new AppError(ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, 'Admins cannot change their own role; ask another admin')
       await updateRole(trx, change.userId, change.role)
       if (change.role === 'customer' && current.customer_id === null) {
-        await insertCustomerProfile(trx, { userId: current.id, email: current.email, ...profileNames(current.email) })
+        const profile = await insertCustomerProfile(trx, { userId: current.id, email: current.email, ...profileNames(current.email) })
+        await recordAudit(trx, change.audit, { action: 'customer.created', resource: { type: 'customer', id: profile.id }, before: null, after: profile })
       }
       const updated = await findUserProfile(trx, change.userId)
       if (updated === undefined) throw new AppError(ADMIN_PROBLEMS.USER_NOT_FOUND, 'No user with this id')

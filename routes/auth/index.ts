@@ -50,7 +50,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 201: documented(User, { description: 'The created account (role customer)' }), ...problemResponses(AUTH_PROBLEMS.WEAK_PASSWORD, AUTH_PROBLEMS.EMAIL_TAKEN, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
     }
   }, async (request, reply) => {
-    const user = await service.register(auth, request.body)
+    const user = await service.register(auth, request.body, request.id)
     request.log.info({ event: 'register', user_id: user.id, email: maskEmail(user.email) }, 'account registered')
     return await reply.code(201).send(user)
   })

@@ -12,6 +12,7 @@ import { profileNames } from '../../lib/users/profile-names.js'
 import { consumeRefreshToken, findRefreshToken, insertRefreshToken, revokeFamily, revokeFamilyOfToken } from './token-repository.js'
 import { hashRefreshToken, newRefreshToken } from './tokens.js'
 import { toUserBody } from '../../lib/users/presenter.js'
+import { recordAudit } from '../audit/record.js'
 import { findCredentials, findUserProfile, findUserRole, insertCustomerProfile, insertUser } from '../../lib/users/repository.js'
 
 /** What every auth operation needs; `throttle` counts failed logins. */
@@ -39,7 +40,8 @@ async function issuePair (ctx: AuthContext, executor: Db, user: { id: string, ro
   }
 }
 
-export async function register (ctx: AuthContext, input: RegisterBody): Promise<UserBody> {
+/** The new account is the actor of its own profile's audit row (`requestId`: the request's id). */
+export async function register (ctx: AuthContext, input: RegisterBody, requestId: string): Promise<UserBody> {
   await assertStrongPassword(input.password, input.email)
   // Hash before the transaction: no connection is held during the ~20 ms of argon2.
   const passwordHash = await hashPassword(input.password)
@@ -47,8 +49,9 @@ export async function register (ctx: AuthContext, input: RegisterBody): Promise<
     return await ctx.db.transaction().execute(async (trx) => {
       const user = await insertUser(trx, input.email, passwordHash, 'customer')
       const names = profileNames(user.email, input.first_name, input.last_name)
-      const customerId = await insertCustomerProfile(trx, { userId: user.id, email: user.email, ...names })
-      return toUserBody({ ...user, customer_id: customerId })
+      const profile = await insertCustomerProfile(trx, { userId: user.id, email: user.email, ...names })
+      await recordAudit(trx, { actor: { type: 'user', id: user.id }, requestId }, { action: 'customer.created', resource: { type: 'customer', id: profile.id }, before: null, after: profile })
+      return toUserBody({ ...user, customer_id: profile.id })
     })
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_key')) throw emailTaken()

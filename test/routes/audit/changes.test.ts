@@ -93,6 +93,10 @@ export default suite(import.meta, (t) => {
     t.same(moreRoleRows, [])
     t.match(roleRow, { ...by(admin), action: 'user.role_changed', resource_type: 'user', changes: { role: ['staff', 'customer'], customer_id: [null, String] }, request_id: 'req-role' })
     t.same(Object.keys(roleRow?.changes ?? {}).sort(), ['customer_id', 'role'])
+    const madeProfileId = String(roleRow?.changes.customer_id?.[1])
+    t.same((await auditRowsOf(app, madeProfileId)).map((r) => [r.action, r.actor_id, r.request_id, Object.keys(r.changes).sort()]), [
+      ['customer.created', admin.id, 'req-role', ['email', 'first_name', 'last_name', 'user_id']]
+    ], 'the profile a new customer gets is recorded too, in the same request')
     t.equal((await asAdmin('PUT', `/api/users/${admin.id}/role`, 'req-demote-self', { role: 'staff' })).statusCode, 409)
     t.same(await auditRowsOf(app, admin.id), [], 'a refused role change recorded nothing')
 
@@ -119,7 +123,22 @@ export default suite(import.meta, (t) => {
     t.notOk(everything.includes('whsec_'), 'nothing that looks like a webhook secret')
     t.notOk(everything.includes('$argon2'), 'no password hash')
     t.notOk(everything.includes(admin.token), 'no access token')
-    t.equal(await auditRowCount(app), 17, 'one row per change, no more')
+    // Registration: the new account is the actor of its own profile's creation.
+    const refused = await app.inject({ method: 'POST', url: '/register', headers: { 'x-request-id': 'req-register-weak' }, payload: { email: 'grace@example.com', password: 'password' } })
+    t.equal(refused.statusCode, 400)
+    const registered = await app.inject({ method: 'POST', url: '/register', headers: { 'x-request-id': 'req-register' }, payload: { email: 'grace@example.com', password: 'Audit-trail-99!', first_name: 'Grace' } })
+    t.equal(registered.statusCode, 201)
+    const account = registered.json()
+    t.same(await auditRowsOf(app, account.customer_id), [{
+      actor_type: 'user',
+      actor_id: account.id,
+      action: 'customer.created',
+      resource_type: 'customer',
+      resource_id: account.customer_id,
+      changes: { user_id: [null, account.id], email: [null, 'grace@example.com'], first_name: [null, 'Grace'], last_name: [null, '-'] },
+      request_id: 'req-register'
+    }], 'a refused registration recorded nothing')
+    t.equal(await auditRowCount(app), 19, 'one row per change, no more')
   })
 
   t.test('a product batch records each product it creates or changes, in its transaction', async (t) => {
