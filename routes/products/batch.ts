@@ -68,10 +68,11 @@ function checkItems (items: readonly unknown[]): Checked[] {
   })
 }
 
-const skuTaken = (): ProblemInput => ({
+/** Pointers name the field in the batch request, as the validation errors' do. */
+const skuTaken = (index: number): ProblemInput => ({
   problem: PRODUCT_PROBLEMS.SKU_TAKEN,
   detail: 'An archived product has this sku (archived products keep theirs)',
-  errors: [{ pointer: '/sku', in: 'body', detail: 'belongs to an archived product' }]
+  errors: [{ pointer: `/items/${index}/sku`, in: 'body', detail: 'belongs to an archived product' }]
 })
 
 const NOT_APPLIED: ProblemInput = { problem: PRODUCT_PROBLEMS.BATCH_ABORTED, detail: 'Not written: another item of this all_or_nothing batch was refused' }
@@ -109,7 +110,7 @@ export async function upsertBatch (ctx: BatchContext, userId: string, input: Bat
     const results = checked.map((item): BatchItemResultBody => {
       if ('problem' in item) return resultOf(item.index, item.problem)
       const written = rows.get(item.fields.sku)
-      if (written === undefined) return resultOf(item.index, skuTaken())
+      if (written === undefined) return resultOf(item.index, skuTaken(item.index))
       const { inserted, ...row } = written
       const product = presentProduct(row, ctx.currency)
       const previous = before.get(row.sku) ?? null

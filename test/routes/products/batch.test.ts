@@ -74,6 +74,7 @@ export default suite(import.meta, (t) => {
     t.match(results[3].problem.errors, [{ pointer: '/items/3' }])
     t.match(results[4].problem.errors, [{ pointer: '/items/4/sku', detail: 'repeats the sku of items/0' }])
     t.match(results[5].problem, { code: 'SKU_TAKEN', status: 409 })
+    t.same(results[5].problem.errors.map((e: { pointer: string }) => e.pointer), ['/items/5/sku'], 'every pointer names the field in the batch request')
     t.equal(results[6].status, 400, 'a NUL byte is refused with the item, not with the batch')
 
     t.equal(await productCount(app), 3, 'the existing, the archived and the new one')
