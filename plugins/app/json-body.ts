@@ -86,13 +86,19 @@ function isJson (text: string): boolean {
  * The JSON body parser: Fastify's own (prototype-poisoning checks included), behind the
  * nesting and width check, so a deeply nested body (400 BODY_TOO_DEEP) or one with more object
  * members than any valid body of the route (400 VALIDATION_FAILED, lib/json-members.ts) is
- * refused before any parsing or validation work is spent on it.
+ * refused before any parsing or validation work is spent on it. An empty body is no body for
+ * an operation that takes none, and malformed JSON for one that takes one.
  */
 export default fp(async function jsonBodyPlugin (fastify) {
   const parse = fastify.getDefaultJsonParser('error', 'error')
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8')
+    // Clients that label every request JSON send an empty one to operations that take no body.
+    if (text === '' && request.routeOptions.schema?.body === undefined) {
+      done(null, undefined)
+      return
+    }
     const maxMembers = maxBodyMembers(request.routeOptions.schema?.body)
     const scan = scanJson(text, MAX_JSON_DEPTH, maxMembers)
     if (scan === 'too-deep') {

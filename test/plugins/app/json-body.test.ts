@@ -120,6 +120,22 @@ export default suite(import.meta, (t) => {
     t.equal((await register('Strong\\ud83d\\ude00Pass-99')).statusCode, 201, 'a whole pair (an emoji) is text')
   })
 
+  t.test('an empty body labelled JSON: no body for an operation that takes none, malformed for one that takes one', async (t) => {
+    const app = await buildTestApp(t)
+    const staff = await createUser(app, 'staff')
+    const headers = { ...staff.headers, ...JSON_TYPE }
+    const needsBody = await app.inject({ method: 'POST', url: '/api/products', headers, payload: '' })
+    t.equal(needsBody.statusCode, 400)
+    t.equal(needsBody.json().code, 'MALFORMED_JSON')
+    t.equal(contractViolation(needsBody), null)
+    const created = await app.inject({ method: 'POST', url: '/api/products', headers, payload: { sku: 'EMPTY-1', name: 'Cup', price_cents: 100, stock: 1 } })
+    t.equal(created.statusCode, 201)
+    const deleted = await app.inject({ method: 'DELETE', url: `/api/products/${String(created.json().id)}`, headers, payload: '' })
+    t.equal(deleted.statusCode, 204, 'DELETE with Content-Type: application/json and no body')
+    const notJson = await app.inject({ method: 'DELETE', url: `/api/products/${String(created.json().id)}`, headers, payload: '{' })
+    t.equal(notJson.statusCode, 400, 'a body that is there is still parsed')
+  })
+
   t.test('rate limiting runs before the body is read: over budget, a hostile body gets 429, not 400', async (t) => {
     const app = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2' } })
     for (let i = 0; i < 2; i++) await app.inject({ method: 'GET', url: '/api/products' })
