@@ -15,7 +15,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * this: an event still invisible then belongs to a transaction already running, whose created_at
  * is its start, and no transaction of this API runs for an hour (db/connect.ts's timeouts).
  */
-export const CAUGHT_UP_MARGIN_MS = 60 * 60 * 1000
+const CAUGHT_UP_MARGIN_MS = 60 * 60 * 1000
 const PURGE_BATCH = 5000
 
 export interface EventsContext {
