@@ -108,15 +108,17 @@ export async function revokeKey (ctx: ApiKeysContext, caller: KeyManager, id: st
 /**
  * A new key with the old one's owner, name, scopes and lifetime; the old one keeps working for
  * `overlapHours`, then stops (its expires_at is brought forward, never pushed back). Only a live
- * key that was not rolled before is rolled: so a successor always gets its predecessor's full lifetime.
+ * key that was not rolled before is rolled (409 otherwise): so a successor always gets its
+ * predecessor's full lifetime.
  */
 export async function rollKey (ctx: ApiKeysContext, caller: KeyManager, id: string, overlapHours: number, audit: AuditContext): Promise<NewKey> {
   const { body, hash } = await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findKey(trx, id, ownerFilter(caller), true)
     const now = new Date()
-    // An expired key is no live key (404): its lifetime, now over, would be the successor's.
-    if (current === undefined || current.expires_at <= now) throw keyNotFound()
+    if (current === undefined) throw keyNotFound()
+    // A key rolled with no overlap is also expired: its successor is the key to roll.
     if (current.rolled_at !== null) throw new AppError(API_KEY_PROBLEMS.API_KEY_ALREADY_ROLLED, 'This key was already rolled: roll its successor')
+    if (current.expires_at <= now) throw new AppError(API_KEY_PROBLEMS.API_KEY_EXPIRED, `This key expired at ${current.expires_at.toISOString()}; create a new one (POST /api/api-keys)`)
     const { key_hash: keyHash, ...before } = current
     const after = await repo.shortenKey(trx, id, new Date(now.getTime() + overlapHours * HOUR_MS))
     await recordAudit(trx, audit, { action: 'api_key.rolled', resource: { type: 'api_key', id }, before, after })

@@ -693,7 +693,7 @@ export interface paths {
         put?: never;
         /**
          * Replace an API key with a new one
-         * @description Returns a new key (shown once, with its own ETag and Location) with the same owner, name, scopes and lifetime; the old key keeps working for expires_in_hours (0..168), then stops. An expired key is not found (404); a key rolled before is refused (409 API_KEY_ALREADY_ROLLED): roll its successor.
+         * @description Returns a new key (shown once, with its own ETag and Location) with the same owner, name, scopes and lifetime; the old key keeps working for expires_in_hours (0..168), then stops. A key rolled before is refused (409 API_KEY_ALREADY_ROLLED): roll its successor; an expired key too (409 API_KEY_EXPIRED): create a new one.
          */
         post: operations["rollApiKey"];
         delete?: never;
@@ -2291,7 +2291,7 @@ export interface components {
          * @example VALIDATION_FAILED
          * @enum {string}
          */
-        ProblemCode: "BAD_REQUEST" | "BODY_TOO_DEEP" | "INVALID_CURSOR" | "INVALID_INPUT" | "INVALID_URL" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "VALIDATION_FAILED" | "WEAK_PASSWORD" | "API_KEY_INVALID" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_MISSING" | "API_KEY_SCOPE_NOT_GRANTABLE" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "API_KEY_NOT_FOUND" | "CUSTOMER_NOT_FOUND" | "NOT_FOUND" | "ORDER_NOT_FOUND" | "PRODUCT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "USER_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "REQUEST_TIMEOUT" | "API_KEY_ALREADY_ROLLED" | "BATCH_REJECTED" | "CANNOT_DEMOTE_SELF" | "CUSTOMER_EMAIL_TAKEN" | "CUSTOMER_HAS_ACCOUNT" | "CUSTOMER_HAS_ORDERS" | "EMAIL_TAKEN" | "IDEMPOTENCY_KEY_IN_USE" | "INSUFFICIENT_STOCK" | "INVALID_TRANSITION" | "SKU_TAKEN" | "CURSOR_EXPIRED" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "EXPECTATION_FAILED" | "API_KEY_EXPIRY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_PRODUCT" | "WEBHOOK_URL_NOT_ALLOWED" | "BATCH_ABORTED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "SERVICE_OVERLOADED" | "SERVICE_UNAVAILABLE" | "TRANSACTION_CONFLICT";
+        ProblemCode: "BAD_REQUEST" | "BODY_TOO_DEEP" | "INVALID_CURSOR" | "INVALID_INPUT" | "INVALID_URL" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "VALIDATION_FAILED" | "WEAK_PASSWORD" | "API_KEY_INVALID" | "INVALID_CREDENTIALS" | "REFRESH_TOKEN_EXPIRED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_MISSING" | "API_KEY_SCOPE_NOT_GRANTABLE" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "API_KEY_NOT_FOUND" | "CUSTOMER_NOT_FOUND" | "NOT_FOUND" | "ORDER_NOT_FOUND" | "PRODUCT_NOT_FOUND" | "ROUTE_NOT_FOUND" | "USER_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "REQUEST_TIMEOUT" | "API_KEY_ALREADY_ROLLED" | "API_KEY_EXPIRED" | "BATCH_REJECTED" | "CANNOT_DEMOTE_SELF" | "CUSTOMER_EMAIL_TAKEN" | "CUSTOMER_HAS_ACCOUNT" | "CUSTOMER_HAS_ORDERS" | "EMAIL_TAKEN" | "IDEMPOTENCY_KEY_IN_USE" | "INSUFFICIENT_STOCK" | "INVALID_TRANSITION" | "SKU_TAKEN" | "CURSOR_EXPIRED" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "EXPECTATION_FAILED" | "API_KEY_EXPIRY_INVALID" | "IDEMPOTENCY_KEY_REUSED" | "UNKNOWN_CUSTOMER" | "UNKNOWN_PRODUCT" | "WEBHOOK_URL_NOT_ALLOWED" | "BATCH_ABORTED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL_ERROR" | "SERVICE_OVERLOADED" | "SERVICE_UNAVAILABLE" | "TRANSACTION_CONFLICT";
     };
     responses: never;
     parameters: never;
@@ -20249,7 +20249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: API_KEY_ALREADY_ROLLED */
+            /** @description Conflict: API_KEY_ALREADY_ROLLED, API_KEY_EXPIRED */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

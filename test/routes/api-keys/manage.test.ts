@@ -178,7 +178,7 @@ export default suite(import.meta, (t) => {
     t.equal(unconditional.statusCode, 204, 'without If-Match the revoke proceeds')
   })
 
-  t.test('roll: an expired key is not found, a rolled key is not rolled twice, its successor is, with the full lifetime', async (t) => {
+  t.test('roll: an expired key is refused, a rolled key is not rolled twice, its successor is, with the full lifetime', async (t) => {
     const app = await buildTestApp(t)
     const owner = await createUser(app, 'customer')
     const roll = async (id: string, hours: number) =>
@@ -190,8 +190,10 @@ export default suite(import.meta, (t) => {
     await app.db.updateTable('api_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expired.id).execute()
     const keys = await keyCount()
     const refused = await roll(expired.id, 1)
-    t.equal(refused.statusCode, 404, 'an expired key is no live key')
-    t.equal(refused.json().code, 'API_KEY_NOT_FOUND')
+    t.equal(refused.statusCode, 409, 'an expired key is not rolled')
+    t.match(refused.json(), { code: 'API_KEY_EXPIRED', type: '/problems/api-key-expired', detail: /expired at .*create a new one/ })
+    t.equal((await app.inject({ method: 'GET', url: `/api/api-keys/${expired.id}`, headers: owner.headers })).statusCode, 200, 'it is still there to see')
+    t.equal((await roll('00000000-0000-4000-8000-000000000000', 1)).statusCode, 404, 'an unknown key is not found')
     t.equal(await keyCount(), keys, 'no successor made')
 
     const first = await createApiKey(app, owner, ['products:read'], { expires_at: new Date(Date.now() + 30 * 24 * 3600_000).toISOString() })
@@ -206,6 +208,8 @@ export default suite(import.meta, (t) => {
     const next = await roll(rolled.json().id, 0)
     t.equal(next.statusCode, 201, 'the successor rolls')
     t.ok(Math.abs(lifetimeOf(next.json()) - lifetimeOf(firstBody)) < 5000, 'with the original lifetime, not the overlap')
-    t.equal((await roll(rolled.json().id, 0)).statusCode, 404, 'rolled with no overlap: expired at once, so not found')
+    const twice = await roll(rolled.json().id, 0)
+    t.equal(twice.statusCode, 409, 'rolled with no overlap: expired at once, and its successor is the key to roll')
+    t.equal(twice.json().code, 'API_KEY_ALREADY_ROLLED')
   })
 })
