@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { routeHooks } from '../../lib/route-hooks.js'
 
 /** What documented operations answer with: JSON, and problem+json for errors. */
 const SATISFIABLE = new Set(['*/*', 'application/*', 'application/json', 'application/problem+json'])
@@ -42,7 +43,6 @@ const refuseUnacceptable = (declared: ReadonlySet<string>) => async (request: Fa
 export default fp(async function acceptPlugin (fastify) {
   fastify.addHook('onRoute', (route) => {
     if (route.schema?.response === undefined || route.schema.hide === true) return
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [refuseUnacceptable(declaredMediaTypes(route.schema.response)), ...existing]
+    route.onRequest = [refuseUnacceptable(declaredMediaTypes(route.schema.response)), ...routeHooks(route.onRequest)]
   })
 }, { name: 'accept' })

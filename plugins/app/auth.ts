@@ -11,6 +11,7 @@ import { ApiKeyAdmission } from '../../lib/api-keys/admission.js'
 import { LiveApiKeys } from '../../lib/api-keys/live-keys.js'
 import { presentedKey } from '../../lib/api-keys/presented-key.js'
 import type { ApiScope } from '../../lib/scopes.js'
+import { routeHooks } from '../../lib/route-hooks.js'
 
 export interface AccessTokenClaims {
   sub: string
@@ -124,8 +125,7 @@ function admission (instance: FastifyInstance, access: RouteAccess | undefined, 
  */
 export function authenticateRoutes (instance: FastifyInstance): void {
   instance.addHook('onRoute', (route) => {
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [...own, admission(instance, route.config?.access, route.config?.scopes)]
+    route.onRequest = [...routeHooks(route.onRequest), admission(instance, route.config?.access, route.config?.scopes)]
   })
 }
 

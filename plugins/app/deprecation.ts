@@ -1,6 +1,7 @@
 import type { onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { deprecationHeaders } from '../../lib/http/deprecation.js'
+import { routeHooks } from '../../lib/route-hooks.js'
 
 /**
  * Operations marked deprecated (`deprecatedOperation` in lib/http/deprecation.ts) answer every
@@ -21,7 +22,6 @@ export default fp(async function deprecationPlugin (fastify) {
       reply.header('link', link === undefined ? headers.link : `${String(link)}, ${headers.link}`)
       return payload
     }
-    const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
-    route.onSend = [...own, announce]
+    route.onSend = [...routeHooks(route.onSend), announce]
   })
 }, { name: 'deprecation' })

@@ -6,6 +6,7 @@ import { AppError } from '../../lib/app-error.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { representationEtag } from '../../lib/http/etag.js'
 import { canonicalContentEncoding, expandWildcard } from '../../lib/http/content-coding.js'
+import { routeHooks } from '../../lib/route-hooks.js'
 
 /** Below this a compressed body saves less than its headers and CPU cost. */
 const THRESHOLD_BYTES = 1024
@@ -47,8 +48,6 @@ const readContentEncoding: onRequestHookHandler = (request, _reply, done) => {
   done()
 }
 
-const asList = <T>(hooks: T | T[] | undefined): T[] => hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
-
 /** Adds accept-encoding to Vary (CORS may have set `Origin`), spelt as @fastify/compress spells it on compressed responses. */
 function varyOnAcceptEncoding (vary: ReturnType<FastifyReply['getHeader']>, reply: FastifyReply): void {
   if (vary === undefined) reply.header('vary', 'accept-encoding')
@@ -69,8 +68,8 @@ export default fp(async function compressPlugin (fastify) {
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (route.decompress === undefined && methods.every((method) => method === 'GET' || method === 'HEAD')) route.decompress = false
-    if (route.decompress !== false) route.onRequest = [...asList(route.onRequest), readContentEncoding]
-    if (route.compress !== false) route.onSend = [...asList(route.onSend), readWildcard]
+    if (route.decompress !== false) route.onRequest = [...routeHooks(route.onRequest), readContentEncoding]
+    if (route.compress !== false) route.onSend = [...routeHooks(route.onSend), readWildcard]
   })
   await fastify.register(compress, {
     global: true,
@@ -97,6 +96,6 @@ export default fp(async function compressPlugin (fastify) {
     done(null, payload)
   }
   fastify.addHook('onRoute', (route) => {
-    route.onSend = [...asList(route.onSend), representationHeaders]
+    route.onSend = [...routeHooks(route.onSend), representationHeaders]
   })
 }, { name: 'compress' })

@@ -186,6 +186,10 @@ export default suite(import.meta, (t) => {
     const keyCount = async () => (await app.db.selectFrom('api_keys').select('id').execute()).length
     const lifetimeOf = (body: { created_at: string, expires_at: string }) => Date.parse(body.expires_at) - Date.parse(body.created_at)
 
+    const stranger = await createUser(app, 'customer')
+    const theirs = await createApiKey(app, stranger, ['products:read'])
+    t.equal((await roll(theirs.id, 1)).statusCode, 404, 'someone else\'s key is not found')
+    t.equal((await roll('not-a-uuid', 1)).statusCode, 400, 'an id that is no uuid')
     const expired = await createApiKey(app, owner, ['products:read'])
     await app.db.updateTable('api_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expired.id).execute()
     const keys = await keyCount()
