@@ -8,8 +8,12 @@ import { representationEtag } from '../../lib/http/etag.js'
 import { canonicalContentEncoding, expandWildcard } from '../../lib/http/content-coding.js'
 import { routeHooks } from '../../lib/route-hooks.js'
 
-/** Below this a compressed body saves less than its headers and CPU cost. */
-const THRESHOLD_BYTES = 1024
+/**
+ * The smallest body compressed: SPEC §7 compresses bodies above 1 KiB, and @fastify/compress
+ * compresses a body at or above its threshold. Below it a compressed body saves less than its
+ * headers and CPU cost.
+ */
+const THRESHOLD_BYTES = 1025
 /**
  * @fastify/compress's default types (text except event streams, JSON, XML, octet-stream), plus
  * NDJSON, which neither it nor mime-db knows as compressible: the exports (lib/http/ndjson.ts).

@@ -110,6 +110,24 @@ export default suite(import.meta, (t) => {
     t.notOk(small.headers['content-encoding'], 'under 1 KiB: sent as is')
   })
 
+  t.test('the threshold is "above 1 KiB": a 1,024-byte body is sent as is, a 1,025-byte one compressed', async (t) => {
+    const app = await buildTestApp(t)
+    const staff = await createUser(app, 'staff')
+    const get = async (id: string | undefined) => await app.inject({ method: 'GET', url: `/api/products/${id ?? ''}`, headers: { ...staff.headers, 'accept-encoding': 'gzip' } })
+    // Seeded products differ only in their description here (same-length sku, same name, price and stock).
+    const [probe] = await seedProducts(app, [{ description: 'x'.repeat(100) }])
+    const probed = await get(probe?.id)
+    t.equal(probed.statusCode, 200)
+    const padding = 100 + 1024 - probed.rawPayload.length
+    const [exact, over] = await seedProducts(app, [{ description: 'x'.repeat(padding) }, { description: 'x'.repeat(padding + 1) }])
+    const atLimit = await get(exact?.id)
+    t.equal(atLimit.rawPayload.length, 1024, 'a body of exactly 1 KiB')
+    t.notOk(atLimit.headers['content-encoding'], 'exactly 1 KiB: sent as is')
+    const above = await get(over?.id)
+    t.equal(above.headers['content-encoding'], 'gzip', 'one byte more: compressed')
+    t.equal(zlib.gunzipSync(above.rawPayload).length, 1025)
+  })
+
   t.test('ETags name the representation; If-None-Match gives 304 and If-Match 412 across encodings', async (t) => {
     const app = await buildTestApp(t)
     const staff = await createUser(app, 'staff')
