@@ -31,7 +31,7 @@ export const HTTP_PROBLEMS = defineProblems({
   NOT_FOUND: { status: 404, title: 'Not found', description: 'The resource does not exist.' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found', description: 'No route matches this method and path; see GET /help.' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', description: 'The path exists but not with this method; the Allow header lists the methods it takes.' },
-  NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable', description: 'The Accept header allows no media type this operation answers with (JSON: application/json, and application/problem+json for errors).' },
+  NOT_ACCEPTABLE: { status: 406, title: 'Not acceptable', description: 'The Accept header allows no media type this operation answers with: application/json, or the operation\'s own type where it has one (an export\'s application/x-ndjson). Errors are application/problem+json.' },
   REQUEST_TIMEOUT: { status: 408, title: 'Request timeout', description: 'The request (headers or body) was not received in time; the connection is closed.' },
   PRECONDITION_FAILED: { status: 412, title: 'Precondition failed', description: 'If-Match does not match the resource\'s current ETag: it changed since you read it. Read it again and retry.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', description: 'The body (or its chunk extensions) is larger than 1 MiB.' },

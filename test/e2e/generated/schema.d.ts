@@ -2152,7 +2152,7 @@ export interface components {
          */
         CreateApiKeyRequest: {
             /**
-             * @description What the key is for, up to 100 characters
+             * @description What the key is for, 1..100 characters, not only whitespace or invisible characters
              * @example ERP stock sync
              */
             name: string;

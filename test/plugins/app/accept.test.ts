@@ -2,15 +2,15 @@ import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { createUser } from '../../helpers/users.js'
 import { isObject, objectAt, openApiDocument, operations } from '../../openapi/document.js'
-import { acceptsJson } from '../../../plugins/app/accept.js'
+import { acceptable } from '../../../plugins/app/accept.js'
 
 export default suite(import.meta, (t) => {
   t.test('Accept headers JSON cannot satisfy', async (t) => {
     for (const accept of ['application/xml', 'text/html', 'text/*', 'application/json;q=0', 'application/xml, */*;q=0', 'image/png, application/pdf']) {
-      t.notOk(acceptsJson(accept), accept)
+      t.notOk(acceptable(accept), accept)
     }
     for (const accept of [undefined, '', 'application/json', 'application/problem+json', '*/*', 'application/*', 'text/html, application/json;q=0.1', 'APPLICATION/JSON; charset=utf-8', 'application/xml, */*;q=0.5']) {
-      t.ok(acceptsJson(accept), String(accept))
+      t.ok(acceptable(accept), String(accept))
     }
   })
 

@@ -16,6 +16,11 @@ export default suite(import.meta, (t) => {
       await app.inject({ method: 'POST', url: '/api/api-keys', headers: { ...user.headers, ...json }, payload })
 
     t.equal((await app.inject({ method: 'POST', url: '/api/api-keys', headers: json, payload: { name: 'x', scopes: ['products:read'] } })).statusCode, 401)
+    for (const name of ['   ', '\u200b\t']) {
+      const blank = await post(customer, { name, scopes: ['products:read'] })
+      t.equal(blank.statusCode, 400, `a blank name ${JSON.stringify(name)} is refused`)
+      t.equal(blank.json().errors[0].pointer, '/name')
+    }
     for (const payload of [{ name: '', scopes: ['products:read'] }, { name: 'x', scopes: [] }, { name: 'x', scopes: ['products:delete'] }, { name: 'x', scopes: ['products:read'], extra: 1 }, { scopes: ['products:read'] }]) {
       t.equal((await post(customer, payload)).statusCode, 400, `400 for ${JSON.stringify(payload)}`)
     }

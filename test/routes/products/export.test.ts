@@ -29,8 +29,17 @@ export default suite(import.meta, (t) => {
       t.match(res.headers['content-type'], /application\/problem\+json/, query)
       t.equal(res.json().code, 'VALIDATION_FAILED', query)
     }
-    const html = await app.inject({ method: 'GET', url: '/api/products/export', headers: { ...staff.headers, accept: 'text/html' } })
-    t.equal(html.statusCode, 406)
+    for (const accept of ['text/html', 'application/json', 'application/problem+json', 'application/x-ndjson;q=0, application/json']) {
+      const refused = await app.inject({ method: 'GET', url: '/api/products/export', headers: { ...staff.headers, accept } })
+      t.equal(refused.statusCode, 406, `Accept: ${accept} allows no NDJSON`)
+      t.equal(refused.json().code, 'NOT_ACCEPTABLE')
+      t.match(refused.json().detail, /answers with application\/x-ndjson/)
+    }
+    for (const accept of ['application/x-ndjson', 'application/*', '*/*', 'application/json, application/x-ndjson;q=0.5']) {
+      const served = await app.inject({ method: 'GET', url: '/api/products/export', headers: { ...staff.headers, accept } })
+      t.equal(served.statusCode, 200, `Accept: ${accept} allows NDJSON`)
+      t.match(served.headers['content-type'], /^application\/x-ndjson/)
+    }
   })
 
   t.test('an empty catalog exports an empty NDJSON body', async (t) => {
