@@ -30,6 +30,26 @@ export function expandWildcard (header: string, codings: readonly string[] = RES
   return expanded.length === 0 ? 'identity' : expanded.join(', ')
 }
 
+/**
+ * Whether Accept-Encoding takes a coding (RFC 9110 §12.5.3): the weight of its own entry, else
+ * of `*`; `identity` is taken unless refused. No header takes identity only: it is what the
+ * server sends then, and what a client that sent none (curl without --compressed) can read.
+ */
+export function acceptsCoding (header: string | undefined, coding: string): boolean {
+  if (header === undefined) return coding === 'identity'
+  let own: number | undefined
+  let wildcard: number | undefined
+  for (const entry of header.split(',')) {
+    const name = codingName(entry)
+    if (name !== coding && name !== '*') continue
+    const q = /;\s*q=([0-9.]+)/iu.exec(entry)
+    const weight = q === null ? 1 : Number(q[1])
+    if (name === coding) own = weight
+    else wildcard = weight
+  }
+  return (own ?? wildcard ?? (coding === 'identity' ? 1 : 0)) > 0
+}
+
 /** A request's Content-Encoding in the library's spelling: lower case, `x-gzip` as `gzip`. */
 export function canonicalContentEncoding (header: string): string {
   const coding = header.trim().toLowerCase()

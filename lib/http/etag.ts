@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { preconditionFailed } from '../app-error.js'
+import { acceptsCoding } from './content-coding.js'
 
 /** What an ETag is made of: the row's version (bumped by a trigger on every UPDATE, migration 0002). */
 export interface Versioned { version: number }
@@ -20,27 +21,40 @@ export function setEtag (reply: FastifyReply, row: Versioned): void {
 /**
  * Compressed responses carry the ETag of their representation: the row's tag with the content
  * coding appended inside the quotes (`"7-br"`, `"7-gzip"`), so a strong ETag never names two
- * different byte sequences. Preconditions compare the resource's state: a listed tag counts
- * with or without its coding suffix, so If-Match with `"7-gzip"` passes and If-None-Match with
- * it gives 304, whatever encoding the next request asks for.
+ * different byte sequences. If-Match compares the resource's state: a listed tag counts with or
+ * without its coding suffix. If-None-Match gives 304 only for a listed tag whose coding the
+ * request takes: a 304 tells a cache to serve the copy with that tag (RFC 9111 §4.3.4), and a
+ * gzip copy must not reach a client that did not ask for gzip.
  */
-const CODING_SUFFIX = /-(?:br|gzip|deflate|zstd)"$/
+const CODING_SUFFIX = /-(br|gzip|deflate|zstd)"$/
+
+interface ListedTag { tag: string, state: string, coding: string }
+
+/** The entity tags of an If-None-Match list, compared weakly (RFC 9110 §13.1.2): weak prefixes dropped. */
+function listedTags (header: string): ListedTag[] {
+  return header.split(',').map((entry) => {
+    const tag = entry.trim().replace(/^W\//, '')
+    const suffix = CODING_SUFFIX.exec(tag)
+    return suffix === null ? { tag, state: tag, coding: 'identity' } : { tag, state: `${tag.slice(0, suffix.index)}"`, coding: suffix[1] ?? '' }
+  })
+}
+
+/** The first listed tag of the current state in a coding the request takes (`*` counts as the current one). */
+function matchingTag (ifNoneMatch: string, etag: string, acceptEncoding: string | undefined): ListedTag | undefined {
+  return listedTags(ifNoneMatch).find(({ tag, state, coding }) => tag === '*' || (state === etag && acceptsCoding(acceptEncoding, coding)))
+}
 
 /** The tag sent for a response: `etag` with the coding of the body, or on a 304 the listed tag that matched. */
-export function representationEtag (etag: string, coding: unknown, ifNoneMatch: string | undefined, status: number): string {
+export function representationEtag (etag: string, coding: unknown, request: FastifyRequest, status: number): string {
+  const ifNoneMatch = request.headers['if-none-match']
   if (status === 304 && ifNoneMatch !== undefined) {
-    return ifNoneMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '')).find((tag) => stripCoding(tag) === etag) ?? etag
+    const matched = matchingTag(ifNoneMatch, etag, request.headers['accept-encoding'])
+    return matched === undefined || matched.tag === '*' ? etag : matched.tag
   }
   return typeof coding === 'string' && coding !== 'identity' && etag.endsWith('"') ? `${etag.slice(0, -1)}-${coding}"` : etag
 }
 
 const stripCoding = (tag: string): string => tag.replace(CODING_SUFFIX, '"')
-
-/**
- * The entity tags of an If-None-Match list, compared weakly (RFC 9110 §13.1.2): weak prefixes and
- * coding suffixes dropped, the comparison is by state.
- */
-const listedTags = (header: string): string[] => header.split(',').map((tag) => stripCoding(tag.trim().replace(/^W\//, '')))
 
 /**
  * The entity tags of an If-Match list, compared strongly (RFC 9110 §13.1.1): a weak tag never
@@ -71,14 +85,12 @@ export const ifMatch = (request: FastifyRequest): Precondition => (current) => {
 
 /**
  * For single-resource GETs: sets the ETag and tells whether the caller's If-None-Match already
- * names it (or is `*`), in which case the route answers with `sendNotModified` (RFC 9110 §13.1.2).
+ * names it in a coding the request takes (or is `*`), in which case the route answers with `sendNotModified` (RFC 9110 §13.1.2).
  */
 export function notModified (request: FastifyRequest, reply: FastifyReply, current: Versioned): boolean {
   setEtag(reply, current)
   const header = request.headers['if-none-match']
-  if (header === undefined) return false
-  const listed = listedTags(header)
-  return listed.includes('*') || listed.includes(etagOf(current))
+  return header !== undefined && matchingTag(header, etagOf(current), request.headers['accept-encoding']) !== undefined
 }
 
 /**

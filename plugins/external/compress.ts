@@ -96,7 +96,7 @@ export default fp(async function compressPlugin (fastify) {
     const encoding = reply.getHeader('content-encoding')
     if ((encoding === undefined || encoding === 'identity') && variesOnEncoding(payload, reply)) varyOnAcceptEncoding(reply.getHeader('vary'), reply)
     const etag = reply.getHeader('etag')
-    if (typeof etag === 'string') reply.header('etag', representationEtag(etag, encoding, request.headers['if-none-match'], reply.statusCode))
+    if (typeof etag === 'string') reply.header('etag', representationEtag(etag, encoding, request, reply.statusCode))
     done(null, payload)
   }
   fastify.addHook('onRoute', (route) => {

@@ -1,5 +1,5 @@
 import { suite } from '../../helpers/suite.js'
-import { canonicalContentEncoding, expandWildcard } from '../../../lib/http/content-coding.js'
+import { acceptsCoding, canonicalContentEncoding, expandWildcard } from '../../../lib/http/content-coding.js'
 
 const CODINGS = ['br', 'gzip', 'deflate']
 
@@ -24,5 +24,17 @@ export default suite(import.meta, (t) => {
     t.equal(canonicalContentEncoding(' x-gzip '), 'gzip')
     t.equal(canonicalContentEncoding('Deflate'), 'deflate')
     t.equal(canonicalContentEncoding('br'), 'br')
+  })
+
+  t.test('which codings an Accept-Encoding takes (RFC 9110 §12.5.3)', async (t) => {
+    const cases: Array<[string | undefined, string, boolean]> = [
+      [undefined, 'identity', true], [undefined, 'gzip', false],
+      ['', 'identity', true], ['', 'gzip', false],
+      ['gzip', 'gzip', true], ['GZIP;Q=0.5', 'gzip', true], ['gzip', 'br', false], ['gzip', 'identity', true],
+      ['gzip;q=0', 'gzip', false], ['gzip; q=0.000', 'gzip', false], ['br, gzip;q=0', 'gzip', false],
+      ['*', 'gzip', true], ['*, gzip;q=0', 'gzip', false], ['*, gzip;q=0', 'br', true], ['*;q=0', 'gzip', false],
+      ['identity;q=0', 'identity', false], ['*;q=0', 'identity', false], ['*;q=0, identity', 'identity', true], ['gzip;q=0', 'identity', true]
+    ]
+    for (const [header, coding, expected] of cases) t.equal(acceptsCoding(header, coding), expected, `${String(header)} takes ${coding}: ${String(expected)}`)
   })
 })

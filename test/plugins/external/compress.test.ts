@@ -142,8 +142,21 @@ export default suite(import.meta, (t) => {
     const revalidated = await app.inject({ method: 'GET', url, headers: { ...staff.headers, 'accept-encoding': 'gzip', 'if-none-match': '"1-gzip"' } })
     t.equal(revalidated.statusCode, 304)
     t.equal(revalidated.headers.etag, '"1-gzip"', 'the 304 names the tag the client holds')
-    const otherCoding = await app.inject({ method: 'GET', url, headers: { ...staff.headers, 'if-none-match': '"1-gzip"' } })
-    t.equal(otherCoding.statusCode, 304, 'the resource is unchanged whatever the coding')
+    // A 304 tells a cache to serve its copy with the tag it names: only a copy in a coding this request takes.
+    for (const [label, headers] of [['no Accept-Encoding', {}], ['br only', { 'accept-encoding': 'br' }], ['gzip refused', { 'accept-encoding': 'gzip;q=0, br' }], ['every coding refused by *', { 'accept-encoding': '*;q=0, identity' }]] as const) {
+      const otherCoding = await app.inject({ method: 'GET', url, headers: { ...staff.headers, ...headers, 'if-none-match': '"1-gzip"' } })
+      t.equal(otherCoding.statusCode, 200, `${label}: a gzip copy is not this request's representation, so the full body`)
+      t.equal(otherCoding.headers.etag, otherCoding.headers['content-encoding'] === 'br' ? '"1-br"' : '"1"', `${label}: with its own tag`)
+    }
+    const eitherCopy = await app.inject({ method: 'GET', url, headers: { ...staff.headers, 'if-none-match': '"1-gzip", W/"1"' } })
+    t.equal(eitherCopy.statusCode, 304, 'the client also holds the identity copy: 304')
+    t.equal(eitherCopy.headers.etag, '"1"', 'naming that copy')
+    const wildcard = await app.inject({ method: 'GET', url, headers: { ...staff.headers, 'accept-encoding': '*', 'if-none-match': '"1-gzip"' } })
+    t.equal(wildcard.statusCode, 304, 'Accept-Encoding * takes gzip')
+    t.equal(wildcard.headers.etag, '"1-gzip"')
+    const identityCopy = await app.inject({ method: 'GET', url, headers: { ...staff.headers, 'accept-encoding': 'gzip', 'if-none-match': '"1"' } })
+    t.equal(identityCopy.statusCode, 304, 'an identity copy serves a client that takes gzip too')
+    t.equal(identityCopy.headers.etag, '"1"')
 
     const update = { sku: 'ETAG-1', name: 'Changed', description: 'y'.repeat(3000), price_cents: 1, stock: 1 }
     const matched = await app.inject({ method: 'PUT', url, headers: { ...staff.headers, 'if-match': '"1-gzip"' }, payload: update })
