@@ -46,6 +46,18 @@ export function retryDelayMs (attempt: number, config: Pick<WebhookConfig, 'retr
   return Math.floor(random() * ceiling)
 }
 
+/**
+ * What a failed attempt leads to: another after the jittered delay; when that would pass the
+ * retry window (`maxRetryAgeMs` from the delivery's creation), one last attempt as the window
+ * closes, so a delivery is retried for the whole window (SPEC §5: up to 24 h, then failed);
+ * once the window has closed, failed.
+ */
+export function afterFailedAttempt (attempt: number, createdAt: Date, nowMs: number, config: Pick<WebhookConfig, 'retryBaseMs' | 'retryMaxDelayMs' | 'maxRetryAgeMs'>, random: () => number = Math.random): { kind: 'retry' | 'failed', delayMs: number } {
+  const closesIn = createdAt.getTime() + config.maxRetryAgeMs - nowMs
+  if (closesIn <= 0) return { kind: 'failed', delayMs: 0 }
+  return { kind: 'retry', delayMs: Math.min(retryDelayMs(attempt, config, random), closesIn) }
+}
+
 /** The Standard Webhooks payload: `{id, type, created_at, data}`, the same bytes on every attempt. */
 export function payloadOf (event: { event_id: string, type: string, event_created_at: Date, data: unknown }): string {
   return JSON.stringify(presentEvent({ id: event.event_id, type: event.type, created_at: event.event_created_at, data: event.data }))
@@ -193,9 +205,7 @@ export class DeliveryWorker {
 
   #outcome (delivery: ClaimedDelivery, result: SendResult): { kind: AttemptOutcome, delayMs: number } {
     if (result.ok) return { kind: 'succeeded', delayMs: 0 }
-    const delayMs = retryDelayMs(delivery.attempts, this.#config)
-    const deadline = delivery.created_at.getTime() + this.#config.maxRetryAgeMs
-    return { kind: Date.now() + delayMs > deadline ? 'failed' : 'retry', delayMs }
+    return afterFailedAttempt(delivery.attempts, delivery.created_at, Date.now(), this.#config)
   }
 
   async #record (delivery: ClaimedDelivery, result: SendResult, outcome: { kind: AttemptOutcome, delayMs: number }): Promise<void> {

@@ -26,7 +26,8 @@ export interface DeliveryView {
   next_attempt_at: string | null
   last_response_status: number | null
   last_error: string | null
-  attempt_log: Array<{ attempt: number, outcome: string, response_status: number | null, latency_ms: number, error: string | null }>
+  attempt_log: Array<{ attempt: number, outcome: string, response_status: number | null, latency_ms: number, error: string | null, created_at: string }>
+  created_at: string
 }
 
 /** Every delivery of the endpoint, through the admin API (all pages). */

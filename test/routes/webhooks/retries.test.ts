@@ -46,6 +46,8 @@ export default suite(import.meta, (t) => {
 
     const failed = await firstDeliveryIn(app, admin, endpoint.id, 'failed', { timeoutMs: 30_000 })
     t.ok(failed.attempts >= 2, `retried (${failed.attempts} attempts)`)
+    const windowCloses = Date.parse(failed.created_at) + 2000
+    t.ok(Date.parse(failed.attempt_log.at(-1)?.created_at ?? '') >= windowCloses, 'the last attempt is made as the retry window closes, not before')
     t.equal(failed.next_attempt_at, null)
     t.equal(failed.last_response_status, 500)
     t.ok((failed.last_error ?? '').length <= 512, 'error excerpt bounded')
