@@ -73,6 +73,16 @@ export function documented<T extends TSchema> (schema: T, doc: { description: st
 /** Where a problem response lists its codes; the OpenAPI transform reads it (lib/openapi/transform.ts). */
 export const PROBLEM_CODES_KEY = 'x-problem-codes'
 
+/** Where a schema that validation takes as any value names the component the document shows instead (lib/openapi/components.ts). */
+export const CHECKED_AS_KEY = 'x-checked-as'
+
+/**
+ * A value that validation takes as it is because a service checks it on its own against the
+ * component `name` (a batch item: a bad one gets its problem in its own result instead of a 400
+ * for the whole batch). The document shows the component, so generated clients type the value.
+ */
+export const CheckedLater = (name: string, description: string) => Type.Unknown({ [CHECKED_AS_KEY]: name, description })
+
 /**
  * The problem responses of what a route's own code sends, by definition (`PRODUCT_PROBLEMS.SKU_TAKEN`),
  * grouped by status. The HTTP layer's problems (validation, tokens, roles, limits, ...) are added to

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { MAX_TEXT_LENGTH } from './bounds.js'
-import { Currency, NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { CheckedLater, Currency, NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 import { Problem } from './problem.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
@@ -155,7 +155,7 @@ export const BatchMode = Type.Union([Type.Literal('per_item'), Type.Literal('all
 })
 
 export const BatchUpsertBody = Type.Object({
-  items: Type.Array(Type.Unknown({ description: 'A WriteProductRequest: sku, name, description?, price_cents, stock' }), { maxItems: MAX_BATCH_ITEMS, minItems: 1, description: 'Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). ' + 'Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch.' }),
+  items: Type.Array(CheckedLater('WriteProductRequest', 'A product to create or replace, checked on its own: a bad item gets its problem in its result'), { maxItems: MAX_BATCH_ITEMS, minItems: 1, description: 'Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). ' + 'Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch.' }),
   mode: BatchMode
 }, {
   additionalProperties: false,

@@ -1,4 +1,5 @@
 import type { TSchema } from 'typebox'
+import { CHECKED_AS_KEY } from '../../schemas/common.js'
 import { COMPONENT_SCHEMAS } from '../../schemas/components.js'
 import { isRecord } from '../is-record.js'
 
@@ -33,6 +34,9 @@ export function referenceNamed (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(referenceNamed)
   if (!isRecord(value)) return value
   if (typeof value.$id === 'string') return componentRef(value.$id)
+  // Validated as any value, checked by a service against this component (schemas/common.ts CheckedLater).
+  const checkedAs = value[CHECKED_AS_KEY]
+  if (typeof checkedAs === 'string') return { ...componentRef(checkedAs), ...(typeof value.description === 'string' ? { description: value.description } : {}) }
   // Type.Ref('<$id>'): a second use of a named schema inside the same route schema.
   if (typeof value.$ref === 'string' && COMPONENTS.has(value.$ref)) return componentRef(value.$ref)
   if (typeof value.title === 'string' && ENUMS.has(value.title)) {

@@ -25,6 +25,10 @@ export default suite(import.meta, (t) => {
       'Problem.errors[] references FieldError')
     t.same(objectAt(objectAt(components.ProductPage, 'properties'), 'data').items, { $ref: '#/components/schemas/Product' }, 'ProductPage.data[] references Product')
     t.same(objectAt(objectAt(components.Order, 'properties'), 'items').items, { $ref: '#/components/schemas/OrderItem' }, 'Order.items[] references OrderItem')
+    // Validated item by item by the service (a bad item gets its own result), shown as the type each item must have.
+    t.match(objectAt(objectAt(components.UpsertProductBatchRequest, 'properties'), 'items').items, { $ref: '#/components/schemas/WriteProductRequest' },
+      'UpsertProductBatchRequest.items[] references WriteProductRequest')
+    t.notOk(JSON.stringify(doc).includes('x-checked-as'), 'the marker that says so stays out of the document')
 
     // Every JSON request and response body is a reference: nothing is inlined for a generator to name on its own.
     for (const { name, operation } of operations(doc)) {

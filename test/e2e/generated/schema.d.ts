@@ -1150,7 +1150,7 @@ export interface components {
          */
         UpsertProductBatchRequest: {
             /** @description Up to 1000 products, each a WriteProductRequest, matched by sku: a new sku is created (201), a known one replaced (200). Each item is validated on its own, so a bad item is reported in its result rather than refusing the whole batch. */
-            items: unknown[];
+            items: components["schemas"]["WriteProductRequest"][];
             /** @description per_item: the good items are written, each bad one gets its problem; all_or_nothing: one bad item and nothing is written (409 BATCH_REJECTED with every result) */
             mode: components["schemas"]["BatchMode"];
         };
