@@ -25,12 +25,17 @@ export const Role = Type.Union([Type.Literal('customer'), Type.Literal('staff'),
 
 export const IdParams = Type.Object({ id: Object.assign({}, Uuid, { description: 'The id of the resource' }) }, { additionalProperties: false })
 
-/** Request header honoured by PUT/PATCH/DELETE of single resources . */
-export const IfMatchHeaders = Type.Object({
+/** Request headers honoured by PUT/PATCH/DELETE and other writes to single resources (RFC 9110 §13.2.2). */
+export const PreconditionHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({
     maxLength: MAX_ETAG_LIST_LENGTH,
     description: 'Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110)',
     examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"']
+  })),
+  'if-none-match': Type.Optional(Type.String({
+    maxLength: MAX_ETAG_LIST_LENGTH,
+    description: 'Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110)',
+    examples: ['"7"']
   }))
 })
 

@@ -9,13 +9,16 @@ export interface Versioned { version: number }
  * A strong ETag: the row version. The database moves it on any write to the row, by any code
  * path, and concurrent writers are serialized by the row lock, so a version never names two
  * states of one row. An ETag is only compared for one resource (its URL), so the id adds nothing.
+ * A resource shown differently to different callers names the caller's view after the version
+ * (`"7.customer"`: an order lists fewer allowed_transitions to its customer than to staff), so
+ * one tag never names two bodies.
  */
-export function etagOf (row: Versioned): string {
-  return `"${row.version}"`
+export function etagOf (row: Versioned, view?: string): string {
+  return view === undefined ? `"${row.version}"` : `"${row.version}.${view}"`
 }
 
-export function setEtag (reply: FastifyReply, row: Versioned): void {
-  reply.header('etag', etagOf(row))
+export function setEtag (reply: FastifyReply, row: Versioned, view?: string): void {
+  reply.header('etag', etagOf(row, view))
 }
 
 /**
@@ -54,43 +57,46 @@ export function representationEtag (etag: string, coding: unknown, request: Fast
   return typeof coding === 'string' && coding !== 'identity' && etag.endsWith('"') ? `${etag.slice(0, -1)}-${coding}"` : etag
 }
 
-const stripCoding = (tag: string): string => tag.replace(CODING_SUFFIX, '"')
+const VIEW_SUFFIX = /\.[a-z]+"$/
+
+/** The state a tag names: without its weak prefix, coding and view (each names the same state of the row). */
+const stateOf = (tag: string): string => tag.trim().replace(/^W\//, '').replace(CODING_SUFFIX, '"').replace(VIEW_SUFFIX, '"')
 
 /**
- * The entity tags of an If-Match list, compared strongly (RFC 9110 §13.1.1): a weak tag never
- * matches, so it is left out; coding suffixes are dropped (each names the same state).
+ * A write's preconditions (RFC 9110 §13.2.2), on the row it has locked; they compare the state:
+ * - If-Match: absent -> proceed; `*` or a listed strong tag of the current state -> proceed;
+ *   anything else (a weak tag too: strong comparison) -> 412 PRECONDITION_FAILED.
+ * - If-None-Match: `*` or a listed tag of the current state (weak comparison) -> 412, so
+ *   `If-None-Match: *` never overwrites a resource that exists.
  */
-const strongTags = (header: string): string[] => header.split(',').map((tag) => tag.trim()).filter((tag) => !tag.startsWith('W/')).map(stripCoding)
-
-/**
- * Honours If-Match on PUT/PATCH/DELETE: absent -> proceed; `*` or a listed strong ETag
- * matching the current one -> proceed; anything else (a weak tag too) -> 412 PRECONDITION_FAILED.
- */
-export function assertIfMatch (request: FastifyRequest, current: Versioned): void {
-  const header = request.headers['if-match']
-  if (header === undefined) return
-  const wanted = strongTags(header)
-  if (wanted.includes('*') || wanted.includes(etagOf(current))) return
-  throw preconditionFailed()
+export function assertPreconditions (request: FastifyRequest, current: Versioned): void {
+  const state = etagOf(current)
+  const ifMatch = request.headers['if-match']
+  if (ifMatch !== undefined) {
+    const wanted = ifMatch.split(',').filter((tag) => !tag.trim().startsWith('W/')).map(stateOf)
+    if (!wanted.includes('*') && !wanted.includes(state)) throw preconditionFailed()
+  }
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').map(stateOf).some((tag) => tag === '*' || tag === state)) throw preconditionFailed()
 }
 
 /**
  * What a service checks on the row it has locked, before changing it: the one shape of the
- * caller's If-Match in every domain (throws 412 PRECONDITION_FAILED).
+ * caller's preconditions in every domain (throws 412 PRECONDITION_FAILED).
  */
 export type Precondition = (current: Versioned) => void
 
-/** The request's If-Match, for the service to check on the locked row. */
-export const ifMatch = (request: FastifyRequest): Precondition => (current) => { assertIfMatch(request, current) }
+/** The request's If-Match and If-None-Match, for the service to check on the locked row. */
+export const preconditions = (request: FastifyRequest): Precondition => (current) => { assertPreconditions(request, current) }
 
 /**
  * For single-resource GETs: sets the ETag and tells whether the caller's If-None-Match already
  * names it in a coding the request takes (or is `*`), in which case the route answers with `sendNotModified` (RFC 9110 §13.1.2).
  */
-export function notModified (request: FastifyRequest, reply: FastifyReply, current: Versioned): boolean {
-  setEtag(reply, current)
+export function notModified (request: FastifyRequest, reply: FastifyReply, current: Versioned, view?: string): boolean {
+  setEtag(reply, current, view)
   const header = request.headers['if-none-match']
-  return header !== undefined && matchingTag(header, etagOf(current), request.headers['accept-encoding']) !== undefined
+  return header !== undefined && matchingTag(header, etagOf(current, view), request.headers['accept-encoding']) !== undefined
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LogLevel, LogLevelUpdate } from '../../schemas/admin.js'
-import { documented, IdParams, IfMatchHeaders, problemResponses, ResponseHeaders } from '../../schemas/common.js'
+import { documented, IdParams, PreconditionHeaders, problemResponses, ResponseHeaders } from '../../schemas/common.js'
 import { RoleUpdate, User } from '../../schemas/users.js'
 import { toUserBody } from '../../lib/users/presenter.js'
-import { ifMatch, setEtag } from '../../lib/http/etag.js'
+import { preconditions, setEtag } from '../../lib/http/etag.js'
 import * as service from './service.js'
 import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
@@ -21,7 +21,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). The new role applies to the user\'s next request on every replica (within 1 s), access tokens already issued included; the next refresh issues tokens with the new role claim.',
       security: [{ bearerAuth: [] }],
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       body: RoleUpdate,
       response: { 200: documented(User, { description: 'The user with its new role', headers: { etag: ResponseHeaders.etag } }), ...problemResponses(ADMIN_PROBLEMS.USER_NOT_FOUND, ADMIN_PROBLEMS.CANNOT_DEMOTE_SELF, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) }
     }
@@ -30,7 +30,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       actorId: request.user.id,
       userId: request.params.id,
       role: request.body.role,
-      precondition: ifMatch(request),
+      precondition: preconditions(request),
       audit: auditContext(request)
     })
     fastify.liveAccounts.forget(user.id)

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
+import { documented, IdParams, PreconditionHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import { API_KEY_SCHEMAS, ApiKey, ApiKeyPage, ApiKeyWithSecret, apiKeyHeaders, CreateApiKeyBody, ListApiKeysQuery, RollApiKeyBody } from '../../schemas/api-keys.js'
 import { API_KEY_PROBLEMS } from './problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
-import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { preconditions, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { auditContext } from '../audit/context.js'
@@ -83,12 +83,12 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Revoke an API key',
       description: 'The key stops working at once on this instance and within 1 s on every other; it is no longer shown. Honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       response: { 204: NoContent, ...problemResponses(API_KEY_PROBLEMS.API_KEY_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
-    await service.revokeKey(keys, request.user, request.params.id, ifMatch(request), auditContext(request))
+    await service.revokeKey(keys, request.user, request.params.id, preconditions(request), auditContext(request))
     request.log.warn({ event: 'api_key_revoked', api_key_id: request.params.id, by: request.user.id }, 'API key revoked')
     return reply.code(204).send(null)
   })

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
+import { IdParams, PreconditionHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import {
   CreatedCustomerResponse, CustomerPageResponse, CustomerResponse, ListCustomersQuery,
   UpdateCustomerBody, WriteCustomerRequest
 } from '../../schemas/customers.js'
-import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { preconditions, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { presentCustomer } from './presenter.js'
@@ -86,7 +86,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Replace a customer',
       description: 'Full replace; staff/admin any profile, a customer its own. user_id cannot be changed. Honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       body: WriteCustomerRequest,
       response: { 200: CustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
@@ -94,7 +94,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.changeCustomer(
       fastify.db, request.params.id, request.user, service.replacementOf(request.body),
-      ifMatch(request), auditContext(request)
+      preconditions(request), auditContext(request)
     )
     setEtag(reply, row)
     return presentCustomer(row)
@@ -109,7 +109,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Update some fields of a customer',
       description: 'Partial update (at least one field); staff/admin any profile, a customer its own. Honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       body: UpdateCustomerBody,
       response: { 200: CustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
@@ -117,7 +117,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const row = await service.changeCustomer(
       fastify.db, request.params.id, request.user, request.body,
-      ifMatch(request), auditContext(request)
+      preconditions(request), auditContext(request)
     )
     setEtag(reply, row)
     return presentCustomer(row)
@@ -131,12 +131,12 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Delete a customer (staff, admin)',
       description: 'A customer with orders cannot be deleted (409 CUSTOMER_HAS_ORDERS), nor the one profile of a customer account (409 CUSTOMER_HAS_ACCOUNT: change the account\'s role first). Honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       response: { 204: NoContent, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_HAS_ORDERS, CUSTOMER_PROBLEMS.CUSTOMER_HAS_ACCOUNT) },
       security
     }
   }, async (request, reply) => {
-    await service.removeCustomer(fastify.db, request.params.id, ifMatch(request), auditContext(request))
+    await service.removeCustomer(fastify.db, request.params.id, preconditions(request), auditContext(request))
     return reply.code(204).send(null)
   })
 }

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, problemResponses, ResponseHeaders } from '../../schemas/common.js'
+import { documented, IdParams, PreconditionHeaders, IfNoneMatchHeaders, NotModified, problemResponses, ResponseHeaders } from '../../schemas/common.js'
 import {
   CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderPage, TransitionBody
 } from '../../schemas/orders.js'
-import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { preconditions, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { orderMetrics } from './metrics.js'
-import { presentOrder } from './presenter.js'
+import { orderView, presentOrder } from './presenter.js'
 import * as service from './service.js'
 import { auditContext } from '../audit/context.js'
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
@@ -61,7 +61,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       metrics.revenueCents.inc(result.order.total_cents)
     }
     reply.header('location', `${fastify.prefix}/${result.order.id}`)
-    setEtag(reply, result)
+    setEtag(reply, result, orderView(role))
     return reply.code(201).send(result.order)
   })
 
@@ -99,7 +99,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const found = await service.getOrder(orders, request.user, request.params.id)
-    if (notModified(request, reply, found.order)) return await sendNotModified(reply)
+    if (notModified(request, reply, found.order, orderView(request.user.role))) return await sendNotModified(reply)
     return presentOrder(found, request.user.role)
   })
 
@@ -112,14 +112,14 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'pending -> paid -> shipped -> delivered; pending|paid -> cancelled (restocks every item). Staff and admin may make any legal move; ' +
         'a customer may only cancel its own pending order (other moves -> 403). An illegal move -> 409 INVALID_TRANSITION. Honours If-Match (412 when stale).',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       body: TransitionBody,
       response: { 200: OrderResponse, ...problemResponses(HTTP_PROBLEMS.FORBIDDEN, ORDER_PROBLEMS.ORDER_NOT_FOUND, ORDER_PROBLEMS.INVALID_TRANSITION, TRANSACTION_PROBLEMS.TRANSACTION_CONFLICT) },
       security
     }
   }, async (request, reply) => {
-    const changed = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, ifMatch(request), auditContext(request))
-    setEtag(reply, changed.order)
+    const changed = await service.transitionOrder(orders, request.user, request.params.id, request.body.status, preconditions(request), auditContext(request))
+    setEtag(reply, changed.order, orderView(request.user.role))
     return presentOrder(changed, request.user.role)
   })
 }

@@ -17,6 +17,12 @@ export function presentOrderItem (item: OrderItemRow): OrderItemBody {
   }
 }
 
+/**
+ * The ETag view of an order for a caller of this role: a customer is shown fewer
+ * allowed_transitions than staff, so its representation has a tag of its own (lib/http/etag.ts).
+ */
+export const orderView = (role: Role): string | undefined => role === 'customer' ? 'customer' : undefined
+
 /** The API representation; allowed_transitions are those of the caller's role. */
 export function presentOrder ({ order, items }: OrderWithItems, role: Role): OrderBody {
   return {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdempotencyHeaders, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses, ResponseHeaders, documented } from '../../schemas/common.js'
+import { IdempotencyHeaders, IdParams, PreconditionHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses, ResponseHeaders, documented } from '../../schemas/common.js'
 import {
   BatchUpsertBody, BatchUpsertResponse, CreatedProductResponse, ListProductsQuery, ProductPageResponse,
   ProductResponse, UpdateProductBody, WriteProductRequest
 } from '../../schemas/products.js'
-import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { preconditions, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { presentListedProduct, presentProduct } from './presenter.js'
 import { productMetrics } from './metrics.js'
@@ -128,13 +128,13 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Replace a product (staff, admin)',
       description: 'Full replace; honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       body: WriteProductRequest,
       response: { 200: ProductResponse, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND, PRODUCT_PROBLEMS.SKU_TAKEN) },
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(products, request.params.id, service.replacementOf(request.body), ifMatch(request), auditContext(request))
+    const row = await service.changeProduct(products, request.params.id, service.replacementOf(request.body), preconditions(request), auditContext(request))
     setEtag(reply, row)
     return presentProduct(row, currency)
   })
@@ -147,13 +147,13 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Update some fields of a product (staff, admin)',
       description: 'Partial update (at least one field); honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       body: UpdateProductBody,
       response: { 200: ProductResponse, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND, PRODUCT_PROBLEMS.SKU_TAKEN) },
       security
     }
   }, async (request, reply) => {
-    const row = await service.changeProduct(products, request.params.id, request.body, ifMatch(request), auditContext(request))
+    const row = await service.changeProduct(products, request.params.id, request.body, preconditions(request), auditContext(request))
     setEtag(reply, row)
     return presentProduct(row, currency)
   })
@@ -166,12 +166,12 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Delete a product (staff, admin)',
       description: 'Deletes the product; one that appears in orders is archived instead (hidden from the catalog, kept for order history). Honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       response: { 204: NoContent, ...problemResponses(PRODUCT_PROBLEMS.PRODUCT_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
-    const outcome = await service.removeProduct(fastify.db, request.params.id, ifMatch(request), auditContext(request))
+    const outcome = await service.removeProduct(fastify.db, request.params.id, preconditions(request), auditContext(request))
     request.log.info({ productId: request.params.id, outcome }, 'product removed')
     return reply.code(204).send(null)
   })

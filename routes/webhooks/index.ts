@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented, IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
+import { documented, IdParams, PreconditionHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.js'
 import {
   CreateWebhookBody, DeliveryParams, WebhookDelivery, WebhookDeliveryPage, WebhookEndpoint, WebhookEndpointPage, WebhookEndpointWithSecret, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookBody, WEBHOOK_SCHEMAS, webhookHeaders
 } from '../../schemas/webhooks.js'
-import { ifMatch, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
+import { preconditions, notModified, sendNotModified, setEtag } from '../../lib/http/etag.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { presentDelivery, presentEndpoint, presentEndpointWithSecret } from './presenter.js'
@@ -89,13 +89,13 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Change a webhook endpoint (admin)',
       description: 'Partial update (at least one field); `enabled: false` pauses deliveries (pending ones wait, new events are not queued for it). Honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       body: UpdateWebhookBody,
       response: { 200: documented(WebhookEndpoint, { description: 'The endpoint', headers: webhookHeaders.one }), ...problemResponses(WEBHOOK_PROBLEMS.WEBHOOK_NOT_FOUND, WEBHOOK_PROBLEMS.WEBHOOK_URL_NOT_ALLOWED) },
       security
     }
   }, async (request, reply) => {
-    const row = await service.updateWebhook(webhooks, request.params.id, request.body, ifMatch(request), auditContext(request))
+    const row = await service.updateWebhook(webhooks, request.params.id, request.body, preconditions(request), auditContext(request))
     setEtag(reply, row)
     return presentEndpoint(row)
   })
@@ -108,12 +108,12 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Delete a webhook endpoint (admin)',
       description: 'Deletes the endpoint with its delivery log; pending deliveries are dropped. Honours If-Match.',
       params: IdParams,
-      headers: IfMatchHeaders,
+      headers: PreconditionHeaders,
       response: { 204: NoContent, ...problemResponses(WEBHOOK_PROBLEMS.WEBHOOK_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
-    await service.removeWebhook(webhooks, request.params.id, ifMatch(request), auditContext(request))
+    await service.removeWebhook(webhooks, request.params.id, preconditions(request), auditContext(request))
     request.log.warn({ event: 'webhook_deleted', webhook_id: request.params.id, by: request.user.id }, 'webhook endpoint deleted')
     return reply.code(204).send(null)
   })

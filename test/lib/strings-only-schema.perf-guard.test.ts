@@ -3,7 +3,7 @@ import { Value } from 'typebox/value'
 import { suite } from '../helpers/suite.js'
 import { stringsOnly } from '../../lib/strings-only-schema.js'
 import { validatorCompiler } from '../../lib/validator-compiler.js'
-import { IdParams, IfMatchHeaders, IfNoneMatchHeaders } from '../../schemas/common.js'
+import { IdParams, PreconditionHeaders, IfNoneMatchHeaders } from '../../schemas/common.js'
 import { ListProductsQuery } from '../../schemas/products.js'
 
 /** The compiled validator's synchronous outcome: whether it refused, and the value it passes on. */
@@ -30,7 +30,7 @@ const HTTP_VALUES: Array<Record<string, unknown>> = [
 
 export default suite(import.meta, (t) => {
   t.test('schemas of strings only are told apart from those that need conversion', async (t) => {
-    for (const schema of [IdParams, IfMatchHeaders, IfNoneMatchHeaders, Type.Object({ a: Type.Object({ b: Type.Optional(Type.String()) }) }), Type.Literal('x')]) {
+    for (const schema of [IdParams, PreconditionHeaders, IfNoneMatchHeaders, Type.Object({ a: Type.Object({ b: Type.Optional(Type.String()) }) }), Type.Literal('x')]) {
       t.ok(stringsOnly(schema), JSON.stringify(schema))
     }
     const needConversion = [
@@ -46,7 +46,7 @@ export default suite(import.meta, (t) => {
   })
 
   t.test('for a schema of strings only, conversion leaves every HTTP value as it is, so skipping it changes nothing', async (t) => {
-    for (const schema of [IdParams, IfMatchHeaders, IfNoneMatchHeaders]) {
+    for (const schema of [IdParams, PreconditionHeaders, IfNoneMatchHeaders]) {
       for (const value of HTTP_VALUES) t.same(Value.Convert(schema, structuredClone(value)), value, `${JSON.stringify(value)} unchanged`)
     }
     for (const [httpPart, schema] of [['params', IdParams], ['headers', IfNoneMatchHeaders]] as const) {

@@ -6856,6 +6856,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -7349,6 +7351,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -7804,6 +7808,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -9898,6 +9904,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -10391,6 +10399,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -10875,6 +10885,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -12951,6 +12963,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -13444,6 +13458,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -15472,6 +15488,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -15927,6 +15945,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**
@@ -19573,6 +19593,8 @@ export interface operations {
             header?: {
                 /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
                 "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
             };
             path: {
                 /**

@@ -103,4 +103,37 @@ export default suite(import.meta, async (t) => {
     t.equal(after.status, 200)
     t.not(after.headers.get('etag'), before.headers.get('etag'))
   })
+  t.test('If-None-Match on a write: `*` or a tag of the current state is 412 and writes nothing; another tag writes', async (t) => {
+    for (const [name, method, payload] of [['product', 'PATCH', { stock: 3 }], ['customer', 'PATCH', { first_name: 'Guarded' }], ['webhook endpoint', 'DELETE', undefined]] as const) {
+      const path = resources[name]
+      const etag = (await rawGet(app, path, auth)).headers.get('etag') ?? ''
+      for (const ifNoneMatch of ['*', etag, `W/${etag}`, `"0", ${etag}`]) {
+        const res = await app.inject({ method, url: path, headers: { ...admin.headers, 'if-none-match': ifNoneMatch }, ...(payload === undefined ? {} : { payload }) })
+        t.equal(res.statusCode, 412, `${name} ${method}: If-None-Match: ${ifNoneMatch}`)
+        t.equal(res.json().code, 'PRECONDITION_FAILED')
+      }
+      t.equal((await rawGet(app, path, auth)).headers.get('etag'), etag, `${name}: unchanged`)
+    }
+    const written = await app.inject({ method: 'PATCH', url: resources.product, headers: { ...admin.headers, 'if-none-match': '"0"' }, payload: { stock: 3 } })
+    t.equal(written.statusCode, 200, 'a tag the resource no longer has: written')
+  })
+
+  t.test('an order names its view in the tag: a customer is shown fewer allowed_transitions than staff', async (t) => {
+    const path = resources.order
+    const mine = await rawGet(app, path, { authorization: String(customer.headers.authorization) })
+    const staffView = await rawGet(app, path, auth)
+    t.same(JSON.parse(mine.body).allowed_transitions, ['cancelled'])
+    t.same(JSON.parse(staffView.body).allowed_transitions, ['paid', 'cancelled'])
+    const customerTag = mine.headers.get('etag') ?? ''
+    const staffTag = staffView.headers.get('etag') ?? ''
+    t.match(customerTag, /^"\d+\.customer"$/)
+    t.match(staffTag, /^"\d+"$/)
+    t.equal((await rawGet(app, path, { ...auth, 'If-None-Match': customerTag })).status, 200, 'staff holding the customer\'s copy get their own')
+    t.equal((await rawGet(app, path, { authorization: String(customer.headers.authorization), 'If-None-Match': staffTag })).status, 200, 'and the other way round')
+    t.equal((await rawGet(app, path, { authorization: String(customer.headers.authorization), 'If-None-Match': customerTag })).status, 304)
+    const cancelled = await app.inject({ method: 'POST', url: `${path}/transitions`, headers: { ...customer.headers, 'if-match': customerTag }, payload: { status: 'cancelled' } })
+    t.equal(cancelled.statusCode, 200, 'If-Match compares the state: the customer\'s tag of it passes')
+    t.match(cancelled.headers.etag, /^"\d+\.customer"$/, 'the transition answers with the caller\'s view')
+    t.not(cancelled.headers.etag, customerTag)
+  })
 })
