@@ -31,20 +31,21 @@ export interface DatabaseHandle {
  * - statement_timeout: the server cancels any statement (lock waits included) after DB_STATEMENT_TIMEOUT_MS.
  * - idle_in_transaction_session_timeout: a transaction left open by a stuck caller frees its locks.
  * - socket silence: a connection that hears nothing for a while is destroyed, which fails its
- *   query and evicts it from the pool (server frozen, network black hole: TCP alone would wait
- *   for minutes). It is longer than statement_timeout, so a slow but live server always answers
- *   first, and longer than IDLE_TIMEOUT_MS, so the pool retires idle connections before they count as silent.
+ *   query (503) and evicts it from the pool (server frozen, network black hole: TCP alone would
+ *   wait for minutes). It is a little longer than statement_timeout, so a slow but live server
+ *   always answers first (its statement_timeout error), and a frozen one costs a request about
+ *   the statement deadline (SPEC §4). An idle pooled connection that counts as silent first is
+ *   only closed a little before the pool's idle timeout would close it.
  */
 export const DB_TIMEOUTS = {
   IDLE_IN_TRANSACTION_MS: 15_000,
   IDLE_TIMEOUT_MS: 10_000,
   /** Silence allowed beyond the statement timeout before a socket counts as dead. */
-  SILENCE_MARGIN_MS: 5000
+  SILENCE_MARGIN_MS: 1000
 } as const
 
 /** How long a request-serving connection may hear nothing from Postgres. */
-export const silentSocketMs = (statementTimeoutMs: number): number =>
-  Math.max(DB_TIMEOUTS.IDLE_TIMEOUT_MS, statementTimeoutMs) + DB_TIMEOUTS.SILENCE_MARGIN_MS
+export const silentSocketMs = (statementTimeoutMs: number): number => statementTimeoutMs + DB_TIMEOUTS.SILENCE_MARGIN_MS
 
 function watchedSocket (silentMs: number): () => net.Socket {
   return () => {

@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
+import { silentSocketMs } from '../../../db/connect.js'
 import { withDeadline } from '../../../lib/deadline.js'
 import { suite } from '../../helpers/suite.js'
 import { createTestDatabase, usingRealPostgres } from '../../helpers/database.js'
+import { captureLogs } from '../../helpers/log-capture.js'
 import { createTcpProxy } from '../../helpers/tcp-proxy.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
 import { timed, waitFor } from '../../helpers/wait.js'
@@ -71,6 +73,39 @@ export default suite(import.meta, (t) => {
 
     await locker.query('ROLLBACK')
     t.equal((await list()).statusCode, 200, 'served again as soon as the lock is gone')
+  })
+
+  t.test('Postgres frozen on a connection already open: a 503 once it has been silent for the statement timeout plus 1 s, then served again', async (t) => {
+    if (!usingRealPostgres()) {
+      t.equal(silentSocketMs(1500), 2500, 'embedded PGlite has no socket to fall silent; the bound a real pool gets')
+      return
+    }
+    const database = await createTestDatabase(t)
+    if (database.url === null) throw new Error('expected a Postgres database')
+    const target = new URL(database.url)
+    const proxy = await createTcpProxy({ host: target.hostname, port: postgresPort(target) })
+    t.teardown(proxy.close)
+    const logs = captureLogs()
+    const app = await buildOrdersApp(t, {
+      databaseEnv: { DATABASE_URL: proxy.url(database.url) },
+      env: { DB_POOL_MAX: '1', DB_STATEMENT_TIMEOUT_MS: '1500', WEBHOOK_WORKER: 'false', LOG_LEVEL: 'info' },
+      logStream: logs.stream
+    })
+    const staff = await createUser(app, 'staff')
+    const list = async (): Promise<LightMyRequestResponse> => await app.inject({ method: 'GET', url: '/api/products', headers: staff.headers })
+    t.equal((await list()).statusCode, 200, 'the pool holds an open connection')
+
+    // The server freezes: the connection stays open and nothing comes back (a statement_timeout needs a live server).
+    proxy.pause()
+    const frozen = await withDeadline(list(), HUNG_MS)
+    t.equal(frozen.statusCode, 503)
+    t.match(frozen.json(), { status: 503, code: 'SERVICE_UNAVAILABLE' })
+    t.ok(Number(frozen.headers['retry-after']) >= 1, 'Retry-After')
+    const silence = logs.lines().map((line) => JSON.stringify(line)).find((line) => line.includes('Postgres sent nothing for'))
+    t.match(silence, /Postgres sent nothing for 2500 ms/, 'the connection was dropped after the statement timeout plus 1 s of silence (the pool\'s idle timeout plays no part)')
+
+    proxy.resume()
+    t.equal((await list()).statusCode, 200, 'served again on a new connection')
   })
 
   t.test('Postgres restarted under load: every order acknowledged exactly once, stock exact', async (t) => {
