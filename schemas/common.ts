@@ -14,6 +14,13 @@ export const INVISIBLE_CHARACTERS = '\\p{Default_Ignorable_Code_Point}\\p{Cf}\\u
 /** A name is not blank: it has a character that is neither whitespace nor invisible. */
 export const NOT_BLANK_PATTERN = `[^\\s${INVISIBLE_CHARACTERS}]`
 
+/**
+ * A search text of a list's `q`: what the query matches against is text Postgres stores, and a
+ * NUL character cannot be in it (refused here as a validation error, not by the database).
+ */
+export const SearchText = (description: string, example: string) =>
+  Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000]*$', description: `${description}; no NUL character`, examples: [example] })
+
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** A UUID with a description of its own (and an example, if given). */
 export const UuidOf = (description: string, example?: string) =>

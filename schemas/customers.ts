@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, SearchText, Timestamp, Uuid } from './common.js'
 
 const PersonName = (what: string, example: string) => Type.String({
   minLength: 1,
@@ -84,12 +84,7 @@ export const UpdateCustomerBody = Type.Object({
 
 export const ListCustomersQuery = Type.Object({
   ...PaginationQuery,
-  q: Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 100,
-    description: 'Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally)',
-    examples: ['lovelace']
-  }))
+  q: Type.Optional(SearchText('Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally)', 'lovelace'))
 }, { additionalProperties: false })
 
 export const CustomerPage = Page(Customer, 'CustomerPage', 'One page of customers')

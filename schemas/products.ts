@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { MAX_TEXT_LENGTH } from './bounds.js'
-import { CheckedLater, Currency, NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { CheckedLater, Currency, NOT_BLANK_PATTERN, SearchText, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 import { Problem } from './problem.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
@@ -117,12 +117,7 @@ export const ProductSortParam = Type.Union(PRODUCT_SORTS.map((sort) => Type.Lite
 
 export const ListProductsQuery = Type.Object({
   ...PaginationQuery,
-  q: Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 100,
-    description: 'Case-insensitive substring of the name or the sku (% and _ match literally)',
-    examples: ['shirt']
-  })),
+  q: Type.Optional(SearchText('Case-insensitive substring of the name or the sku (% and _ match literally)', 'shirt')),
   min_price_cents: Type.Optional(Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at least this', examples: [1000] })),
   max_price_cents: Type.Optional(Type.Integer({ format: 'int64', minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Only products priced at most this', examples: [5000] })),
   in_stock: Type.Optional(Type.Boolean({ description: 'true: only stock > 0; false: only stock = 0', examples: [true] })),

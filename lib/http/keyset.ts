@@ -25,14 +25,15 @@ export interface KeysetPosition {
 const SEPARATOR = '|'
 const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
 
-/** A key as this API writes it; anything else (a day that does not exist, a NUL Postgres cannot hold) was not made here. */
+/** A key as this API writes it; anything else (a day that does not exist, year 0, a NUL Postgres cannot hold) was not made here. */
 function parseKey (raw: string, kind: KeyKind): string | number | null {
   if (kind === 'text') return raw.includes('\u0000') ? null : raw
   if (kind === 'integer') {
     const value = /^-?\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN
     return Number.isSafeInteger(value) ? value : null
   }
-  return ISO_MICROS.test(raw) && isDateTime(raw) ? raw : null
+  // Postgres reads no year 0 (1 BC) from text, and no row here was written then.
+  return ISO_MICROS.test(raw) && !raw.startsWith('0000') && isDateTime(raw) ? raw : null
 }
 
 /** `param`: the query parameter the cursor came in (named in the 400). */

@@ -5334,7 +5334,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /** @description Case-insensitive substring of the name or the sku (% and _ match literally) */
+                /** @description Case-insensitive substring of the name or the sku (% and _ match literally); no NUL character */
                 q?: string;
                 /** @description Only products priced at least this */
                 min_price_cents?: number;
@@ -6079,7 +6079,7 @@ export interface operations {
     exportProducts: {
         parameters: {
             query?: {
-                /** @description Case-insensitive substring of the name or the sku (% and _ match literally) */
+                /** @description Case-insensitive substring of the name or the sku (% and _ match literally); no NUL character */
                 q?: string;
                 /** @description Only products priced at least this */
                 min_price_cents?: number;
@@ -8734,7 +8734,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from next_cursor */
                 cursor?: string;
-                /** @description Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally) */
+                /** @description Case-insensitive substring of the first name, last name, "first last" or email (% and _ match literally); no NUL character */
                 q?: string;
             };
             header?: never;

@@ -46,6 +46,12 @@ export default suite(import.meta, (t) => {
       const res = await app.inject({ method: 'GET', url: `/api/customers?${query}`, headers: staff.headers })
       t.equal(res.statusCode, 400, query)
     }
+    for (const query of ['q=%00', 'q=a%00b']) {
+      const res = await app.inject({ method: 'GET', url: `/api/customers?${query}`, headers: staff.headers })
+      t.equal(res.statusCode, 400, query)
+      t.equal(res.json().code, 'VALIDATION_FAILED', `${query}: a declared validation error, not the database's refusal`)
+      t.equal(res.json().errors[0].pointer, '/q')
+    }
   })
 
   t.test('q filters on first name, last name, full name and email; % and _ are literal', async (t) => {

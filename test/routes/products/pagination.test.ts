@@ -144,6 +144,7 @@ export default suite(import.meta, (t) => {
       ['bad timestamp', forge('created_at|yesterday'), 'created_at'],
       ['a day that does not exist', forge('created_at|2026-02-30T00:00:00Z'), 'created_at'],
       ['a leap second', forge('created_at|2026-06-30T23:59:60Z'), 'created_at'],
+      ['year 0, which Postgres does not read', forge('created_at|0000-01-01T00:00:00Z'), 'created_at'],
       ['a NUL in a text key', forge('name|\u0000'), 'name'],
       ['bad integer', forge('price_cents|12abc'), 'price_cents'],
       ['unsafe integer', forge('price_cents|99999999999999999'), 'price_cents'],
@@ -157,7 +158,7 @@ export default suite(import.meta, (t) => {
     const tricky = await get(`sort=name&cursor=${forge("name|' OR 1=1 --")}`)
     t.equal(tricky.statusCode, 200, 'a text key is only ever a bound value')
 
-    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'limit=0x10', 'limit=1e1', 'limit=%201', 'min_price_cents=1.5', 'sort=price', 'sort=-name', 'unknown=1', `cursor=${'a'.repeat(MAX_CURSOR_LENGTH + 1)}`]) {
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'limit=0x10', 'limit=1e1', 'limit=%201', 'min_price_cents=1.5', 'sort=price', 'sort=-name', 'unknown=1', `cursor=${'a'.repeat(MAX_CURSOR_LENGTH + 1)}`, 'q=%00', 'q=a%00b']) {
       const res = await get(query)
       t.equal(res.statusCode, 400, query)
       t.equal(res.json().code, 'VALIDATION_FAILED', query)
