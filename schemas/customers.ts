@@ -15,7 +15,7 @@ export const LastName = PersonName('Family name', 'Lovelace')
 export const CustomerEmail = Type.String({
   format: 'email',
   maxLength: 254,
-  description: 'Contact email, unique among customers; trimmed and lowercased before validation and storage',
+  description: 'Contact email, unique among customers: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); trimmed and lowercased before validation and storage',
   examples: ['ada@example.com']
 })
 

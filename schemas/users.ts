@@ -5,7 +5,7 @@ export const Email = Type.String({
   format: 'email',
   minLength: 3,
   maxLength: 254,
-  description: 'Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage',
+  description: 'Email address: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); surrounding whitespace is trimmed and it is lowercased before validation and storage',
   examples: ['jane.doe@example.com']
 })
 

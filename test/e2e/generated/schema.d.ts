@@ -840,7 +840,7 @@ export interface components {
         RegisterUserRequest: {
             /**
              * Format: email
-             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @description Email address: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); surrounding whitespace is trimmed and it is lowercased before validation and storage
              * @example jane.doe@example.com
              */
             email: string;
@@ -871,7 +871,7 @@ export interface components {
         LoginUserRequest: {
             /**
              * Format: email
-             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @description Email address: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); surrounding whitespace is trimmed and it is lowercased before validation and storage
              * @example jane.doe@example.com
              */
             email: string;
@@ -952,7 +952,7 @@ export interface components {
             id: string;
             /**
              * Format: email
-             * @description Email address; surrounding whitespace is trimmed and it is lowercased before validation and storage
+             * @description Email address: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); surrounding whitespace is trimmed and it is lowercased before validation and storage
              * @example jane.doe@example.com
              */
             email: string;
@@ -1219,7 +1219,7 @@ export interface components {
             last_name: string;
             /**
              * Format: email
-             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @description Contact email, unique among customers: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); trimmed and lowercased before validation and storage
              * @example ada@example.com
              */
             email: string;
@@ -1276,7 +1276,7 @@ export interface components {
             last_name: string;
             /**
              * Format: email
-             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @description Contact email, unique among customers: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); trimmed and lowercased before validation and storage
              * @example ada@example.com
              */
             email: string;
@@ -1306,7 +1306,7 @@ export interface components {
             last_name?: string;
             /**
              * Format: email
-             * @description Contact email, unique among customers; trimmed and lowercased before validation and storage
+             * @description Contact email, unique among customers: a local part of up to 64 characters at a domain with a dot (no IP literals or quoted local parts); trimmed and lowercased before validation and storage
              * @example ada@example.com
              */
             email?: string;
