@@ -7,10 +7,11 @@ import { MAX_CURSOR_LENGTH, MAX_ETAG_LENGTH, MAX_ETAG_LIST_LENGTH, MAX_PAGE_SIZE
 /**
  * Characters a person does not see: Unicode's default-ignorable code points (zero-width spaces
  * and joiners, variation selectors, Hangul fillers, tags, bidi controls, the soft hyphen...),
- * every other format character (Cf), and the blank Braille pattern U+2800, which renders as a
- * space but is not whitespace. A regular-expression class body (Unicode mode).
+ * every other format character (Cf), control characters (Cc: BEL, ESC, DEL...), and the blank
+ * Braille pattern U+2800, which renders as a space but is not whitespace. A regular-expression
+ * class body (Unicode mode).
  */
-export const INVISIBLE_CHARACTERS = '\\p{Default_Ignorable_Code_Point}\\p{Cf}\\u2800'
+export const INVISIBLE_CHARACTERS = '\\p{Default_Ignorable_Code_Point}\\p{Cf}\\p{Cc}\\u2800'
 /** A name is not blank: it has a character that is neither whitespace nor invisible. */
 export const NOT_BLANK_PATTERN = `[^\\s${INVISIBLE_CHARACTERS}]`
 

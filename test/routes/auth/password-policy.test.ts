@@ -54,6 +54,7 @@ export default suite(import.meta, (t) => {
       ['zero-width joiners inside "iloveyou"', 'i\u200dlove\u200dyou'],
       ['variation selectors after "qwertyuiop"', 'qwertyuiop\ufe0f\ufe0e'],
       ['a soft hyphen and a bidi override in "password1"', 'pass\u00adword\u202e1'],
+      ['control characters (BEL, ESC, DEL) after "password"', 'password\u0007\u001b\u007f'],
       ['the local part in full-width capitals', '\uff2a\uff21\uff2e\uff25\uff32\uff25\uff21\uff24\uff25\uff32']
     ]
     for (const [name, password] of cases) {

@@ -74,6 +74,7 @@ export default suite(import.meta, (t) => {
       ['huge stock', validProduct({ stock: 1_000_000_001 }), '/stock'],
       ['empty name', validProduct({ name: '' }), '/name'],
       ['blank name', validProduct({ name: '   \t ' }), '/name'],
+      ['a name of control characters only', validProduct({ name: '\u0007\u001b\u007f' }), '/name'],
       ['invisible name (zero-width characters, BOM)', validProduct({ name: '\u200b\u200d\ufeff' }), '/name'],
       ['invisible name (soft hyphens and a no-break space)', validProduct({ name: '\u00ad\u00a0\u00ad' }), '/name'],
       ['long name', validProduct({ name: 'x'.repeat(201) }), '/name'],
