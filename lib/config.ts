@@ -149,6 +149,21 @@ function isAddressList (value: string): boolean {
   })
 }
 
+/** A browser's Origin: scheme://host[:port], never a path (`https://shop.example/` would match no request). */
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s,]+$/i
+
+/** Comma-list variables a schema pattern would describe badly: each with its own check and words. */
+const LIST_CHECKS: Record<string, { valid: (value: string) => boolean, message: string }> = {
+  TRUST_PROXY: {
+    valid: (value) => /^(true|false|[0-9]+)$/.test(value) || isAddressList(value),
+    message: 'must be true, false, a hop count, or a comma list of IP addresses, CIDR ranges, loopback, linklocal or uniquelocal'
+  },
+  CORS_ORIGINS: {
+    valid: (value) => value.trim() === '*' || value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '').every((origin) => ORIGIN.test(origin)),
+    message: 'must be * or a comma list of origins, each scheme://host[:port] with no path (e.g. https://shop.example, http://localhost:3000)'
+  }
+}
+
 /**
  * The environment, converted, and one line per bad variable: every variable is checked on its
  * own, so one bad value never hides another (an enum lists its allowed values).
@@ -169,10 +184,9 @@ function validateEnv (raw: Record<string, string | undefined>): { env: Env, prob
     const shown = name.includes('PASSWORD') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(known[name])
     const allowed = literalsOf(schema)
     let message: string | undefined
+    const listCheck = LIST_CHECKS[name]
     if (!Value.Check(schema, value)) message = allowed !== null ? `must be one of ${allowed.join(', ')}` : [...Value.Errors(schema, value)][0]?.message ?? 'is not valid'
-    else if (name === 'TRUST_PROXY' && typeof value === 'string' && !/^(true|false|[0-9]+)$/.test(value) && !isAddressList(value)) {
-      message = 'must be true, false, a hop count, or a comma list of IP addresses, CIDR ranges, loopback, linklocal or uniquelocal'
-    }
+    else if (listCheck !== undefined && typeof value === 'string' && !listCheck.valid(value)) message = listCheck.message
     if (message === undefined) continue
     bad.add(name)
     delete values[name]

@@ -88,6 +88,12 @@ export default suite(import.meta, (t) => {
     for (const trustProxy of ['loopback, 10.0.0.0/8', '192.168.1.1', '::1', 'fd00::/8', '10.0.0.0/255.0.0.0', 'uniquelocal']) {
       t.same(problemsOf({ TRUST_PROXY: trustProxy }), [], `TRUST_PROXY=${trustProxy}`)
     }
+    for (const origins of ['x', 'shop.example', 'https://shop.example/', 'https://shop.example/app', 'https://a.example, *', 'https://shop.example?x=1']) {
+      t.same(problemsOf({ CORS_ORIGINS: origins }), [`CORS_ORIGINS=${JSON.stringify(origins)}: must be * or a comma list of origins, each scheme://host[:port] with no path (e.g. https://shop.example, http://localhost:3000)`], `CORS_ORIGINS=${origins} is refused, named`)
+    }
+    for (const origins of ['*', ' * ', '', 'https://shop.example', 'https://a.example, http://localhost:3000,', 'capacitor://localhost']) {
+      t.same(problemsOf({ CORS_ORIGINS: origins }), [], `CORS_ORIGINS=${origins}`)
+    }
     for (const trustProxy of ['10.0.0.0/33', '10.0.0.1/8/1', 'proxy.example']) {
       t.equal(problemsOf({ TRUST_PROXY: trustProxy }).length, 1, `TRUST_PROXY=${trustProxy} is refused`)
     }
