@@ -33,14 +33,14 @@ const CODING_SUFFIX = /-(br|gzip|deflate|zstd)"$/
 
 interface ListedTag { tag: string, state: string, coding: string }
 
-/** The entity tags of an If-None-Match list, compared weakly (RFC 9110 §13.1.2): weak prefixes dropped. */
-function listedTags (header: string): ListedTag[] {
-  return header.split(',').map((entry) => {
-    const tag = entry.trim().replace(/^W\//, '')
-    const suffix = CODING_SUFFIX.exec(tag)
-    return suffix === null ? { tag, state: tag, coding: 'identity' } : { tag, state: `${tag.slice(0, suffix.index)}"`, coding: suffix[1] ?? '' }
-  })
+/** One entity tag of a list, its weak prefix dropped (weak comparison, RFC 9110 §13.1.2): the tag of the state (and view) it names in which coding. */
+function parseTag (entry: string): ListedTag {
+  const tag = entry.trim().replace(/^W\//, '')
+  const suffix = CODING_SUFFIX.exec(tag)
+  return suffix === null ? { tag, state: tag, coding: 'identity' } : { tag, state: `${tag.slice(0, suffix.index)}"`, coding: suffix[1] ?? '' }
 }
+
+const listedTags = (header: string): ListedTag[] => header.split(',').map(parseTag)
 
 /** The first listed tag of the current state in a coding the request takes (`*` counts as the current one). */
 function matchingTag (ifNoneMatch: string, etag: string, acceptEncoding: string | undefined): ListedTag | undefined {
@@ -59,8 +59,8 @@ export function representationEtag (etag: string, coding: unknown, request: Fast
 
 const VIEW_SUFFIX = /\.[a-z]+"$/
 
-/** The state a tag names: without its weak prefix, coding and view (each names the same state of the row). */
-const stateOf = (tag: string): string => tag.trim().replace(/^W\//, '').replace(CODING_SUFFIX, '"').replace(VIEW_SUFFIX, '"')
+/** The state a listed tag names, whatever its coding and view (each names the same state of the row). */
+const stateOf = (entry: string): string => parseTag(entry).state.replace(VIEW_SUFFIX, '"')
 
 /**
  * A write's preconditions (RFC 9110 §13.2.2), on the row it has locked; they compare the state:
