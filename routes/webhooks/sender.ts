@@ -18,6 +18,11 @@ export interface SendResult {
   status: number | null
   latencyMs: number
   error: string | null
+  /**
+   * The failure cannot pass on a retry: the SSRF guard refused the target (not https, or a
+   * blocked address), or its URL is not one.
+   */
+  permanent: boolean
 }
 
 const excerpt = (text: string): string => text.length > EXCERPT_BYTES ? text.slice(0, EXCERPT_BYTES) : text
@@ -30,19 +35,20 @@ const excerpt = (text: string): string => text.length > EXCERPT_BYTES ? text.sli
 export async function sendWebhook (target: string, headers: Record<string, string>, body: string, options: SendOptions): Promise<SendResult> {
   const started = performance.now()
   const elapsed = (): number => Math.round(performance.now() - started)
-  const failed = (error: string, status: number | null = null): SendResult => ({ ok: false, status, latencyMs: elapsed(), error: excerpt(error) })
+  const failed = (error: string, status: number | null = null): SendResult => ({ ok: false, status, latencyMs: elapsed(), error: excerpt(error), permanent: false })
+  const refused = (error: string): SendResult => ({ ...failed(error), permanent: true })
 
   let url: URL
   try {
     url = new URL(target)
   } catch {
-    return failed('invalid target URL')
+    return refused('invalid target URL')
   }
   const guarded = !options.allowPrivateTargets
-  if (guarded && url.protocol !== 'https:') return failed('target must use https')
+  if (guarded && url.protocol !== 'https:') return refused('target must use https')
   const host = hostOf(url)
   // Node skips `lookup` for IP literals, so those are checked here.
-  if (guarded && net.isIP(host) !== 0 && isBlockedAddress(host)) return failed(new BlockedTargetError(`${host} is a blocked address`).message)
+  if (guarded && net.isIP(host) !== 0 && isBlockedAddress(host)) return refused(new BlockedTargetError(`${host} is a blocked address`).message)
 
   const client = url.protocol === 'https:' ? https : http
   return await new Promise<SendResult>((resolve) => {
@@ -62,7 +68,7 @@ export async function sendWebhook (target: string, headers: Record<string, strin
     }, (response) => {
       const status = response.statusCode ?? 0
       const ok = status >= 200 && status < 300
-      if (ok) { finish({ ok, status, latencyMs: elapsed(), error: null }); return }
+      if (ok) { finish({ ok, status, latencyMs: elapsed(), error: null, permanent: false }); return }
       let text = ''
       response.setEncoding('utf8')
       const done = (): void => { finish(failed(`HTTP ${status}${text === '' ? '' : `: ${text}`}`, status)) }
@@ -74,7 +80,8 @@ export async function sendWebhook (target: string, headers: Record<string, strin
       response.on('error', done)
     })
     const timer = setTimeout(() => { finish(failed(`timed out after ${options.timeoutMs} ms`)) }, options.timeoutMs)
-    request.on('error', (error) => { finish(failed(error.message)) })
+    // guardedLookup's refusal reaches here as the request's error.
+    request.on('error', (error) => { finish(error instanceof BlockedTargetError ? refused(error.message) : failed(error.message)) })
     request.end(body)
   })
 }

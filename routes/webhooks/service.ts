@@ -7,7 +7,7 @@ import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
 import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './repository.js'
 import { newSecret } from './signature.js'
-import { targetUrlProblem } from './ssrf.js'
+import { endpointUrlProblem } from './ssrf.js'
 import { WEBHOOK_PROBLEMS } from './problems.js'
 import type { Precondition } from '../../lib/http/etag.js'
 
@@ -15,8 +15,9 @@ const DEFAULT_LIMIT = 20
 
 const endpointNotFound = (): AppError => new AppError(WEBHOOK_PROBLEMS.WEBHOOK_NOT_FOUND, 'No webhook endpoint with this id')
 
-function assertTargetAllowed (url: string, allowPrivateTargets: boolean): void {
-  const problem = targetUrlProblem(url, allowPrivateTargets)
+/** With the guard on this resolves the url's host (a short bounded wait), before any transaction opens. */
+async function assertTargetAllowed (url: string, allowPrivateTargets: boolean): Promise<void> {
+  const problem = await endpointUrlProblem(url, allowPrivateTargets)
   if (problem === null) return
   throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_URL_NOT_ALLOWED, `url ${problem}`, { errors: [{ pointer: '/url', in: 'body', detail: problem }] })
 }
@@ -66,7 +67,7 @@ export interface DeliveryWithAttempts {
 
 export async function createWebhook (ctx: WebhooksContext, input: CreateWebhookInput, audit: AuditContext): Promise<EndpointWithSecret> {
   assertDistinctEvents(input.events)
-  assertTargetAllowed(input.url, ctx.allowPrivateTargets)
+  await assertTargetAllowed(input.url, ctx.allowPrivateTargets)
   const secret = newSecret()
   const row = await ctx.db.transaction().execute(async (trx) => {
     const created = await repo.insertEndpoint(trx, { url: input.url, events: input.events, description: input.description ?? '', secret })
@@ -94,7 +95,7 @@ export async function updateWebhook (
   ctx: WebhooksContext, id: string, input: UpdateWebhookInput, precondition: Precondition, audit: AuditContext
 ): Promise<EndpointRecord> {
   assertDistinctEvents(input.events)
-  if (input.url !== undefined) assertTargetAllowed(input.url, ctx.allowPrivateTargets)
+  if (input.url !== undefined) await assertTargetAllowed(input.url, ctx.allowPrivateTargets)
   return await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findEndpoint(trx, id, true)
     if (current === undefined) throw endpointNotFound()

@@ -1,6 +1,7 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
+import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns'
 import net from 'node:net'
 import { Address6 } from 'ip-address'
+import { DeadlineError, withDeadline } from '../../lib/deadline.js'
 
 /**
  * Addresses a webhook may never reach when the guard is on: every range of the IANA IPv4 and
@@ -67,7 +68,8 @@ export const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '
 /**
  * Checks a target URL's shape when an endpoint is created or changed. Returns why it is
  * refused, or null. With the guard on (production default), only https, and a host that is
- * not a blocked IP literal or `localhost`; names are resolved and checked at each delivery.
+ * not a blocked IP literal or `localhost` (with or without the root's trailing dot); a name's
+ * addresses are checked by endpointUrlProblem, and again at each delivery.
  */
 export function targetUrlProblem (raw: string, allowPrivateTargets: boolean): string | null {
   let url: URL
@@ -81,10 +83,61 @@ export function targetUrlProblem (raw: string, allowPrivateTargets: boolean): st
   if (url.hash !== '') return 'must not contain a fragment'
   if (allowPrivateTargets) return null
   if (url.protocol !== 'https:') return 'must use https'
-  const host = hostOf(url).toLowerCase()
+  const host = hostOf(url).toLowerCase().replace(/\.$/, '')
   if (host === 'localhost' || host.endsWith('.localhost')) return 'must not point at this host'
   if (net.isIP(host) !== 0 && isBlockedAddress(host)) return 'must not point at a loopback, private, link-local or metadata address'
   return null
+}
+
+/**
+ * The rule for a resolved name, at registration and at each connection: refused when any of
+ * its addresses is blocked, or when it has none. Returns why, or null.
+ */
+export function resolvedAddressesProblem (hostname: string, addresses: readonly LookupAddress[]): string | null {
+  const blocked = addresses.find((entry) => isBlockedAddress(entry.address))
+  if (blocked === undefined && addresses.length > 0) return null
+  return `${hostname} resolves to a blocked address${blocked === undefined ? '' : ` (${blocked.address})`}`
+}
+
+/** How long creating or changing an endpoint waits for its host name to resolve. */
+export const RESOLVE_TIMEOUT_MS = 2000
+
+/** Every address of a name, as the delivery's connection resolves it (getaddrinfo: /etc/hosts, then DNS). */
+export type ResolveAll = (hostname: string) => Promise<LookupAddress[]>
+const resolveAll: ResolveAll = async (hostname) => await dnsPromises.lookup(hostname, { all: true })
+
+const errorCode = (error: unknown): string => error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'unknown error'
+
+/**
+ * Resolves a target's host name now and judges its addresses (resolvedAddressesProblem).
+ * Returns why it is refused, or null. A name that does not resolve, or not within the wait,
+ * is refused too: nothing could be delivered to it, and it would only be retried for the
+ * whole retry window.
+ */
+export async function resolvedTargetProblem (hostname: string, options: { resolve?: ResolveAll, timeoutMs?: number } = {}): Promise<string | null> {
+  const { resolve = resolveAll, timeoutMs = RESOLVE_TIMEOUT_MS } = options
+  let addresses: LookupAddress[]
+  try {
+    addresses = await withDeadline(resolve(hostname), timeoutMs)
+  } catch (error) {
+    if (error instanceof DeadlineError) return `has a host name that did not resolve within ${timeoutMs} ms (${hostname}): try again later`
+    const code = errorCode(error)
+    if (code === 'ENOTFOUND' || code === 'ENODATA') return `has a host name that does not resolve (${hostname}), so it could never receive a webhook`
+    return `has a host name that could not be resolved (${hostname}: ${code}): try again later`
+  }
+  const problem = resolvedAddressesProblem(hostname, addresses)
+  return problem === null ? null : `must not point at a loopback, private, link-local or metadata address: ${problem}`
+}
+
+/**
+ * The whole check of an endpoint's url when it is created or changed: its shape
+ * (targetUrlProblem) and, with the guard on, what its host name resolves to now.
+ */
+export async function endpointUrlProblem (raw: string, allowPrivateTargets: boolean): Promise<string | null> {
+  const problem = targetUrlProblem(raw, allowPrivateTargets)
+  if (problem !== null || allowPrivateTargets) return problem
+  const host = hostOf(new URL(raw))
+  return net.isIP(host) === 0 ? await resolvedTargetProblem(host) : null
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
@@ -98,11 +151,8 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 export function guardedLookup (hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
   dnsLookup(hostname, { all: true }, (error, addresses) => {
     if (error !== null) { callback(error, []); return }
-    const blocked = addresses.find((entry) => isBlockedAddress(entry.address))
-    if (blocked !== undefined || addresses.length === 0) {
-      callback(new BlockedTargetError(`${hostname} resolves to a blocked address${blocked === undefined ? '' : ` (${blocked.address})`}`), [])
-      return
-    }
+    const problem = resolvedAddressesProblem(hostname, addresses)
+    if (problem !== null) { callback(new BlockedTargetError(problem), []); return }
     if (options.all === true) { callback(null, addresses); return }
     const first = addresses[0] as LookupAddress
     callback(null, first.address, first.family)

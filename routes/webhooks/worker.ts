@@ -205,6 +205,8 @@ export class DeliveryWorker {
 
   #outcome (delivery: ClaimedDelivery, result: SendResult): { kind: AttemptOutcome, delayMs: number } {
     if (result.ok) return { kind: 'succeeded', delayMs: 0 }
+    // Waiting cannot make a refused target deliverable: no retries for the rest of the window.
+    if (result.permanent) return { kind: 'failed', delayMs: 0 }
     return afterFailedAttempt(delivery.attempts, delivery.created_at, Date.now(), this.#config)
   }
 
