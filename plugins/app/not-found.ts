@@ -36,10 +36,28 @@ const ROUTER_ERRORS: Record<string, ProblemInput> = {
 }
 
 /**
+ * Fastify writes `request completed` from listeners it sets on the response when it runs a route;
+ * a request the router refuses never runs one, so its line would be missing: written here alike.
+ */
+function logCompletion (reply: FastifyReply): void {
+  const started = performance.now()
+  const completed = (error?: Error): void => {
+    reply.raw.off('finish', completed)
+    reply.raw.off('error', completed)
+    const responseTime = performance.now() - started
+    if (error === undefined) reply.log.info({ res: reply, responseTime }, 'request completed')
+    else reply.log.error({ res: reply, err: error, responseTime }, 'request errored')
+  }
+  reply.raw.on('finish', completed)
+  reply.raw.on('error', completed)
+}
+
+/**
  * Errors the router raises before any route or hook runs (malformed URL, over-long path
  * parameter): no hook sets the request id or the security headers, so they are set here.
  */
 export function frameworkError (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  logCompletion(reply)
   for (const [name, value] of SECURITY_HEADERS) reply.header(name, value)
   reply.header('x-request-id', request.id)
   sendProblem(request, reply, ROUTER_ERRORS[error.code ?? ''] ?? { problem: HTTP_PROBLEMS.BAD_REQUEST, detail: 'The request could not be routed' })

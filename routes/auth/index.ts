@@ -7,6 +7,7 @@ import { documented, NoContent, problemResponses, ResponseHeaders, withHeaders }
 import { User } from '../../schemas/users.js'
 import { normalizeEmail } from '../../lib/http/normalize-email.js'
 import { LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, LOGIN_FAILURES_PER_CLIENT } from './login-throttle.js'
+import { auditLoginAttempt, noteLoginProblem } from './login-audit.js'
 import { authMetrics } from './metrics.js'
 import * as service from './service.js'
 import { AUTH_PROBLEMS } from './problems.js'
@@ -59,6 +60,8 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: authRateLimit,
     bodyLimit: AUTH_BODY_LIMIT_BYTES,
     preValidation: normalizeEmail,
+    preSerialization: noteLoginProblem,
+    onResponse: auditLoginAttempt,
     schema: {
       tags: ['auth'],
       operationId: 'loginUser',
@@ -68,17 +71,12 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: tokenPair, ...withHeaders(problemResponses(AUTH_PROBLEMS.INVALID_CREDENTIALS, HTTP_PROBLEMS.RATE_LIMITED), noStore) }
     }
   }, async (request, reply) => {
-    const { email } = request.body
     metrics.login.inc()
     reply.header('cache-control', 'no-store')
     try {
-      const pair = await service.login(auth, request.body, request.ip)
-      request.log.info({ event: 'login', email: maskEmail(email), outcome: 'success', ip: request.ip }, 'login attempt')
-      return pair
+      return await service.login(auth, request.body, request.ip)
     } catch (error) {
       metrics.loginFailed.inc()
-      const reason = error instanceof AppError ? error.code : 'ERROR'
-      request.log.info({ event: 'login', email: maskEmail(email), outcome: 'failure', reason, ip: request.ip }, 'login attempt')
       throw error
     }
   })

@@ -49,6 +49,23 @@ export default suite(import.meta, (t) => {
     }
   })
 
+  t.test('router errors and unknown routes log their completion line (status, response time) like every request', async (t) => {
+    const logs = captureLogs()
+    const app = await buildTestApp(t, { env: { LOG_LEVEL: 'info' }, logStream: logs.stream })
+    const cases = [['/api/products/%zz', 400, 'bad-url'], [`/api/products/${'a'.repeat(300)}`, 414, 'long-param'], ['/no/such/route', 404, 'unknown-route']] as const
+    for (const [url, status, id] of cases) {
+      t.equal((await app.inject({ method: 'GET', url, headers: { 'x-request-id': id } })).statusCode, status, id)
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+    for (const [, status, id] of cases) {
+      const lines = logs.lines().filter((line) => line.reqId === id)
+      t.equal(lines.filter((line) => line.msg === 'incoming request').length, 1, `${id}: one incoming line`)
+      const completed = lines.filter((line) => line.msg === 'request completed')
+      t.equal(completed.length, 1, `${id}: one completion line`)
+      t.match(completed[0], { level: 30, res: { statusCode: status }, responseTime: Number }, id)
+    }
+  })
+
   t.test('junk after valid pipelined requests: each valid one is answered normally, then the junk gets its 400 and the connection closes; nothing throws', async (t) => {
     const logs = captureLogs()
     // At warn, request logging does not read the client address early (which would hide the bug).
