@@ -28,8 +28,8 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
 /**
  * A password as a person reads it (SPEC §3): NFKC (full-width and other compatibility forms
  * become their plain letters), invisible characters removed, surrounding whitespace trimmed.
- * The policy judges this form; the hash is of the password exactly as typed, so the user
- * logs in with what they typed.
+ * The policy judges this form; the hash is of the password's NFKC form only (passwords.ts):
+ * invisible characters and surrounding spaces stay part of the secret.
  */
 export function visiblePassword (password: string): string {
   return password.normalize('NFKC').replace(INVISIBLE, '').trim()

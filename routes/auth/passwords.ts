@@ -7,8 +7,15 @@ import argon2 from 'argon2'
  */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
+/**
+ * What is hashed and verified: the password in Unicode NFKC (NIST SP 800-63B §5.1.1.2), so the
+ * same password typed as composed or decomposed characters (é or e + U+0301, as keyboards and
+ * systems differ) is the same secret.
+ */
+const stabilized = (password: string): string => password.normalize('NFKC')
+
 export async function hashPassword (password: string): Promise<string> {
-  return await argon2.hash(password, ARGON2_OPTIONS)
+  return await argon2.hash(stabilized(password), ARGON2_OPTIONS)
 }
 
 let dummyHash: Promise<string> | undefined
@@ -23,13 +30,22 @@ export async function prepareUnknownUserHash (): Promise<void> {
   await unknownUserHash()
 }
 
-/** Always runs one argon2 verify, whether or not the account exists. */
-export async function verifyPassword (hash: string | undefined, password: string): Promise<boolean> {
-  let matches: boolean
+async function verifies (hash: string, password: string): Promise<boolean> {
   try {
-    matches = await argon2.verify(hash ?? await unknownUserHash(), password)
+    return await argon2.verify(hash, password)
   } catch {
-    matches = false
+    return false
   }
+}
+
+/**
+ * Verifies the NFKC form; hashes made before passwords were normalized are of the password as
+ * typed, so a password that normalization changes is also tried as typed (a second verify, only
+ * then). An unknown account takes the same steps against a dummy hash, so it costs the same time.
+ */
+export async function verifyPassword (hash: string | undefined, password: string): Promise<boolean> {
+  const against = hash ?? await unknownUserHash()
+  const normalized = stabilized(password)
+  const matches = await verifies(against, normalized) || (normalized !== password && await verifies(against, password))
   return hash !== undefined && matches
 }

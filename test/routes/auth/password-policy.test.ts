@@ -1,4 +1,6 @@
+import argon2 from 'argon2'
 import { suite } from '../../helpers/suite.js'
+import { ARGON2_OPTIONS } from '../../../routes/auth/passwords.js'
 import { assertStrongPassword, commonPasswordList, listForm, visiblePassword } from '../../../routes/auth/password-policy.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { login, PASSWORD, register } from '../../helpers/auth-flow.js'
@@ -64,13 +66,34 @@ export default suite(import.meta, (t) => {
     }
     t.equal((await app.db.selectFrom('users').select('id').execute()).length, 0, 'no account was created')
 
-    // The hash is of the password as typed: the same characters log in, the visible form does not.
+    // The hash is of the NFKC form only: invisible characters stay part of the secret, so the visible form does not log in.
     const typed = '\u200bcorrect horse battery staple\u00a0'
     t.equal((await register(app, { email, password: typed })).statusCode, 201, 'a strong password with invisible edges is accepted')
-    t.equal((await login(app, email, typed)).statusCode, 200, 'logs in with exactly what was typed')
+    t.equal((await login(app, email, typed)).statusCode, 200, 'logs in with what was typed')
     t.equal((await login(app, email, 'correct horse battery staple')).statusCode, 401, 'the normalised form is not the password')
     t.equal((await register(app, { email: 'cyrillic@example.com', password: '\u043c\u043e\u0439 \u043f\u0430\u0440\u043e\u043b\u044c \u0434\u043b\u0438\u043d\u043d\u044b\u0439' })).statusCode, 201,
       'a long Cyrillic passphrase (not a look-alike of a listed one) is fine')
+  })
+
+  t.test('the same password typed composed or decomposed logs in (NFKC before hashing); a hash made before that still verifies as typed', async (t) => {
+    const app = await buildTestApp(t)
+    const composed = 'Caf\u00e9 au lait, deux sucres'
+    const decomposed = 'Cafe\u0301 au lait, deux sucres'
+    t.not(composed, decomposed)
+    t.equal((await register(app, { email: 'nfc@example.com', password: composed })).statusCode, 201)
+    t.equal((await register(app, { email: 'nfd@example.com', password: decomposed })).statusCode, 201)
+    for (const email of ['nfc@example.com', 'nfd@example.com']) {
+      t.equal((await login(app, email, composed)).statusCode, 200, `${email}: composed`)
+      t.equal((await login(app, email, decomposed)).statusCode, 200, `${email}: decomposed`)
+      t.equal((await login(app, email, 'Cafe au lait, deux sucres')).statusCode, 401, `${email}: without the accent is another password`)
+    }
+    const stored = await app.db.selectFrom('users').select('password_hash').where('email', '=', 'nfd@example.com').executeTakeFirstOrThrow()
+    t.ok(await argon2.verify(stored.password_hash, composed), 'the stored hash is of the normalized form')
+
+    // An account whose hash predates normalization: the hash of the decomposed password exactly as typed.
+    await app.db.updateTable('users').set({ password_hash: await argon2.hash(decomposed, ARGON2_OPTIONS) }).where('email', '=', 'nfd@example.com').execute()
+    t.equal((await login(app, 'nfd@example.com', decomposed)).statusCode, 200, 'an older hash: logs in with what was typed then')
+    t.equal((await login(app, 'nfd@example.com', 'Cafe\u0301 au lait, trois sucres')).statusCode, 401, 'and a wrong password is still wrong')
   })
 
   t.test('the visible and list forms', async (t) => {
