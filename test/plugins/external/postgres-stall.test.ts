@@ -4,9 +4,9 @@ import pg from 'pg'
 import { silentSocketMs } from '../../../db/connect.js'
 import { withDeadline } from '../../../lib/deadline.js'
 import { suite } from '../../helpers/suite.js'
-import { createTestDatabase, usingRealPostgres } from '../../helpers/database.js'
+import { createTestDatabase, usingRealPostgres, type TestContext } from '../../helpers/database.js'
 import { captureLogs } from '../../helpers/log-capture.js'
-import { createTcpProxy } from '../../helpers/tcp-proxy.js'
+import { createTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
 import { timed, waitFor } from '../../helpers/wait.js'
 import { buildOrdersApp, countRows, insertProduct, postOrder, stockOf } from '../../routes/orders/fixtures/orders.js'
@@ -16,6 +16,16 @@ const PROBLEM = /^application\/problem\+json/
 const HUNG_MS = 30_000
 
 const postgresPort = (url: URL): number => Number(url.port === '' ? 5432 : url.port)
+
+/** A test database on the real server, reached through a proxy the test can stop, pause and resume. */
+async function databaseBehindProxy (t: TestContext): Promise<{ proxy: TcpProxy, databaseEnv: Record<string, string> }> {
+  const database = await createTestDatabase(t)
+  if (database.url === null) throw new Error('expected a Postgres database')
+  const target = new URL(database.url)
+  const proxy = await createTcpProxy({ host: target.hostname, port: postgresPort(target) })
+  t.teardown(proxy.close)
+  return { proxy, databaseEnv: { DATABASE_URL: proxy.url(database.url) } }
+}
 
 /** Places the order under `key`, retrying with the same key on any failure, as a careful client does. */
 async function placeUntilAcknowledged (app: FastifyInstance, user: TestUser, productId: string, key: string, failures: { count: number }): Promise<string> {
@@ -80,14 +90,10 @@ export default suite(import.meta, (t) => {
       t.equal(silentSocketMs(1500), 2500, 'embedded PGlite has no socket to fall silent; the bound a real pool gets')
       return
     }
-    const database = await createTestDatabase(t)
-    if (database.url === null) throw new Error('expected a Postgres database')
-    const target = new URL(database.url)
-    const proxy = await createTcpProxy({ host: target.hostname, port: postgresPort(target) })
-    t.teardown(proxy.close)
+    const { proxy, databaseEnv } = await databaseBehindProxy(t)
     const logs = captureLogs()
     const app = await buildOrdersApp(t, {
-      databaseEnv: { DATABASE_URL: proxy.url(database.url) },
+      databaseEnv,
       env: { DB_POOL_MAX: '1', DB_STATEMENT_TIMEOUT_MS: '1500', WEBHOOK_WORKER: 'false', LOG_LEVEL: 'info' },
       logStream: logs.stream
     })
@@ -114,13 +120,9 @@ export default suite(import.meta, (t) => {
       t.pass('nothing to restart in embedded mode')
       return
     }
-    const database = await createTestDatabase(t)
-    if (database.url === null) throw new Error('expected a Postgres database')
-    const target = new URL(database.url)
     // The shared server is never restarted: a proxy in front of it drops every connection and refuses new ones for a while.
-    const proxy = await createTcpProxy({ host: target.hostname, port: postgresPort(target) })
-    t.teardown(proxy.close)
-    const app = await buildOrdersApp(t, { databaseEnv: { DATABASE_URL: proxy.url(database.url) } })
+    const { proxy, databaseEnv } = await databaseBehindProxy(t)
+    const app = await buildOrdersApp(t, { databaseEnv })
     const customer = await createUser(app, 'customer')
     const product = await insertProduct(app, { stock: 1000 })
 
