@@ -32,8 +32,7 @@ function parseKey (raw: string, kind: KeyKind): string | number | null {
     const value = /^-?\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN
     return Number.isSafeInteger(value) ? value : null
   }
-  // Postgres reads no year 0 (1 BC) from text, and no row here was written then.
-  return ISO_MICROS.test(raw) && !raw.startsWith('0000') && isDateTime(raw) ? raw : null
+  return ISO_MICROS.test(raw) && isDateTime(raw) ? raw : null
 }
 
 /** `param`: the query parameter the cursor came in (named in the 400). */

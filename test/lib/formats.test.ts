@@ -16,5 +16,7 @@ export default suite(import.meta, (t) => {
     t.ok(isDateTime('2026-11-24T10:00:00.000Z'))
     t.notOk(isDateTime('2026-06-30T23:59:60Z'), 'a leap second')
     t.notOk(isDateTime('2026-02-30T00:00:00Z'), 'a day that does not exist')
+    t.notOk(isDateTime('0000-01-01T00:00:00Z'), 'year 0, which Postgres does not read')
+    t.ok(isDateTime('0001-01-01T00:00:00Z'))
   })
 })

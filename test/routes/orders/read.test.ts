@@ -94,7 +94,7 @@ export default suite(import.meta, (t) => {
     const after = (await app.inject({ method: 'GET', url: '/api/orders?created_after=2026-01-01T00:00:00.000Z', headers: staff.headers })).json()
     t.equal(after.data.length, 4, 'created_after is exclusive')
 
-    for (const query of ['limit=0', 'limit=101', 'limit=1.5', 'status=lost', 'customer_id=nope', 'created_after=yesterday', 'created_after=2026-06-30T23:59:60Z', 'created_before=2026-02-30T00:00:00Z', 'cursor=garbage', 'unknown=1']) {
+    for (const query of ['limit=0', 'limit=101', 'limit=1.5', 'status=lost', 'customer_id=nope', 'created_after=yesterday', 'created_after=2026-06-30T23:59:60Z', 'created_before=2026-02-30T00:00:00Z', 'created_after=0000-01-01T00:00:00Z', 'cursor=garbage', 'unknown=1']) {
       const res = await app.inject({ method: 'GET', url: `/api/orders?${query}`, headers: staff.headers })
       t.equal(res.statusCode, 400, query)
       t.ok(['VALIDATION_FAILED', 'INVALID_CURSOR'].includes(res.json().code), `${query}: refused by validation, not by the database (${res.json().code})`)
