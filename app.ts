@@ -90,9 +90,7 @@ export async function buildApp ({ config, logStream, onStep, tracing, database }
       ? frameworkError
       : (error, request, reply) => { traced.logController.logIncoming(request, reply); frameworkError(error, request, reply) },
     clientErrorHandler,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // HEAD is not part of the API contract (not in the OpenAPI document), so it is not served: 405 with Allow.
-    exposeHeadRoutes: false
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   // JSON only: any other body type is a 415, not a string that fails validation.

@@ -28,7 +28,7 @@ function problem (response: http.ServerResponse, status: number, code: string, d
 }
 
 /**
- * The Prometheus listener (METRICS_HOST:METRICS_PORT): GET /metrics and nothing else. Kept off the
+ * The Prometheus listener (METRICS_HOST:METRICS_PORT): GET (and HEAD) /metrics and nothing else. Kept off the
  * API port so scrapes never share the API's rate limits, and strangers never see the metrics.
  * A bare node:http server: it has one route and must stay up while the API drains at shutdown.
  */
@@ -40,9 +40,10 @@ export async function listenForMetrics (options: MetricsListenerOptions): Promis
   }, (request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/'
     if (path !== '/metrics') return problem(response, 404, 'ROUTE_NOT_FOUND', `No route ${request.method ?? ''} ${path}; this listener serves GET /metrics`, path)
-    if (request.method !== 'GET') {
-      response.setHeader('allow', 'GET')
-      return problem(response, 405, 'METHOD_NOT_ALLOWED', `${request.method ?? ''} is not allowed on /metrics; allowed: GET`, path)
+    // HEAD as on the API port: node:http sends the headers of the GET and drops the body.
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('allow', 'GET, HEAD')
+      return problem(response, 405, 'METHOD_NOT_ALLOWED', `${request.method ?? ''} is not allowed on /metrics; allowed: GET, HEAD`, path)
     }
     options.expose().then(({ contentType, body }) => {
       response.writeHead(200, { 'content-type': contentType }).end(body)

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { MAX_CURSOR_LENGTH, MAX_URL_LENGTH } from './bounds.js'
+import { MAX_CURSOR_LENGTH } from './bounds.js'
 import { PageData, Uuid, UuidOf } from './common.js'
 
 const RESOURCE_EXAMPLE_ID = '0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'
@@ -73,12 +73,6 @@ export const ListAuditEventsQuery = Type.Object({
   after: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CURSOR_LENGTH, description: 'Opaque cursor from next_cursor: the events after it' })),
   limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 100, default: 20, description: 'Page size (1..100)' }))
 }, { additionalProperties: false })
-
-export const auditPageLink = Type.String({
-  maxLength: MAX_URL_LENGTH,
-  description: 'RFC 8288 link to the next page, when there is one',
-  examples: ['</api/audit-events?limit=20&after=eyJ2IjoiYXR8MjAyNi0xMS0yNFQxMDowMDowMC4wMDAwMDBaIn0>; rel="next"']
-})
 
 export type AuditEventBody = Static<typeof AuditEvent>
 export type AuditResourceTypeValue = Static<typeof AuditResourceType>

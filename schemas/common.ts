@@ -51,7 +51,8 @@ export const PreconditionHeaders = Type.Object({
 export const ResponseHeaders = {
   etag: Type.String({ maxLength: MAX_ETAG_LENGTH, description: 'Strong ETag of the returned resource; send it back as If-Match', examples: ['"q1Zm0Yx3bS8kPp2d9f0aQw"'] }),
   location: (collection: string) => Type.String({ maxLength: MAX_URL_LENGTH, description: 'URL of the created resource', examples: [`/api/${collection}/3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13`] }),
-  link: (collection: string) => Type.String({ maxLength: MAX_URL_LENGTH, description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&cursor=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] }),
+  /** `param` is the query parameter that carries the cursor (`cursor` on lists, `after` on feeds). */
+  link: (collection: string, param = 'cursor') => Type.String({ maxLength: MAX_URL_LENGTH, description: 'RFC 8288 link to the next page, when there is one', examples: [`</api/${collection}?limit=20&${param}=eyJ2IjoiY3JlYXRlZF9hdCJ9>; rel="next"`] }),
   idempotentReplayed: Type.Literal('true', { description: 'Present when this response is the replay of an earlier request with the same Idempotency-Key' }),
   noStore: Type.Literal('no-store', { description: 'Tokens must not be cached' })
 }

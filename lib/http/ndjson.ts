@@ -38,5 +38,10 @@ export async function sendNdjson<T> (reply: FastifyReply, items: AsyncIterable<T
   const first = await source.next()
   reply.type(NDJSON_MEDIA_TYPE)
   if (first.done === true) return await reply.send('')
+  if (reply.request.method === 'HEAD') {
+    // Fastify would read the whole stream only to drop it: HEAD ends the export after its first row.
+    await source.return?.()
+    return await reply.send(Readable.from([]))
+  }
   return await reply.send(Readable.from(pieces(first.value, source, line), { objectMode: false }))
 }

@@ -32,8 +32,9 @@ const BROTLI_QUALITY = 4
  */
 function variesOnEncoding (payload: unknown, reply: FastifyReply): boolean {
   if (reply.statusCode === 304) return true
-  // A 204's payload may be the serialized `null` a route sends; Fastify drops it.
-  if (reply.statusCode === 204 || payload == null) return false
+  // A 204's payload may be the serialized `null` a route sends; Fastify drops it. A HEAD's
+  // body is dropped before this hook (Fastify's own onSend comes first), but its GET varies.
+  if (reply.statusCode === 204 || (payload == null && reply.request.method !== 'HEAD')) return false
   const contentType = reply.getHeader('content-type')
   return contentType === undefined || (typeof contentType === 'string' && COMPRESSIBLE_TYPES.test(contentType))
 }

@@ -23,8 +23,8 @@ export default fp(async function securityPlugin (fastify) {
     // for it (a serialized origin is a scheme, a host of at most 253 characters and a port); a
     // longer one gets no CORS headers, as a disallowed origin does.
     origin: origins === '*' ? (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) => { callback(null, origin === undefined || origin.length <= MAX_URL_LENGTH) } : origins,
-    // No HEAD: it is answered 405 (exposeHeadRoutes: false, docs/openapi.md).
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    // HEAD is served wherever GET is (docs/openapi.md).
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     // traceparent/tracestate: an incoming W3C trace context is continued (SPEC §8).
     allowedHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'traceparent', 'tracestate'],
     exposedHeaders: [...CORS_EXPOSED_HEADERS],

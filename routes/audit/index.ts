@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented, problemResponses } from '../../schemas/common.js'
+import { documented, problemResponses, ResponseHeaders } from '../../schemas/common.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
-import { AuditEventPage, auditPageLink, ListAuditEventsQuery } from '../../schemas/audit.js'
+import { AuditEventPage, ListAuditEventsQuery } from '../../schemas/audit.js'
 import { setNextLink } from '../../lib/http/pagination.js'
 import { CURSOR_PARAM, listAuditEventPage } from './service.js'
 import { ADMIN_ONLY } from '../../plugins/app/auth.js'
 
-const AuditEventPageResponse = documented(AuditEventPage, { description: 'One page of audit events', headers: { link: auditPageLink } })
+const AuditEventPageResponse = documented(AuditEventPage, { description: 'One page of audit events', headers: { link: ResponseHeaders.link('audit-events', CURSOR_PARAM) } })
 
 /** /api/audit-events: the audit log (SPEC §8), read-only; written by routes/audit/record.ts. */
 const auditRoutes: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { documented, problemResponses } from '../../schemas/common.js'
+import { documented, problemResponses, ResponseHeaders } from '../../schemas/common.js'
 import { EventPage, ListEventsQuery } from '../../schemas/events.js'
 import { WebhookEvent } from '../../schemas/webhooks.js'
 import { readEventPage, type EventsContext } from './service.js'
@@ -7,6 +7,7 @@ import { validatorCompiler } from '../../lib/validator-compiler.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { EVENT_PROBLEMS } from './problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { setNextLink } from '../../lib/http/pagination.js'
 
 /** A long poll looks again this often: one indexed read of the outbox each time. */
 const POLL_INTERVAL_MS = 250
@@ -37,13 +38,16 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         'Events are kept EVENT_RETENTION_DAYS (default 30); a cursor whose holder may have missed purged events is 410 CURSOR_EXPIRED: ' +
         'a page that ends the feed (has_more false) dates its cursor at that read, so a client that polls within the retention never gets it.',
       querystring: ListEventsQuery,
-      response: { 200: documented(EventPage, { description: 'One page of events' }), ...problemResponses(HTTP_PROBLEMS.INVALID_CURSOR, EVENT_PROBLEMS.CURSOR_EXPIRED) },
+      response: { 200: documented(EventPage, { description: 'One page of events', headers: { link: ResponseHeaders.link('events', 'after') } }), ...problemResponses(HTTP_PROBLEMS.INVALID_CURSOR, EVENT_PROBLEMS.CURSOR_EXPIRED) },
       security: [{ bearerAuth: [] }]
     }
   }, async (request, reply) => {
     const gone = new AbortController()
     reply.raw.once('close', () => { gone.abort() })
-    return await readEventPage(events, request.query, AbortSignal.any([gone.signal, closing.signal]))
+    const page = await readEventPage(events, request.query, AbortSignal.any([gone.signal, closing.signal]))
+    // rel="next" only while more is readable now; a caught-up client polls next_cursor (SPEC §1's lists).
+    setNextLink(request, reply, page.has_more ? page.next_cursor : null, 'after')
+    return page
   })
 }
 

@@ -26,7 +26,11 @@ export default suite(import.meta, (t) => {
     t.equal(JSON.parse(elsewhere.body).code, 'ROUTE_NOT_FOUND')
     const post = await request(server.metricsPort, 'POST', '/metrics')
     t.equal(post.status, 405)
-    t.equal(post.headers.allow, 'GET')
+    t.equal(post.headers.allow, 'GET, HEAD')
+    const head = await request(server.metricsPort, 'HEAD', '/metrics')
+    t.equal(head.status, 200, 'HEAD as GET')
+    t.match(String(head.headers['content-type']), /^text\/plain/)
+    t.equal(head.body, '', 'without the body')
 
     t.equal(await server.stop(), 0, 'graceful exit')
     t.ok(await connectionRefused(server.metricsPort), 'the metrics listener closed with the app')

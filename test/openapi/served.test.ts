@@ -3,6 +3,8 @@ import YAML from 'yaml'
 import { ConfigError, loadConfig } from '../../lib/config.js'
 import { YAML_1_1_TIMESTAMP } from '../../lib/openapi/yaml.js'
 import { buildTestApp } from '../helpers/app.js'
+import { createUser } from '../helpers/users.js'
+import { createProduct } from '../routes/products/fixtures/products.js'
 import { declaredContract } from '../helpers/declared.js'
 import { SECURITY_HEADERS } from '../../lib/security-headers.js'
 import { isObject, objectAt, operations, type Json, type JsonObject } from './document.js'
@@ -148,13 +150,32 @@ export default suite(import.meta, (t) => {
     t.same(missing, [], 'every operation declares them')
   })
 
-  t.test('HEAD is not served (it is not in the document): 405 with Allow', async (t) => {
+  t.test('HEAD answers each GET route as GET does, without the body (RFC 9110 §9.3.2), and stays out of the document', async (t) => {
     const app = await buildTestApp(t)
-    for (const url of ['/api/products', '/health/live', '/swagger/json']) {
-      const res = await app.inject({ method: 'HEAD', url })
-      t.equal(res.statusCode, 405, `HEAD ${url}`)
-      t.notMatch(String(res.headers.allow), /HEAD/, `Allow of ${url} does not offer HEAD`)
-    }
+    const staff = await createUser(app, 'staff')
+    const product = await createProduct(app, staff)
+    const url = `/api/products/${product.id}`
+    const get = await app.inject({ method: 'GET', url, headers: staff.headers })
+    const head = await app.inject({ method: 'HEAD', url, headers: staff.headers })
+    t.equal(head.statusCode, 200)
+    t.equal(head.body, '', 'no body')
+    for (const name of ['etag', 'content-type', 'cache-control', 'vary', 'x-content-type-options']) t.equal(head.headers[name], get.headers[name], `${name} as GET sends it`)
+    t.equal(head.headers['content-length'], String(Buffer.byteLength(get.body)), 'Content-Length of the body GET sends')
+    const notModified = await app.inject({ method: 'HEAD', url, headers: { ...staff.headers, 'if-none-match': product.etag } })
+    t.equal(notModified.statusCode, 304, 'If-None-Match holds for HEAD')
+    const missing = await app.inject({ method: 'HEAD', url: '/api/products/00000000-0000-4000-8000-000000000000', headers: staff.headers })
+    t.equal(missing.statusCode, 404, 'a missing resource is a 404 to HEAD too')
+    t.equal(missing.body, '')
+    t.equal((await app.inject({ method: 'HEAD', url: '/api/products' })).statusCode, 401, 'HEAD is authenticated as GET is')
+
+    for (const path of ['/health/live', '/swagger/json']) t.equal((await app.inject({ method: 'HEAD', url: path })).statusCode, 200, `HEAD ${path}`)
+    const postOnly = await app.inject({ method: 'HEAD', url: '/login' })
+    t.equal(postOnly.statusCode, 405, 'no HEAD where there is no GET')
+    t.equal(postOnly.headers.allow, 'POST')
+    t.equal((await app.inject({ method: 'DELETE', url: '/health/live' })).headers.allow, 'GET, HEAD', 'Allow offers HEAD beside GET')
+
+    const doc = (await app.inject({ method: 'GET', url: '/swagger/json' })).json()
+    t.same(operations(doc).filter((op) => op.method === 'head').map((op) => op.name), [], 'HEAD is implied by GET, so SDKs get no second operation')
   })
 
   t.test('servers follows PUBLIC_URL, which is validated', async (t) => {

@@ -18066,6 +18066,8 @@ export interface operations {
             /** @description One page of events */
             200: {
                 headers: {
+                    /** @description RFC 8288 link to the next page, when there is one */
+                    Link?: string;
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
                     "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import { waitFor } from '../../helpers/wait.js'
 import { suite } from '../../helpers/suite.js'
@@ -125,6 +125,22 @@ export default suite(import.meta, (t) => {
       if (!result.has_more) break
     }
     t.same(pages.map((e) => e.id), all.data.map((e) => e.id), 'pages of 2 give the same sequence')
+
+    const linked: string[] = []
+    let url: string | undefined = '/api/events?limit=2&types=order.created'
+    while (url !== undefined && linked.length < 10) {
+      const res: LightMyRequestResponse = await app.inject({ method: 'GET', url, headers: staff.headers })
+      const body: FeedPage = res.json()
+      linked.push(...body.data.map((e) => e.id))
+      const link: unknown = res.headers.link
+      if (body.has_more) {
+        t.equal(link, `</api/events?limit=2&types=order.created&after=${body.next_cursor ?? ''}>; rel="next"`, 'rel="next" carries the filters and next_cursor as ?after=')
+      } else {
+        t.equal(link, undefined, 'no rel="next" once caught up: poll next_cursor')
+      }
+      url = typeof link === 'string' ? /^<([^>]+)>/.exec(link)?.[1] : undefined
+    }
+    t.same(linked, all.data.filter((e) => e.type === 'order.created').map((e) => e.id), 'following Link pages through the filtered feed')
     const tail = await readFeed(app, staff, `?after=${cursor ?? ''}`)
     t.same(tail, { data: [], next_cursor: cursor, has_more: false }, 'past the end: empty, and the same cursor back')
 

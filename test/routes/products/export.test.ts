@@ -42,6 +42,20 @@ export default suite(import.meta, (t) => {
     }
   })
 
+  t.test('HEAD answers an export as GET would, without reading it all; refused as GET is', async (t) => {
+    const app = await buildTestApp(t)
+    const staff = await createUser(app, 'staff')
+    const customer = await createUser(app, 'customer')
+    await seedProducts(app, [{ name: 'one' }, { name: 'two' }])
+    const head = await app.inject({ method: 'HEAD', url: '/api/products/export', headers: staff.headers })
+    t.equal(head.statusCode, 200)
+    t.match(head.headers['content-type'], /^application\/x-ndjson/)
+    t.equal(head.body, '')
+    t.equal((await app.inject({ method: 'HEAD', url: '/api/products/export', headers: customer.headers })).statusCode, 403)
+    t.equal((await app.inject({ method: 'HEAD', url: '/api/products/export?sort=stock', headers: staff.headers })).statusCode, 400)
+    if (usingRealPostgres()) await waitForReleasedConnections(app)
+  })
+
   t.test('an empty catalog exports an empty NDJSON body', async (t) => {
     const app = await buildTestApp(t)
     const staff = await createUser(app, 'staff')
