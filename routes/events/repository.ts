@@ -17,7 +17,8 @@ export async function readEvents (db: Db, after: FeedPosition | null, types: rea
     .where(sql<boolean>`xid < pg_snapshot_xmin(pg_current_snapshot())`)
   if (after !== null) query = query.where(sql<boolean>`(xid, seq) > (cast(${after.xid} as xid8), cast(${after.seq} as bigint))`)
   if (types !== null) query = query.where('type', 'in', types)
-  return await query.orderBy(sql`xid`).orderBy('seq').limit(limit).execute()
+  // The table's columns, not the text the select turns them into: '10000' sorts before '9999'.
+  return await query.orderBy('webhook_events.xid').orderBy('webhook_events.seq').limit(limit).execute()
 }
 
 /** Deletes up to `batch` events older than `retentionDays` (their deliveries cascade); returns how many went. */

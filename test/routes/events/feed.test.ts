@@ -158,6 +158,27 @@ export default suite(import.meta, (t) => {
     t.same(next.data.map((e) => e.data.id), [fresh], 'only the new event after the cursor')
   })
 
+  t.test('the order is (xid, seq) as numbers, also where their digit counts differ', async (t) => {
+    const app = await buildOrdersApp(t)
+    const staff = await createUser(app, 'staff')
+    // Written as transactions 9, 10 and 100 (long ended on any server): seq 99 in 9, seq 9 and 10 in 10, seq 1 in 100.
+    const written = [['9', '99'], ['10', '9'], ['10', '10'], ['100', '1']]
+    for (const [xid, seq] of written) {
+      await sql`INSERT INTO webhook_events (type, data, xid, seq) OVERRIDING SYSTEM VALUE VALUES ('order.created', ${JSON.stringify({ id: `${xid}.${seq}` })}::jsonb, ${xid}::xid8, ${seq}::bigint)`.execute(app.db)
+    }
+    const expected = written.map(([xid, seq]) => `${xid ?? ''}.${seq ?? ''}`)
+    t.same((await readFeed(app, staff)).data.map((e) => e.data.id), expected, 'one page')
+    const paged: string[] = []
+    let after = ''
+    for (let page = 0; page < 10; page++) {
+      const result = await readFeed(app, staff, `?limit=1${after}`)
+      paged.push(...result.data.map((e) => e.data.id))
+      after = `&after=${result.next_cursor ?? ''}`
+      if (!result.has_more) break
+    }
+    t.same(paged, expected, 'pages of one: nothing skipped, nothing repeated')
+  })
+
   t.test('a rolled-back change never shows in the feed', async (t) => {
     const app = await buildOrdersApp(t)
     const staff = await createUser(app, 'staff')
