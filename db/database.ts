@@ -156,6 +156,9 @@ export interface AuditEventsTable {
   /** {field: [before, after]}, a JSON object (jsonb): written as JSON text. */
   changes: ColumnType<Record<string, [unknown, unknown]>, string, never>
   request_id: string
+  /** The writing transaction (xid8, as text) and the order within the table (bigint, as text), migration 0009; set by the database. */
+  xid: ColumnType<string, never, never>
+  seq: ColumnType<string, never, never>
 }
 
 /** Migration 0006: only the SHA-256 of a key is stored; a roll lowers the old key's expires_at. Its version: 0008. */

@@ -7,6 +7,7 @@ import * as eventsFeed from './0005_events_feed.js'
 import * as apiKeys from './0006_api_keys.js'
 import * as outboxTraceContext from './0007_outbox_trace_context.js'
 import * as apiKeyVersions from './0008_api_key_versions_and_rolls.js'
+import * as auditFeedOrder from './0009_audit_feed_order.js'
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005_events_feed': eventsFeed,
   '0006_api_keys': apiKeys,
   '0007_outbox_trace_context': outboxTraceContext,
-  '0008_api_key_versions_and_rolls': apiKeyVersions
+  '0008_api_key_versions_and_rolls': apiKeyVersions,
+  '0009_audit_feed_order': auditFeedOrder
 }

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely'
 import type { Db, WebhookEventsTable } from '../../db/database.js'
-import type { FeedPosition } from './cursor.js'
+import type { FeedPosition } from '../../lib/http/feed-cursor.js'
 
 export type EventRecord = Pick<Selectable<WebhookEventsTable>, 'id' | 'type' | 'data' | 'created_at' | 'xid' | 'seq'>
 

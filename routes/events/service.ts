@@ -5,7 +5,7 @@ import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { EVENT_PROBLEMS } from './problems.js'
 import { EVENT_TYPES, type EventPageBody, type ListEventsInput } from '../../schemas/events.js'
 import { presentEvent } from '../webhooks/presenter.js'
-import { decodeFeedCursor, encodeFeedCursor, type FeedPosition } from './cursor.js'
+import { decodeFeedCursor, encodeFeedCursor, type FeedPosition } from '../../lib/http/feed-cursor.js'
 import * as repo from './repository.js'
 
 const DEFAULT_LIMIT = 100

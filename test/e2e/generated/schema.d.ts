@@ -603,7 +603,7 @@ export interface paths {
         };
         /**
          * List audit events (admin)
-         * @description Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), oldest first (keyset on at, id), each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. Events are kept AUDIT_RETENTION_DAYS (default 365).
+         * @description Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), oldest transaction first, each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. A change is listed once every transaction older than its own has ended, so a cursor never skips one that committed late. Events are kept AUDIT_RETENTION_DAYS (default 365).
          */
         get: operations["listAuditEvents"];
         put?: never;

@@ -16,7 +16,7 @@ export async function auditRowsOf (app: FastifyInstance, resourceId: string): Pr
   return await app.db.selectFrom('audit_events')
     .select(['actor_type', 'actor_id', 'action', 'resource_type', 'resource_id', 'changes', 'request_id'])
     .where('resource_id', '=', resourceId)
-    .orderBy('at').orderBy('id')
+    .orderBy('xid').orderBy('seq')
     .execute()
 }
 

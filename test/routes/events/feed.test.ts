@@ -5,7 +5,7 @@ import { waitFor } from '../../helpers/wait.js'
 import { suite } from '../../helpers/suite.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
 import { buildOrdersApp, insertProduct, postOrder, transition } from '../orders/fixtures/orders.js'
-import { encodeFeedCursor } from '../../../routes/events/cursor.js'
+import { encodeFeedCursor } from '../../../lib/http/feed-cursor.js'
 import { readFeed, type FeedEvent, type FeedPage } from './fixtures.js'
 
 async function orderFor (app: FastifyInstance, customer: TestUser, productId: string, quantity = 1): Promise<string> {

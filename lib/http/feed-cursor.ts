@@ -2,9 +2,10 @@ import { AppError } from '../../lib/app-error.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 
 /**
- * A position in the events feed: the (xid, seq) of the last event handed out, and the time up to
- * which its holder has seen the feed (that event's created_at, or later when the page that gave
- * it ended the feed), which tells whether events it has not seen may have been purged (410).
+ * A position in a feed read in (xid, seq) order (the events feed, the audit log): the (xid, seq)
+ * of the last row handed out, and the time up to which its holder has seen the feed (that row's
+ * time, or later when the events page that gave it ended the feed), which tells the events feed
+ * whether events it has not seen may have been purged (410).
  * base64url JSON, opaque to clients; anything this API did not make is a 400.
  */
 export interface FeedPosition {
