@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { suite } from '../helpers/suite.js'
+import { waitFor } from '../helpers/wait.js'
 import { apiClient } from './client.js'
 import { adminClient } from './flows.js'
 import { startServer } from '../helpers/server-process.js'
@@ -26,7 +27,11 @@ export default suite(import.meta, async (t) => {
     const read = await program.GET('/api/products/{id}', { params: { path: { id } } })
     t.equal(read.data?.sku, sku, 'and reads it')
 
-    const audit = await admin.GET('/api/audit-events', { params: { query: { resource_id: id } } })
+    // Listed once no older transaction is open anywhere on the Postgres server.
+    const audit = await waitFor('the creation in the audit log', async () => {
+      const page = await admin.GET('/api/audit-events', { params: { query: { resource_id: id } } })
+      return (page.data?.data.length ?? 0) > 0 ? page : undefined
+    })
     t.match(audit.data?.data[0], { action: 'product.created', actor: { type: 'api_key', id: key.id } }, 'the audit log names the key')
 
     const outside = await program.GET('/api/audit-events', { params: { query: {} } })
