@@ -259,6 +259,13 @@ const CONTENT_ENCODING: Json = headerRefs({
     schema: { type: 'string', enum: ['br', 'gzip', 'deflate', 'zstd'] }
   }
 })
+/** A 415 for a Content-Encoding the API cannot decompress names those it can (RFC 9110 §15.5.16). */
+const ACCEPT_ENCODING: Json = headerRefs({
+  'Accept-Encoding': {
+    description: 'On a 415 for a request Content-Encoding that is not supported: the codings request bodies may use',
+    schema: { type: 'string', enum: ['gzip, deflate'] }
+  }
+})
 const WWW_AUTHENTICATE: Json = headerRefs({
   'WWW-Authenticate': { description: 'The authentication scheme to use: `Bearer`', schema: { type: 'string', enum: ['Bearer'] } }
 })
@@ -293,7 +300,8 @@ function decorateResponse (status: string, response: Json, context: { limited: b
     ...(statusCode !== 204 && statusCode !== 304 && response.content !== undefined ? CONTENT_ENCODING : {}),
     ...(context.limited ? RATE_LIMIT_HEADERS : {}),
     ...((context.limited && statusCode === 429) || statusCode === 503 || (context.idempotent && statusCode === 409) ? RETRY_AFTER : {}),
-    ...(context.bearer && statusCode === 401 ? WWW_AUTHENTICATE : {})
+    ...(context.bearer && statusCode === 401 ? WWW_AUTHENTICATE : {}),
+    ...(statusCode === 415 ? ACCEPT_ENCODING : {})
   }
 }
 
@@ -310,7 +318,7 @@ const usesBearer = (operation: Json): boolean =>
  * on every rate-limited one, Retry-After on 429/503 (and the 409 of idempotent
  * operations), the problem responses every operation of its shape can give (400, 406, 408, 413, 414, 415, 417, 431),
  * the ProblemCode enum and Problem's extension members, WWW-Authenticate on the 401
- * of bearer operations, Deprecation, Sunset and Link on every response of a deprecated operation
+ * of bearer operations, Accept-Encoding on 415s, Deprecation, Sunset and Link on every response of a deprecated operation
  * (plugins/app/deprecation.ts), the problem+json media type of errors; and `security: []` on public
  * operations, so tools read them as deliberately public rather than unspecified.
  */

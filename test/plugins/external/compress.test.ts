@@ -1,6 +1,7 @@
 import zlib from 'node:zlib'
 import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
+import { declaredContract } from '../../helpers/declared.js'
 import { createUser } from '../../helpers/users.js'
 import { seedProducts } from '../../routes/products/fixtures/products.js'
 
@@ -32,6 +33,8 @@ export default suite(import.meta, (t) => {
     t.equal(brotli.statusCode, 415)
     t.equal(brotli.json().code, 'UNSUPPORTED_MEDIA_TYPE')
     t.equal(brotli.headers['accept-encoding'], 'gzip, deflate', 'the 415 names the codings it takes')
+    const contract = declaredContract((await app.inject({ method: 'GET', url: '/swagger/json' })).json())
+    t.same(contract.undeclared({ method: 'POST', pathname: '/api/products', status: 415, headers: Object.keys(brotli.headers), code: 'UNSUPPORTED_MEDIA_TYPE' }), [], 'and the document declares it')
     t.equal((await app.db.selectFrom('products').select('id').execute()).length, 0, 'nothing written')
 
     const created = await post(zlib.gzipSync(JSON.stringify({ sku: 'GZ-1', name: 'Gzipped', price_cents: 100, stock: 1 })), 'gzip')
