@@ -99,10 +99,11 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'rollApiKey',
       summary: 'Replace an API key with a new one',
       description: 'Returns a new key (shown once, with its own ETag and Location) with the same owner, name, scopes and lifetime; the old key keeps working for expires_in_hours (0..168), then stops. ' +
-        'A key rolled before is refused (409 API_KEY_ALREADY_ROLLED): roll its successor; an expired key too (409 API_KEY_EXPIRED): create a new one.',
+        'A key rolled before is refused (409 API_KEY_ALREADY_ROLLED): roll its successor; an expired key too (409 API_KEY_EXPIRED): create a new one. ' +
+        'Only its owner rolls a key (an admin rolling another user\'s -> 403 FORBIDDEN: the new secret would act as that user; revoke it instead).',
       params: IdParams,
       body: RollApiKeyBody,
-      response: { 201: documented(ApiKeyWithSecret, { description: 'The new key, with its secret', headers: apiKeyHeaders.created }), ...problemResponses(API_KEY_PROBLEMS.API_KEY_NOT_FOUND, API_KEY_PROBLEMS.API_KEY_ALREADY_ROLLED, API_KEY_PROBLEMS.API_KEY_EXPIRED) },
+      response: { 201: documented(ApiKeyWithSecret, { description: 'The new key, with its secret', headers: apiKeyHeaders.created }), ...problemResponses(HTTP_PROBLEMS.FORBIDDEN, API_KEY_PROBLEMS.API_KEY_NOT_FOUND, API_KEY_PROBLEMS.API_KEY_ALREADY_ROLLED, API_KEY_PROBLEMS.API_KEY_EXPIRED) },
       security
     }
   }, async (request, reply) => {

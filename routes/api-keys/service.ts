@@ -116,6 +116,8 @@ export async function rollKey (ctx: ApiKeysContext, caller: KeyManager, id: stri
     const current = await repo.findKey(trx, id, ownerFilter(caller), true)
     const now = new Date()
     if (current === undefined) throw keyNotFound()
+    // Admins see and revoke every key, but a roll hands out a secret that acts as the key's owner.
+    if (current.user_id !== caller.id) throw forbidden('Only its owner rolls a key: the new key would act as them. Revoke it (DELETE) instead; its owner can create or roll their own')
     // A key rolled with no overlap is also expired: its successor is the key to roll.
     if (current.rolled_at !== null) throw new AppError(API_KEY_PROBLEMS.API_KEY_ALREADY_ROLLED, 'This key was already rolled: roll its successor')
     if (current.expires_at <= now) throw new AppError(API_KEY_PROBLEMS.API_KEY_EXPIRED, `This key expired at ${current.expires_at.toISOString()}; create a new one (POST /api/api-keys)`)
