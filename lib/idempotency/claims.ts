@@ -50,8 +50,9 @@ export async function claimKey (trx: Db, ctx: IdempotencyContext): Promise<Repla
     return null
   }
   if (stored.request_hash !== ctx.requestHash) {
-    throw new AppError(IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used with a different request body', {
-      errors: [{ pointer: '/idempotency-key', in: 'header', detail: 'was used with a different body' }]
+    // Keys are the caller's, across operations: the stored hash may be of another operation's request.
+    throw new AppError(IDEMPOTENCY_PROBLEMS.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was already used for a different request (another body, or another operation): use a new key for each request', {
+      errors: [{ pointer: '/idempotency-key', in: 'header', detail: 'was used for a different request' }]
     })
   }
   return { status: stored.response_status, body: stored.response_body }

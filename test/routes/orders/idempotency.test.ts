@@ -27,6 +27,7 @@ export default suite(import.meta, (t) => {
     t.equal(other.statusCode, 422)
     t.equal(other.json().code, 'IDEMPOTENCY_KEY_REUSED')
     t.equal(other.json().errors[0].in, 'header')
+    t.match(other.json().detail, /different request \(another body, or another operation\)/)
 
     t.equal(await countRows(app, 'orders'), 1)
     t.equal(await stockOf(app, product.id), 8)
@@ -38,6 +39,20 @@ export default suite(import.meta, (t) => {
     t.match(row.request_hash, /^[0-9a-f]{64}$/)
     const ttlHours = (row.expires_at.getTime() - row.created_at.getTime()) / 3_600_000
     t.ok(ttlHours > 23.9 && ttlHours < 24.1, `expires 24 h after creation (${ttlHours})`)
+  })
+
+  t.test('a key used on another operation is refused as reused, saying so', async (t) => {
+    const app = await buildOrdersApp(t)
+    const admin = await createUser(app, 'admin')
+    const customer = await createUser(app, 'customer')
+    const product = await insertProduct(app, { stock: 10 })
+    const key = { 'idempotency-key': 'shared-between-operations' }
+    const batch = await app.inject({ method: 'POST', url: '/api/products/batch', headers: { ...admin.headers, ...key }, payload: { mode: 'per_item', items: [{ sku: 'IDEM-X', name: 'x', price_cents: 1, stock: 1 }] } })
+    t.equal(batch.statusCode, 200)
+    const order = await postOrder(app, admin, { customer_id: customer.customerId, items: [{ product_id: product.id, quantity: 1 }] }, key)
+    t.equal(order.statusCode, 422)
+    t.match(order.json(), { code: 'IDEMPOTENCY_KEY_REUSED', detail: /another operation/ })
+    t.equal(await stockOf(app, product.id), 10, 'nothing ordered')
   })
 
   t.test('20 parallel requests with one key create exactly one order', async (t) => {
