@@ -44,6 +44,11 @@ export default suite(import.meta, (t) => {
     const route = 'GET /legacy'
     t.throws(() => deprecationHeaders({ deprecated: true }, route), /GET \/legacy is deprecated: x-deprecated-at must be an RFC 3339 date/)
     t.throws(() => deprecationHeaders({ ...deprecatedOperation({ ...NOTICE, sunset: 'soon' }) }, route), /x-sunset must be an RFC 3339 date .*got "soon"/)
+    for (const since of ['2026-12-01T00:00:00', '2026-02-30', '2026-12-01 junk', '2026-12-01T25:00:00Z']) {
+      t.throws(() => deprecationHeaders({ ...deprecatedOperation({ ...NOTICE, since }) }, route), /x-deprecated-at must be an RFC 3339 date or date-time with an offset/, `${since}: no offset (local time), or no such day`)
+    }
+    t.equal(deprecationHeaders({ ...deprecatedOperation({ ...NOTICE, since: '2026-12-01' }) }, route)?.deprecation, '@1796083200', 'a full date is midnight UTC')
+    t.equal(deprecationHeaders({ ...deprecatedOperation({ ...NOTICE, since: '2026-12-01T02:00:00+02:00' }) }, route)?.deprecation, '@1796083200', 'a date-time keeps its offset')
     t.throws(() => deprecationHeaders({ ...deprecatedOperation({ ...NOTICE, sunset: '2026-11-30' }) }, route), /x-sunset is before x-deprecated-at/)
     t.throws(() => deprecationHeaders({ ...deprecatedOperation({ ...NOTICE, link: 'javascript:alert(1)' }) }, route), /externalDocs.url must be/)
     t.throws(() => deprecationHeaders({ ...deprecatedOperation({ ...NOTICE, link: 'https://x.example/a>; rel="next"' }) }, route), /externalDocs.url must be/, 'a link cannot inject another link')
