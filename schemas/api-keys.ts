@@ -36,7 +36,7 @@ const keyProperties = {
   scopes: ScopeList,
   created_at: Timestamp,
   expires_at: Type.String({ format: 'date-time', maxLength: 64, description: 'The key stops working at this time (RFC 3339 UTC); a roll brings it forward to the end of the overlap', examples: ['2027-02-22T10:00:00.000Z'] }),
-  last_used_at: Type.Union([Timestamp, Type.Null()], { description: 'The last authenticated use, to the minute (written at most once a minute); null if never used' })
+  last_used_at: Type.Union([Timestamp, Type.Null()], { description: 'An authenticated use at most a minute before the last one (written at most once a minute per key); null if never used' })
 }
 
 const keyExample = {

@@ -2056,7 +2056,7 @@ export interface components {
              * @example 2027-02-22T10:00:00.000Z
              */
             expires_at: string;
-            /** @description The last authenticated use, to the minute (written at most once a minute); null if never used */
+            /** @description An authenticated use at most a minute before the last one (written at most once a minute per key); null if never used */
             last_used_at: string | null;
         };
         /**
@@ -2119,7 +2119,7 @@ export interface components {
              * @example 2027-02-22T10:00:00.000Z
              */
             expires_at: string;
-            /** @description The last authenticated use, to the minute (written at most once a minute); null if never used */
+            /** @description An authenticated use at most a minute before the last one (written at most once a minute per key); null if never used */
             last_used_at: string | null;
             /**
              * @description The key: send it as `Authorization: Bearer <key>`. Shown only in this response (only its SHA-256 is stored); store it now.
