@@ -25,9 +25,10 @@ export const ListEventsQuery = Type.Object({
 
 export const EventPage = Type.Object({
   data: Type.Array(Type.Ref('WebhookEvent'), { maxItems: MAX_EVENT_PAGE }),
-  next_cursor: Type.Union([Type.String({ maxLength: MAX_EVENT_CURSOR_LENGTH }), Type.Null()], {
+  next_cursor: Type.String({
+    maxLength: MAX_EVENT_CURSOR_LENGTH,
     examples: ['MTIzNDU2OjQ1Njc4'],
-    description: 'Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent'
+    description: 'Pass as ?after= to read on, also from an empty page (it is then the cursor you sent, or, on a first read, the end of the feed so far)'
   }),
   has_more: Type.Boolean({ examples: [false], description: 'true when more events are readable right now (read on at once); false: poll again later, or use wait' })
 }, { $id: 'EventPage', title: 'EventPage', description: 'One page of the events feed, in the feed\'s stable order' })

@@ -21,6 +21,14 @@ export async function readEvents (db: Db, after: FeedPosition | null, types: rea
   return await query.orderBy('webhook_events.xid').orderBy('webhook_events.seq').limit(limit).execute()
 }
 
+/** The xid below which every transaction has ended, for a statement run now (readEvents' bound). */
+export async function visibleHorizon (db: Db): Promise<string> {
+  const { rows } = await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(db)
+  const xmin = rows[0]?.xmin
+  if (xmin === undefined) throw new Error('pg_current_snapshot() returned no row')
+  return xmin
+}
+
 /** Deletes up to `batch` events older than `retentionDays` (their deliveries cascade); returns how many went. */
 export async function purgeExpiredEvents (db: Db, retentionDays: number, batch: number): Promise<number> {
   const result = await db.deleteFrom('webhook_events')

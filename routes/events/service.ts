@@ -56,6 +56,7 @@ export async function readEventPage (ctx: EventsContext, query: ListEventsInput,
   const deadline = Date.now() + (query.wait ?? 0) * 1000
 
   let readAt = Date.now()
+  let start = await startOf(ctx.db, after, readAt)
   let rows = await repo.readEvents(ctx.db, after, types, limit + 1)
   while (rows.length === 0 && !signal.aborted && Date.now() < deadline) {
     try {
@@ -64,23 +65,33 @@ export async function readEventPage (ctx: EventsContext, query: ListEventsInput,
       break
     }
     readAt = Date.now()
+    start = await startOf(ctx.db, after, readAt)
     rows = await repo.readEvents(ctx.db, after, types, limit + 1)
   }
 
   const page = rows.slice(0, limit)
   const hasMore = rows.length > limit
-  return { data: page.map(presentEvent), next_cursor: nextCursor(after, page.at(-1), hasMore ? null : readAt), has_more: hasMore }
+  return { data: page.map(presentEvent), next_cursor: nextCursor(start, page.at(-1), hasMore ? null : readAt), has_more: hasMore }
 }
 
 /**
- * Where the next page starts: after the last event handed out, or where `after` was. Its time is
+ * Where a page that lists nothing leaves its reader: at `after`, or, on a first read, at the end
+ * of the feed's visible part, taken just before the read (every event below it was visible to
+ * the read: snapshot horizons only move up). So a client filtered to a rare type holds a cursor
+ * from its first poll on, instead of scanning the whole feed again on every poll.
+ */
+async function startOf (db: Db, after: FeedPosition | null, readAt: number): Promise<FeedPosition> {
+  return after ?? { xid: await repo.visibleHorizon(db), seq: '0', createdAt: new Date(readAt) }
+}
+
+/**
+ * Where the next page starts: after the last event handed out, or at `start`. Its time is
  * the last event's; a page that ends the feed (`caughtUpAt`) moves it up to that read, so a
  * client that is up to date, on a quiet feed or filtered to a rare type, never holds a cursor
  * that looks older than the retention (410) while it has missed nothing.
  */
-function nextCursor (after: FeedPosition | null, last: repo.EventRecord | undefined, caughtUpAt: number | null): string | null {
-  const position = last !== undefined ? { xid: last.xid, seq: last.seq, createdAt: last.created_at } : after
-  if (position === null) return null
+function nextCursor (start: FeedPosition, last: repo.EventRecord | undefined, caughtUpAt: number | null): string {
+  const position = last !== undefined ? { xid: last.xid, seq: last.seq, createdAt: last.created_at } : start
   const caughtUp = caughtUpAt === null ? 0 : caughtUpAt - CAUGHT_UP_MARGIN_MS
   return encodeFeedCursor(caughtUp > position.createdAt.getTime() ? { ...position, createdAt: new Date(caughtUp) } : position)
 }

@@ -1886,10 +1886,10 @@ export interface components {
         EventPage: {
             data: components["schemas"]["WebhookEvent"][];
             /**
-             * @description Pass as ?after= to read on; also on an empty page (it is then the cursor you sent). null only when the feed is empty and no cursor was sent
+             * @description Pass as ?after= to read on, also from an empty page (it is then the cursor you sent, or, on a first read, the end of the feed so far)
              * @example MTIzNDU2OjQ1Njc4
              */
-            next_cursor: string | null;
+            next_cursor: string;
             /**
              * @description true when more events are readable right now (read on at once); false: poll again later, or use wait
              * @example false

@@ -6,7 +6,7 @@ import { suite } from '../../helpers/suite.js'
 import { createUser, type TestUser } from '../../helpers/users.js'
 import { buildOrdersApp, insertProduct, postOrder, transition } from '../orders/fixtures/orders.js'
 import { encodeFeedCursor } from '../../../lib/http/feed-cursor.js'
-import { readFeed, type FeedEvent, type FeedPage } from './fixtures.js'
+import { readFeed, waitForFeed, type FeedEvent, type FeedPage } from './fixtures.js'
 
 async function orderFor (app: FastifyInstance, customer: TestUser, productId: string, quantity = 1): Promise<string> {
   const res = await postOrder(app, customer, { items: [{ product_id: productId, quantity }] })
@@ -93,7 +93,9 @@ export default suite(import.meta, (t) => {
     const admin = await createUser(app, 'admin')
     const staff = await createUser(app, 'staff')
     const customer = await createUser(app, 'customer')
-    t.same(await readFeed(app, staff), { data: [], next_cursor: null, has_more: false }, 'empty feed, no cursor')
+    const empty = await readFeed(app, staff)
+    t.same({ ...empty, next_cursor: null }, { data: [], next_cursor: null, has_more: false }, 'empty feed')
+    t.type(empty.next_cursor, 'string', 'with a cursor at its end all the same')
 
     const product = await insertProduct(app, { stock: 3 })
     const orders = [await orderFor(app, customer, product.id), await orderFor(app, customer, product.id), await orderFor(app, customer, product.id)]
@@ -177,6 +179,28 @@ export default suite(import.meta, (t) => {
       if (!result.has_more) break
     }
     t.same(paged, expected, 'pages of one: nothing skipped, nothing repeated')
+  })
+
+  t.test('a first read that finds nothing hands out a cursor at the feed\'s end, so a rare type is not scanned for again', async (t) => {
+    const app = await buildOrdersApp(t)
+    const staff = await createUser(app, 'staff')
+    const insertEvent = async (type: string): Promise<string> => (await app.db.insertInto('webhook_events').values({ type, data: '{"id":"x"}' }).returning('id').executeTakeFirstOrThrow()).id
+    await insertEvent('order.created')
+    await insertEvent('order.created')
+    await waitForFeed(app, staff, 2)
+
+    const rare = await readFeed(app, staff, '?types=product.out_of_stock')
+    t.same(rare.data, [])
+    t.equal(rare.has_more, false)
+    t.type(rare.next_cursor, 'string', 'a cursor, though nothing was listed')
+    t.same((await readFeed(app, staff, `?after=${rare.next_cursor}`)).data, [], 'past the events the first read saw, of every type')
+
+    const soldOut = await insertEvent('product.out_of_stock')
+    const next = await waitFor('the new event after the cursor', async () => {
+      const page = await readFeed(app, staff, `?types=product.out_of_stock&after=${rare.next_cursor}`)
+      return page.data.length > 0 ? page : undefined
+    })
+    t.same(next.data.map((e) => e.id), [soldOut], 'and before what comes next')
   })
 
   t.test('a rolled-back change never shows in the feed', async (t) => {
