@@ -22,14 +22,15 @@ function configured<T> (read: () => T): T {
 }
 
 const config = configured(() => loadConfig(process.env))
-// Off (null) unless the standard OTEL_* variables turn it on; then before the app is built.
-const tracing: Tracing | null = configured(() => startTracing())
-// STARTUP_TIMEOUT_MS bounds the whole boot (database start, migrations, Redis, bootstrap,
-// listen). Past it the process exits 1 naming the step that hung, and the orchestrator restarts
-// it; no single step has a shorter limit of its own, so a slow machine only makes boot slower.
 // Until the app (and its logger) exists, a failed boot is told by this one: pino JSON like every
 // other line, at fatal, which even LOG_LEVEL=silent prints (a process that exits says why).
 const bootLog = pino({ level: 'fatal', redact: { paths: REDACT_PATHS, censor: '[Redacted]' } })
+// Off (null) unless the standard OTEL_* variables turn it on; then before the app is built.
+// OpenTelemetry's own warnings (a failed export) are lines at the app's LOG_LEVEL.
+const tracing: Tracing | null = configured(() => startTracing({ log: bootLog.child({}, { level: config.logLevel }) }))
+// STARTUP_TIMEOUT_MS bounds the whole boot (database start, migrations, Redis, bootstrap,
+// listen). Past it the process exits 1 naming the step that hung, and the orchestrator restarts
+// it; no single step has a shorter limit of its own, so a slow machine only makes boot slower.
 const boot = startupDeadline(config.startupTimeoutMs, (step, timeoutMs) => {
   bootLog.fatal({ step, timeoutMs }, `could not start: still in step '${step}' when the startup deadline passed (STARTUP_TIMEOUT_MS=${timeoutMs})`)
   process.exit(1)

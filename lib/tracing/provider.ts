@@ -1,10 +1,12 @@
-import { context, propagation, trace } from '@opentelemetry/api'
+import { format } from 'node:util'
+import { context, diag, DiagLogLevel, propagation, trace, type DiagLogger } from '@opentelemetry/api'
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions'
+import type { FastifyBaseLogger } from 'fastify'
 import { ConfigError } from '../config.js'
 import { readPackageVersion } from '../version.js'
 import { instrument } from './instrumentations.js'
@@ -42,6 +44,18 @@ function exportersFromEnv (): SpanExporter[] {
 export interface StartTracingOptions {
   /** Export to this exporter, span by span, whatever the environment says (tests). */
   exporter?: SpanExporter
+  /** Where OpenTelemetry's own warnings and errors go (a failed export, an OTEL_* value it ignores); without it, nowhere. */
+  log?: FastifyBaseLogger
+}
+
+/**
+ * OpenTelemetry's warnings and errors as warn lines: its trouble (a collector down drops every
+ * span) degrades tracing, not the requests, so it is no `error` line of the service.
+ */
+function diagLogger (log: FastifyBaseLogger): DiagLogger {
+  const otelLog = log.child({ component: 'opentelemetry' })
+  const write = (message: string, ...args: unknown[]): void => { otelLog.warn(format(message, ...args)) }
+  return { error: write, warn: write, info: write, debug: write, verbose: write }
 }
 
 /**
@@ -50,11 +64,16 @@ export interface StartTracingOptions {
  * OTEL_TRACES_SAMPLER(_ARG) (default: parent-based, always on), the resource OTEL_SERVICE_NAME and
  * OTEL_RESOURCE_ATTRIBUTES, batching OTEL_BSP_*; context is propagated as W3C traceparent/tracestate.
  */
-export function startTracing ({ exporter }: StartTracingOptions = {}): Tracing | null {
+export function startTracing ({ exporter, log }: StartTracingOptions = {}): Tracing | null {
+  // Before the exporters are made: they warn about the OTEL_* values they ignore.
+  if (log !== undefined) diag.setLogger(diagLogger(log), DiagLogLevel.WARN)
   const processors: SpanProcessor[] = exporter !== undefined
     ? [new SimpleSpanProcessor(exporter)]
     : exportersFromEnv().map((each) => new BatchSpanProcessor(each))
-  if (processors.length === 0) return null
+  if (processors.length === 0) {
+    diag.disable()
+    return null
+  }
 
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'goshop-api', [ATTR_SERVICE_VERSION]: readPackageVersion() }))
@@ -70,6 +89,8 @@ export function startTracing ({ exporter }: StartTracingOptions = {}): Tracing |
       trace.disable()
       context.disable()
       propagation.disable()
+      // Last: a failure of the final export is still logged.
+      diag.disable()
     }
   }
 }

@@ -1,4 +1,6 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel'
+import { SpanStatusCode, type Span } from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE, ATTR_URL_PATH, ATTR_URL_SCHEME } from '@opentelemetry/semantic-conventions'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Tracing } from '../../lib/tracing/provider.js'
@@ -24,10 +26,46 @@ export class TracedLogController extends LogController {
   }
 }
 
-/** Probes and scrapes make no spans (SPEC §8): `/health/*` and `/metrics`, whatever the query string. */
+const pathOf = (url: string): string => url.split('?', 1)[0] ?? url
+
+/**
+ * Probes and scrapes make no spans (SPEC §8): `/health/*` and `/metrics`, whatever the query
+ * string; `/metrics/` too, which ignoreTrailingSlash routes to the same handler.
+ */
 export function isUntracedPath (url: string): boolean {
-  const path = url.split('?', 1)[0] ?? url
-  return path.startsWith('/health/') || path === '/metrics'
+  const path = pathOf(url)
+  return path.startsWith('/health/') || path === '/metrics' || path === '/metrics/'
+}
+
+/**
+ * @fastify/otel's onError hook marks the request span ERROR and records the exception for every
+ * error, a 400 or 401 included, before the error handler has chosen the status; but a SERVER span
+ * stays unset on a 4xx (HTTP semconv) and the SDK cannot unset a status. So the span holds those
+ * calls back until the returned function is given the response's status (onSend, below): replayed
+ * on a 5xx, with `error.type` (also on a 5xx nothing threw), dropped otherwise. The library's
+ * `handler - x` spans keep ERROR for any thrown error: internal spans, whose handler it did cut short.
+ */
+function holdErrorUntilStatus (span: Span): (statusCode: number) => void {
+  const setStatus = span.setStatus.bind(span)
+  const recordException = span.recordException.bind(span)
+  let held: Array<() => void> | null = []
+  span.setStatus = (status) => {
+    if (held === null) setStatus(status)
+    else held.push(() => setStatus(status))
+    return span
+  }
+  span.recordException = (exception, time) => {
+    if (held === null) recordException(exception, time)
+    else held.push(() => { recordException(exception, time) })
+  }
+  return (statusCode) => {
+    const calls = held ?? []
+    held = null
+    if (statusCode < 500) return
+    setStatus({ code: SpanStatusCode.ERROR })
+    for (const call of calls) call()
+    span.setAttribute(ATTR_ERROR_TYPE, String(statusCode))
+  }
 }
 
 /**
@@ -39,11 +77,18 @@ export function isUntracedPath (url: string): boolean {
  * here through the app's TracedLogController) and on the request (problem bodies: `trace_id`).
  */
 export default fp<{ tracing: Tracing, logController: TracedLogController }>(async function otelPlugin (fastify, { tracing, logController }) {
+  const settles = new WeakMap<FastifyRequest, (statusCode: number) => void>()
   const instrumentation = new FastifyOtelInstrumentation({
     ignorePaths: (route) => isUntracedPath(route.url),
     instrumentHooks: false,
     requestHook: (span, request) => {
       span.updateName(request.routeOptions.url === undefined ? request.method : `${request.method} ${request.routeOptions.url}`)
+      // The library records request.url, query string included; query values can be personal data
+      // or credentials (`?q=<email>`, `?access_token=`), so the path alone, and no url.query.
+      span.setAttribute(ATTR_URL_PATH, pathOf(request.url))
+      // Behind TRUST_PROXY, request.protocol is X-Forwarded-Proto as the proxy sent it, any string.
+      span.setAttribute(ATTR_URL_SCHEME, request.protocol === 'https' ? 'https' : 'http')
+      settles.set(request, holdErrorUntilStatus(span))
     }
   })
   instrumentation.setTracerProvider(tracing.provider)
@@ -59,5 +104,10 @@ export default fp<{ tracing: Tracing, logController: TracedLogController }>(asyn
     }
     logController.logIncoming(request, reply)
     done()
+  })
+  // Before the library's own onSend (a route hook, run after every instance hook) ends the span.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    settles.get(request)?.(reply.statusCode)
+    done(null, payload)
   })
 }, { name: 'otel' })

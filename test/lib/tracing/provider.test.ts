@@ -1,8 +1,11 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { diag } from '@opentelemetry/api'
+import pino from 'pino'
 import { ConfigError } from '../../../lib/config.js'
 import { startTracing } from '../../../lib/tracing/provider.js'
 import type { TestContext } from '../../helpers/database.js'
+import { captureLogs } from '../../helpers/log-capture.js'
 import { suite } from '../../helpers/suite.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
@@ -10,7 +13,8 @@ import { buildOrdersApp } from '../../routes/orders/fixtures/orders.js'
 
 const OTEL_VARIABLES = [
   'OTEL_SDK_DISABLED', 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES'
+  'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_BSP_SCHEDULE_DELAY'
 ]
 
 /** Sets the OTEL_* variables for one test (the SDK reads process.env); the previous values come back at teardown. */
@@ -43,6 +47,15 @@ async function startCollector (t: TestContext): Promise<{ url: string, exports: 
   await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
   t.teardown(async () => { server.closeAllConnections(); await new Promise((resolve) => { server.close(resolve) }) })
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exports }
+}
+
+/** A local port nothing listens on (it did a moment ago): a connection to it is refused. */
+async function closedPort (): Promise<number> {
+  const server = http.createServer()
+  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => { server.close(resolve) })
+  return port
 }
 
 export default suite(import.meta, (t) => {
@@ -111,5 +124,24 @@ export default suite(import.meta, (t) => {
     t.match(exported.body, /"key":"service\.name","value":\{"stringValue":"goshop-under-test"\}/)
     t.match(exported.body, /"key":"deployment\.environment\.name","value":\{"stringValue":"test"\}/)
     t.match(exported.body, /"name":"GET \/api\/products"/)
+  })
+
+  t.test('a failed export is a warn line of the given logger (the OTLP endpoint refuses connections); none after shutdown', async (t) => {
+    withEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, OTEL_EXPORTER_OTLP_TIMEOUT: '200', OTEL_BSP_SCHEDULE_DELAY: '10' })
+    const logs = captureLogs()
+    const tracing = startTracing({ log: pino(logs.stream) })
+    if (tracing === null) throw new Error('tracing stayed off')
+    let running = true
+    t.teardown(async () => { if (running) await tracing.shutdown() })
+
+    tracing.provider.getTracer('test').startSpan('lost').end()
+    const line = await waitFor('the failed export logged', async () => logs.lines().find((line) => line.component === 'opentelemetry'))
+    t.equal(line.level, 40, 'at warn')
+    t.match(line.msg, /ECONNREFUSED/)
+
+    await tracing.shutdown()
+    running = false
+    diag.warn('after shutdown')
+    t.notOk(logs.lines().some((line) => line.msg === 'after shutdown'), 'the logger is no longer OpenTelemetry\'s')
   })
 })

@@ -1,16 +1,22 @@
-import { ProxyTracerProvider, SpanKind, trace } from '@opentelemetry/api'
+import { ProxyTracerProvider, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { isWrapped } from '@opentelemetry/instrumentation'
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
+import type { InjectOptions } from 'light-my-request'
 import pg from 'pg'
+import { BODY_LIMIT_BYTES, buildApp } from '../../../app.js'
+import { AppError, preconditionFailed } from '../../../lib/app-error.js'
+import { HTTP_PROBLEMS } from '../../../lib/problems/http.js'
 import { startTracing, type Tracing } from '../../../lib/tracing/provider.js'
+import { testAppOptions } from '../../helpers/app.js'
 import type { TestContext } from '../../helpers/database.js'
 import { captureLogs } from '../../helpers/log-capture.js'
 import { suite } from '../../helpers/suite.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
-import { buildOrdersApp, insertProduct, postOrder } from '../../routes/orders/fixtures/orders.js'
+import { buildOrdersApp, insertProduct, postOrder, settled } from '../../routes/orders/fixtures/orders.js'
 import { createEndpoint, FAST_WEBHOOKS } from '../../routes/webhooks/fixtures.js'
 import { startReceiver } from '../../routes/webhooks/receiver.js'
 
@@ -29,6 +35,20 @@ function traceInMemory (t: TestContext): { tracing: Tracing, exporter: InMemoryS
 
 const inTrace = (spans: ReadableSpan[], traceId: string): ReadableSpan[] => spans.filter((span) => span.spanContext().traceId === traceId)
 const attribute = (span: ReadableSpan, name: string): unknown => span.attributes[name]
+const exceptions = (span: ReadableSpan): string[] => span.events.filter((event) => event.name === 'exception').map((event) => String(event.attributes?.['exception.message']))
+
+/** A traced app with routes that fail as handlers can: a thrown 4xx, a thrown 5xx, a 5xx sent without an error. */
+async function appWithFailingRoutes (t: TestContext, tracing: Tracing): Promise<FastifyInstance> {
+  const app = await buildApp(await testAppOptions(t, { tracing }))
+  t.teardown(async () => { await app.close() })
+  app.get('/probe/precondition', async () => { throw preconditionFailed() })
+  app.get('/probe/rate-limited', async () => { throw new AppError(HTTP_PROBLEMS.RATE_LIMITED, 'Slow down') })
+  app.get('/probe/boom', async () => { throw new Error('the disk is on fire') })
+  app.get('/probe/unavailable', async () => { throw new AppError(HTTP_PROBLEMS.SERVICE_UNAVAILABLE, 'The warehouse does not answer') })
+  app.get('/probe/quiet-503', (_request, reply) => reply.code(503).send({ status: 'down' }))
+  await app.ready()
+  return await settled(app)
+}
 
 export default suite(import.meta, (t) => {
   t.test('tracing off: no provider, no patches, no stored trace context, no trace_id anywhere', async (t) => {
@@ -128,11 +148,81 @@ export default suite(import.meta, (t) => {
     t.equal(unauthorized.json().trace_id, INCOMING_TRACE_ID, 'a refused request continues the caller\'s trace too')
   })
 
+  t.test('tracing on: a 4xx leaves the server span\'s status unset; a 5xx is an ERROR, with its message and error.type', async (t) => {
+    const { tracing, exporter } = traceInMemory(t)
+    const app = await appWithFailingRoutes(t, tracing)
+    const customer = await createUser(app, 'customer')
+    const serverSpan = async (request: InjectOptions, status: number): Promise<ReadableSpan> => {
+      exporter.reset()
+      const res = await app.inject(request)
+      t.equal(res.statusCode, status, `${request.method} ${request.url}: ${status}`)
+      const span = exporter.getFinishedSpans().find((each) => each.kind === SpanKind.SERVER)
+      if (span === undefined) throw new Error(`no server span for ${request.method} ${request.url}`)
+      t.equal(attribute(span, 'http.response.status_code'), status)
+      return span
+    }
+
+    const json = { ...customer.headers, 'content-type': 'application/json' }
+    const clientErrors: Array<[string, InjectOptions, number]> = [
+      ['a validation error', { method: 'POST', url: '/api/orders', headers: customer.headers, payload: { items: 'none' } }, 400],
+      ['malformed JSON', { method: 'POST', url: '/api/orders', headers: json, payload: '{' }, 400],
+      ['no credentials', { method: 'POST', url: '/api/orders', payload: {} }, 401],
+      ['a thrown not found', { method: 'GET', url: '/api/products/00000000-0000-4000-8000-000000000000', headers: customer.headers }, 404],
+      ['an unknown route', { method: 'GET', url: '/api/nowhere' }, 404],
+      ['a precondition', { method: 'GET', url: '/probe/precondition' }, 412],
+      ['too large a body', { method: 'POST', url: '/api/orders', headers: json, payload: `"${'x'.repeat(BODY_LIMIT_BYTES)}"` }, 413],
+      ['a text body', { method: 'POST', url: '/api/orders', headers: { ...customer.headers, 'content-type': 'text/plain' }, payload: 'x' }, 415],
+      ['a rate limit', { method: 'GET', url: '/probe/rate-limited' }, 429]
+    ]
+    for (const [what, request, status] of clientErrors) {
+      const span = await serverSpan(request, status)
+      t.equal(span.status.code, SpanStatusCode.UNSET, `${what}: status unset`)
+      t.same(exceptions(span), [], `${what}: no exception event`)
+      t.equal(attribute(span, 'error.type'), undefined, `${what}: no error.type`)
+    }
+
+    const boom = await serverSpan({ method: 'GET', url: '/probe/boom' }, 500)
+    t.same(boom.status, { code: SpanStatusCode.ERROR, message: 'the disk is on fire' })
+    t.same(exceptions(boom), ['the disk is on fire'])
+    t.equal(attribute(boom, 'error.type'), '500')
+    const unavailable = await serverSpan({ method: 'GET', url: '/probe/unavailable' }, 503)
+    t.same(unavailable.status, { code: SpanStatusCode.ERROR, message: 'The warehouse does not answer' })
+    t.equal(attribute(unavailable, 'error.type'), '503')
+    const quiet = await serverSpan({ method: 'GET', url: '/probe/quiet-503' }, 503)
+    t.same(quiet.status, { code: SpanStatusCode.ERROR }, 'a 5xx nothing threw is an ERROR too')
+    t.same(exceptions(quiet), [])
+    t.equal(attribute(quiet, 'error.type'), '503')
+  })
+
+  t.test('tracing on: url.path is the path without the query string; url.scheme is http, or https behind a proxy that says so', async (t) => {
+    const { tracing, exporter } = traceInMemory(t)
+    const app = await buildOrdersApp(t, { env: { TRUST_PROXY: 'true' }, tracing })
+    const admin = await createUser(app, 'admin')
+    const search = '/api/customers?q=someone%40mail.test'
+    // An unknown parameter is refused (400), but the request is traced all the same.
+    const token = '/api/customers?access_token=secret-token'
+    for (const [url, forwarded, scheme, status] of [
+      [search, undefined, 'http', 200],
+      [search, 'https', 'https', 200],
+      [token, 'http, gopher', 'http', 400]
+    ] as const) {
+      exporter.reset()
+      const res = await app.inject({ method: 'GET', url, headers: { ...admin.headers, ...(forwarded !== undefined ? { 'x-forwarded-proto': forwarded } : {}) } })
+      t.equal(res.statusCode, status)
+      const spans = exporter.getFinishedSpans()
+      const server = spans.find((span) => span.kind === SpanKind.SERVER)
+      t.equal(server === undefined ? undefined : attribute(server, 'url.path'), '/api/customers')
+      t.equal(server === undefined ? undefined : attribute(server, 'url.scheme'), scheme, `X-Forwarded-Proto ${String(forwarded)}: ${scheme}`)
+      t.notOk(spans.some((span) => 'url.query' in span.attributes), 'no url.query')
+      t.notMatch(JSON.stringify(spans.map((span) => span.attributes)), /someone|secret-token/, 'no query value in any span')
+    }
+  })
+
   t.test('tracing on: health probes and metrics make no spans', async (t) => {
     const { tracing, exporter } = traceInMemory(t)
     const app = await buildOrdersApp(t, { tracing })
     exporter.reset()
-    for (const url of ['/health/live', '/health/ready', '/metrics', '/health/live?probe=1']) {
+    for (const url of ['/health/live', '/health/ready', '/metrics', '/health/live?probe=1', '/metrics/', '/metrics/?probe=1', '/health/live/']) {
       const res = await app.inject({ method: 'GET', url, headers: { traceparent: TRACEPARENT } })
       t.not(res.statusCode, 500, url)
       t.notOk(res.body.includes('trace_id'), `${url}: no trace id`)
