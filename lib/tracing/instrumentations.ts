@@ -31,7 +31,8 @@ export function instrument (provider: TracerProvider): Instrumented {
   const patched: InstrumentationBase[] = [
     // Queries outside any trace (background polls, purges) make no root spans of their own.
     new PgInstrumentation({ enabled: false, requireParentSpan: true }),
-    new IORedisInstrumentation({ enabled: false, requireParentSpan: true })
+    // The command name only: keys carry client addresses (rate limits) and account ids.
+    new IORedisInstrumentation({ enabled: false, requireParentSpan: true, dbStatementSerializer: (command) => command })
   ]
   const undici = new UndiciInstrumentation({ enabled: false, requireParentforSpans: true })
   const undo: Array<() => void> = []

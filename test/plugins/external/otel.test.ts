@@ -105,6 +105,7 @@ export default suite(import.meta, (t) => {
     if (app.redisGuard !== null) {
       const redis = spans.find((span) => attribute(span, 'db.system.name') === 'redis')
       t.ok(redis, 'the rate-limit call to Redis is a span of the trace')
+      t.match(String(redis === undefined ? '' : attribute(redis, 'db.query.text')), /^[a-z]+$/i, 'named by its command alone: its keys hold the client address')
     }
 
     const event = await app.db.selectFrom('webhook_events').select(['traceparent']).executeTakeFirstOrThrow()
