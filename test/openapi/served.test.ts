@@ -178,6 +178,25 @@ export default suite(import.meta, (t) => {
     t.same(operations(doc).filter((op) => op.method === 'head').map((op) => op.name), [], 'HEAD is implied by GET, so SDKs get no second operation')
   })
 
+  t.test('every GET operation of the document answers HEAD with GET\'s status and header fields', async (t) => {
+    const app = await buildTestApp(t)
+    const admin = await createUser(app, 'admin')
+    const product = await createProduct(app, admin)
+    const doc = (await app.inject({ method: 'GET', url: '/swagger/json' })).json()
+    const gets = operations(doc).filter((op) => op.method === 'get')
+    t.ok(gets.length >= 20, `${gets.length} GET operations`)
+    // Framing fields differ by design: a HEAD has no body to frame (RFC 9110 §9.3.2).
+    const fieldsOf = (headers: Record<string, unknown>): string[] => Object.keys(headers).filter((name) => !['content-length', 'transfer-encoding', 'date'].includes(name)).sort()
+    for (const { name, path } of gets) {
+      const url = path.replace('/api/products/{id}', `/api/products/${product.id}`).replace(/\{id\}/g, '00000000-0000-4000-8000-000000000000').replace('{slug}', 'not-found')
+      const get = await app.inject({ method: 'GET', url, headers: admin.headers })
+      const head = await app.inject({ method: 'HEAD', url, headers: admin.headers })
+      t.equal(head.statusCode, get.statusCode, `${name}: ${get.statusCode}`)
+      t.same(fieldsOf(head.headers), fieldsOf(get.headers), `${name}: the same header fields`)
+      t.equal(head.body, '', `${name}: no body`)
+    }
+  })
+
   t.test('servers follows PUBLIC_URL, which is validated', async (t) => {
     const app = await buildTestApp(t, { env: { PUBLIC_URL: 'https://shop.example.com/v1' } })
     const doc = (await app.inject({ method: 'GET', url: '/swagger/json' })).json()
