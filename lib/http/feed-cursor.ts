@@ -1,5 +1,5 @@
-import { AppError } from '../../lib/app-error.js'
-import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
+import { AppError } from '../app-error.js'
+import { HTTP_PROBLEMS } from '../problems/http.js'
 
 /**
  * A position in a feed read in (xid, seq) order (the events feed, the audit log): the (xid, seq)
