@@ -14,7 +14,7 @@ import lifecyclePlugin from './plugins/app/lifecycle.js'
 import { loggerOptions } from './lib/logger.js'
 import metricsPlugin from './plugins/external/metrics.js'
 import notFoundPlugin, { frameworkError } from './plugins/app/not-found.js'
-import otelPlugin, { TracedLogController } from './plugins/external/otel.js'
+import otelPlugin, { TracedLogController, traceRefusedRequest } from './plugins/external/otel.js'
 import rateLimitPlugin from './plugins/external/rate-limit.js'
 import redisPlugin from './plugins/external/redis.js'
 import requestIdPlugin, { genReqId } from './plugins/app/request-id.js'
@@ -88,7 +88,11 @@ export async function buildApp ({ config, logStream, onStep, tracing, database }
     },
     frameworkErrors: traced === null
       ? frameworkError
-      : (error, request, reply) => { traced.logController.logIncoming(request, reply); frameworkError(error, request, reply) },
+      : (error, request, reply) => {
+          traceRefusedRequest(traced.tracing, request, reply)
+          traced.logController.logIncoming(request, reply)
+          frameworkError(error, request, reply)
+        },
     clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()

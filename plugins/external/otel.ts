@@ -1,6 +1,6 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel'
-import { SpanStatusCode, type Span } from '@opentelemetry/api'
-import { ATTR_ERROR_TYPE, ATTR_URL_PATH, ATTR_URL_SCHEME } from '@opentelemetry/semantic-conventions'
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_URL_PATH, ATTR_URL_SCHEME } from '@opentelemetry/semantic-conventions'
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Tracing } from '../../lib/tracing/provider.js'
@@ -35,6 +35,45 @@ const pathOf = (url: string): string => url.split('?', 1)[0] ?? url
 export function isUntracedPath (url: string): boolean {
   const path = pathOf(url)
   return path.startsWith('/health/') || path === '/metrics' || path === '/metrics/'
+}
+
+/**
+ * The library records request.url, query string included; query values can be personal data or
+ * credentials (`?q=<email>`, `?access_token=`), so the path alone, and no url.query. Behind
+ * TRUST_PROXY, request.protocol is X-Forwarded-Proto as the proxy sent it, any string.
+ */
+const requestAttributes = (request: FastifyRequest): Attributes => ({
+  [ATTR_HTTP_REQUEST_METHOD]: request.method,
+  [ATTR_URL_PATH]: pathOf(request.url),
+  [ATTR_URL_SCHEME]: request.protocol === 'https' ? 'https' : 'http'
+})
+
+/** The trace id on the request (problem bodies: `trace_id`) and on every log line of it. */
+function carryTraceId (request: FastifyRequest, reply: FastifyReply, traceId: string): void {
+  request.traceId = traceId
+  request.log = reply.log = request.log.child({ trace_id: traceId })
+}
+
+/**
+ * A request the router refuses (bad percent-encoding, an over-long path parameter) runs no hook,
+ * so @fastify/otel makes no span for it: its server span is made here (app.ts, frameworkErrors),
+ * named by its method alone as no route matched, continuing an incoming traceparent, and ended
+ * when the answer has been sent.
+ */
+export function traceRefusedRequest (tracing: Tracing, request: FastifyRequest, reply: FastifyReply): void {
+  if (isUntracedPath(request.url)) return
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers)
+  const span = tracing.provider.getTracer('goshop-api').startSpan(request.method, { kind: SpanKind.SERVER, attributes: requestAttributes(request) }, parent)
+  carryTraceId(request, reply, span.spanContext().traceId)
+  let ended = false
+  const end = (): void => {
+    if (ended) return
+    ended = true
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, reply.statusCode)
+    span.end()
+  }
+  reply.raw.once('finish', end)
+  reply.raw.once('close', end)
 }
 
 /**
@@ -83,11 +122,7 @@ export default fp<{ tracing: Tracing, logController: TracedLogController }>(asyn
     instrumentHooks: false,
     requestHook: (span, request) => {
       span.updateName(request.routeOptions.url === undefined ? request.method : `${request.method} ${request.routeOptions.url}`)
-      // The library records request.url, query string included; query values can be personal data
-      // or credentials (`?q=<email>`, `?access_token=`), so the path alone, and no url.query.
-      span.setAttribute(ATTR_URL_PATH, pathOf(request.url))
-      // Behind TRUST_PROXY, request.protocol is X-Forwarded-Proto as the proxy sent it, any string.
-      span.setAttribute(ATTR_URL_SCHEME, request.protocol === 'https' ? 'https' : 'http')
+      span.setAttributes(requestAttributes(request))
       settles.set(request, holdErrorUntilStatus(span))
     }
   })
@@ -97,11 +132,7 @@ export default fp<{ tracing: Tracing, logController: TracedLogController }>(asyn
   fastify.decorateRequest('traceId', null)
   fastify.addHook('onRequest', (request, reply, done) => {
     const { span } = request.opentelemetry()
-    if (span != null) {
-      const traceId = span.spanContext().traceId
-      request.traceId = traceId
-      request.log = reply.log = request.log.child({ trace_id: traceId })
-    }
+    if (span != null) carryTraceId(request, reply, span.spanContext().traceId)
     logController.logIncoming(request, reply)
     done()
   })

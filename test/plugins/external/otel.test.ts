@@ -231,8 +231,8 @@ export default suite(import.meta, (t) => {
     t.same(exporter.getFinishedSpans().map((span) => span.name), [], 'not a single span')
   })
 
-  t.test('tracing on: a 404 logs its incoming line with the trace id; a request refused by the router or a probe logs it once, untraced', async (t) => {
-    const { tracing } = traceInMemory(t)
+  t.test('tracing on: a 404 and a request the router refuses log their incoming line with the trace id; a probe logs it once, untraced', async (t) => {
+    const { tracing, exporter } = traceInMemory(t)
     const logs = captureLogs()
     const app = await buildOrdersApp(t, { env: { LOG_LEVEL: 'info' }, logStream: logs.stream, tracing })
     const linesOf = async (url: string): Promise<Array<Record<string, unknown>>> => {
@@ -240,13 +240,33 @@ export default suite(import.meta, (t) => {
       return logs.lines().filter((line) => line.reqId === res.headers['x-request-id'])
     }
 
-    // The router refuses a bad URL (frameworkErrors) before any hook, so there is no span; a probe is not traced.
-    for (const url of ['/api/products/%E0%A4%A', '/health/live']) {
-      const lines = await linesOf(url)
-      t.equal(lines[0]?.msg, 'incoming request', `${url}: the incoming line is still written, first`)
-      t.equal(lines.filter((line) => line.msg === 'incoming request').length, 1, `${url}: once`)
-      t.notOk(lines.some((line) => 'trace_id' in line), `${url}: no trace id`)
+    const probe = await linesOf('/health/live')
+    t.equal(probe[0]?.msg, 'incoming request', 'a probe: the incoming line is still written, first')
+    t.equal(probe.filter((line) => line.msg === 'incoming request').length, 1, 'a probe: once')
+    t.notOk(probe.some((line) => 'trace_id' in line), 'a probe: no trace id')
+
+    // The router refuses a bad URL or an over-long parameter (frameworkErrors) before any hook: its span is made there.
+    exporter.reset()
+    for (const [url, status] of [['/api/products/%E0%A4%A?q=secret', 400], [`/api/products/${'a'.repeat(300)}`, 414]] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: { traceparent: TRACEPARENT } })
+      t.equal(res.statusCode, status)
+      t.equal(res.json().trace_id, INCOMING_TRACE_ID, `${status}: the problem names the trace`)
+      const lines = logs.lines().filter((line) => line.reqId === res.headers['x-request-id'])
+      t.same(lines.map((line) => line.msg), ['incoming request', 'request completed'], `${status}: its incoming and completed lines, once each`)
+      t.same(lines.filter((line) => line.trace_id !== INCOMING_TRACE_ID), [], `${status}: both carry the trace id`)
     }
+    const refused = await waitFor('the refused requests\' spans', async () => {
+      const spans = inTrace(exporter.getFinishedSpans(), INCOMING_TRACE_ID)
+      return spans.length === 2 ? spans : undefined
+    })
+    for (const span of refused) {
+      t.equal(span.name, 'GET', 'named by its method: no route matched')
+      t.equal(span.kind, SpanKind.SERVER)
+      t.equal(span.parentSpanContext?.spanId, INCOMING_SPAN_ID, 'continuing the incoming traceparent')
+      t.equal(span.status.code, SpanStatusCode.UNSET, 'a 4xx leaves the status unset')
+      t.notOk(String(attribute(span, 'url.path')).includes('?'), 'the path without its query')
+    }
+    t.same(refused.map((span) => attribute(span, 'http.response.status_code')).sort(), [400, 414])
     const notFound = await linesOf('/api/nowhere')
     t.same(notFound.map((line) => line.msg).filter((msg) => msg === 'incoming request' || msg === 'request completed'), ['incoming request', 'request completed'])
     t.same(notFound.filter((line) => line.trace_id !== INCOMING_TRACE_ID), [], 'a 404 is traced: every line carries the trace id')
