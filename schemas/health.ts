@@ -8,7 +8,7 @@ export const Liveness = Type.Object({ status: Type.Literal('ok') }, { $id: 'Live
 
 export const DependencyStatus = Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('embedded')], {
   title: 'DependencyStatus',
-  description: 'up: reachable; down: unreachable (for Redis: no connection, and the replica is then not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store)',
+  description: 'up: reachable (Postgres, also the embedded PGlite); down: unreachable (the replica is then not ready); degraded: still ready, Postgres answering but every pooled connection busy past the check\'s 1.5 s, or Redis connected but slow or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process store standing in for Redis',
   examples: ['up']
 })
 

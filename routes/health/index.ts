@@ -29,7 +29,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     }
   }, async (request, reply) => {
-    const body = await service.readiness(fastify.db, fastify.store, fastify.redisGuard, fastify.lifecycle.shuttingDown, request.log)
+    const body = await service.readiness(fastify.dbHandle, fastify.store, fastify.redisGuard, fastify.lifecycle.shuttingDown, request.log)
     if (body.status === 'not_ready') reply.code(503).header('retry-after', '5')
     return body
   })

@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import type { Static } from 'typebox'
+import type pg from 'pg'
 import type { Db } from '../../db/database.js'
+import type { DatabaseHandle } from '../../db/connect.js'
 import type { DependencyGuard } from '../../lib/dependency-guard.js'
 import type { KeyValueStore } from '../../lib/memory-store.js'
 import type { DependencyCheck, Readiness } from '../../schemas/health.js'
@@ -33,8 +35,17 @@ async function timed (dependency: string, log: FastifyBaseLogger, probe: () => P
 
 const round = (ms: number): number => Math.round(ms * 100) / 100
 
-async function checkPostgres (db: Db, log: FastifyBaseLogger): Promise<CheckResult> {
-  return await timed('postgres', log, async () => await sql`select 1`.execute(db), 'up')
+/**
+ * The check queues for a connection like any request. When it gets none in time because every
+ * connection is busy serving (a burst, a held row lock), Postgres answers and the replica serves:
+ * `degraded`, still ready. Were that `down`, a burst would take replica after replica out of the
+ * Service while the rest saturated the same way. A Postgres that stops answering is still found:
+ * the silence watchdog (db/connect.ts) ends the stuck connections, and new ones then fail.
+ */
+async function checkPostgres (db: Db, pool: pg.Pool | null, log: FastifyBaseLogger): Promise<CheckResult> {
+  const result = await timed('postgres', log, async () => await sql`select 1`.execute(db), 'up')
+  const saturated = pool !== null && pool.idleCount === 0 && pool.waitingCount > 0 && pool.totalCount > 0
+  return result.status === 'down' && saturated ? { ...result, status: 'degraded' } : result
 }
 
 /**
@@ -56,9 +67,9 @@ async function checkRedis (store: KeyValueStore, guard: DependencyGuard | null, 
   return unavailable(result.latency_ms)
 }
 
-/** Ready when not shutting down, Postgres is up and a configured Redis is connected (a slow one only degrades the service). */
-export async function readiness (db: Db, store: KeyValueStore, guard: DependencyGuard | null, shuttingDown: boolean, log: FastifyBaseLogger): Promise<Static<typeof Readiness>> {
-  const [postgres, redis] = await Promise.all([checkPostgres(db, log), checkRedis(store, guard, log)])
+/** Ready when not shutting down, Postgres answers (busy only degrades it) and a configured Redis is connected (a slow one only degrades the service). */
+export async function readiness (database: DatabaseHandle, store: KeyValueStore, guard: DependencyGuard | null, shuttingDown: boolean, log: FastifyBaseLogger): Promise<Static<typeof Readiness>> {
+  const [postgres, redis] = await Promise.all([checkPostgres(database.db, database.pool, log), checkRedis(store, guard, log)])
   const ready = !shuttingDown && postgres.status !== 'down' && redis.status !== 'down'
   return {
     status: ready ? 'ready' : 'not_ready',

@@ -1500,7 +1500,7 @@ export interface components {
          * @description One dependency's state and the latency of the check
          */
         DependencyCheck: {
-            /** @description up: reachable; down: unreachable (for Redis: no connection, and the replica is then not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store) */
+            /** @description up: reachable (Postgres, also the embedded PGlite); down: unreachable (the replica is then not ready); degraded: still ready, Postgres answering but every pooled connection busy past the check's 1.5 s, or Redis connected but slow or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process store standing in for Redis */
             status: components["schemas"]["DependencyStatus"];
             /**
              * @description How long the check took
@@ -2259,7 +2259,7 @@ export interface components {
         BatchMode: "per_item" | "all_or_nothing";
         /**
          * DependencyStatus
-         * @description up: reachable; down: unreachable (for Redis: no connection, and the replica is then not ready); degraded: Redis connected but slow, or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process stand-in (PGlite, the memory store)
+         * @description up: reachable (Postgres, also the embedded PGlite); down: unreachable (the replica is then not ready); degraded: still ready, Postgres answering but every pooled connection busy past the check's 1.5 s, or Redis connected but slow or skipped by its circuit breaker (the service runs on per-replica limits); embedded: the in-process store standing in for Redis
          * @example up
          * @enum {string}
          */

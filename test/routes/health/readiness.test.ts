@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { suite } from '../../helpers/suite.js'
 import { buildApp } from '../../../app.js'
 import { loadConfig } from '../../../lib/config.js'
@@ -26,6 +27,24 @@ export default suite(import.meta, (t) => {
 
     const live = await app.inject({ method: 'GET', url: '/health/live' })
     t.equal(live.statusCode, 200, 'liveness does not depend on the database')
+  })
+
+  t.test('a pool whose every connection is busy is degraded, not down: the replica stays ready', async (t) => {
+    const app = await buildApp(await testAppOptions(t, { env: { DB_POOL_MAX: '1', DB_ACQUIRE_TIMEOUT_MS: '5000', LOG_LEVEL: 'warn' } }))
+    t.teardown(async () => { await app.close() })
+    await app.ready()
+    if (app.dbHandle.pool === null) {
+      // Embedded PGlite: one in-process connection, no pool to saturate; its check is plain up.
+      t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).json().checks.postgres.status, 'up')
+      return
+    }
+    // The only connection is busy for 3 s, longer than the check waits (1.5 s).
+    const busy = sql`select pg_sleep(3)`.execute(app.db)
+    const res = await app.inject({ method: 'GET', url: '/health/ready' })
+    await busy
+    t.equal(res.statusCode, 200, 'still ready')
+    t.equal(res.json().checks.postgres.status, 'degraded')
+    t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).json().checks.postgres.status, 'up', 'up again once a connection is free')
   })
 
   t.test('readiness turns 503 while shutting down', async (t) => {
