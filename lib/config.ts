@@ -287,9 +287,13 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
   const port = env.PORT ?? 8080
   const metricsPort = env.METRICS_PORT ?? 9464
   if (!bad.has('PORT') && !bad.has('METRICS_PORT') && metricsPort === port) problems.push(`METRICS_PORT=${metricsPort}: must differ from PORT`)
+  const database = databaseConfig(env, appEnv)
+  // The image's /app is read-only to the app: the embedded default (./.data) would fail there at start.
+  if (appEnv === 'production' && database.kind === 'pglite' && env.PGLITE_DATA_DIR === undefined) {
+    problems.push('DATABASE_URL: required in production (or DB_HOST and the other DB_* variables); to run the embedded database on purpose, set PGLITE_DATA_DIR to a writable volume')
+  }
   if (problems.length > 0) throw new ConfigError(problems)
 
-  const database = databaseConfig(env, appEnv)
   const cors = env.CORS_ORIGINS?.trim()
   return {
     env: appEnv,

@@ -108,15 +108,18 @@ export default suite(import.meta, (t) => {
 
   t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t) => {
     t.match(problemsOf({ APP_ENV: 'production' }).join('\n'), /JWT_SECRET: required in production/)
+    t.match(problemsOf({ APP_ENV: 'production' }).join('\n'), /DATABASE_URL: required in production .*PGLITE_DATA_DIR/, 'no database: not the embedded one in the image\'s read-only /app')
+    t.notMatch(problemsOf({ APP_ENV: 'production', PGLITE_DATA_DIR: '/data' }).join('\n'), /DATABASE_URL/, 'the embedded database on a volume, on purpose')
+    t.notMatch(problemsOf({ APP_ENV: 'production', DATABASE_URL: 'postgres://db/goshop' }).join('\n'), /DATABASE_URL/)
     t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'too-short' }).join('\n'), /at least 32 bytes/)
     t.match(problemsOf({ APP_ENV: 'production', JWT_SECRET: 'replace-me-with-at-least-32-random-bytes' }).join('\n'), /placeholder/)
     // What k8s/11-secret.yaml and .env.example publish.
-    const published = { APP_ENV: 'production', JWT_SECRET: 'dev-only-jwt-secret-do-not-use-in-production-7f3a9c2e51d8', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'dev-only-admin-password' }
+    const published = { APP_ENV: 'production', DATABASE_URL: 'postgres://db/shop', JWT_SECRET: 'dev-only-jwt-secret-do-not-use-in-production-7f3a9c2e51d8', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'dev-only-admin-password' }
     t.same(problemsOf(published).map((p) => p.split('=')[0]), ['JWT_SECRET', 'ADMIN_PASSWORD'], 'the secrets this repository publishes are refused in production')
-    t.same(problemsOf({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'CHANGE-ME-admin-password' }).map((p) => p.split('=')[0]), ['ADMIN_PASSWORD'])
+    t.same(problemsOf({ APP_ENV: 'production', DATABASE_URL: 'postgres://db/shop', JWT_SECRET: STRONG_SECRET, ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'CHANGE-ME-admin-password' }).map((p) => p.split('=')[0]), ['ADMIN_PASSWORD'])
     t.same(problemsOf({ ...published, ALLOW_DEV_SECRETS: 'true' }), [], 'unless the deployment says it is a throwaway one')
     t.same(publishedSecretsIn(loadConfig({ ...published, ALLOW_DEV_SECRETS: 'true' })), ['JWT_SECRET', 'ADMIN_PASSWORD'], 'which start-up then warns about (plugins/app/config.ts)')
-    t.same(publishedSecretsIn(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET })), [])
+    t.same(publishedSecretsIn(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/shop' })), [])
     t.same(problemsOf({ ...published, APP_ENV: 'development' }), [], 'development takes them')
     const config = loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/shop' })
     t.equal(config.jwt.ephemeralSecret, false)
@@ -168,7 +171,7 @@ export default suite(import.meta, (t) => {
 
   t.test('metrics listener: 9464, on all interfaces in production only, never the API port', async (t) => {
     t.same(loadConfig({}).metrics, { host: '127.0.0.1', port: 9464 })
-    t.same(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET }).metrics, { host: '0.0.0.0', port: 9464 })
+    t.same(loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/shop' }).metrics, { host: '0.0.0.0', port: 9464 })
     t.same(loadConfig({ METRICS_HOST: '10.0.0.5', METRICS_PORT: '9100' }).metrics, { host: '10.0.0.5', port: 9100 })
     t.match(problemsOf({ METRICS_PORT: '70000' }), [/^METRICS_PORT=/])
     t.match(problemsOf({ PORT: '9000', METRICS_PORT: '9000' }), [/^METRICS_PORT=9000: must differ from PORT/])

@@ -27,7 +27,7 @@ export default suite(import.meta, (t) => {
       t.notOk(problems.some((p) => p.includes('too-short-secret')), 'the secret value is never echoed')
     }
 
-    const config = loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG })
+    const config = loadConfig({ APP_ENV: 'production', JWT_SECRET: STRONG, DATABASE_URL: 'postgres://db/shop' })
     t.equal(config.jwt.secret, STRONG)
     t.equal(config.jwt.ephemeralSecret, false)
   })
