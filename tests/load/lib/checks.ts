@@ -18,6 +18,15 @@ export function expectProblem (res: Response, status: number, code: string, name
   })
 }
 
+/** Load shed as designed: a problem+json with one of `codes` and a Retry-After. */
+export function expectShed (res: Response, codes: string[], name: string): boolean {
+  return check(res, {
+    [`${name}: shed as problem+json`]: (r) => String(r.headers['Content-Type'] ?? '').startsWith('application/problem+json'),
+    [`${name}: shed with ${codes.join(' or ')}`]: (r) => codes.includes(stringField(bodyObject(r), 'code') ?? ''),
+    [`${name}: shed with Retry-After`]: (r) => (r.headers['Retry-After'] ?? '') !== ''
+  })
+}
+
 /** Cross-cutting headers every response carries. */
 export function expectCommonHeaders (res: Response, name: string): boolean {
   return check(res, {
