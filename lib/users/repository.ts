@@ -24,6 +24,11 @@ export async function findUserRole (db: Db, id: string): Promise<{ id: string, r
   return await db.selectFrom('users').select(['id', 'role']).where('id', '=', id).executeTakeFirst()
 }
 
+/** Locks the users' rows in id order (two transactions locking the same pair wait, never deadlock) and reads their roles. */
+export async function lockUserRoles (db: Db, ids: readonly string[]): Promise<Array<{ id: string, role: Role }>> {
+  return await db.selectFrom('users').select(['id', 'role']).where('id', 'in', [...ids]).orderBy('id').forUpdate().execute()
+}
+
 /** The account with its customer profile id (null when it has none); `forUpdate` locks the user row. */
 export async function findUserProfile (db: Db, id: string, forUpdate = false): Promise<UserProfileRow | undefined> {
   const query = db.selectFrom('users')

@@ -18,7 +18,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['admin'],
       operationId: 'updateUserRole',
       summary: 'Change the role of a user',
-      description: 'Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF). The new role applies to the user\'s next request on every replica (within 1 s), access tokens already issued included; the next refresh issues tokens with the new role claim.',
+      description: 'Admin only. Honours If-Match (ETag of the user). A user becoming a customer gets a customer profile if it has none. Admins cannot demote themselves (409 CANNOT_DEMOTE_SELF), and a caller demoted while its request ran is refused (403 FORBIDDEN), so two admins demoting each other at once leave one. The new role applies to the user\'s next request on every replica (within 1 s), access tokens already issued included; the next refresh issues tokens with the new role claim.',
       security: [{ bearerAuth: [] }],
       params: IdParams,
       headers: PreconditionHeaders,

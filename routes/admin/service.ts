@@ -1,9 +1,9 @@
 import type { Db, Role } from '../../db/database.js'
-import { AppError } from '../../lib/app-error.js'
+import { AppError, forbidden } from '../../lib/app-error.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import { profileNames } from '../../lib/users/profile-names.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
-import { findUserProfile, insertCustomerProfile, updateRole, type UserProfileRow } from '../../lib/users/repository.js'
+import { findUserProfile, insertCustomerProfile, lockUserRoles, updateRole, type UserProfileRow } from '../../lib/users/repository.js'
 import { ADMIN_PROBLEMS } from './problems.js'
 import { CUSTOMER_PROBLEMS } from '../customers/problems.js'
 import type { Precondition } from '../../lib/http/etag.js'
@@ -19,13 +19,18 @@ export interface RoleChange {
 /**
  * Sets a user's role in one transaction on the locked user row. A user becoming a
  * customer gets a customer profile if it has none (every customer owns one). Admins
- * cannot demote themselves, so the last admin cannot lock everyone out by accident.
+ * cannot demote themselves, and the caller must still be an admin when the change is made,
+ * so the last admin cannot lock everyone out, by accident or in a race.
  * Authorization reads the current role (lib/live-accounts.ts), so tokens already
  * issued follow the change within a second; the next refresh signs the new role.
  */
 export async function changeRole (db: Db, change: RoleChange): Promise<UserProfileRow> {
   try {
     return await db.transaction().execute(async (trx) => {
+      // The caller's role was read when its request came in: two admins demoting each other at once
+      // both passed that check. Locked with the target, it is read again here, and the second waits.
+      const locked = await lockUserRoles(trx, [change.actorId, change.userId])
+      if (locked.find((row) => row.id === change.actorId)?.role !== 'admin') throw forbidden('Your role changed while this request ran: only admins change roles')
       const current = await findUserProfile(trx, change.userId, true)
       if (current === undefined) throw new AppError(ADMIN_PROBLEMS.USER_NOT_FOUND, 'No user with this id')
       change.precondition(current)

@@ -2,8 +2,28 @@ import { randomUUID } from 'node:crypto'
 import { suite } from '../../helpers/suite.js'
 import { buildTestApp } from '../../helpers/app.js'
 import { createUser } from '../../helpers/users.js'
+import { changeRole } from '../../../routes/admin/service.js'
 
 export default suite(import.meta, (t) => {
+  t.test('two admins demoting each other: one wins, an admin remains (the caller\'s role is read again under lock)', async (t) => {
+    const app = await buildTestApp(t)
+    const [b, c] = [await createUser(app, 'admin'), await createUser(app, 'admin')]
+    const demote = async (by: typeof b, target: typeof b) =>
+      await app.inject({ method: 'PUT', url: `/api/users/${target.id}/role`, headers: { ...by.headers, 'content-type': 'application/json' }, payload: { role: 'customer' } })
+    const results = await Promise.all([demote(b, c), demote(c, b)])
+    t.same(results.map((res) => res.statusCode).sort(), [200, 403], 'one demotion, one refusal')
+    const admins = await app.db.selectFrom('users').select('id').where('role', '=', 'admin').where('id', 'in', [b.id, c.id]).execute()
+    t.equal(admins.length, 1, 'an admin remains')
+
+    // The same race with the loser's request already past the role check (another replica's
+    // cached role): the service itself refuses it.
+    const [d, e] = [await createUser(app, 'admin'), await createUser(app, 'admin')]
+    t.equal((await demote(d, e)).statusCode, 200)
+    const late = changeRole(app.db, { actorId: e.id, userId: d.id, role: 'customer', precondition: () => {}, audit: { actor: { type: 'user', id: e.id }, requestId: 'late' } })
+    await t.rejects(late, { statusCode: 403, message: /Your role changed while this request ran/ })
+    t.equal((await app.db.selectFrom('users').select('role').where('id', '=', d.id).executeTakeFirstOrThrow()).role, 'admin', 'd is still an admin')
+  })
+
   t.test('admins change roles; everyone else is refused', async (t) => {
     const app = await buildTestApp(t)
     const admin = await createUser(app, 'admin')
