@@ -11,6 +11,7 @@ import { presentCustomer } from './presenter.js'
 import * as service from './service.js'
 import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { auditContext } from '../audit/context.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { CUSTOMER_PROBLEMS } from './problems.js'
 
 const tags = ['customers']
@@ -84,11 +85,11 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'replaceCustomer',
       summary: 'Replace a customer',
-      description: 'Full replace; staff/admin any profile, a customer its own. user_id cannot be changed. Honours If-Match.',
+      description: 'Full replace; staff/admin any profile, a customer its own, keeping its email (another -> 403 FORBIDDEN: the sign-up address, only staff change it). user_id cannot be changed. Honours If-Match.',
       params: IdParams,
       headers: PreconditionHeaders,
       body: WriteCustomerRequest,
-      response: { 200: CustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
+      response: { 200: CustomerResponse, ...problemResponses(HTTP_PROBLEMS.FORBIDDEN, CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
     }
   }, async (request, reply) => {
@@ -107,11 +108,11 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'updateCustomer',
       summary: 'Update some fields of a customer',
-      description: 'Partial update (at least one field); staff/admin any profile, a customer its own. Honours If-Match.',
+      description: 'Partial update (at least one field); staff/admin any profile, a customer its own, except its email (-> 403 FORBIDDEN: the sign-up address, only staff change it). Honours If-Match.',
       params: IdParams,
       headers: PreconditionHeaders,
       body: UpdateCustomerBody,
-      response: { 200: CustomerResponse, ...problemResponses(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
+      response: { 200: CustomerResponse, ...problemResponses(HTTP_PROBLEMS.FORBIDDEN, CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, CUSTOMER_PROBLEMS.CUSTOMER_EMAIL_TAKEN) },
       security
     }
   }, async (request, reply) => {

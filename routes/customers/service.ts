@@ -8,6 +8,7 @@ import * as repo from './repository.js'
 import type { CustomerFields } from './repository.js'
 import { scopeOf, type Caller } from '../../lib/scope.js'
 import { CUSTOMER_PROBLEMS } from './problems.js'
+import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import type { Precondition } from '../../lib/http/etag.js'
 
 const DEFAULT_LIMIT = 20
@@ -16,6 +17,15 @@ const BY_CREATED_AT: SortOrder<'created_at'> = { name: 'created_at', column: 'cr
 const customerNotFound = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_NOT_FOUND, 'No customer with this id')
 const hasOrders = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_HAS_ORDERS, 'The customer has orders; order history is never deleted')
 const hasAccount = (): AppError => new AppError(CUSTOMER_PROBLEMS.CUSTOMER_HAS_ACCOUNT, 'This is the profile of a customer account, which owns exactly one; change the account\'s role before deleting it')
+
+/**
+ * A customer's profile email is the address it signed up with, and the API has no way to verify
+ * another: a customer that could set any address would hold it against the person who owns it
+ * (their registration is then 409 CUSTOMER_EMAIL_TAKEN). Staff and admins change it.
+ */
+const ownEmailFixed = (): AppError => new AppError(HTTP_PROBLEMS.FORBIDDEN, 'A customer does not change its profile\'s email: it is the address the account signed up with; the shop (staff) can change it', {
+  errors: [{ pointer: '/email', in: 'body', detail: 'is the sign-up address; only staff change it' }]
+})
 
 function emailTakenOr (error: unknown): unknown {
   return isConstraintViolation(error, UNIQUE_VIOLATION, 'customers_email_key')
@@ -61,6 +71,7 @@ export async function changeCustomer (
       const current = await repo.findCustomer(trx, id, scopeOf(caller), true)
       if (current === undefined) throw customerNotFound()
       precondition(current)
+      if (caller.role === 'customer' && fields.email !== undefined && fields.email !== current.email) throw ownEmailFixed()
       const updated = await repo.updateCustomer(trx, id, fields)
       await recordAudit(trx, audit, { action: 'customer.updated', resource: { type: 'customer', id }, before: current, after: updated })
       return updated

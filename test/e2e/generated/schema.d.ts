@@ -340,7 +340,7 @@ export interface paths {
         get: operations["getCustomer"];
         /**
          * Replace a customer
-         * @description Full replace; staff/admin any profile, a customer its own. user_id cannot be changed. Honours If-Match.
+         * @description Full replace; staff/admin any profile, a customer its own, keeping its email (another -> 403 FORBIDDEN: the sign-up address, only staff change it). user_id cannot be changed. Honours If-Match.
          */
         put: operations["replaceCustomer"];
         post?: never;
@@ -353,7 +353,7 @@ export interface paths {
         head?: never;
         /**
          * Update some fields of a customer
-         * @description Partial update (at least one field); staff/admin any profile, a customer its own. Honours If-Match.
+         * @description Partial update (at least one field); staff/admin any profile, a customer its own, except its email (-> 403 FORBIDDEN: the sign-up address, only staff change it). Honours If-Match.
          */
         patch: operations["updateCustomer"];
         trace?: never;
@@ -10024,7 +10024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: INSUFFICIENT_SCOPE */
+            /** @description Forbidden: FORBIDDEN, INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -11007,7 +11007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden: INSUFFICIENT_SCOPE */
+            /** @description Forbidden: FORBIDDEN, INSUFFICIENT_SCOPE */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

@@ -45,7 +45,7 @@ export default suite(import.meta, (t) => {
     const customer = await createUser(app, 'customer')
     const other = await createUser(app, 'customer')
     const own = `/api/customers/${customer.customerId ?? ''}`
-    const patch = await app.inject({ method: 'PATCH', url: own, headers: customer.headers, payload: { email: other.email.toUpperCase() } })
+    const patch = await app.inject({ method: 'PATCH', url: own, headers: staff.headers, payload: { email: other.email.toUpperCase() } })
     t.equal(patch.statusCode, 409)
     t.equal(patch.json().code, 'CUSTOMER_EMAIL_TAKEN')
     const put = await app.inject({ method: 'PUT', url: own, headers: staff.headers, payload: validCustomer({ email: other.email }) })
@@ -54,6 +54,25 @@ export default suite(import.meta, (t) => {
     t.equal(row.email, customer.email)
     const same = await app.inject({ method: 'PATCH', url: own, headers: customer.headers, payload: { email: customer.email } })
     t.equal(same.statusCode, 200, 'keeping its own email is no conflict')
+  })
+
+  t.test('a customer keeps its profile\'s email (the sign-up address): no claiming another\'s, staff change it', async (t) => {
+    const app = await buildTestApp(t)
+    const staff = await createUser(app, 'staff')
+    const squatter = await createUser(app, 'customer')
+    const own = `/api/customers/${squatter.customerId ?? ''}`
+    for (const [method, payload] of [['PATCH', { email: 'victim@example.com' }], ['PUT', validCustomer({ email: 'victim@example.com' })]] as const) {
+      const res = await app.inject({ method, url: own, headers: squatter.headers, payload })
+      t.equal(res.statusCode, 403, `${method}: refused`)
+      t.match(res.json(), { code: 'FORBIDDEN', errors: [{ pointer: '/email', in: 'body' }] })
+    }
+    const register = await app.inject({ method: 'POST', url: '/register', payload: { email: 'victim@example.com', password: 'a sturdy passphrase 7' } })
+    t.equal(register.statusCode, 201, 'the address\'s owner can still sign up')
+    const kept = await app.inject({ method: 'PUT', url: own, headers: squatter.headers, payload: validCustomer({ email: squatter.email.toUpperCase(), first_name: 'Kept' }) })
+    t.equal(kept.statusCode, 200, 'a PUT that keeps the email (any case) proceeds')
+    const byStaff = await app.inject({ method: 'PATCH', url: own, headers: staff.headers, payload: { email: 'new.address@example.com' } })
+    t.equal(byStaff.statusCode, 200, 'staff change it')
+    t.equal(byStaff.json().email, 'new.address@example.com')
   })
 
   t.test('If-Match on PUT, PATCH and DELETE: stale -> 412, current or absent proceeds', async (t) => {
