@@ -124,13 +124,14 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       operationId: 'rotateWebhookEndpointSecret',
       summary: 'Replace the signing secret of a webhook endpoint (admin)',
-      description: 'Returns the new secret once. Attempts from now on are signed with it only.',
+      description: 'Returns the new secret once. Attempts from now on are signed with it only. Honours If-Match (the rotation changes the endpoint\'s ETag), so two admins rotating at once can tell.',
       params: IdParams,
+      headers: PreconditionHeaders,
       response: { 200: documented(WebhookEndpointWithSecret, { description: 'The endpoint, with its new secret', headers: webhookHeaders.one }), ...problemResponses(WEBHOOK_PROBLEMS.WEBHOOK_NOT_FOUND) },
       security
     }
   }, async (request, reply) => {
-    const rotated = await service.rotateWebhookSecret(webhooks, request.params.id, auditContext(request))
+    const rotated = await service.rotateWebhookSecret(webhooks, request.params.id, preconditions(request), auditContext(request))
     request.log.warn({ event: 'webhook_secret_rotated', webhook_id: rotated.row.id, by: request.user.id }, 'webhook secret rotated')
     setEtag(reply, rotated.row)
     return presentEndpointWithSecret(rotated)

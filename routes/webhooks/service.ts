@@ -108,11 +108,12 @@ export async function updateWebhook (
 }
 
 /** A new secret, effective for the next attempt; the old one stops working at once. */
-export async function rotateWebhookSecret (ctx: WebhooksContext, id: string, audit: AuditContext): Promise<EndpointWithSecret> {
+export async function rotateWebhookSecret (ctx: WebhooksContext, id: string, precondition: Precondition, audit: AuditContext): Promise<EndpointWithSecret> {
   const secret = newSecret()
   const row = await ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findEndpoint(trx, id, true)
     if (current === undefined) throw endpointNotFound()
+    precondition(current)
     const updated = await repo.updateEndpoint(trx, id, { secret })
     if (updated === undefined) throw endpointNotFound()
     await auditEndpoint(trx, audit, 'secret_rotated', id, current, updated)

@@ -545,7 +545,7 @@ export interface paths {
         put?: never;
         /**
          * Replace the signing secret of a webhook endpoint (admin)
-         * @description Returns the new secret once. Attempts from now on are signed with it only.
+         * @description Returns the new secret once. Attempts from now on are signed with it only. Honours If-Match (the rotation changes the endpoint's ETag), so two admins rotating at once can tell.
          */
         post: operations["rotateWebhookEndpointSecret"];
         delete?: never;
@@ -16459,7 +16459,12 @@ export interface operations {
     rotateWebhookEndpointSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Only write when the resource still has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, a weak tag (`W/...`) none (strong comparison, RFC 9110) */
+                "if-match"?: string;
+                /** @description Only write when the resource no longer has this ETag (else 412 PRECONDITION_FAILED); `*` matches any, so `If-None-Match: *` never overwrites (weak comparison, RFC 9110) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description The id of the resource
@@ -16650,6 +16655,35 @@ export interface operations {
             };
             /** @description Request Timeout: REQUEST_TIMEOUT */
             408: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition Failed: PRECONDITION_FAILED */
+            412: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];

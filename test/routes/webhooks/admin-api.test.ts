@@ -66,7 +66,11 @@ export default suite(import.meta, (t) => {
     const emptyPatch = await app.inject({ method: 'PATCH', url: `/api/webhooks/${endpoint.id}`, headers: { ...admin.headers, ...json }, payload: {} })
     t.equal(emptyPatch.statusCode, 400)
 
-    const rotated = await app.inject({ method: 'POST', url: `/api/webhooks/${endpoint.id}/rotate-secret`, headers: admin.headers })
+    const staleRotation = await app.inject({ method: 'POST', url: `/api/webhooks/${endpoint.id}/rotate-secret`, headers: { ...admin.headers, 'if-match': String(fetched.headers.etag) } })
+    t.equal(staleRotation.statusCode, 412, 'a rotation with a tag from before the PATCH is refused')
+    t.equal(staleRotation.json().code, 'PRECONDITION_FAILED')
+    t.equal((await app.db.selectFrom('webhook_endpoints').select('secret').where('id', '=', endpoint.id).executeTakeFirstOrThrow()).secret, endpoint.secret, 'and the secret is kept')
+    const rotated = await app.inject({ method: 'POST', url: `/api/webhooks/${endpoint.id}/rotate-secret`, headers: { ...admin.headers, 'if-match': String(patched.headers.etag) } })
     t.equal(rotated.statusCode, 200)
     t.match(rotated.json().secret, /^whsec_/)
     t.not(rotated.json().secret, endpoint.secret)
