@@ -8,6 +8,7 @@ import * as apiKeys from './0006_api_keys.js'
 import * as outboxTraceContext from './0007_outbox_trace_context.js'
 import * as apiKeyVersions from './0008_api_key_versions_and_rolls.js'
 import * as auditFeedOrder from './0009_audit_feed_order.js'
+import * as webhookDuePerEndpoint from './0010_webhook_due_per_endpoint.js'
 
 /**
  * Every migration, in order. A static list (not a folder scan) so the compiled
@@ -22,5 +23,6 @@ export const migrations: Record<string, Migration> = {
   '0006_api_keys': apiKeys,
   '0007_outbox_trace_context': outboxTraceContext,
   '0008_api_key_versions_and_rolls': apiKeyVersions,
-  '0009_audit_feed_order': auditFeedOrder
+  '0009_audit_feed_order': auditFeedOrder,
+  '0010_webhook_due_per_endpoint': webhookDuePerEndpoint
 }

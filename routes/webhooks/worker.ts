@@ -15,7 +15,9 @@ export const DELIVERY_TIMEOUT_MS = 5000
  * record fit well inside, and if the replica dies mid-attempt another one retries after it.
  */
 const LEASE_SECONDS = 60
-const BATCH_SIZE = 20
+/** Attempts out at once on this replica, and of those at most this many to one endpoint. */
+const MAX_IN_FLIGHT = 20
+const MAX_IN_FLIGHT_PER_ENDPOINT = 5
 
 export type AttemptOutcome = 'succeeded' | 'retry' | 'failed'
 
@@ -25,6 +27,7 @@ export interface WorkerHooks {
 
 interface ClaimedDelivery {
   id: string
+  endpoint_id: string
   attempts: number
   created_at: Date
   event_id: string
@@ -64,10 +67,15 @@ export function payloadOf (event: { event_id: string, type: string, event_create
 }
 
 /**
- * Delivers the outbox. Each round claims due deliveries in one short statement
- * (`FOR UPDATE SKIP LOCKED`, attempts + 1, next_attempt_at pushed past a lease), so every
- * attempt belongs to exactly one replica; then sends outside any transaction and records the
- * outcome. Order creation never waits for any of this.
+ * Delivers the outbox. Due deliveries are claimed in short statements (`FOR UPDATE SKIP LOCKED`,
+ * attempts + 1, next_attempt_at pushed past a lease), so every attempt belongs to exactly one
+ * replica; each is sent outside any transaction and its outcome recorded. Order creation never
+ * waits for any of this.
+ *
+ * Attempts run side by side, up to MAX_IN_FLIGHT, and a slot freed is claimed again at once
+ * while more is due: a receiver that hangs until the timeout holds its own attempts, not a
+ * round of everyone's. A claim takes the earliest due delivery of each endpoint that has fewer
+ * than MAX_IN_FLIGHT_PER_ENDPOINT out, so one endpoint's backlog never fills every slot.
  */
 export class DeliveryWorker {
   readonly #db: Db
@@ -76,7 +84,11 @@ export class DeliveryWorker {
   readonly #hooks: WorkerHooks
   readonly #userAgent: string
   #timer: NodeJS.Timeout | null = null
-  #running: Promise<void> | null = null
+  #filling: Promise<void> | null = null
+  readonly #inFlight = new Set<Promise<void>>()
+  readonly #perEndpoint = new Map<string, number>()
+  /** The last claim found more than it could take: a freed slot claims again at once. */
+  #backlog = false
   #stopped = true
 
   constructor (options: { db: Db, log: FastifyBaseLogger, config: WebhookConfig, hooks?: WorkerHooks, userAgent: string }) {
@@ -92,36 +104,65 @@ export class DeliveryWorker {
     this.#schedule(0)
   }
 
+  /** Claims nothing more and waits for the attempts out to be recorded. */
   async stop (): Promise<void> {
     this.#stopped = true
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
-    await this.#running
-  }
-
-  /** Claims and delivers due deliveries until fewer than a batch are due; returns how many were attempted. */
-  async drain (): Promise<number> {
-    let total = 0
-    for (;;) {
-      const claimed = await this.#claim()
-      await Promise.all(claimed.map(async (delivery) => { await this.#attempt(delivery) }))
-      total += claimed.length
-      if (claimed.length < BATCH_SIZE || this.#stopped) return total
-    }
+    await this.#filling
+    await Promise.all(this.#inFlight)
   }
 
   #schedule (delayMs: number): void {
     if (this.#stopped) return
     this.#timer = setTimeout(() => {
       this.#timer = null
-      this.#running = this.drain()
-        .catch((error: unknown) => { this.#log.warn({ err: error }, 'webhook delivery round failed') })
-        .then(() => { this.#running = null; this.#schedule(this.#config.pollIntervalMs) })
+      this.#refill()
+      this.#schedule(this.#config.pollIntervalMs)
     }, delayMs)
     this.#timer.unref()
   }
 
-  async #claim (): Promise<ClaimedDelivery[]> {
+  /** Claims into the free slots, unless a claim is already under way. */
+  #refill (): void {
+    if (this.#filling !== null || this.#stopped) return
+    this.#filling = this.#fill()
+      .catch((error: unknown) => { this.#log.warn({ err: error }, 'webhook delivery round failed') })
+      .finally(() => { this.#filling = null })
+  }
+
+  async #fill (): Promise<void> {
+    for (;;) {
+      const free = MAX_IN_FLIGHT - this.#inFlight.size
+      if (this.#stopped || free <= 0) return
+      const busy = [...this.#perEndpoint].filter(([, count]) => count >= MAX_IN_FLIGHT_PER_ENDPOINT).map(([id]) => id)
+      const claimed = await this.#claim(free, busy)
+      for (const delivery of claimed) this.#launch(delivery)
+      // A claim takes one per endpoint, and none of a busy one: more may be due for either.
+      this.#backlog = claimed.length > 0 || busy.length > 0
+      if (claimed.length === 0) return
+    }
+  }
+
+  #launch (delivery: ClaimedDelivery): void {
+    this.#perEndpoint.set(delivery.endpoint_id, (this.#perEndpoint.get(delivery.endpoint_id) ?? 0) + 1)
+    const attempt: Promise<void> = this.#attempt(delivery)
+      .catch((error: unknown) => { this.#log.warn({ err: error, delivery_id: delivery.id }, 'webhook delivery attempt failed') })
+      .finally(() => {
+        this.#inFlight.delete(attempt)
+        const left = (this.#perEndpoint.get(delivery.endpoint_id) ?? 1) - 1
+        if (left > 0) this.#perEndpoint.set(delivery.endpoint_id, left)
+        else this.#perEndpoint.delete(delivery.endpoint_id)
+        if (this.#backlog) this.#refill()
+      })
+    this.#inFlight.add(attempt)
+  }
+
+  /**
+   * Up to `limit` due deliveries, the earliest of each enabled endpoint not in `busy` (so one
+   * endpoint's backlog takes one slot a claim); one another replica holds is skipped, not waited for.
+   */
+  async #claim (limit: number, busy: readonly string[]): Promise<ClaimedDelivery[]> {
     return await this.#db
       .with('claimed', (db) => db.updateTable('webhook_deliveries')
         .set((eb) => ({
@@ -129,22 +170,30 @@ export class DeliveryWorker {
           next_attempt_at: sql<Date>`now() + make_interval(secs => ${LEASE_SECONDS})`,
           updated_at: sql<Date>`now()`
         }))
-        .where('id', 'in', (eb) => eb.selectFrom('webhook_deliveries as due')
-          .innerJoin('webhook_endpoints as target', 'target.id', 'due.endpoint_id')
-          .select('due.id')
-          .where('due.status', '=', 'pending')
-          .where('due.next_attempt_at', '<=', sql<Date>`now()`)
-          .where('target.enabled', '=', true)
-          .orderBy('due.next_attempt_at')
-          .limit(BATCH_SIZE)
-          .forUpdate('due')
-          .skipLocked())
+        .where('id', 'in', (eb) => {
+          // Per endpoint, its earliest due delivery no other replica holds (migration 0010's index).
+          let earliest = eb.selectFrom('webhook_endpoints as target')
+            .innerJoinLateral((lateral) => lateral.selectFrom('webhook_deliveries as due')
+              .select(['due.id', 'due.next_attempt_at'])
+              .whereRef('due.endpoint_id', '=', 'target.id')
+              .where('due.status', '=', 'pending')
+              .where('due.next_attempt_at', '<=', sql<Date>`now()`)
+              .orderBy('due.next_attempt_at')
+              .limit(1)
+              .forUpdate()
+              .skipLocked()
+              .as('earliest'), (join) => join.onTrue())
+            .select('earliest.id')
+            .where('target.enabled', '=', true)
+          if (busy.length > 0) earliest = earliest.where('target.id', 'not in', busy)
+          return earliest.orderBy('earliest.next_attempt_at').limit(limit)
+        })
         .returning(['id', 'attempts', 'created_at', 'event_id', 'endpoint_id']))
       .selectFrom('claimed')
       .innerJoin('webhook_events', 'webhook_events.id', 'claimed.event_id')
       .innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'claimed.endpoint_id')
       .select([
-        'claimed.id', 'claimed.attempts', 'claimed.created_at', 'claimed.event_id',
+        'claimed.id', 'claimed.endpoint_id', 'claimed.attempts', 'claimed.created_at', 'claimed.event_id',
         'webhook_events.type', 'webhook_events.data', 'webhook_events.created_at as event_created_at',
         'webhook_endpoints.url', 'webhook_endpoints.secret', 'webhook_events.traceparent', 'webhook_events.tracestate'
       ])

@@ -20,6 +20,30 @@ export default suite(import.meta, (t) => {
     t.ok(receiver.received.every((request) => request.path === '/hooks'), 'the redirect target was never requested')
   })
 
+  t.test('a receiver that hangs holds at most 5 attempts, not a round of everyone\'s: the others are delivered meanwhile', async (t) => {
+    const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
+    const admin = await createUser(app, 'admin')
+    const customer = await createUser(app, 'customer')
+    const dead = await startReceiver(t)
+    dead.respond(() => 'hang')
+    const live = await startReceiver(t)
+    const deadEndpoint = await createEndpoint(app, admin, dead.url, ['order.created'])
+    const product = await insertProduct(app, { stock: 100 })
+    const order = async (): Promise<void> => { t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201) }
+    // The hanging endpoint's backlog is due first...
+    for (let i = 0; i < 12; i++) await order()
+    await createEndpoint(app, admin, live.url, ['order.created'])
+    // ...then both get 12 more.
+    for (let i = 0; i < 12; i++) await order()
+    await waitFor('the live receiver has its 12 events', async () => live.received.length >= 12 ? true : undefined, { timeoutMs: 30_000 })
+    const recorded = await app.db.selectFrom('webhook_attempts')
+      .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_attempts.delivery_id')
+      .where('webhook_deliveries.endpoint_id', '=', deadEndpoint.id)
+      .select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
+    const outToDead = dead.received.length - Number(recorded.n)
+    t.ok(outToDead <= 5, `attempts out to the hanging receiver: ${outToDead} (at most 5 to one endpoint)`)
+  })
+
   t.test('a receiver that never answers times out (5 s) and the order path is unaffected', async (t) => {
     const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
     const admin = await createUser(app, 'admin')
