@@ -206,6 +206,19 @@ export const DEFAULT_DEADLINES = {
   REDIS_BREAKER_COOLDOWN_MS: 1000
 } as const
 
+/**
+ * A host as a URL spells it (an IPv6 address in brackets), or null when a URL cannot carry it:
+ * the URL's hostname setter ignores such a value and would leave the default host in place.
+ */
+function urlHost (host: string): string | null {
+  // The setter would keep what comes before one of these (`pg/db` -> `pg`).
+  if (/[\s/\\?#@[\]]/.test(host)) return null
+  const spelled = host.includes(':') ? `[${host}]` : host
+  const url = new URL('postgres://placeholder.invalid')
+  url.hostname = spelled
+  return url.hostname === 'placeholder.invalid' ? null : url.hostname
+}
+
 function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
   const pool = {
     poolMax: env.DB_POOL_MAX ?? 10,
@@ -215,7 +228,7 @@ function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
   if (env.DATABASE_URL !== undefined) return { kind: 'postgres', url: env.DATABASE_URL, ...pool }
   if (env.DB_HOST !== undefined) {
     const url = new URL('postgres://localhost')
-    url.hostname = env.DB_HOST
+    url.hostname = urlHost(env.DB_HOST) ?? 'localhost'
     url.port = String(env.DB_PORT ?? 5432)
     url.username = env.DB_USER ?? 'postgres'
     url.password = env.DB_PASSWORD ?? ''
@@ -227,7 +240,7 @@ function databaseConfig (env: Env, appEnv: AppEnv): DatabaseConfig {
 }
 
 function redisConfig (env: Env): AppConfig['redis'] {
-  const url = env.REDIS_URL ?? (env.REDIS_HOST !== undefined ? `redis://${env.REDIS_HOST}:${env.REDIS_PORT ?? 6379}` : undefined)
+  const url = env.REDIS_URL ?? (env.REDIS_HOST !== undefined ? `redis://${urlHost(env.REDIS_HOST) ?? 'localhost'}:${env.REDIS_PORT ?? 6379}` : undefined)
   if (url === undefined) return null
   return {
     url,
@@ -287,6 +300,11 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
   const port = env.PORT ?? 8080
   const metricsPort = env.METRICS_PORT ?? 9464
   if (!bad.has('PORT') && !bad.has('METRICS_PORT') && metricsPort === port) problems.push(`METRICS_PORT=${metricsPort}: must differ from PORT`)
+  // A host a URL cannot carry would silently become localhost (a sidecar's database, say).
+  for (const name of ['DB_HOST', 'REDIS_HOST'] as const) {
+    const host = env[name]
+    if (host !== undefined && urlHost(host) === null) problems.push(`${name}=${host}: not a host name or IP address`)
+  }
   const database = databaseConfig(env, appEnv)
   // The image's /app is read-only to the app: the embedded default (./.data) would fail there at start.
   if (appEnv === 'production' && database.kind === 'pglite' && env.PGLITE_DATA_DIR === undefined) {

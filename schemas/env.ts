@@ -2,8 +2,8 @@ import { Type, type Static } from 'typebox'
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 })
 const PositiveInt = Type.Integer({ minimum: 1 })
-/** Seconds as an integer, or a number with a unit: 90, 15m, 12h, 7d. */
-const Duration = Type.String({ pattern: '^[0-9]+[smhd]?$' })
+/** Seconds as an integer, or a number with a unit: 90, 15m, 12h, 7d; never zero (a zero window or TTL turns the feature off). */
+const Duration = Type.String({ pattern: '^0*[1-9][0-9]*[smhd]?$' })
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')])
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))
 

@@ -71,6 +71,20 @@ export default suite(import.meta, (t) => {
     const config = loadConfig({ DB_HOST: 'pg.internal', DB_PORT: '6543', DB_USER: 'shop', DB_PASSWORD: 's3cr@t', DB_NAME: 'goshop' })
     t.equal(config.database.kind, 'postgres')
     if (config.database.kind === 'postgres') t.equal(config.database.url, 'postgres://shop:s3cr%40t@pg.internal:6543/goshop')
+    const v6 = loadConfig({ DB_HOST: 'fd00::5', REDIS_HOST: '::1' })
+    t.match(v6.database, { url: 'postgres://postgres@[fd00::5]:5432/goshop' }, 'an IPv6 address is bracketed')
+    t.equal(v6.redis?.url, 'redis://[::1]:6379')
+    for (const host of ['db.invalid host', 'pg/db', 'a@b']) {
+      t.same(problemsOf({ DB_HOST: host }), [`DB_HOST=${host}: not a host name or IP address`], `DB_HOST=${host} is refused, not taken as localhost`)
+      t.same(problemsOf({ REDIS_HOST: host }), [`REDIS_HOST=${host}: not a host name or IP address`])
+    }
+  })
+
+  t.test('durations are positive: a zero window or TTL would turn the feature off', async (t) => {
+    for (const name of ['RATE_LIMIT_WINDOW', 'JWT_ACCESS_TTL', 'JWT_REFRESH_TTL', 'WEBHOOK_MAX_RETRY_AGE']) {
+      for (const value of ['0', '0s', '00m']) t.ok(problemsOf({ [name]: value }).some((p) => p.startsWith(`${name}=`)), `${name}=${value} is refused, named`)
+    }
+    t.equal(loadConfig({ RATE_LIMIT_WINDOW: '05s' }).rateLimit.windowMs, 5000)
   })
 
   t.test('each bad variable is named in the error', async (t) => {
