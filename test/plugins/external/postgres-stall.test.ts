@@ -85,6 +85,25 @@ export default suite(import.meta, (t) => {
     t.equal((await list()).statusCode, 200, 'served again as soon as the lock is gone')
   })
 
+  t.test('Postgres down or frozen: /metrics still serves every metric, the outbox gauges at their last value', async (t) => {
+    if (!usingRealPostgres()) {
+      const app = await buildOrdersApp(t)
+      t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /^webhook_outbox_backlog 0$/m, 'embedded: read from the in-process database')
+      return
+    }
+    const { proxy, databaseEnv } = await databaseBehindProxy(t)
+    const app = await buildOrdersApp(t, { databaseEnv, env: { WEBHOOK_WORKER: 'false' } })
+    t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /^webhook_outbox_backlog 0$/m)
+    for (const [what, cut, restore] of [['refused', proxy.stop, proxy.start], ['frozen', proxy.pause, proxy.resume]] as const) {
+      await cut()
+      const scrape = await withDeadline(app.inject({ method: 'GET', url: '/metrics' }), HUNG_MS)
+      t.equal(scrape.statusCode, 200, `${what}: the scrape answers`)
+      t.match(scrape.body, /^process_cpu_user_seconds_total /m, `${what}: process metrics`)
+      t.match(scrape.body, /^webhook_outbox_backlog 0$/m, `${what}: the backlog at its last value`)
+      await restore()
+    }
+  })
+
   t.test('Postgres frozen on a connection already open: a 503 once it has been silent for the statement timeout plus 1 s, then served again', async (t) => {
     if (!usingRealPostgres()) {
       t.equal(silentSocketMs(1500), 2500, 'embedded PGlite has no socket to fall silent; the bound a real pool gets')
