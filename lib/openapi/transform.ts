@@ -276,11 +276,17 @@ const DEPRECATION_HEADERS: Json = {
   Link: { description: 'RFC 8288 link to the deprecation notice, `rel="deprecation"` (after the pagination link, if any)', schema: { type: 'string', examples: ['<https://docs.example.com/deprecations/products-v1>; rel="deprecation"'] } }
 }
 
-/** Errors leave as RFC 9457 documents: say so instead of application/json. */
+/**
+ * Errors leave as RFC 9457 documents: say so instead of application/json. Only for a Problem: a
+ * not-ready readiness probe answers 503 with its own JSON body (the checks).
+ */
 function useProblemMediaType (response: Json): void {
   const content = response.content
   if (!isRecord(content) || !('application/json' in content)) return
-  response.content = { 'application/problem+json': content['application/json'] }
+  const json = content['application/json']
+  const schema = isRecord(json) ? json.schema : undefined
+  if (isRecord(schema) && typeof schema.$ref === 'string' && !schema.$ref.endsWith('/Problem')) return
+  response.content = { 'application/problem+json': json }
 }
 
 /** Header names are case-insensitive; keep one spelling (the canonical one) per header. */

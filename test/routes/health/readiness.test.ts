@@ -24,6 +24,9 @@ export default suite(import.meta, (t) => {
     const logged = logs.lines().find((line) => line.msg === 'readiness check failed')
     t.match(logged, { level: 40, dependency: 'postgres', err: { message: /ECONNREFUSED/ } }, 'the detail is in the log')
     t.equal(res.headers['retry-after'], '5')
+    t.match(res.headers['content-type'], /^application\/json/, 'the Readiness JSON, not a problem')
+    const doc = (await app.inject({ method: 'GET', url: '/swagger/json' })).json()
+    t.same(Object.keys(doc.paths['/health/ready'].get.responses['503'].content), ['application/json'], 'as the document declares it')
 
     const live = await app.inject({ method: 'GET', url: '/health/live' })
     t.equal(live.statusCode, 200, 'liveness does not depend on the database')
