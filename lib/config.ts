@@ -181,11 +181,13 @@ function validateEnv (raw: Record<string, string | undefined>): { env: Env, prob
   for (const [name, schema] of Object.entries<TSchema>(EnvSchema.properties)) {
     if (!(name in known)) continue
     const value = values[name]
-    const shown = name.includes('PASSWORD') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(known[name])
+    const shown = name.includes('PASSWORD') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(raw[name])
     const allowed = literalsOf(schema)
     let message: string | undefined
     const listCheck = LIST_CHECKS[name]
     if (!Value.Check(schema, value)) message = allowed !== null ? `must be one of ${allowed.join(', ')}` : [...Value.Errors(schema, value)][0]?.message ?? 'is not valid'
+    // Value.Convert reads numbers as JavaScript does (`0x1F90`, `1e3`, ` 80 `): an integer is written in decimal digits.
+    else if (typeof value === 'number' && !/^-?[0-9]+$/.test(raw[name] ?? '')) message = 'must be an integer in decimal digits'
     else if (listCheck !== undefined && typeof value === 'string' && !listCheck.valid(value)) message = listCheck.message
     if (message === undefined) continue
     bad.add(name)

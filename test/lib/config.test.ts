@@ -80,6 +80,11 @@ export default suite(import.meta, (t) => {
     }
   })
 
+  t.test('integers are decimal digits, not whatever JavaScript reads as a number', async (t) => {
+    for (const value of ['0x1F90', '1e3', ' 8080', '8080.0', '0b1']) t.same(problemsOf({ PORT: value }), [`PORT=${JSON.stringify(value)}: must be an integer in decimal digits`], `PORT=${value}`)
+    t.equal(loadConfig({ PORT: '8081' }).port, 8081)
+  })
+
   t.test('durations are positive: a zero window or TTL would turn the feature off', async (t) => {
     for (const name of ['RATE_LIMIT_WINDOW', 'JWT_ACCESS_TTL', 'JWT_REFRESH_TTL', 'WEBHOOK_MAX_RETRY_AGE']) {
       for (const value of ['0', '0s', '00m']) t.ok(problemsOf({ [name]: value }).some((p) => p.startsWith(`${name}=`)), `${name}=${value} is refused, named`)
