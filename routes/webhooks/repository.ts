@@ -83,12 +83,15 @@ export async function scheduleNow (db: Db, endpointId: string, id: string): Prom
 
 /** The outbox's backlog: pending deliveries and the age of the oldest (two aggregates over the partial index of pending ones). */
 export async function deliveryBacklog (db: Db): Promise<{ pending: number, oldestSeconds: number }> {
+  // A paused (disabled) endpoint's deliveries wait on purpose: they would set off the backlog alert.
   const row = await db.selectFrom('webhook_deliveries')
+    .innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
     .select((eb) => [
       eb.fn.countAll<number>().as('pending'),
-      sql<number>`coalesce(extract(epoch from now() - min(created_at)), 0)`.as('oldest')
+      sql<number>`coalesce(extract(epoch from now() - min(webhook_deliveries.created_at)), 0)`.as('oldest')
     ])
-    .where('status', '=', 'pending')
+    .where('webhook_deliveries.status', '=', 'pending')
+    .where('webhook_endpoints.enabled', '=', true)
     .executeTakeFirstOrThrow()
   return { pending: Number(row.pending), oldestSeconds: Number(row.oldest) }
 }

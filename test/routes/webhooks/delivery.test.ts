@@ -97,6 +97,18 @@ export default suite(import.meta, (t) => {
     t.match(metrics, /webhook_outbox_oldest_pending_age_seconds 0/)
   })
 
+  t.test('the backlog gauges count what waits to be sent, not a paused endpoint\'s deliveries', async (t) => {
+    const app = await buildOrdersApp(t, { env: { ...FAST_WEBHOOKS, WEBHOOK_WORKER: 'false' } })
+    const admin = await createUser(app, 'admin')
+    const customer = await createUser(app, 'customer')
+    const endpoint = await createEndpoint(app, admin, 'http://127.0.0.1:9/hooks', ['order.created'])
+    t.equal((await postOrder(app, customer, { items: [{ product_id: (await insertProduct(app)).id, quantity: 1 }] })).statusCode, 201)
+    const backlog = async (): Promise<string | undefined> => /^webhook_outbox_backlog (\d+)$/m.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1]
+    t.equal(await backlog(), '1', 'pending for an enabled endpoint')
+    t.equal((await app.inject({ method: 'PATCH', url: `/api/webhooks/${endpoint.id}`, headers: admin.headers, payload: { enabled: false } })).statusCode, 200)
+    t.equal(await backlog(), '0', 'paused: not in the backlog')
+  })
+
   t.test('only subscribed, enabled endpoints get an event', async (t) => {
     const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
     const admin = await createUser(app, 'admin')
