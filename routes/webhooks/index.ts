@@ -162,6 +162,7 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'retryWebhookDelivery',
       summary: 'Deliver an event again now (admin)',
       description: 'Makes the delivery due now, whatever its status (a failed one becomes pending, a succeeded one is sent again). ' +
+        'While an attempt is out (sent, not yet answered) it changes nothing: the receiver never gets the event twice at once. ' +
         'Retries after a failure stay within the retry window counted from the event.',
       params: DeliveryParams,
       response: { 202: documented(WebhookDelivery, { description: 'The delivery, due now' }), ...problemResponses(WEBHOOK_PROBLEMS.WEBHOOK_NOT_FOUND, WEBHOOK_PROBLEMS.WEBHOOK_DELIVERY_NOT_FOUND) },

@@ -72,13 +72,21 @@ export async function attemptsOf (db: Db, deliveryIds: readonly string[]): Promi
 }
 
 /** Due now again: a failed delivery becomes pending, a pending one is moved to the front. */
-export async function scheduleNow (db: Db, endpointId: string, id: string): Promise<boolean> {
-  const result = await db.updateTable('webhook_deliveries')
+/**
+ * Makes the delivery due now, unless an attempt is out (claimed under its lease and not yet
+ * recorded): a second send beside it would reach the receiver twice at once.
+ */
+export async function scheduleNow (db: Db, endpointId: string, id: string): Promise<void> {
+  await db.updateTable('webhook_deliveries')
     .set({ status: 'pending', next_attempt_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
     .where('endpoint_id', '=', endpointId)
     .where('id', '=', id)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+    .where((eb) => eb.not(eb.and([
+      eb('status', '=', 'pending'),
+      eb('next_attempt_at', '>', sql<Date>`now()`),
+      eb('attempts', '>', eb.selectFrom('webhook_attempts').select(sql<number>`coalesce(max(attempt), 0)`.as('recorded')).whereRef('webhook_attempts.delivery_id', '=', 'webhook_deliveries.id'))
+    ])))
+    .execute()
 }
 
 /** The outbox's backlog: pending deliveries and the age of the oldest (two aggregates over the partial index of pending ones). */

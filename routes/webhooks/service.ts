@@ -143,7 +143,7 @@ export async function listDeliveryPage (ctx: WebhooksContext, endpointId: string
 
 /** Makes the delivery due now (a failed one becomes pending again, within its retry window). */
 export async function retryDelivery (ctx: WebhooksContext, endpointId: string, deliveryId: string): Promise<DeliveryWithAttempts> {
-  if (!await repo.scheduleNow(ctx.db, endpointId, deliveryId)) throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_DELIVERY_NOT_FOUND, 'No delivery with this id for this endpoint')
+  await repo.scheduleNow(ctx.db, endpointId, deliveryId)
   const row = await repo.findDelivery(ctx.db, endpointId, deliveryId)
   if (row === undefined) throw new AppError(WEBHOOK_PROBLEMS.WEBHOOK_DELIVERY_NOT_FOUND, 'No delivery with this id for this endpoint')
   return { delivery: row, attempts: await repo.attemptsOf(ctx.db, [row.id]) }

@@ -585,7 +585,7 @@ export interface paths {
         put?: never;
         /**
          * Deliver an event again now (admin)
-         * @description Makes the delivery due now, whatever its status (a failed one becomes pending, a succeeded one is sent again). Retries after a failure stay within the retry window counted from the event.
+         * @description Makes the delivery due now, whatever its status (a failed one becomes pending, a succeeded one is sent again). While an attempt is out (sent, not yet answered) it changes nothing: the receiver never gets the event twice at once. Retries after a failure stay within the retry window counted from the event.
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;

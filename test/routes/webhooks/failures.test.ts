@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { suite } from '../../helpers/suite.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
@@ -42,6 +43,25 @@ export default suite(import.meta, (t) => {
       .select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()
     const outToDead = dead.received.length - Number(recorded.n)
     t.ok(outToDead <= 5, `attempts out to the hanging receiver: ${outToDead} (at most 5 to one endpoint)`)
+  })
+
+  t.test('a manual retry while an attempt is out changes nothing: no second send beside it', async (t) => {
+    const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
+    const admin = await createUser(app, 'admin')
+    const customer = await createUser(app, 'customer')
+    const receiver = await startReceiver(t)
+    receiver.respond(() => 'hang')
+    const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
+    t.equal((await postOrder(app, customer, { items: [{ product_id: (await insertProduct(app)).id, quantity: 1 }] })).statusCode, 201)
+    await waitFor('the attempt out', async () => receiver.received.length === 1 ? true : undefined)
+    const [delivery] = await deliveriesOf(app, admin, endpoint.id)
+    if (delivery === undefined) throw new Error('no delivery')
+    const retried = await app.inject({ method: 'POST', url: `/api/webhooks/${endpoint.id}/deliveries/${delivery.id}/retry`, headers: admin.headers })
+    t.equal(retried.statusCode, 202)
+    t.equal(retried.json().status, 'pending')
+    // Many worker polls (20 ms) later, still within the first attempt's 5 s timeout.
+    await sleep(500)
+    t.equal(receiver.received.length, 1, 'the receiver got the event once')
   })
 
   t.test('a receiver that never answers times out (5 s) and the order path is unaffected', async (t) => {
