@@ -1,10 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { suite } from '../../helpers/suite.js'
+import type { TestContext } from '../../helpers/database.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
 import { buildOrdersApp, insertProduct, postOrder } from '../orders/fixtures/orders.js'
 import { createEndpoint, deliveriesOf, FAST_WEBHOOKS, firstDeliveryIn } from './fixtures.js'
 import { startReceiver } from './receiver.js'
+
+/** An app delivering fast, an admin and a customer, and an endpoint whose receiver never answers. */
+async function withHangingEndpoint (t: TestContext) {
+  const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
+  const admin = await createUser(app, 'admin')
+  const customer = await createUser(app, 'customer')
+  const hanging = await startReceiver(t)
+  hanging.respond(() => 'hang')
+  const endpoint = await createEndpoint(app, admin, hanging.url, ['order.created'])
+  return { app, admin, customer, hanging, endpoint }
+}
 
 export default suite(import.meta, (t) => {
   t.test('redirects are failures and are not followed', async (t) => {
@@ -22,13 +34,8 @@ export default suite(import.meta, (t) => {
   })
 
   t.test('a receiver that hangs holds at most 5 attempts, not a round of everyone\'s: the others are delivered meanwhile', async (t) => {
-    const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
-    const admin = await createUser(app, 'admin')
-    const customer = await createUser(app, 'customer')
-    const dead = await startReceiver(t)
-    dead.respond(() => 'hang')
+    const { app, admin, customer, hanging: dead, endpoint: deadEndpoint } = await withHangingEndpoint(t)
     const live = await startReceiver(t)
-    const deadEndpoint = await createEndpoint(app, admin, dead.url, ['order.created'])
     const product = await insertProduct(app, { stock: 100 })
     const order = async (): Promise<void> => { t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201) }
     // The hanging endpoint's backlog is due first...
@@ -46,12 +53,7 @@ export default suite(import.meta, (t) => {
   })
 
   t.test('a manual retry while an attempt is out changes nothing: no second send beside it', async (t) => {
-    const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
-    const admin = await createUser(app, 'admin')
-    const customer = await createUser(app, 'customer')
-    const receiver = await startReceiver(t)
-    receiver.respond(() => 'hang')
-    const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
+    const { app, admin, customer, hanging: receiver, endpoint } = await withHangingEndpoint(t)
     t.equal((await postOrder(app, customer, { items: [{ product_id: (await insertProduct(app)).id, quantity: 1 }] })).statusCode, 201)
     await waitFor('the attempt out', async () => receiver.received.length === 1 ? true : undefined)
     const [delivery] = await deliveriesOf(app, admin, endpoint.id)
@@ -65,12 +67,7 @@ export default suite(import.meta, (t) => {
   })
 
   t.test('a receiver that never answers times out (5 s) and the order path is unaffected', async (t) => {
-    const app = await buildOrdersApp(t, { env: FAST_WEBHOOKS })
-    const admin = await createUser(app, 'admin')
-    const customer = await createUser(app, 'customer')
-    const receiver = await startReceiver(t)
-    receiver.respond(() => 'hang')
-    const endpoint = await createEndpoint(app, admin, receiver.url, ['order.created'])
+    const { app, admin, customer, endpoint } = await withHangingEndpoint(t)
     const product = await insertProduct(app)
     for (let i = 0; i < 3; i++) t.equal((await postOrder(app, customer, { items: [{ product_id: product.id, quantity: 1 }] })).statusCode, 201)
     const timedOut = await waitFor('a timed-out attempt', async () => {
