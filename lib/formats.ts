@@ -15,6 +15,11 @@ export function isDateTime (value: string): boolean {
 
 Format.Set('date-time', isDateTime)
 
+const rfc3339Date = Format.Get('date')
+
+/** `date` as RFC 3339 full-date: a real calendar day, `YYYY-MM-DD`. */
+export const isFullDate = (value: string): boolean => rfc3339Date !== undefined && rfc3339Date(value)
+
 /** A dot-atom local part (RFC 5322 without quoted strings) of at most 64 characters (RFC 5321 §4.5.3.1.1). */
 const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/i
 /** A host name of two or more labels of letters, digits and inner hyphens, each at most 63 characters. */

@@ -1,5 +1,4 @@
-import { Format } from 'typebox/format'
-import { isDateTime } from '../formats.js'
+import { isDateTime, isFullDate } from '../formats.js'
 import { isRecord } from '../is-record.js'
 
 /** When an operation was deprecated, when it goes away, and where that is explained. */
@@ -34,14 +33,12 @@ export interface DeprecationHeaders {
   link: string
 }
 
-const isFullDate = Format.Get('date')
-
 /**
  * An RFC 3339 date-time (with its offset) or full-date (midnight UTC). A date-time without an
  * offset would be read in the server's local time zone, so each replica could announce another instant.
  */
 function instant (value: unknown, keyword: string, route: string): number {
-  const valid = typeof value === 'string' && (isDateTime(value) || (isFullDate !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value) && isFullDate(value)))
+  const valid = typeof value === 'string' && (isDateTime(value) || isFullDate(value))
   if (!valid) throw new Error(`${route} is deprecated: ${keyword} must be an RFC 3339 date or date-time with an offset (deprecatedOperation in lib/http/deprecation.ts), got ${JSON.stringify(value)}`)
   return Date.parse(value)
 }

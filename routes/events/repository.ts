@@ -1,21 +1,19 @@
 import { sql, type Selectable } from 'kysely'
 import type { Db, WebhookEventsTable } from '../../db/database.js'
 import type { FeedPosition } from '../../lib/http/feed-cursor.js'
+import { afterFeedPosition, writtenByEndedTransactions } from '../../db/feed-position.js'
 
 export type EventRecord = Pick<Selectable<WebhookEventsTable>, 'id' | 'type' | 'data' | 'created_at' | 'xid' | 'seq'>
 
 /**
- * The events after `after` in (xid, seq) order, only from transactions that had all ended when
- * this statement's snapshot was taken (xid below the snapshot's xmin): a transaction still
- * running, even one that started before events already handed out, has an xid at or above
- * xmin, so its events come later, after any cursor given out now. Runs outside a transaction
+ * The events after `after`, by the feeds' rule (db/feed-position.ts). Runs outside a transaction
  * so the reader holds no xid itself. Uses webhook_events_xid_seq_idx.
  */
 export async function readEvents (db: Db, after: FeedPosition | null, types: readonly string[] | null, limit: number): Promise<EventRecord[]> {
   let query = db.selectFrom('webhook_events')
     .select(['id', 'type', 'data', 'created_at', sql<string>`xid::text`.as('xid'), sql<string>`seq::text`.as('seq')])
-    .where(sql<boolean>`xid < pg_snapshot_xmin(pg_current_snapshot())`)
-  if (after !== null) query = query.where(sql<boolean>`(xid, seq) > (cast(${after.xid} as xid8), cast(${after.seq} as bigint))`)
+    .where(writtenByEndedTransactions)
+  if (after !== null) query = query.where(afterFeedPosition(after))
   if (types !== null) query = query.where('type', 'in', types)
   // The table's columns, not the text the select turns them into: '10000' sorts before '9999'.
   return await query.orderBy('webhook_events.xid').orderBy('webhook_events.seq').limit(limit).execute()
