@@ -57,7 +57,9 @@ done
 curl -fsS "$BASE/health/ready"; echo
 curl -fsS "$BASE/health/live"; echo
 [[ $(code_of "$BASE/metrics") == 404 ]] || fail "/metrics answers on the API port in production"
-curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^process_cpu_user_seconds_total' || fail "the metrics port lacks process metrics"
+# Read whole, then searched: with pipefail, grep -q closing the pipe at its first match fails curl (23) on a long scrape.
+metrics=$(curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics") || fail "the metrics port does not answer"
+grep -q '^process_cpu_user_seconds_total' <<<"$metrics" || fail "the metrics port lacks process metrics"
 
 echo "== admin login (bootstrap admin, argon2 verify)"
 status=$(code_of -X POST "$BASE/login" -H 'content-type: application/json' \
