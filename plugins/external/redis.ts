@@ -8,6 +8,7 @@ import { DependencyGuard } from '../../lib/dependency-guard.js'
 import { guardedStore } from '../../lib/guarded-store.js'
 import { MemoryStore, type KeyValueStore } from '../../lib/memory-store.js'
 import { boundedWarning } from '../../lib/bounded-warning.js'
+import { deadConnectionRecycler } from '../../lib/dead-connection-recycler.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,6 +33,8 @@ function guardMetrics (fastify: FastifyInstance): { failOpen: Counter<'user'>, s
 }
 
 const CONNECT_WAIT_MS = 3000
+/** How long the connection check gives the app's connection and a new one to answer a PING. */
+const CONNECTION_CHECK_MS = 2000
 
 function redisStore (client: Redis): KeyValueStore {
   return {
@@ -81,12 +84,21 @@ export default fp(async function redisPlugin (fastify) {
   const connected = await Promise.race([connecting, setTimeout(CONNECT_WAIT_MS, false)])
   if (!connected) fastify.log.warn({ redis: 'down' }, 'starting without Redis: rate limits are counted by each replica alone until it is back')
   const metrics = guardMetrics(fastify)
+  const recycleIfDead = deadConnectionRecycler(client, {
+    open: () => new Redis(config.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: CONNECTION_CHECK_MS, retryStrategy: () => null }),
+    windowMs: CONNECTION_CHECK_MS,
+    onChecked: (check) => {
+      if (check.replaced) fastify.log.warn({ redis: 'reconnecting', check }, 'Redis answered on a new connection but not on the app\'s: that connection is dead (its peer vanished) and is replaced')
+      else fastify.log.debug({ check }, 'Redis connection check: the app\'s connection is kept')
+    }
+  })
   const guard = new DependencyGuard({
     timeoutMs: config.commandTimeoutMs,
     ...config.breaker,
     onFailOpen: (user) => { metrics.failOpen.inc({ user }) },
     onStateChange: (to, from) => {
       metrics.state.set(BREAKER_STATE_VALUE[to])
+      if (to === 'open') recycleIfDead()
       // One line when Redis starts being skipped and one when it is back; the probes in between
       // (half-open, failed: open again, once per cool-down) only at debug level.
       if (from === 'closed') fastify.log.warn({ redis: 'degraded', breaker: to }, `Redis breaker open: Redis is skipped (limits are per replica) and probed every ${config.breaker.cooldownMs} ms`)

@@ -13,6 +13,12 @@ export interface TcpProxy {
   pause: () => void
   /** Delivers what was held, in order, and forwards normally again. */
   resume: () => void
+  /**
+   * The peer of every live connection vanishes (a host lost without a reset, a partition): what
+   * they send, their close handshake included, goes nowhere and nothing comes back; connections
+   * made afterwards are forwarded normally.
+   */
+  dropLive: () => void
   /** Live client connections (for assertions and diagnostics). */
   readonly connections: number
   /** Chunks held back while paused (> 0 once a paused client has sent something). */
@@ -30,23 +36,29 @@ export async function createTcpProxy (target: { host?: string, port: number }): 
   const host = target.host ?? '127.0.0.1'
   const sockets = new Set<net.Socket>()
   const held: Held[] = []
+  const dropped = new Set<net.Socket>()
   let paused = false
   let port = 0
 
   const forward = (from: net.Socket, to: net.Socket): void => {
     from.on('data', (chunk: Buffer) => {
+      if (dropped.has(from)) return
       if (paused) held.push({ to, chunk })
       else if (!to.destroyed) to.write(chunk)
     })
+    // Sockets are half-open capable so that a dropped one can leave a FIN unanswered; the others
+    // close their side as a socket without allowHalfOpen does.
+    from.on('end', () => { if (!dropped.has(from)) from.end() })
   }
 
   const onConnection = (client: net.Socket): void => {
-    const upstream = net.connect({ host, port: target.port })
+    const upstream = net.connect({ host, port: target.port, allowHalfOpen: true })
     for (const socket of [client, upstream]) {
       sockets.add(socket)
       socket.on('error', () => { client.destroy(); upstream.destroy() })
       socket.on('close', () => {
         sockets.delete(socket)
+        dropped.delete(socket)
         client.destroy()
         upstream.destroy()
       })
@@ -58,7 +70,7 @@ export async function createTcpProxy (target: { host?: string, port: number }): 
   let server: net.Server
 
   const listen = async (): Promise<void> => {
-    server = net.createServer(onConnection)
+    server = net.createServer({ allowHalfOpen: true }, onConnection)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen({ port, host: '127.0.0.1' }, () => {
@@ -74,6 +86,7 @@ export async function createTcpProxy (target: { host?: string, port: number }): 
     const closed = new Promise<void>((resolve) => { server.close(() => { resolve() }) })
     for (const socket of sockets) socket.destroy()
     held.length = 0
+    dropped.clear()
     await closed
   }
 
@@ -96,6 +109,7 @@ export async function createTcpProxy (target: { host?: string, port: number }): 
       paused = false
       for (const { to, chunk } of held.splice(0)) if (!to.destroyed) to.write(chunk)
     },
+    dropLive: () => { for (const socket of sockets) dropped.add(socket) },
     close: async () => {
       paused = false
       if (server.listening) await stop()

@@ -143,8 +143,9 @@ export default suite(import.meta, (t) => {
     const redis = await startPrivateRedis(t)
     const proxy = await createTcpProxy({ port: redis.port })
     t.teardown(proxy.close)
+    const logs = captureLogs()
     const prefix = `goshop:hole:${randomUUID()}:`
-    const app = await buildTestApp(t, { env: guardEnv(proxy.url(redis.url), prefix, { RATE_LIMIT_MAX: '5' }) })
+    const app = await buildTestApp(t, { env: guardEnv(proxy.url(redis.url), prefix, { RATE_LIMIT_MAX: '5', LOG_LEVEL: 'info' }), logStream: logs.stream })
     await warmUp(app)
     t.equal((await help(app)).statusCode, 200)
 
@@ -159,19 +160,51 @@ export default suite(import.meta, (t) => {
 
     proxy.resume()
     await waitForRedisUp(app)
+    t.equal(linesStarting(logs, 'Redis answered on a new connection').length, 0, 'a Redis silent on every connection keeps the app\'s connection (not replaced)')
     const replica = await settled(await buildTestApp(t, { env: guardEnv(proxy.url(redis.url), prefix, { RATE_LIMIT_MAX: '1000' }) }))
     await settled(app)
     await assertSharedCount(t, replica, app)
+  })
+
+  t.test('the app\'s connection dead while Redis answers (its peer vanished): replaced, and shared limits resume', async (t) => {
+    const redis = await startPrivateRedis(t)
+    const proxy = await createTcpProxy({ port: redis.port })
+    t.teardown(proxy.close)
+    const logs = captureLogs()
+    const prefix = `goshop:dead:${randomUUID()}:`
+    const app = await buildTestApp(t, { env: guardEnv(proxy.url(redis.url), prefix, { RATE_LIMIT_MAX: '1000', LOG_LEVEL: 'info' }), logStream: logs.stream })
+    await warmUp(app)
+
+    proxy.dropLive()
+    const served: number[] = []
+    // Until then, every probe of the breaker goes down the dead connection and fails.
+    await waitFor('the dead connection to be replaced and Redis used again', async () => {
+      served.push((await help(app)).statusCode)
+      return app.redisGuard?.breaker.state === 'closed' && (await redisStatus(app)).redis === 'up' ? true : undefined
+    })
+    t.ok(served.every((s) => s === 200), 'every request answered meanwhile')
+    t.equal(linesStarting(logs, 'Redis answered on a new connection').length, 1, 'one warning names the replaced connection')
+    t.same(await redisStatus(app), { code: 200, redis: 'up' })
+    const replica = await settled(await buildTestApp(t, { env: guardEnv(proxy.url(redis.url), prefix, { RATE_LIMIT_MAX: '1000' }) }))
+    await settled(app)
+    await assertSharedCount(t, app, replica)
   })
 
   t.test('while the breaker is open, requests send nothing to Redis', async (t) => {
     const redis = await startPrivateRedis(t)
     const proxy = await createTcpProxy({ port: redis.port })
     t.teardown(proxy.close)
-    const app = await buildTestApp(t, { env: guardEnv(proxy.url(redis.url), `goshop:open:${randomUUID()}:`, { REDIS_BREAKER_FAILURES: '1', REDIS_BREAKER_COOLDOWN_MS: '600000' }) })
+    const logs = captureLogs()
+    const app = await buildTestApp(t, { env: guardEnv(proxy.url(redis.url), `goshop:open:${randomUUID()}:`, { REDIS_BREAKER_FAILURES: '1', REDIS_BREAKER_COOLDOWN_MS: '600000', LOG_LEVEL: 'debug' }), logStream: logs.stream })
     proxy.pause()
     t.equal((await help(app)).statusCode, 200, 'the request that finds Redis stalled is answered')
     t.equal(app.redisGuard?.breaker.state, 'open')
+    // The breaker's opening checks the connection once (a PING on it and on a new one): not a request's doing.
+    const [check] = await waitFor('the connection check', async () => {
+      const lines = linesStarting(logs, 'Redis connection check')
+      return lines.length > 0 ? lines : undefined
+    })
+    t.same(check?.check, { clientAnswered: false, newConnectionAnswered: false, replaced: false }, 'a stalled Redis: the connection is kept')
     const held = proxy.heldChunks
     for (let i = 0; i < 20; i++) t.equal((await help(app)).statusCode, 200)
     t.same(await redisStatus(app), { code: 200, redis: 'degraded' })
