@@ -47,4 +47,36 @@ export default suite(import.meta, (t) => {
     for (let i = 0; i < LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT; i++) t.equal((await login(app, 'ghost@example.com', `guess-${i}`, ADMIN_IP)).statusCode, 401)
     t.equal((await login(app, 'ghost@example.com', 'guess', ADMIN_IP)).statusCode, 429, 'an unknown email is throttled the same way (existence is not revealed)')
   })
+
+  t.test('parallel guesses get no more than the budget: attempts being checked count', async (t) => {
+    const app = await buildTestApp(t)
+    await register(app, { email: 'target@example.com', password: PASSWORD })
+    const statuses = await Promise.all(Array.from({ length: 30 }, async (_, i) => (await login(app, 'target@example.com', `guess-${i}`, ATTACKER)).statusCode))
+    t.equal(statuses.filter((s) => s === 401).length, LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, `30 at once for one email: ${LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT} checked`)
+    t.equal(statuses.filter((s) => s === 429).length, 30 - LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT, 'the rest throttled')
+
+    const spread = await Promise.all(Array.from({ length: 30 }, async (_, i) => (await login(app, `target-${i}@example.com`, 'guess', '203.0.113.67')).statusCode))
+    t.equal(spread.filter((s) => s === 401).length, LOGIN_FAILURES_PER_CLIENT, `30 at once over 30 emails: ${LOGIN_FAILURES_PER_CLIENT} checked`)
+    t.equal(spread.filter((s) => s === 429).length, 30 - LOGIN_FAILURES_PER_CLIENT)
+    t.equal((await login(app, 'target@example.com', PASSWORD, ADMIN_IP)).statusCode, 200, 'the owner, from its own client, still logs in')
+  })
+
+  t.test('a successful login gives its claim back: it never uses up the client\'s budget', async (t) => {
+    const app = await buildTestApp(t)
+    await register(app, { email: 'someone@example.com', password: PASSWORD })
+    for (let i = 0; i < LOGIN_FAILURES_PER_CLIENT - 1; i++) await login(app, `target-${i}@example.com`, 'guess', ATTACKER)
+    for (let i = 0; i < 3; i++) t.equal((await login(app, 'someone@example.com', PASSWORD, ATTACKER)).statusCode, 200, `success ${i + 1} with one failure left`)
+    t.equal((await login(app, 'other@example.com', 'guess', ATTACKER)).statusCode, 401, 'the last failure of the budget is still there')
+    t.equal((await login(app, 'someone@example.com', PASSWORD, ATTACKER)).statusCode, 429, 'then the client is throttled')
+  })
+
+  t.test('IPv6 clients are counted by /64, as the request limit counts them', async (t) => {
+    const app = await buildTestApp(t)
+    await register(app, { email: 'target@example.com', password: PASSWORD })
+    for (let i = 1; i <= LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT; i++) {
+      t.equal((await login(app, 'target@example.com', `guess-${i}`, `2001:db8::${i}`)).statusCode, 401)
+    }
+    t.equal((await login(app, 'target@example.com', 'guess', '2001:db8::ffff')).statusCode, 429, 'another address of the same /64 is the same client')
+    t.equal((await login(app, 'target@example.com', PASSWORD, '2001:db8:0:1::1')).statusCode, 200, 'the next /64 is another client')
+  })
 })
