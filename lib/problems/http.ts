@@ -11,7 +11,7 @@ export const HTTP_PROBLEMS = defineProblems({
   MALFORMED_REQUEST: { status: 400, title: 'Malformed request', description: 'The request is not valid HTTP/1.1 (request line, headers, framing, or a Content-Length that does not match the body); the connection is closed.' },
   INVALID_URL: { status: 400, title: 'Invalid URL', description: 'The request URL is malformed (bad percent-encoding).' },
   VALIDATION_FAILED: { status: 400, title: 'Validation failed', description: 'A field of the body, query, path or headers breaks the documented schema; `errors` points at each field.' },
-  MALFORMED_JSON: { status: 400, title: 'Malformed JSON', description: 'The body is empty or not valid JSON, or has a __proto__ or constructor.prototype key (refused: prototype poisoning).' },
+  MALFORMED_JSON: { status: 400, title: 'Malformed JSON', description: 'The body is empty, not UTF-8 or not valid JSON, has a \\u escape of half a surrogate pair, or has a __proto__ or constructor.prototype key (refused: prototype poisoning).' },
   BODY_TOO_DEEP: { status: 400, title: 'Body too deep', description: 'The JSON body is nested deeper than any valid request (64 levels); nothing was parsed.' },
   INVALID_INPUT: { status: 400, title: 'Invalid input', description: 'A value cannot be stored (for example a NUL character in a string).' },
   INVALID_CURSOR: { status: 400, title: 'Invalid cursor', description: 'The cursor was not returned by this API for this list and sort; start again without it.' },

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import fp from 'fastify-plugin'
 import { AppError } from '../../lib/app-error.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
@@ -86,13 +87,19 @@ function isJson (text: string): boolean {
  * The JSON body parser: Fastify's own (prototype-poisoning checks included), behind the
  * nesting and width check, so a deeply nested body (400 BODY_TOO_DEEP) or one with more object
  * members than any valid body of the route (400 VALIDATION_FAILED, lib/json-members.ts) is
- * refused before any parsing or validation work is spent on it. An empty body is no body for
- * an operation that takes none, and malformed JSON for one that takes one.
+ * refused before any parsing or validation work is spent on it. Bytes that are not UTF-8 are
+ * malformed JSON. An empty body is no body for an operation that takes none, and malformed JSON
+ * for one that takes one.
  */
 export default fp(async function jsonBodyPlugin (fastify) {
   const parse = fastify.getDefaultJsonParser('error', 'error')
   fastify.removeContentTypeParser('application/json')
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // Decoding would turn each invalid byte into U+FFFD, so two different passwords would hash alike.
+    if (typeof body !== 'string' && !isUtf8(body)) {
+      done(new AppError(HTTP_PROBLEMS.MALFORMED_JSON, 'The JSON body is not UTF-8 text (RFC 8259 §8.1: JSON is UTF-8, whatever a charset parameter says)'), undefined)
+      return
+    }
     const text = typeof body === 'string' ? body : body.toString('utf8')
     // Clients that label every request JSON send an empty one to operations that take no body.
     if (text === '' && request.routeOptions.schema?.body === undefined) {

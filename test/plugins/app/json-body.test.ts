@@ -120,6 +120,29 @@ export default suite(import.meta, (t) => {
     t.equal((await register('Strong\\ud83d\\ude00Pass-99')).statusCode, 201, 'a whole pair (an emoji) is text')
   })
 
+  t.test('bytes that are not UTF-8 are malformed JSON, whatever the charset parameter says (they would be stored as U+FFFD)', async (t) => {
+    const app = await buildTestApp(t)
+    const register = async (password: Buffer, contentType = 'application/json') => await app.inject({
+      method: 'POST',
+      url: '/register',
+      headers: { 'content-type': contentType },
+      payload: Buffer.concat([Buffer.from('{"email":"bytes@example.com","password":"Zq8#wer'), password, Buffer.from('tyu"}')])
+    })
+    for (const [bytes, contentType] of [
+      [Buffer.from([0xe9, 0xe8, 0xe0]), 'application/json; charset=iso-8859-1'],
+      [Buffer.from([0xff, 0xff, 0xff]), 'application/json'],
+      [Buffer.from([0xed, 0xa0, 0x80]), 'application/json'], // a UTF-16 surrogate written as UTF-8
+      [Buffer.from([0xc3]), 'application/json; charset=utf-8'] // a sequence cut short
+    ] as const) {
+      const res = await register(bytes, contentType)
+      t.equal(res.statusCode, 400, `${bytes.toString('hex')} as ${contentType}`)
+      t.equal(contractViolation(res), null)
+      t.match(res.json(), { code: 'MALFORMED_JSON', detail: /not UTF-8/ })
+    }
+    t.equal((await app.db.selectFrom('users').select('id').where('email', '=', 'bytes@example.com').execute()).length, 0, 'no account')
+    t.equal((await register(Buffer.from('éèà'))).statusCode, 201, 'the same letters in UTF-8 are text')
+  })
+
   t.test('an empty body labelled JSON: no body for an operation that takes none, malformed for one that takes one', async (t) => {
     const app = await buildTestApp(t)
     const staff = await createUser(app, 'staff')
