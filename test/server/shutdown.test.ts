@@ -53,21 +53,24 @@ export default suite(import.meta, (t) => {
   t.test('SIGTERM: readiness 503 first, the in-flight request completes, pools close, exit 0', async (t) => {
     t.test('a request still uploading its body when SIGTERM arrives', async (t) => {
       const server = await startServer(t, baseEnv())
-      const body = JSON.stringify({ sku: 'SLOW-1', name: 'Uploaded slowly', price_cents: 100, stock: 1 })
+      // A route that reads its body before deciding anything: the request is in flight until the body is in.
+      const body = JSON.stringify({ email: 'nobody@example.com', password: 'not-the-password-1' })
       const socket = net.connect({ host: '127.0.0.1', port: server.port })
       await new Promise<void>((resolve) => { socket.once('connect', resolve) })
       let answer = ''
       socket.on('data', (chunk: Buffer) => { answer += chunk.toString('utf8') })
       const closed = new Promise<boolean>((resolve) => { socket.once('close', (hadError) => { resolve(hadError) }) })
       socket.on('error', () => {})
-      socket.write(`POST /api/products HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`)
+      socket.write(`POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`)
 
       await observeDrain(t, server)
 
-      socket.end(body.slice(10))
-      t.equal(await closed, false, 'the connection was not reset')
-      t.match(answer, /^HTTP\/1\.1 401 /, 'the in-flight request got its full answer (401: no token)')
+      // The client keeps the connection for its next request, as an ingress's connection pool does.
+      socket.write(body.slice(10))
+      t.equal(await closed, false, 'the server closed the connection after the answer, without a reset')
+      t.match(answer, /^HTTP\/1\.1 401 /, 'the in-flight request got its full answer (401: no such account)')
       t.match(answer, /application\/problem\+json/)
+      t.match(answer, /\r\nconnection: close\r\n/i, 'saying Connection: close, so the client does not reuse it')
       t.equal(await server.exited, 0, 'exit code 0')
       t.match(server.output(), /shutting down: readiness answers 503/)
       t.match(server.output(), /shutdown complete/)
