@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { connectDatabase, type DatabaseHandle } from '../../db/connect.js'
 import type { Db } from '../../db/database.js'
 import { migrateToLatest } from '../../db/migrate.js'
+import { waitForPostgres } from '../../db/wait-for-postgres.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,12 +16,18 @@ export interface DbPluginOptions {
   database?: DatabaseHandle
 }
 
-/** Kysely over pg (DATABASE_URL / DB_*) or over embedded PGlite; migrates on start when configured. */
+/** Kysely over pg (DATABASE_URL / DB_*), waited for until it answers, or over embedded PGlite; migrates on start when configured. */
 export default fp<DbPluginOptions>(async function dbPlugin (fastify, { database }) {
   const handle = database ?? await connectDatabase(fastify.config.database)
   fastify.decorate('db', handle.db)
   fastify.decorate('dbHandle', handle)
   if (database === undefined) fastify.addHook('onClose', async () => { await handle.db.destroy() })
+  if (handle.kind === 'postgres') {
+    await waitForPostgres(handle.db, (error, attempt) => {
+      // The first failure, then one line every ten.
+      if (attempt % 10 === 1) fastify.log.warn({ err: error, attempt }, 'waiting for Postgres to answer (the boot goes on when it does; STARTUP_TIMEOUT_MS bounds the wait)')
+    })
+  }
 
   if (fastify.config.migrateOnStart) {
     const { results } = await migrateToLatest(handle.db)

@@ -1,0 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
+import type { Db } from './database.js'
+import { isTransientDatabaseError } from './errors.js'
+
+/** An answer from Postgres itself (it has a severity) that waiting will not change: a wrong password, no such database. */
+function isLasting (error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'severity' in error && !isTransientDatabaseError(error)
+}
+
+const MAX_PAUSE_MS = 2000
+
+/**
+ * Resolves once Postgres answers a query. At start-up it may not yet (a database container or pod
+ * still starting, DNS not yet resolving its Service, "the database system is starting up"), so
+ * failures are retried, with a pause growing to 2 s; one that waiting cannot change is thrown at
+ * once. No limit of its own: the boot's one deadline (STARTUP_TIMEOUT_MS, server.ts) ends the
+ * wait, naming this step. `onRetry` hears each failure with its attempt number.
+ */
+export async function waitForPostgres (db: Db, onRetry: (error: unknown, attempt: number) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`select 1`.execute(db)
+      return
+    } catch (error) {
+      if (isLasting(error)) throw error
+      onRetry(error, attempt)
+      await sleep(Math.min(attempt * 250, MAX_PAUSE_MS))
+    }
+  }
+}
