@@ -3,7 +3,7 @@ import pg from 'pg'
 import { suite } from '../helpers/suite.js'
 import { migrations } from '../../db/migrations/index.js'
 import { createTestDatabase, usingRealPostgres } from '../helpers/database.js'
-import { ensureBuilt } from '../helpers/server-process.js'
+import { ensureBuilt, freePort } from '../helpers/server-process.js'
 import { repoPath, stringMap } from './files.js'
 import { find, loadObjects } from './k8s.js'
 
@@ -52,6 +52,15 @@ export default suite(import.meta, (t) => {
       await client.end()
     }
   }
+
+  t.test('the init container waits for a Postgres that does not answer yet, within STARTUP_TIMEOUT_MS, then exits 1 saying so', async (t) => {
+    const { DB_HOST: _host, ...withoutServer } = k8sEnv
+    const refused = `postgres://postgres@127.0.0.1:${await freePort()}/goshop`
+    const { code, output } = await runMigrate({ ...withoutServer, DATABASE_URL: refused, STARTUP_TIMEOUT_MS: '2500' })
+    t.equal(code, 1, output)
+    t.match(output, /waiting for Postgres to answer \(STARTUP_TIMEOUT_MS=2500 bounds the wait\): connect ECONNREFUSED/)
+    t.match(output, /Postgres did not answer in time \(last: connect ECONNREFUSED/)
+  })
 
   t.test('the init container command migrates a fresh database with the k8s configuration, idempotently', async (t) => {
     const { env, url } = await envForTest(t, t.testdir())
