@@ -164,6 +164,19 @@ const LIST_CHECKS: Record<string, { valid: (value: string) => boolean, message: 
   }
 }
 
+/** Variables whose value is a secret: a refusal names them without it. */
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'DB_PASSWORD', 'ADMIN_PASSWORD'])
+/** Variables that may carry a password in their URL's user info. */
+const CREDENTIAL_URL_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL'])
+
+/** How a refused value is shown: as given, but never a secret (a URL's user info is masked). */
+function shownValue (name: string, value: string): string {
+  if (SECRET_VARIABLES.has(name)) return '(hidden)'
+  // Everything up to the last @ after the scheme's // is user info, however malformed the rest.
+  if (CREDENTIAL_URL_VARIABLES.has(name)) return JSON.stringify(value.replace(/^(.*?\/\/)?.*@/s, '$1***@'))
+  return JSON.stringify(value)
+}
+
 /**
  * The environment, converted, and one line per bad variable: every variable is checked on its
  * own, so one bad value never hides another (an enum lists its allowed values).
@@ -181,7 +194,7 @@ function validateEnv (raw: Record<string, string | undefined>): { env: Env, prob
   for (const [name, schema] of Object.entries<TSchema>(EnvSchema.properties)) {
     if (!(name in known)) continue
     const value = values[name]
-    const shown = name.includes('PASSWORD') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(raw[name])
+    const shown = shownValue(name, raw[name] ?? '')
     const allowed = literalsOf(schema)
     let message: string | undefined
     const listCheck = LIST_CHECKS[name]
@@ -277,12 +290,21 @@ export function publishedSecretsIn (config: Pick<AppConfig, 'jwt' | 'admin'>): s
 }
 
 /**
+ * NODE_ENV, read only while APP_ENV is unset: an operator who sets the ecosystem's usual
+ * NODE_ENV=production gets production's defaults (the metrics port, no CORS, a required
+ * JWT_SECRET) rather than development's. Other NODE_ENV values mean nothing here.
+ */
+function appEnvOfNodeEnv (nodeEnv: string | undefined): AppEnv | undefined {
+  return nodeEnv === 'production' || nodeEnv === 'development' || nodeEnv === 'test' ? nodeEnv : undefined
+}
+
+/**
  * Reads and validates the environment. Throws a ConfigError naming every bad
  * variable; server.ts prints it and exits 1.
  */
 export function loadConfig (raw: Record<string, string | undefined> = process.env): AppConfig {
   const { env, problems, bad } = validateEnv(raw)
-  const appEnv: AppEnv = env.APP_ENV ?? 'development'
+  const appEnv: AppEnv = env.APP_ENV ?? appEnvOfNodeEnv(env.NODE_ENV) ?? 'development'
   const { secret, ephemeralSecret } = jwtSecret(env, appEnv, problems)
   if (!bad.has('ADMIN_EMAIL') && !bad.has('ADMIN_PASSWORD') && (env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL / ADMIN_PASSWORD: set both or neither')

@@ -13,6 +13,8 @@ const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace',
  */
 export const EnvSchema = Type.Object({
   APP_ENV: Type.Optional(Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')])),
+  /** Read only while APP_ENV is unset (production, development or test stand for APP_ENV; anything else is ignored). */
+  NODE_ENV: Type.Optional(Type.String()),
   PORT: Type.Optional(Port),
   HOST: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Optional(LogLevel),

@@ -19,6 +19,33 @@ export interface Tracing {
 
 const SUPPORTED_PROTOCOL = 'http/json'
 
+const isHttpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
+/** The samplers the Node SDK builds from OTEL_TRACES_SAMPLER; the ratio ones read OTEL_TRACES_SAMPLER_ARG. */
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']
+const RATIO_SAMPLERS = new Set(['traceidratio', 'parentbased_traceidratio'])
+
+/**
+ * What the SDK would only warn about and replace with its default (sampling everything, or at
+ * ratio 1): a sampler it does not know, or a ratio that is not a number from 0 to 1.
+ */
+function samplerProblems (): string[] {
+  const sampler = getStringFromEnv('OTEL_TRACES_SAMPLER')
+  if (sampler === undefined) return []
+  if (!SAMPLERS.includes(sampler)) return [`OTEL_TRACES_SAMPLER: unknown sampler '${sampler}' (${SAMPLERS.join(', ')})`]
+  const arg = getStringFromEnv('OTEL_TRACES_SAMPLER_ARG')
+  if (!RATIO_SAMPLERS.has(sampler) || arg === undefined) return []
+  const ratio = Number(arg)
+  return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? [] : [`OTEL_TRACES_SAMPLER_ARG: '${arg}' is not a ratio from 0 to 1`]
+}
+
 /**
  * The exporters the standard variables ask for; none means tracing stays off. On only when
  * OTEL_TRACES_EXPORTER names an exporter, or (unset) when an OTLP endpoint is configured;
@@ -31,12 +58,18 @@ function exportersFromEnv (): SpanExporter[] {
   const names = getStringListFromEnv('OTEL_TRACES_EXPORTER')?.filter((name) => name !== '') ?? (endpoint !== undefined ? ['otlp'] : [])
   if (names.includes('none')) return []
   const problems: string[] = []
-  const protocol = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL') ?? SUPPORTED_PROTOCOL
+  const protocolVariable = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL'
+  const protocol = getStringFromEnv(protocolVariable) ?? SUPPORTED_PROTOCOL
   if (names.includes('otlp') && protocol !== SUPPORTED_PROTOCOL) {
-    problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL: '${protocol}' is not supported; traces are exported as ${SUPPORTED_PROTOCOL}`)
+    problems.push(`${protocolVariable}: '${protocol}' is not supported; traces are exported as ${SUPPORTED_PROTOCOL}`)
+  }
+  if (names.includes('otlp') && endpoint !== undefined && !isHttpUrl(endpoint)) {
+    const variable = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT'
+    problems.push(`${variable}: '${endpoint}' is not an http:// or https:// URL`)
   }
   const unknown = names.filter((name) => name !== 'otlp' && name !== 'console')
   if (unknown.length > 0) problems.push(`OTEL_TRACES_EXPORTER: unknown exporter ${unknown.join(', ')} (otlp, console or none)`)
+  if (names.length > 0) problems.push(...samplerProblems())
   if (problems.length > 0) throw new ConfigError(problems)
   return names.map((name) => name === 'otlp' ? new OTLPTraceExporter() : new ConsoleSpanExporter())
 }

@@ -123,6 +123,17 @@ export default suite(import.meta, (t) => {
     const problems = problemsOf({ ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'short' })
     t.ok(problems.some((p) => p.startsWith('ADMIN_PASSWORD=(hidden)')))
     t.notOk(problems.join('\n').includes('short"'))
+    const urls = problemsOf({ DATABASE_URL: 'postgress://shop:hunter2@db:5432/shop', REDIS_URL: 'redis//:s3cret@cache:6379' })
+    t.match(urls, [/^DATABASE_URL="postgress:\/\/\*\*\*@db:5432\/shop": /, /^REDIS_URL="redis\/\/\*\*\*@cache:6379": /], 'a URL\'s user info is masked, however malformed the URL')
+    t.notOk(/hunter2|s3cret/.test(urls.join('\n')))
+    t.same(problemsOf({ ALLOW_DEV_SECRETS: 'maybe' }), ['ALLOW_DEV_SECRETS="maybe": must be one of true, false, 1, 0'], 'a flag about secrets is no secret: shown as given')
+  })
+
+  t.test('NODE_ENV stands for APP_ENV while APP_ENV is unset', async (t) => {
+    t.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/shop' }).env, 'production', 'NODE_ENV=production: production defaults')
+    t.match(problemsOf({ NODE_ENV: 'production' }), [/^JWT_SECRET: required in production/], 'and production\'s checks')
+    t.equal(loadConfig({ NODE_ENV: 'production', APP_ENV: 'development' }).env, 'development', 'APP_ENV wins')
+    t.equal(loadConfig({ NODE_ENV: 'staging' }).env, 'development', 'other values mean nothing here')
   })
 
   t.test('production refuses a missing, short or placeholder JWT_SECRET', async (t) => {

@@ -14,7 +14,7 @@ import { buildOrdersApp } from '../../routes/orders/fixtures/orders.js'
 const OTEL_VARIABLES = [
   'OTEL_SDK_DISABLED', 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
   'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES',
-  'OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_BSP_SCHEDULE_DELAY'
+  'OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'
 ]
 
 /** Sets the OTEL_* variables for one test (the SDK reads process.env); the previous values come back at teardown. */
@@ -74,11 +74,16 @@ export default suite(import.meta, (t) => {
     }
   })
 
-  t.test('a protocol or exporter it cannot honour stops the start, naming the variable', async (t) => {
+  t.test('a protocol, exporter, endpoint or sampler it cannot honour stops the start, naming the variable', async (t) => {
     for (const [env, variable] of [
       [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL'],
-      [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }, 'OTEL_EXPORTER_OTLP_PROTOCOL'],
-      [{ OTEL_TRACES_EXPORTER: 'zipkin' }, 'OTEL_TRACES_EXPORTER']
+      [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: \'http/protobuf\''],
+      [{ OTEL_TRACES_EXPORTER: 'zipkin' }, 'OTEL_TRACES_EXPORTER'],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'not-a-url' }, 'OTEL_EXPORTER_OTLP_ENDPOINT: \'not-a-url\''],
+      [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector/v1/traces' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
+      [{ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'bogus' }, 'OTEL_TRACES_SAMPLER: unknown sampler \'bogus\''],
+      [{ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'abc' }, 'OTEL_TRACES_SAMPLER_ARG'],
+      [{ OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' }, 'OTEL_TRACES_SAMPLER_ARG: \'1.5\'']
     ] as const) {
       t.test(variable, async (t) => {
         withEnv(t, env)
@@ -90,6 +95,21 @@ export default suite(import.meta, (t) => {
         }
         t.ok(thrown instanceof ConfigError, 'a configuration error')
         t.match(thrown instanceof Error ? thrown.message : '', variable)
+      })
+    }
+  })
+
+  t.test('the standard samplers and ratios are taken', async (t) => {
+    for (const env of [
+      { OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+      { OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'always_off' },
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example:4318/v1/traces', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }
+    ]) {
+      t.test(JSON.stringify(env), async (t) => {
+        withEnv(t, env)
+        const tracing = startTracing()
+        t.not(tracing, null, 'tracing on')
+        await tracing?.shutdown()
       })
     }
   })
