@@ -8,8 +8,9 @@
 
 # Pinned base (Node 24, the active LTS, on Debian bookworm, glibc: argon2 ships prebuilt binaries
 # for linux x64/arm64 glibc, so no compiler toolchain is needed). CI tests on Node 22 and 24;
-# package.json engines still allows Node >= 20.11. Pin a digest in your registry mirror if you
-# need byte-for-byte reproducible builds.
+# package.json engines still allows Node 20.19+ (end of life; some dependencies declare 22+ and
+# npm warns, but it runs). Pin a digest in your registry mirror if you need byte-for-byte
+# reproducible builds.
 FROM node:24.21.0-bookworm-slim AS base
 WORKDIR /app
 

@@ -15,7 +15,7 @@ const helpRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async () => ({
     name: 'GoShop API',
     description: 'E-commerce backend: register/login for a JWT, then use /api/products, /api/customers and /api/orders (admins also /api/admin and /api/webhooks) with "Authorization: Bearer <access_token>". ' +
-      'Errors are RFC 9457 problem+json; each error code is explained under /problems. `routes` lists every route this service serves.',
+      'Errors are RFC 9457 problem+json; each error code is explained under /problems. `routes` lists every operation of the OpenAPI document (HEAD is served wherever GET is); the documentation itself is under `docs`, and Prometheus metrics at /metrics (on the metrics port in production).',
     version: readPackageVersion(),
     docs: { swagger_ui: '/swagger', openapi_json: '/swagger/json', openapi_yaml: '/swagger/yaml' },
     routes: [...fastify.routeTable].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method))
