@@ -70,7 +70,8 @@ export interface OperationShape {
 export function operationProblems (shape: OperationShape): ProblemDefinitionOf[] {
   const P = HTTP_PROBLEMS
   return [
-    P.INVALID_URL, P.NOT_ACCEPTABLE, P.SERVICE_UNAVAILABLE,
+    // A bug anywhere is a 500 problem (plugins/app/errors.ts), so every operation can answer it.
+    P.INVALID_URL, P.NOT_ACCEPTABLE, P.INTERNAL_ERROR, P.SERVICE_UNAVAILABLE,
     // Answered to any request, whatever its method and path (plugins/app/client-error.ts): by Node's
     // parser before routing (headers too large 431, not valid HTTP 400, headers or body too slow
     // 408, chunk extensions too large 413: any method may send a chunked body), to an Expect other

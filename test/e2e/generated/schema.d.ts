@@ -2539,6 +2539,32 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE */
             503: {
                 headers: {
@@ -2735,6 +2761,32 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -3030,6 +3082,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -3277,6 +3358,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -3642,6 +3752,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -3952,6 +4091,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -4322,6 +4490,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -4663,6 +4860,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -4941,6 +5167,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -5301,6 +5556,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -5624,6 +5908,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -6051,6 +6364,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -6368,6 +6710,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -6798,6 +7169,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -7321,6 +7721,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -7752,6 +8181,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -8275,6 +8733,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -8706,6 +9193,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -9021,6 +9537,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -9421,6 +9966,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -9851,6 +10425,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -10374,6 +10977,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -10834,6 +11466,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -11357,6 +12018,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -11678,6 +12368,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -12169,6 +12888,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -12484,6 +13232,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -12914,6 +13691,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -13437,6 +14243,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: TRANSACTION_CONFLICT, SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -13933,6 +14768,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -14300,6 +15164,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -14613,6 +15506,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -15013,6 +15935,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -15443,6 +16394,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -15901,6 +16881,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -16424,6 +17433,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -16887,6 +17925,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -17266,6 +18333,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -17725,6 +18821,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -18044,6 +19169,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -18444,6 +19598,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -18759,6 +19942,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -19159,6 +20371,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -19589,6 +20830,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
@@ -20074,6 +21344,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Service Unavailable: SERVICE_UNAVAILABLE, SERVICE_OVERLOADED */
             503: {
                 headers: {
@@ -20511,6 +21810,35 @@ export interface operations {
             };
             /** @description Request Header Fields Too Large: HEADERS_TOO_LARGE */
             431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Cross-Origin-Opener-Policy": components["headers"]["Cross-Origin-Opener-Policy"];
+                    "Cross-Origin-Resource-Policy": components["headers"]["Cross-Origin-Resource-Policy"];
+                    "Origin-Agent-Cluster": components["headers"]["Origin-Agent-Cluster"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    "Strict-Transport-Security": components["headers"]["Strict-Transport-Security"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "X-DNS-Prefetch-Control": components["headers"]["X-DNS-Prefetch-Control"];
+                    "X-Download-Options": components["headers"]["X-Download-Options"];
+                    "X-Frame-Options": components["headers"]["X-Frame-Options"];
+                    "X-Permitted-Cross-Domain-Policies": components["headers"]["X-Permitted-Cross-Domain-Policies"];
+                    "X-XSS-Protection": components["headers"]["X-XSS-Protection"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Expose-Headers": components["headers"]["Access-Control-Expose-Headers"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL_ERROR */
+            500: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
