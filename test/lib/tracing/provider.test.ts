@@ -100,11 +100,12 @@ export default suite(import.meta, (t) => {
   })
 
   t.test('the standard samplers and ratios are taken', async (t) => {
-    for (const env of [
+    const envs: Array<Record<string, string>> = [
       { OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
       { OTEL_TRACES_EXPORTER: 'console', OTEL_TRACES_SAMPLER: 'always_off' },
       { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example:4318/v1/traces', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }
-    ]) {
+    ]
+    for (const env of envs) {
       t.test(JSON.stringify(env), async (t) => {
         withEnv(t, env)
         const tracing = startTracing()
