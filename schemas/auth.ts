@@ -6,10 +6,16 @@ import { Email } from './users.js'
 export const PASSWORD_MIN_LENGTH = 8
 export const PASSWORD_MAX_LENGTH = 128
 
+/**
+ * The length floor is part of the password policy, judged on the password as a person reads it
+ * (routes/auth/password-policy.ts: "ﬃﬃﬃﬃ" reads as 12 letters, "e" + a combining accent as one),
+ * so a short one is a 400 WEAK_PASSWORD like every other policy refusal (SPEC §3). The ceiling is
+ * the input bound every string has (§1), counted as sent.
+ */
 export const NewPassword = Type.String({
-  minLength: PASSWORD_MIN_LENGTH,
+  minLength: 1,
   maxLength: PASSWORD_MAX_LENGTH,
-  description: 'Password, 8..128 characters; not only whitespace, not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash',
+  description: `Password: at least ${PASSWORD_MIN_LENGTH} characters as a person reads it (Unicode NFKC, invisible characters and surrounding whitespace left out), at most ${PASSWORD_MAX_LENGTH} as sent; not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash`,
   examples: ['correct horse battery staple']
 })
 

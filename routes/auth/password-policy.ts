@@ -92,7 +92,7 @@ const weakPassword = (detail: string): AppError =>
  * (visiblePassword): at least 8 characters (code points) that are neither invisible nor
  * surrounding whitespace, not the email or its local part, not a common or breached password
  * (compared in list form: case and look-alike letters ignored). The schema has already
- * bounded the raw length (8..128). Throws 400 WEAK_PASSWORD.
+ * bounded the length as sent (at most 128). Throws 400 WEAK_PASSWORD.
  */
 export async function assertStrongPassword (password: string, email: string): Promise<void> {
   const visible = visiblePassword(password)

@@ -845,7 +845,7 @@ export interface components {
              */
             email: string;
             /**
-             * @description Password, 8..128 characters; not only whitespace, not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash
+             * @description Password: at least 8 characters as a person reads it (Unicode NFKC, invisible characters and surrounding whitespace left out), at most 128 as sent; not the email or its local part, not a common or breached password (else 400 WEAK_PASSWORD); stored only as an argon2id hash
              * @example correct horse battery staple
              */
             password: string;

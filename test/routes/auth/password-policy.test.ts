@@ -19,7 +19,10 @@ export default suite(import.meta, (t) => {
       ['the email', email],
       ['the email in other case', 'Jane.Doe42@Example.COM'],
       ['the local part', 'jane.doe42'],
-      ['the local part in other case', 'JANE.DOE42']
+      ['the local part in other case', 'JANE.DOE42'],
+      ['seven characters', 'short77'],
+      ['one character', 'x'],
+      ['eight code points that read as four (e and a combining accent)', 'e\u0301'.repeat(4)]
     ]
     for (const [name, password] of cases) {
       const res = await register(app, { email, password })
@@ -33,6 +36,8 @@ export default suite(import.meta, (t) => {
 
     const strong = await register(app, { email, password: PASSWORD })
     t.equal(strong.statusCode, 201, 'a strong password is accepted')
+    const ligatures = await register(app, { email: 'ligatures@example.com', password: '\uFB03\uFB03\uFB04\uFB04' })
+    t.equal(ligatures.statusCode, 201, 'four ligatures read as 12 letters (ffiffifflffl): long enough')
     t.equal((await login(app, email)).statusCode, 200)
     const other = await register(app, { email: 'other@example.com', password: 'jane.doe42 rides a blue tandem' })
     t.equal(other.statusCode, 201, 'containing someone\'s local part is fine; only equality is refused')
