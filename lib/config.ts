@@ -173,7 +173,8 @@ const CREDENTIAL_URL_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL'])
 function shownValue (name: string, value: string): string {
   if (SECRET_VARIABLES.has(name)) return '(hidden)'
   // Everything up to the last @ after the scheme's // is user info, however malformed the rest.
-  if (CREDENTIAL_URL_VARIABLES.has(name)) return JSON.stringify(value.replace(/^(.*?\/\/)?.*@/s, '$1***@'))
+  // pg also takes the password as a query parameter.
+  if (CREDENTIAL_URL_VARIABLES.has(name)) return JSON.stringify(value.replace(/^(.*?\/\/)?.*@/s, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***'))
   return JSON.stringify(value)
 }
 
@@ -331,7 +332,8 @@ export function loadConfig (raw: Record<string, string | undefined> = process.en
   }
   const database = databaseConfig(env, appEnv)
   // The image's /app is read-only to the app: the embedded default (./.data) would fail there at start.
-  if (appEnv === 'production' && database.kind === 'pglite' && env.PGLITE_DATA_DIR === undefined) {
+  // A refused DATABASE_URL or DB_HOST was set: its own line says what is wrong with it.
+  if (appEnv === 'production' && database.kind === 'pglite' && env.PGLITE_DATA_DIR === undefined && !bad.has('DATABASE_URL') && !bad.has('DB_HOST')) {
     problems.push('DATABASE_URL: required in production (or DB_HOST and the other DB_* variables); to run the embedded database on purpose, set PGLITE_DATA_DIR to a writable volume')
   }
   if (problems.length > 0) throw new ConfigError(problems)

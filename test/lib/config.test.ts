@@ -126,6 +126,8 @@ export default suite(import.meta, (t) => {
     const urls = problemsOf({ DATABASE_URL: 'postgress://shop:hunter2@db:5432/shop', REDIS_URL: 'redis//:s3cret@cache:6379' })
     t.match(urls, [/^DATABASE_URL="postgress:\/\/\*\*\*@db:5432\/shop": /, /^REDIS_URL="redis\/\/\*\*\*@cache:6379": /], 'a URL\'s user info is masked, however malformed the URL')
     t.notOk(/hunter2|s3cret/.test(urls.join('\n')))
+    const inQuery = problemsOf({ APP_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgress://u:hunter2@db/shop?sslmode=require&password=hunter2' })
+    t.same(inQuery, ['DATABASE_URL="postgress://***@db/shop?sslmode=require&password=***": must match pattern "^postgres(ql)?://"'], 'a password parameter is masked too, and the refused URL is not also "required"')
     t.same(problemsOf({ ALLOW_DEV_SECRETS: 'maybe' }), ['ALLOW_DEV_SECRETS="maybe": must be one of true, false, 1, 0'], 'a flag about secrets is no secret: shown as given')
   })
 
