@@ -16,20 +16,20 @@ export interface DbPluginOptions {
   database?: DatabaseHandle
 }
 
-/** Kysely over pg (DATABASE_URL / DB_*), waited for until it answers, or over embedded PGlite; migrates on start when configured. */
+/** Kysely over pg (DATABASE_URL / DB_*) or over embedded PGlite; migrates on start when configured, waiting for Postgres to answer first. */
 export default fp<DbPluginOptions>(async function dbPlugin (fastify, { database }) {
   const handle = database ?? await connectDatabase(fastify.config.database)
   fastify.decorate('db', handle.db)
   fastify.decorate('dbHandle', handle)
   if (database === undefined) fastify.addHook('onClose', async () => { await handle.db.destroy() })
-  if (handle.kind === 'postgres') {
-    await waitForPostgres(handle.db, (error, attempt) => {
-      // The first failure, then one line every ten.
-      if (attempt % 10 === 1) fastify.log.warn({ err: error, attempt }, 'waiting for Postgres to answer (the boot goes on when it does; STARTUP_TIMEOUT_MS bounds the wait)')
-    })
-  }
-
   if (fastify.config.migrateOnStart) {
+    // Migrating is the boot's one use of Postgres: without it the replica starts and readiness says whether Postgres answers.
+    if (handle.kind === 'postgres') {
+      await waitForPostgres(handle.db, (error, attempt) => {
+        // The first failure, then one line every ten.
+        if (attempt % 10 === 1) fastify.log.warn({ err: error, attempt }, 'waiting for Postgres to answer (the boot goes on when it does; STARTUP_TIMEOUT_MS bounds the wait)')
+      })
+    }
     const { results } = await migrateToLatest(handle.db)
     for (const r of results ?? []) fastify.log.info({ migration: r.migrationName, status: r.status }, 'migration')
   }
