@@ -15,10 +15,10 @@ const MAX_PAUSE_MS = 2000
  * still starting, DNS not yet resolving its Service, "the database system is starting up"), so
  * failures are retried, with a pause growing to 2 s; one that waiting cannot change is thrown at
  * once. No limit of its own: the server's boot deadline (STARTUP_TIMEOUT_MS, server.ts) ends the
- * wait naming this step, and a script passes `signal` to end it. `onRetry` hears each failure
- * with its attempt number.
+ * wait naming this step, and a script passes `signal` to end it. `onWaiting` hears the first
+ * failure and every tenth after it (one log line every ~20 s), with the attempt number.
  */
-export async function waitForPostgres (db: Db, onRetry: (error: unknown, attempt: number) => void, signal?: AbortSignal): Promise<void> {
+export async function waitForPostgres (db: Db, onWaiting: (error: unknown, attempt: number) => void, signal?: AbortSignal): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await sql`select 1`.execute(db)
@@ -27,7 +27,7 @@ export async function waitForPostgres (db: Db, onRetry: (error: unknown, attempt
       if (isLasting(error)) throw error
       const gaveUp = (): Error => new Error(`Postgres did not answer in time (last: ${error instanceof Error ? error.message : String(error)})`, { cause: error })
       if (signal?.aborted === true) throw gaveUp()
-      onRetry(error, attempt)
+      if (attempt % 10 === 1) onWaiting(error, attempt)
       await sleep(Math.min(attempt * 250, MAX_PAUSE_MS), undefined, signal === undefined ? {} : { signal }).catch(() => { throw gaveUp() })
     }
   }

@@ -11,8 +11,8 @@ try {
   try {
     // An init container may start before its Postgres: wait for it, within the boot's deadline.
     if (kind === 'postgres') {
-      await waitForPostgres(db, (error, attempt) => {
-        if (attempt % 10 === 1) console.error(`waiting for Postgres to answer (STARTUP_TIMEOUT_MS=${config.startupTimeoutMs} bounds the wait): ${error instanceof Error ? error.message : String(error)}`)
+      await waitForPostgres(db, (error) => {
+        console.error(`waiting for Postgres to answer (STARTUP_TIMEOUT_MS=${config.startupTimeoutMs} bounds the wait): ${error instanceof Error ? error.message : String(error)}`)
       }, AbortSignal.timeout(config.startupTimeoutMs))
     }
     const { results } = await migrateToLatest(db)

@@ -26,8 +26,7 @@ export default fp<DbPluginOptions>(async function dbPlugin (fastify, { database 
     // Migrating is the boot's one use of Postgres: without it the replica starts and readiness says whether Postgres answers.
     if (handle.kind === 'postgres') {
       await waitForPostgres(handle.db, (error, attempt) => {
-        // The first failure, then one line every ten.
-        if (attempt % 10 === 1) fastify.log.warn({ err: error, attempt }, 'waiting for Postgres to answer (the boot goes on when it does; STARTUP_TIMEOUT_MS bounds the wait)')
+        fastify.log.warn({ err: error, attempt }, 'waiting for Postgres to answer (the boot goes on when it does; STARTUP_TIMEOUT_MS bounds the wait)')
       })
     }
     const { results } = await migrateToLatest(handle.db)
