@@ -67,7 +67,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['auth'],
       operationId: 'loginUser',
       summary: 'Exchange email and password for an access and a refresh token',
-      description: `Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP address, IPv6 by /64) and per email+client, never per email alone, so other clients cannot lock an account: after ${LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT} failures for one email, or ${LOGIN_FAILURES_PER_CLIENT} for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password). Attempts still being checked count as failures until they succeed, so parallel guesses get no more.`,
+      description: `Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP address, IPv6 by /64) and per email+client, never per email alone, so other clients cannot lock an account: after ${LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT} failures for one email, or ${LOGIN_FAILURES_PER_CLIENT} for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).`,
       body: LoginRequest,
       response: { 200: tokenPair, ...withHeaders(problemResponses(AUTH_PROBLEMS.INVALID_CREDENTIALS, HTTP_PROBLEMS.RATE_LIMITED), noStore) }
     }

@@ -4,7 +4,7 @@ import type { AccessTokenClaims } from '../../plugins/app/auth.js'
 import type { LoginBody, RegisterBody, TokenPairBody } from '../../schemas/auth.js'
 import type { UserBody } from '../../schemas/users.js'
 import { accountGone, emailTaken, invalidCredentials, profileEmailTaken, refreshRejected, tooManyFailures } from './errors.js'
-import { admitAttempt, type LoginThrottle } from './login-throttle.js'
+import { recordFailure, resetFailures, retryAfterSeconds, type LoginThrottle } from './login-throttle.js'
 import { assertStrongPassword } from './password-policy.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import { isUniqueViolation } from '../../db/errors.js'
@@ -64,13 +64,16 @@ export async function register (ctx: AuthContext, input: RegisterBody, requestId
 
 /** `client` (the request's rate-limit client key) keys the failed-login throttle, with the email. */
 export async function login (ctx: AuthContext, { email, password }: LoginBody, client: string): Promise<TokenPairBody> {
-  const attempt = await admitAttempt(ctx.throttle, { email, client })
-  if (!('succeeded' in attempt)) throw tooManyFailures(attempt.retryAfter)
+  const attempt = { email, client }
+  const retryAfter = await retryAfterSeconds(ctx.throttle, attempt)
+  if (retryAfter > 0) throw tooManyFailures(retryAfter)
   const user = await findCredentials(ctx.db, email)
   const valid = await verifyPassword(user?.password_hash, password)
-  // A failure keeps the attempt's claim on the throttle's budget.
-  if (user === undefined || !valid) throw invalidCredentials()
-  await attempt.succeeded()
+  if (user === undefined || !valid) {
+    await recordFailure(ctx.throttle, attempt)
+    throw invalidCredentials()
+  }
+  await resetFailures(ctx.throttle, attempt)
   return await issuePair(ctx, ctx.db, user, randomUUID())
 }
 

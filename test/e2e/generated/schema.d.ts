@@ -137,7 +137,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for an access and a refresh token
-         * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP address, IPv6 by /64) and per email+client, never per email alone, so other clients cannot lock an account: after 5 failures for one email, or 20 for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password). Attempts still being checked count as failures until they succeed, so parallel guesses get no more.
+         * @description Wrong email or password -> 401 INVALID_CREDENTIALS (same answer for unknown emails). Failures are counted per client (IP address, IPv6 by /64) and per email+client, never per email alone, so other clients cannot lock an account: after 5 failures for one email, or 20 for any emails, from one client within the rate-limit window, that client gets 429 RATE_LIMITED with Retry-After (even with the right password).
          */
         post: operations["loginUser"];
         delete?: never;
