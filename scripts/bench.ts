@@ -16,7 +16,8 @@
  * without an Idempotency-Key, then the stock accounting check), BENCH_APP_DIST=dir of another build's dist/
  * to run that server instead (before/after comparisons with this same script),
  * BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to pass node flags to the app
- * (BENCH_BASELINE_NODE_ARGS: to the baseline).
+ * (BENCH_BASELINE_NODE_ARGS: to the baseline; BENCH_BEFORE_NODE_ARGS: to the BENCH_BEFORE_DIST server, which
+ * otherwise gets the app's, so BENCH_BEFORE_DIST=dist compares node flags on one build).
  * BENCH_ROUTES=tracing: the read by id and a spread order against the app with tracing off and
  * with tracing on (every span exported by OTLP/HTTP to a sink in this process), and, with
  * BENCH_BEFORE_DIST=dir of a build without tracing, that build too: interleaved rounds
@@ -406,7 +407,7 @@ async function startSpanSink (): Promise<{ url: string, spans: () => number, exp
  * first's median.
  */
 async function interleavedRounds (name: string, targets: Array<{ label: string, server: Server, scenario?: Scenario }>, scenario: Scenario): Promise<string> {
-  const samples = targets.map(() => ({ reqPerSec: [] as number[], cpuUs: [] as number[], p99: [] as number[], failed: 0 }))
+  const samples = targets.map(() => ({ reqPerSec: [] as number[], cpuUs: [] as number[], p99: [] as number[], failed: 0, peakRssMb: 0 }))
   for (let round = 0; round < RATIO_ROUNDS; round++) {
     for (let k = 0; k < targets.length; k++) {
       const index = (round + k) % targets.length
@@ -418,6 +419,7 @@ async function interleavedRounds (name: string, targets: Array<{ label: string, 
       sample.p99.push(row.p99)
       if (row.cpuUsPerReq !== null) sample.cpuUs.push(row.cpuUsPerReq)
       sample.failed += row.errors + row.non2xx
+      sample.peakRssMb = Math.max(sample.peakRssMb, row.peakRssMb ?? 0)
     }
     console.error(`  ${name} round ${round + 1}/${RATIO_ROUNDS}: ${targets.map((t, i) => `${t.label} ${Math.round(samples[i]?.reqPerSec.at(-1) ?? 0)} req/s`).join(', ')}`)
   }
@@ -428,12 +430,12 @@ async function interleavedRounds (name: string, targets: Array<{ label: string, 
   }
   const first = samples[0]
   const lines = targets.map((target, i) => {
-    const sample = samples[i] ?? { reqPerSec: [], cpuUs: [], p99: [], failed: 0 }
+    const sample = samples[i] ?? { reqPerSec: [], cpuUs: [], p99: [], failed: 0, peakRssMb: 0 }
     const ratio = first !== undefined ? median(sample.reqPerSec) / median(first.reqPerSec) : 0
     const cpuRatio = first !== undefined ? median(sample.cpuUs) / median(first.cpuUs) : 0
-    return `| ${name} | ${target.label} | ${fmt(median(sample.reqPerSec))} | ${ratio.toFixed(2)} | ${fmt(median(sample.p99), 1)} | ${fmt(median(sample.cpuUs))} | ${cpuRatio.toFixed(2)} | ${sample.failed} |`
+    return `| ${name} | ${target.label} | ${fmt(median(sample.reqPerSec))} | ${ratio.toFixed(2)} | ${fmt(median(sample.p99), 1)} | ${fmt(median(sample.cpuUs))} | ${cpuRatio.toFixed(2)} | ${sample.failed} | ${fmt(sample.peakRssMb)} |`
   })
-  return ['| Route | Server | median req/s | vs first | median p99 ms | median server CPU µs/req | vs first | errors + non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|', ...lines].join('\n')
+  return ['| Route | Server | median req/s | vs first | median p99 ms | median server CPU µs/req | vs first | errors + non-2xx | peak RSS MiB |', '|---|---|---:|---:|---:|---:|---:|---:|---:|', ...lines].join('\n')
 }
 
 /** Cycles through the seeded products so orders and reads do not all hit one row. */
@@ -532,14 +534,16 @@ async function main (): Promise<void> {
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password
     }
-    const startApp = async (dist: string, env: Record<string, string> = {}): Promise<Server> => {
-      const server = startServer(`${dist}${dist.endsWith('/') ? '' : '/'}server.js`, await freePort(), { ...appEnv, ...env, METRICS_PORT: String(await freePort()) }, nodeArgs('BENCH_APP_NODE_ARGS'))
+    const startApp = async (dist: string, env: Record<string, string> = {}, args = nodeArgs('BENCH_APP_NODE_ARGS')): Promise<Server> => {
+      const server = startServer(`${dist}${dist.endsWith('/') ? '' : '/'}server.js`, await freePort(), { ...appEnv, ...env, METRICS_PORT: String(await freePort()) }, args)
       servers.push(server)
       await waitFor(server, '/health/ready')
       return server
     }
     // A build without tracing migrates first: it would refuse a database with migrations it does not know.
-    const before = (TRACING_ONLY || COMPARE_ONLY) && process.env.BENCH_BEFORE_DIST !== undefined ? await startApp(process.env.BENCH_BEFORE_DIST) : null
+    const before = (TRACING_ONLY || COMPARE_ONLY) && process.env.BENCH_BEFORE_DIST !== undefined
+      ? await startApp(process.env.BENCH_BEFORE_DIST, {}, nodeArgs(process.env.BENCH_BEFORE_NODE_ARGS !== undefined ? 'BENCH_BEFORE_NODE_ARGS' : 'BENCH_APP_NODE_ARGS'))
+      : null
     const app = await startApp(APP_DIST)
     const data = await seed(app.url)
     const auth = { authorization: `Bearer ${data.customerToken}`, 'content-type': 'application/json' }
