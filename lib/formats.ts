@@ -1,4 +1,5 @@
 import { Format } from 'typebox/format'
+import { INVISIBLE_CHARACTERS } from '../schemas/common.js'
 
 const rfc3339 = Format.Get('date-time')
 
@@ -38,3 +39,13 @@ export function isEmail (value: string): boolean {
 }
 
 Format.Set('email', isEmail)
+
+const VISIBLE_CHARACTER = new RegExp(`[^\\s${INVISIBLE_CHARACTERS}]`, 'u')
+
+/**
+ * `visible-text` (schemas/common.ts NotBlankText): a character a person sees, and no NUL, which
+ * Postgres refuses in text (a name with one was a database error without a pointer).
+ */
+export const isVisibleText = (value: string): boolean => VISIBLE_CHARACTER.test(value) && !value.includes('\u0000')
+
+Format.Set('visible-text', isVisibleText)

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { API_SCOPES } from '../lib/scopes.js'
 import { API_KEY_LENGTH, API_KEY_PREFIX_LENGTH } from '../lib/api-keys/format.js'
-import { NOT_BLANK_PATTERN, Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
+import { NotBlankText, Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid } from './common.js'
 
 /** A roll keeps the old key working at most a week (SPEC §7). */
 export const MAX_ROLL_OVERLAP_HOURS = 168
@@ -26,7 +26,7 @@ const ScopeList = Type.Array(ApiScopeSchema, { minItems: 1, maxItems: API_SCOPES
 
 const KeyName = Type.String({ minLength: 1, maxLength: 100, description: 'What the key is for, up to 100 characters', examples: ['ERP stock sync'] })
 /** A new key's name is not blank; keys named before that rule keep their names, so the response shape does not require it. */
-const NewKeyName = Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK_PATTERN, description: 'What the key is for, 1..100 characters, not only whitespace or invisible characters', examples: ['ERP stock sync'] })
+const NewKeyName = NotBlankText({ maxLength: 100, description: 'What the key is for, 1..100 characters, not only whitespace or invisible characters', examples: ['ERP stock sync'] })
 
 const keyProperties = {
   id: Uuid,

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { INT32_MAX } from './bounds.js'
-import { NOT_BLANK_PATTERN } from './common.js'
+import { NotBlankText } from './common.js'
 import { Email } from './users.js'
 
 export const PASSWORD_MIN_LENGTH = 8
@@ -19,10 +19,8 @@ export const NewPassword = Type.String({
   examples: ['correct horse battery staple']
 })
 
-const PersonName = (what: string, example: string) => Type.String({
-  minLength: 1,
+const PersonName = (what: string, example: string) => NotBlankText({
   maxLength: 100,
-  pattern: NOT_BLANK_PATTERN,
   description: `${what}, 1..100 characters, not only whitespace or invisible characters (trimmed)`,
   examples: [example]
 })

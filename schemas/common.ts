@@ -12,15 +12,22 @@ import { MAX_CURSOR_LENGTH, MAX_ETAG_LENGTH, MAX_ETAG_LIST_LENGTH, MAX_PAGE_SIZE
  * class body (Unicode mode).
  */
 export const INVISIBLE_CHARACTERS = '\\p{Default_Ignorable_Code_Point}\\p{Cf}\\p{Cc}\\u2800'
-/** A name is not blank: it has a character that is neither whitespace nor invisible. */
-export const NOT_BLANK_PATTERN = `[^\\s${INVISIBLE_CHARACTERS}]`
+/**
+ * A name that is not blank: a character that is neither whitespace nor invisible, and no NUL
+ * (Postgres stores no NUL in text). Checked as the `visible-text` format (lib/formats.ts), not as
+ * a pattern: INVISIBLE_CHARACTERS needs Unicode property escapes, which SDKs' validators cannot
+ * compile (Python's re, Go's RE2) or compile without Unicode mode (zod), refusing plain names.
+ * The portable pattern `\S` (not only whitespace) is what a client can check itself.
+ */
+export const NotBlankText = (options: { maxLength: number, description: string, examples: string[] }) =>
+  Type.String({ minLength: 1, pattern: '\\S', format: 'visible-text', ...options })
 
 /**
  * A search text of a list's `q`: what the query matches against is text Postgres stores, and a
  * NUL character cannot be in it (refused here as a validation error, not by the database).
  */
 export const SearchText = (description: string, example: string) =>
-  Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000]*$', description: `${description}; no NUL character`, examples: [example] })
+  Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\x00]*$', description: `${description}; no NUL character`, examples: [example] })
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** A UUID with a description of its own (and an example, if given). */
@@ -117,11 +124,27 @@ export const NDJSON_MEDIA_TYPE = 'application/x-ndjson'
 
 /**
  * A 200 that streams `item`s as NDJSON: one JSON document per line, each newline-terminated.
- * The schema describes one line, so each example is one line (a whole body is these, one per line).
+ * OpenAPI 3.1 has no schema for a sequence of JSON texts: declared as one, the body was parsed as
+ * one JSON document by generated clients. So the body is a byte stream (`format: binary`:
+ * generators hand over the raw body or a stream; no `type: string`, whose unbounded length the
+ * OWASP ruleset refuses, while an export's length is its collection's), and the
+ * line's schema is `x-item-schema`, named after OpenAPI 3.2's `itemSchema`; the example is a
+ * whole body of these lines.
  */
 export function ndjsonResponse<T> (item: TSchema, doc: { description: string, lines: readonly T[] }): TSchema {
-  const examples = Object.fromEntries(doc.lines.map((value, i) => [`line_${i + 1}`, { summary: `Line ${i + 1} of a body`, value }]))
-  return Type.Unsafe({ description: doc.description, content: { [NDJSON_MEDIA_TYPE]: { schema: item, examples } } })
+  const name: unknown = Reflect.get(item, '$id')
+  if (typeof name !== 'string') throw new Error('an NDJSON line is a named schema')
+  const body = doc.lines.map((line) => `${JSON.stringify(line)}\n`).join('')
+  return Type.Unsafe({
+    description: doc.description,
+    content: {
+      [NDJSON_MEDIA_TYPE]: {
+        schema: { format: 'binary', contentMediaType: NDJSON_MEDIA_TYPE, description: `NDJSON: one ${name} (components/schemas/${name}) per line, each ending in a newline` },
+        'x-item-schema': item,
+        example: body
+      }
+    }
+  })
 }
 
 /** Idempotency-Key on a POST that creates or writes (orders, the product batch). */

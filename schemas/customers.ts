@@ -1,10 +1,8 @@
 import { Type, type Static } from 'typebox'
-import { NOT_BLANK_PATTERN, Page, PaginationQuery, resourceResponses, SearchText, Timestamp, Uuid } from './common.js'
+import { NotBlankText, Page, PaginationQuery, resourceResponses, SearchText, Timestamp, Uuid } from './common.js'
 
-const PersonName = (what: string, example: string) => Type.String({
-  minLength: 1,
+const PersonName = (what: string, example: string) => NotBlankText({
   maxLength: 100,
-  pattern: NOT_BLANK_PATTERN,
   description: `${what}, 1..100 characters, not only whitespace or invisible characters`,
   examples: [example]
 })

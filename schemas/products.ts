@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { MAX_TEXT_LENGTH } from './bounds.js'
-import { CheckedLater, Currency, NOT_BLANK_PATTERN, SearchText, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
+import { CheckedLater, Currency, NotBlankText, SearchText, Page, PaginationQuery, resourceResponses, Timestamp, Uuid } from './common.js'
 import { Problem } from './problem.js'
 
 export const MAX_PRICE_CENTS = 10_000_000_000
@@ -14,10 +14,8 @@ export const Sku = Type.String({
   description: 'Stock keeping unit, unique across the catalog (archived products keep theirs): 1..64 of letters, digits, ".", "_", "-", starting with a letter or digit',
   examples: ['TSHIRT-RED-M']
 })
-export const ProductName = Type.String({
-  minLength: 1,
+export const ProductName = NotBlankText({
   maxLength: MAX_PRODUCT_NAME_LENGTH,
-  pattern: NOT_BLANK_PATTERN,
   description: 'Display name, 1..200 characters, not only whitespace or invisible characters',
   examples: ['Red T-shirt (M)']
 })

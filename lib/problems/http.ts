@@ -1,5 +1,7 @@
 import { Type } from 'typebox'
 import { defineProblems } from './define.js'
+import { ApiScopeSchema } from '../../schemas/api-keys.js'
+import { API_SCOPES } from '../scopes.js'
 
 /**
  * Problems of the HTTP layer, sent by lib/ and plugins/ whatever the route: framing and routing,
@@ -24,7 +26,7 @@ export const HTTP_PROBLEMS = defineProblems({
     title: 'Insufficient scope',
     description: 'The API key has none of the scopes this operation takes (or its owner\'s current role no longer grants them); `required_scopes` lists them. Operations without scopes (key management, account and admin operations) take a user access token only.',
     extensions: {
-      required_scopes: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 9, description: 'The scopes of which the key needs one; empty when the operation takes no API key at all', examples: [['products:write']] })
+      required_scopes: Type.Array(ApiScopeSchema, { maxItems: API_SCOPES.length, description: 'The scopes of which the key needs one; empty when the operation takes no API key at all', examples: [['products:write']] })
     }
   },
   FORBIDDEN: { status: 403, title: 'Forbidden', description: 'The caller\'s role does not allow this action.' },

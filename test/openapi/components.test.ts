@@ -34,7 +34,13 @@ export default suite(import.meta, (t) => {
     for (const { name, operation } of operations(doc)) {
       for (const [status, response] of Object.entries(objectAt(operation, 'responses'))) {
         for (const [type, media] of Object.entries(objectAt(response, 'content'))) {
-          t.match(schemaOf(media), { $ref: /^#\/components\/schemas\/[A-Z]\w+$/ }, `${name} ${status} ${type} is a $ref`)
+          if (type === 'application/x-ndjson') {
+            // A stream of JSON texts, not one: raw bytes to a generator, each line's schema named beside it.
+            t.match(schemaOf(media), { format: 'binary', contentMediaType: type }, `${name} ${status} ${type} is a byte stream`)
+            t.match(objectAt(media, 'x-item-schema'), { $ref: /^#\/components\/schemas\/[A-Z]\w+$/ }, `${name} ${status} ${type}: each line is a $ref`)
+          } else {
+            t.match(schemaOf(media), { $ref: /^#\/components\/schemas\/[A-Z]\w+$/ }, `${name} ${status} ${type} is a $ref`)
+          }
         }
       }
       for (const [type, media] of Object.entries(objectAt(objectAt(operation, 'requestBody'), 'content'))) {

@@ -102,6 +102,22 @@ export default suite(import.meta, (t) => {
     }
   })
 
+  t.test('every pattern is portable: SDK validators (zod without Unicode mode, Python re, Go RE2) compile it alike', async (t) => {
+    const doc = await openApiDocument(t)
+    const patterns = new Set<string>()
+    const walk = (node: Json | undefined): void => {
+      if (Array.isArray(node)) for (const item of node) walk(item)
+      else if (isObject(node)) for (const [key, value] of Object.entries(node)) key === 'pattern' && typeof value === 'string' ? patterns.add(value) : walk(value)
+    }
+    walk(doc)
+    t.ok(patterns.size > 0, `${patterns.size} patterns in the document`)
+    for (const pattern of patterns) {
+      // Unicode property escapes and \u escapes need Unicode mode or are unknown to RE2; lookarounds and backreferences are unknown to RE2.
+      t.notMatch(pattern, /\\[pPuk]|\(\?[=!<]/u, `${pattern}: no \\p{...}, \\u, lookaround or backreference`)
+      t.doesNotThrow(() => new RegExp(pattern), `${pattern}: compiles without Unicode mode`)
+    }
+  })
+
   t.test('request bodies carry examples (on the body or on each property)', async (t) => {
     const doc = await openApiDocument(t)
     const withBody = operations(doc).filter(({ operation }) => isObject(operation.requestBody))

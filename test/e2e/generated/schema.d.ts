@@ -764,7 +764,7 @@ export interface components {
              *       "products:write"
              *     ]
              */
-            required_scopes?: string[];
+            required_scopes?: components["schemas"]["ApiScope"][];
             /** @description Every item's outcome in input order: its problem, or 424 BATCH_ABORTED for a valid item that was not written (only on BATCH_REJECTED) */
             results?: components["schemas"]["ProductBatchResult"][];
             /** @description Every product that is short (only on INSUFFICIENT_STOCK) */
@@ -850,11 +850,13 @@ export interface components {
              */
             password: string;
             /**
+             * Format: visible-text
              * @description First name for the customer profile; defaults to the email local part, 1..100 characters, not only whitespace or invisible characters (trimmed)
              * @example Jane
              */
             first_name?: string;
             /**
+             * Format: visible-text
              * @description Last name for the customer profile; defaults to "-", 1..100 characters, not only whitespace or invisible characters (trimmed)
              * @example Doe
              */
@@ -1005,6 +1007,7 @@ export interface components {
              */
             sku: string;
             /**
+             * Format: visible-text
              * @description Display name, 1..200 characters, not only whitespace or invisible characters
              * @example Red T-shirt (M)
              */
@@ -1074,6 +1077,7 @@ export interface components {
              */
             sku: string;
             /**
+             * Format: visible-text
              * @description Display name, 1..200 characters, not only whitespace or invisible characters
              * @example Red T-shirt (M)
              */
@@ -1111,6 +1115,7 @@ export interface components {
              */
             sku?: string;
             /**
+             * Format: visible-text
              * @description Display name, 1..200 characters, not only whitespace or invisible characters
              * @example Red T-shirt (M)
              */
@@ -1208,11 +1213,13 @@ export interface components {
              */
             user_id: string | null;
             /**
+             * Format: visible-text
              * @description Given name, 1..100 characters, not only whitespace or invisible characters
              * @example Ada
              */
             first_name: string;
             /**
+             * Format: visible-text
              * @description Family name, 1..100 characters, not only whitespace or invisible characters
              * @example Lovelace
              */
@@ -1265,11 +1272,13 @@ export interface components {
          */
         WriteCustomerRequest: {
             /**
+             * Format: visible-text
              * @description Given name, 1..100 characters, not only whitespace or invisible characters
              * @example Ada
              */
             first_name: string;
             /**
+             * Format: visible-text
              * @description Family name, 1..100 characters, not only whitespace or invisible characters
              * @example Lovelace
              */
@@ -1295,11 +1304,13 @@ export interface components {
          */
         UpdateCustomerRequest: {
             /**
+             * Format: visible-text
              * @description Given name, 1..100 characters, not only whitespace or invisible characters
              * @example Ada
              */
             first_name?: string;
             /**
+             * Format: visible-text
              * @description Family name, 1..100 characters, not only whitespace or invisible characters
              * @example Lovelace
              */
@@ -2152,6 +2163,7 @@ export interface components {
          */
         CreateApiKeyRequest: {
             /**
+             * Format: visible-text
              * @description What the key is for, 1..100 characters, not only whitespace or invisible characters
              * @example ERP stock sync
              */
@@ -6471,7 +6483,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-ndjson": components["schemas"]["Product"];
+                    /**
+                     * @example {"id":"3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13","sku":"TSHIRT-RED-M","name":"Red T-shirt (M)","description":"100% organic cotton, regular fit.","price_cents":1999,"currency":"EUR","stock":42,"created_at":"2026-11-24T10:00:00.000Z","updated_at":"2026-11-24T10:00:00.000Z"}
+                     *     {"id":"8a2d4c6e-1b3f-4d5a-9e7c-0f1a2b3c4d5e","sku":"TSHIRT-RED-L","name":"Red T-shirt (L)","description":"100% organic cotton, regular fit.","price_cents":1999,"currency":"EUR","stock":0,"created_at":"2026-11-24T10:00:01.000Z","updated_at":"2026-11-25T08:30:00.000Z"}
+                     */
+                    "application/x-ndjson": unknown;
                 };
             };
             /** @description Bad Request: INVALID_URL, MALFORMED_REQUEST, BAD_REQUEST, VALIDATION_FAILED */
@@ -12993,7 +13009,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-ndjson": components["schemas"]["Order"];
+                    /** @example {"id":"5b2e8c1d-3f4a-4b6c-8d9e-0a1b2c3d4e5f","customer_id":"7d9e2c1a-4b3f-4a6e-9d8c-1f2e3a4b5c6d","status":"paid","currency":"EUR","total_cents":3998,"items":[{"product_id":"0b8f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b","sku":"TSHIRT-RED-M","name":"Red T-shirt (M)","quantity":2,"unit_price_cents":1999,"subtotal_cents":3998}],"allowed_transitions":["shipped","cancelled"],"created_at":"2026-11-24T10:00:00.000Z","updated_at":"2026-11-24T10:05:00.000Z"} */
+                    "application/x-ndjson": unknown;
                 };
             };
             /** @description Bad Request: INVALID_URL, MALFORMED_REQUEST, BAD_REQUEST, VALIDATION_FAILED */

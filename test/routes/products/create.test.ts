@@ -77,6 +77,7 @@ export default suite(import.meta, (t) => {
       ['a name of control characters only', validProduct({ name: '\u0007\u001b\u007f' }), '/name'],
       ['invisible name (zero-width characters, BOM)', validProduct({ name: '\u200b\u200d\ufeff' }), '/name'],
       ['invisible name (soft hyphens and a no-break space)', validProduct({ name: '\u00ad\u00a0\u00ad' }), '/name'],
+      ['a NUL in the name (Postgres stores none)', validProduct({ name: 'Red\u0000shirt' }), '/name'],
       ['long name', validProduct({ name: 'x'.repeat(201) }), '/name'],
       ['name null', validProduct({ name: null }), '/name'],
       ['bad sku chars', validProduct({ sku: 'has space' }), '/sku'],
