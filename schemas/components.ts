@@ -11,7 +11,7 @@ import { FieldError, FieldLocation, Problem } from './problem.js'
 import { ProblemType, ProblemTypeList } from './problem-types.js'
 import { BatchItemResult, BatchMode, BatchUpsertBody, BatchUpsertResponse, Product, ProductPage, ProductSortParam, UpdateProductBody, WriteProductRequest } from './products.js'
 import { RoleUpdate, User } from './users.js'
-import { AttemptOutcome, CreateWebhookBody, DeliveryStatus, UpdateWebhookBody, WEBHOOK_SCHEMAS, WebhookEvent, WebhookEventTypeSchema } from './webhooks.js'
+import { AttemptOutcome, CreateWebhookBody, DeliveryStatus, OrderCreatedEvent, OrderStatusChange, OrderStatusChangedEvent, ProductOutOfStockEvent, UpdateWebhookBody, WEBHOOK_SCHEMAS, WebhookEvent, WebhookEventTypeSchema } from './webhooks.js'
 import { EventPage } from './events.js'
 
 /**
@@ -33,7 +33,7 @@ export const COMPONENT_SCHEMAS: readonly TSchema[] = [
   OrderItem, Order, OrderPage, OrderLineInput, CreateOrderBody, TransitionBody,
   LogLevel, LogLevelUpdate,
   Liveness, DependencyCheck, Readiness, Help,
-  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody, WebhookEvent, EventPage,
+  ...WEBHOOK_SCHEMAS, CreateWebhookBody, UpdateWebhookBody, WebhookEvent, OrderCreatedEvent, OrderStatusChangedEvent, ProductOutOfStockEvent, OrderStatusChange, EventPage,
   AuditActor, AuditResource, AuditEvent, AuditEventPage,
   ...API_KEY_SCHEMAS, CreateApiKeyBody, RollApiKeyBody,
   // Enums: named by `title` only (lib/openapi/components.ts), one component each.

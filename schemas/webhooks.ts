@@ -1,4 +1,6 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
+import { MAX_ORDER_LINES, Order, OrderStatus } from './orders.js'
+import { Product } from './products.js'
 import { INT32_MAX, MAX_URL_LENGTH } from './bounds.js'
 import { Page, PaginationQuery, ResponseHeaders, Timestamp, Uuid, UuidOf } from './common.js'
 
@@ -15,16 +17,52 @@ export const WebhookEventTypeSchema = Type.Union([Type.Literal('order.created'),
   examples: ['order.created']
 })
 
-/** The Standard Webhooks envelope: the body of a webhook attempt and an item of the events feed. */
-export const WebhookEvent = Type.Object({
-  id: UuidOf('The event id (also the webhook-id header of its deliveries): deduplicate on it', '9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'),
-  type: WebhookEventTypeSchema,
-  created_at: Timestamp,
-  data: Type.Unknown({
-    description: 'The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)',
-    examples: [{ id: '3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13', sku: 'TSHIRT-RED-M', stock: 0 }]
-  })
-}, { $id: 'WebhookEvent', title: 'WebhookEvent', description: 'One event of the outbox, as POSTed to webhooks and listed by GET /api/events' })
+const EventId = UuidOf('The event id (also the webhook-id header of its deliveries): deduplicate on it', '9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d')
+
+/** The order of an order.status_changed event: the order as staff see it, and the status it left. */
+export const OrderStatusChange = Type.Object({
+  ...Order.properties,
+  // The second OrderItem of a route schema that also holds Order is a reference (docs/openapi.md).
+  items: Type.Array(Type.Ref('OrderItem'), { maxItems: MAX_ORDER_LINES, description: 'Order lines, one per product, sorted by product_id' }),
+  previous_status: Object.assign({}, OrderStatus, { description: 'The status the order left' })
+}, { $id: 'OrderStatusChange', title: 'OrderStatusChange', description: 'An order as staff see it after a status change, with the status it left' })
+
+/** One event type's envelope: `data` is the resource as the API shows it. */
+function eventEnvelope<T extends TSchema> (type: WebhookEventType, data: T, name: string, description: string) {
+  return Type.Object({
+    id: EventId,
+    type: Type.Literal(type, { description: `Always ${type}` }),
+    created_at: Timestamp,
+    data
+  }, { $id: name, title: name, description })
+}
+
+export const OrderCreatedEvent = eventEnvelope('order.created', Type.Ref('Order'), 'OrderCreatedEvent', 'An order was placed; data is the order as staff see it')
+export const OrderStatusChangedEvent = eventEnvelope('order.status_changed', Type.Ref('OrderStatusChange'), 'OrderStatusChangedEvent', 'An order moved to another status; data is the order with previous_status')
+export const ProductOutOfStockEvent = eventEnvelope('product.out_of_stock', Type.Ref('Product'), 'ProductOutOfStockEvent', 'A product\'s stock reached 0; data is the product')
+
+/**
+ * The Standard Webhooks envelope: the body of a webhook attempt and an item of the events feed,
+ * one schema per event type, told apart by `type` (a discriminator, so SDKs get a typed `data`).
+ */
+export const WebhookEvent = Type.Union([
+  Type.Ref('OrderCreatedEvent'), Type.Ref('OrderStatusChangedEvent'), Type.Ref('ProductOutOfStockEvent')
+], {
+  $id: 'WebhookEvent',
+  title: 'WebhookEvent',
+  description: 'One event of the outbox, as POSTed to webhooks and listed by GET /api/events',
+  discriminator: {
+    propertyName: 'type',
+    mapping: {
+      'order.created': '#/components/schemas/OrderCreatedEvent',
+      'order.status_changed': '#/components/schemas/OrderStatusChangedEvent',
+      'product.out_of_stock': '#/components/schemas/ProductOutOfStockEvent'
+    }
+  }
+})
+
+/** What the events route adds with addSchema, referenced ones first. */
+export const EVENT_SCHEMAS = [Order, OrderStatusChange, Product, OrderCreatedEvent, OrderStatusChangedEvent, ProductOutOfStockEvent, WebhookEvent]
 
 export const WebhookUrl = Type.String({
   minLength: 8,

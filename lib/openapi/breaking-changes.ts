@@ -83,8 +83,26 @@ function typesOf (branch: Json): string[] {
   return [ANY]
 }
 
+/**
+ * Object branches of one union as one object (a discriminated union: one per event type): every
+ * property any branch has, as the alternatives the branches give it; required where all require
+ * it. The pairing of a `type` with its `data` is lost, so a change within one branch is seen as
+ * the change of the property's alternatives.
+ */
+function mergeObjects (a: Json, b: Json): Json {
+  const aProps = recordAt(a, 'properties')
+  const bProps = recordAt(b, 'properties')
+  const properties: Json = {}
+  for (const name of new Set([...Object.keys(aProps), ...Object.keys(bProps)])) {
+    const parts = [aProps[name], bProps[name]].filter((part) => part !== undefined)
+    properties[name] = parts.length === 1 ? parts[0] : { anyOf: parts }
+  }
+  const bRequired = requiredSet(b)
+  return { type: 'object', properties, required: [...requiredSet(a)].filter((name) => bRequired.has(name)) }
+}
+
 interface Facet {
-  /** The first branch of this type: its keywords are compared. */
+  /** The branch of this type (object branches merged: mergeObjects): its keywords are compared. */
   schema: Json
   /** Allowed values, or null when any value of the type is. */
   values: Set<string> | null
@@ -98,8 +116,12 @@ function facets (root: Json, schema: unknown): Map<string, Facet> {
     for (const type of typesOf(branch)) {
       const own = values?.filter((value) => typesOf({ enum: [value] })[0] === type || type === 'number') ?? null
       const facet = byType.get(type)
-      if (facet === undefined) byType.set(type, { schema: branch, values: own === null ? null : new Set(own.map(show)) })
-      else if (facet.values !== null) facet.values = own === null ? null : new Set([...facet.values, ...own.map(show)])
+      if (facet === undefined) {
+        byType.set(type, { schema: branch, values: own === null ? null : new Set(own.map(show)) })
+        continue
+      }
+      if (type === 'object') facet.schema = mergeObjects(facet.schema, branch)
+      if (facet.values !== null) facet.values = own === null ? null : new Set([...facet.values, ...own.map(show)])
     }
   }
   return byType

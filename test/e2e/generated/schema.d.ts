@@ -1865,15 +1865,117 @@ export interface components {
          * WebhookEvent
          * @description One event of the outbox, as POSTed to webhooks and listed by GET /api/events
          */
-        WebhookEvent: {
+        WebhookEvent: components["schemas"]["OrderCreatedEvent"] | components["schemas"]["OrderStatusChangedEvent"] | components["schemas"]["ProductOutOfStockEvent"];
+        /**
+         * OrderCreatedEvent
+         * @description An order was placed; data is the order as staff see it
+         */
+        OrderCreatedEvent: {
             /**
              * Format: uuid
              * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
              * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
              */
             id: string;
-            /** @description order.created; order.status_changed (data.previous_status); product.out_of_stock (stock reached 0) */
-            type: components["schemas"]["WebhookEventType"];
+            /**
+             * @description Always order.created
+             * @constant
+             */
+            type: "order.created";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            data: components["schemas"]["Order"];
+        };
+        /**
+         * OrderStatusChangedEvent
+         * @description An order moved to another status; data is the order with previous_status
+         */
+        OrderStatusChangedEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
+             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
+             */
+            id: string;
+            /**
+             * @description Always order.status_changed
+             * @constant
+             */
+            type: "order.status_changed";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            data: components["schemas"]["OrderStatusChange"];
+        };
+        /**
+         * ProductOutOfStockEvent
+         * @description A product's stock reached 0; data is the product
+         */
+        ProductOutOfStockEvent: {
+            /**
+             * Format: uuid
+             * @description The event id (also the webhook-id header of its deliveries): deduplicate on it
+             * @example 9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d
+             */
+            id: string;
+            /**
+             * @description Always product.out_of_stock
+             * @constant
+             */
+            type: "product.out_of_stock";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            data: components["schemas"]["Product"];
+        };
+        /**
+         * OrderStatusChange
+         * @description An order as staff see it after a status change, with the status it left
+         */
+        OrderStatusChange: {
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13
+             */
+            customer_id: string;
+            /** @description pending -> paid -> shipped -> delivered; pending|paid -> cancelled */
+            status: components["schemas"]["OrderStatus"];
+            /**
+             * @description ISO 4217 store currency
+             * @example EUR
+             */
+            currency: string;
+            /**
+             * Format: int64
+             * @description Sum of the item subtotals, minor units
+             * @example 3998
+             */
+            total_cents: number;
+            /** @description Order lines, one per product, sorted by product_id */
+            items: components["schemas"]["OrderItem"][];
+            /**
+             * @description Statuses the CALLER may move this order to now (a customer: only `cancelled`, and only while pending)
+             * @example [
+             *       "paid",
+             *       "cancelled"
+             *     ]
+             */
+            allowed_transitions: components["schemas"]["OrderStatus"][];
             /**
              * Format: date-time
              * @description RFC 3339 UTC
@@ -1881,14 +1983,13 @@ export interface components {
              */
             created_at: string;
             /**
-             * @description The resource as the API shows it (an Order as staff see it, with previous_status for order.status_changed; a Product)
-             * @example {
-             *       "id": "3f1c9b2e-6a4d-4e8b-9c1a-2b7d5e8f0a13",
-             *       "sku": "TSHIRT-RED-M",
-             *       "stock": 0
-             *     }
+             * Format: date-time
+             * @description RFC 3339 UTC
+             * @example 2026-11-24T10:00:00.000Z
              */
-            data: unknown;
+            updated_at: string;
+            /** @description The status the order left */
+            previous_status: components["schemas"]["OrderStatus"];
         };
         /**
          * EventPage

@@ -266,6 +266,20 @@ export default suite(import.meta, (t) => {
     const after = structuredClone(released())
     withMap(5)(after)
     t.same(findBreakingChanges(before, after), ['narrowed-bound POST /things request labels.* maxLength 10->5'], 'map values are compared')
+
+    // A discriminated union: one object per value of `status`, each with its own `data`.
+    const variant = (status: string, data: Json): Json => ({ type: 'object', required: ['id', 'name', 'status', 'tags'], properties: { ...props(released(), 'Thing'), status: { const: status }, data } })
+    const split = (statuses: string[]) => (doc: Json): void => {
+      schemas(doc).Thing = { oneOf: statuses.map((status) => variant(status, { type: 'object', properties: { size: { type: 'integer' } } })) }
+    }
+    t.same(changesAfter(split(['new', 'done'])), [], 'an object split into one variant per status keeps every status and field')
+    t.same(changesAfter(split(['new'])), [
+      'removed-enum-value GET /things/{id} 200 status done',
+      'removed-enum-value POST /things 201 status done'
+    ], 'a variant gone is a status gone')
+    t.same(changesAfter((doc) => {
+      schemas(doc).Thing = { oneOf: [variant('new', {}), { ...variant('done', {}), required: ['id', 'status', 'tags'] }] }
+    }), ['optional-field GET /things/{id} 200 name', 'optional-field POST /things 201 name'], 'a field one variant may leave out is optional')
   })
 
   t.test('additions and widenings are not breaking', async (t) => {
