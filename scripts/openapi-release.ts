@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../lib/config.js'
+import { readPackageVersion } from '../lib/version.js'
 import { contractProblems } from '../lib/openapi/contract.js'
 import { API_CHANGELOG, LAST_RELEASE_DOCUMENT, RELEASED_DOCUMENT, releaseText } from '../lib/openapi/release.js'
 
@@ -29,6 +30,8 @@ const text = releaseText(generated)
 await writeFile(RELEASED_DOCUMENT, text)
 console.log(`wrote ${RELEASED_DOCUMENT}`)
 if (cut) {
+  const version = readPackageVersion()
+  if (version.includes('-')) throw new Error(`package.json's version is ${version}, a pre-release: set the version being released before --cut`)
   await writeFile(LAST_RELEASE_DOCUMENT, text)
   console.log(`wrote ${LAST_RELEASE_DOCUMENT}: this document is now the last release`)
 }

@@ -30,12 +30,21 @@ export default suite(import.meta, async (t) => {
     const problems = contractProblems({ ...clean, generated: renamed })
     t.ok(problems.includes(`breaking change not recorded under "## Unreleased" in ${API_CHANGELOG}: \`removed-field GET /api/products/{id} 200 ${field}\``), `the removed field (${field}) is named`)
     t.ok(problems.some((problem) => problem.includes('run `npm run openapi:release`')), 'and the committed document is stale')
+    t.ok(problems.some((problem) => problem.includes('keeps its version')), 'and the changed contract still says it is the released version')
 
     const recorded = clean.changelog.replace(/^## Unreleased$/m, (heading) => `${heading}\n\n${problems.flatMap((p) => p.match(/`([a-z-]+ [A-Z]+ [^`]+)`/)?.[1] ?? []).map((id) => `- \`${id}\` — renamed`).join('\n')}\n`)
-    t.same(contractProblems({ ...clean, generated: renamed, changelog: recorded, committed: releaseText(renamed) }), [],
-      'passes once the changelog lists it and the committed document is regenerated')
-    t.same(contractProblems({ ...clean, changelog: recorded }).length, problems.length - 1,
+    const next = { ...renamed, info: { ...objectAt(renamed, 'info'), version: '0.2.0-dev' } }
+    t.same(contractProblems({ ...clean, generated: next, changelog: recorded, committed: releaseText(next) }), [],
+      'passes once the changelog lists it, the version is the next one and the committed document is regenerated')
+    t.same(contractProblems({ ...clean, changelog: recorded }).length, problems.filter((problem) => problem.startsWith('breaking change not recorded')).length,
       'an entry for a change that is not there (reverted) fails too')
+  })
+
+  t.test('a new version alone is no contract change, and a contract change needs one', async (t) => {
+    const next = { ...released, info: { ...objectAt(released, 'info'), version: '0.2.0-dev' } }
+    t.same(contractProblems({ ...clean, generated: next, committed: releaseText(next) }), [], 'the released contract under the next version')
+    const described = { ...released, info: { ...objectAt(released, 'info'), description: 'new words' } }
+    t.match(contractProblems({ ...clean, generated: described, committed: releaseText(described) }), [/keeps its version/], 'documentation is part of the contract SDKs are built from')
   })
 
   t.test('a committed document edited by hand fails', async (t) => {
