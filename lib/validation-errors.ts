@@ -17,6 +17,20 @@ function stringList (value: unknown): string[] {
 }
 
 /**
+ * The values an enum (a union of literals) allows, by the place of a value it refused: TypeBox
+ * reports one `const` error per literal, then the `anyOf`; they are told as one finding.
+ */
+function enumAlternatives (validation: FastifySchemaValidationError[]): Map<string, string[]> {
+  const allowed = new Map<string, string[]>()
+  for (const error of validation) {
+    const value: unknown = error.params.allowedValue
+    if (error.keyword !== 'const' || !/\/anyOf\/\d+$/.test(error.schemaPath) || (typeof value !== 'string' && typeof value !== 'number')) continue
+    allowed.set(error.instancePath, [...(allowed.get(error.instancePath) ?? []), String(value)])
+  }
+  return allowed
+}
+
+/**
  * Turns validator errors into problem `errors` entries whose pointer names the
  * offending field itself (for a missing or unknown property, the property, not its parent).
  * At most MAX_VALIDATION_ERRORS entries (one error can name thousands of unknown properties).
@@ -32,11 +46,15 @@ export function toFieldErrors (validation: FastifySchemaValidationError[], conte
     seen.add(key)
     out.push({ pointer: clipText(pointer, MAX_DETAIL_LENGTH), in: where, detail: clipText(detail, MAX_DETAIL_LENGTH) })
   }
+  const allowed = enumAlternatives(validation)
   for (const error of validation) {
     if (out.length >= MAX_VALIDATION_ERRORS) break
     const base = error.instancePath
     const params: Record<string, unknown> = error.params
-    if (error.keyword === 'required') {
+    const values = allowed.get(base)
+    if (values !== undefined && (error.keyword === 'const' || error.keyword === 'anyOf')) {
+      push(base, `must be one of ${values.join(', ')}`)
+    } else if (error.keyword === 'required') {
       const names = [...stringList(params.requiredProperties), ...stringList([params.missingProperty])]
       for (const name of names) push(`${base}/${escapePointer(name)}`, 'is required')
     } else if (error.keyword === 'additionalProperties') {

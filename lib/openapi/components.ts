@@ -48,11 +48,18 @@ export function referenceNamed (value: unknown): unknown {
 
 /**
  * A parameter whose schema is a named enum: the schema becomes the reference and its description the
- * parameter's (@fastify/swagger drops a description beside a `$ref` in a parameter schema).
+ * parameter's (@fastify/swagger drops a description beside a `$ref` in a parameter schema). A list
+ * of a named enum references it for its items; the serialization keywords a property schema carries
+ * (`style`, `explode`: schemas/events.ts `types`) move to the parameter, which @fastify/swagger only
+ * fills from the querystring schema as a whole.
  */
 export function referenceParameter (parameter: Json): void {
-  const schema = parameter.schema
-  if (!isRecord(schema) || typeof schema.title !== 'string' || !ENUMS.has(schema.title)) return
+  if (!isRecord(parameter.schema)) return
+  const { style, explode, ...schema } = parameter.schema
+  if (style !== undefined) parameter.style = style
+  if (explode !== undefined) parameter.explode = explode
+  parameter.schema = isRecord(schema.items) ? { ...schema, items: referenceNamed(schema.items) } : schema
+  if (typeof schema.title !== 'string' || !ENUMS.has(schema.title)) return
   if (typeof parameter.description !== 'string' && typeof schema.description === 'string') parameter.description = schema.description
   parameter.schema = componentRef(schema.title)
 }

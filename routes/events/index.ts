@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { preValidationHookHandler } from 'fastify'
+import { isRecord } from '../../lib/is-record.js'
 import { documented, problemResponses, ResponseHeaders } from '../../schemas/common.js'
 import { EventPage, ListEventsQuery } from '../../schemas/events.js'
 import { EVENT_SCHEMAS } from '../../schemas/webhooks.js'
@@ -8,6 +10,16 @@ import { STAFF_ONLY } from '../../plugins/app/auth.js'
 import { EVENT_PROBLEMS } from './problems.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { setNextLink } from '../../lib/http/pagination.js'
+
+/**
+ * `types=a,b` (the parameter's `style: form, explode: false`) as the list its schema checks; a
+ * repeated parameter (Fastify's array) is read the same way, each part trimmed, each type once.
+ */
+const splitTypes: preValidationHookHandler = (request, _reply, done) => {
+  const query: unknown = request.query
+  if (isRecord(query) && query.types !== undefined) query.types = [...new Set([query.types].flat().flatMap((part) => String(part).split(',')).map((type) => type.trim()))]
+  done()
+}
 
 /** A long poll looks again this often: one indexed read of the outbox each time. */
 const POLL_INTERVAL_MS = 250
@@ -28,6 +40,7 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/', {
     config: { access: STAFF_ONLY, scopes: ['events:read'] },
+    preValidation: splitTypes,
     schema: {
       tags: ['events'],
       operationId: 'listEvents',

@@ -19,6 +19,17 @@ const Line = Type.Object({ id: Type.String({ maxLength: 5 }), n: Type.Integer({ 
 const Body = Type.Object({ lines: Type.Array(Line, { minItems: 1, maxItems: 3 }), tags: Type.Optional(Type.Array(Type.String({ maxLength: 3 }), { maxItems: 7 })) }, { additionalProperties: false })
 
 export default suite(import.meta, (t) => {
+  t.test('a value an enum does not allow is one finding that lists the allowed values', async (t) => {
+    const Status = Type.Union([Type.Literal('pending'), Type.Literal('paid')], { title: 'Status' })
+    const validate = compile(Type.Object({ status: Status, kind: Type.Literal('order'), both: Type.Array(Status, { maxItems: 2 }) }, { additionalProperties: false }))
+    const { error } = validate({ status: 'lost', kind: 'item', both: ['paid', 'gone'] })
+    t.same(toFieldErrors(error ?? [], 'body').map(({ pointer, detail }) => ({ pointer, detail })), [
+      { pointer: '/status', detail: 'must be one of pending, paid' },
+      { pointer: '/kind', detail: 'must be equal to constant' },
+      { pointer: '/both/1', detail: 'must be one of pending, paid' }
+    ], 'one entry per refused value; a single literal keeps its own message')
+  })
+
   t.test('an array far over maxItems of bad items: maxItems reported, at most 10 errors, first items first', async (t) => {
     const validate = compile(Body)
     const { error } = validate({ lines: new Array(200_000).fill(0) })

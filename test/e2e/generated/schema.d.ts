@@ -19380,8 +19380,8 @@ export interface operations {
             query?: {
                 /** @description The next_cursor of the previous page; without it the feed starts at the oldest event kept */
                 after?: string;
-                /** @description Comma-separated event types to return (order.created, order.status_changed, product.out_of_stock); an unknown type is a 400 */
-                types?: string;
+                /** @description Event types to return, comma-separated (order.created, order.status_changed, product.out_of_stock); an unknown type is a 400 */
+                types?: components["schemas"]["WebhookEventType"][];
                 /** @description Page size (1..1000) */
                 limit?: number;
                 /** @description Long-poll: when the page would be empty, wait up to this many seconds for an event before answering */
