@@ -90,6 +90,11 @@ export default suite(import.meta, (t) => {
     for (const list of ['/api/products', '/api/customers', '/api/orders']) t.ok(headersOf(list, 'get', '200').includes('Link'), `${list} declares Link`)
     t.ok(headersOf('/api/products', 'get', '401').includes('WWW-Authenticate'), '401 of a bearer operation declares WWW-Authenticate')
     t.ok(headersOf('/api/products', 'get', '429').includes('Retry-After'), '429 declares Retry-After')
+    const eventParameters = op('/api/events', 'get').parameters
+    const types = (Array.isArray(eventParameters) ? eventParameters.filter(isObject) : []).find((parameter) => parameter.name === 'types')
+    t.match(types, { in: 'query', style: 'form', explode: false, schema: { type: 'array', items: { $ref: '#/components/schemas/WebhookEventType' } } },
+      'the events filter is a comma list of the named enum, serialized as a generated client sends it (style and explode on the parameter)')
+    t.notOk('style' in objectAt(types, 'schema'), 'and not left inside its schema')
 
     for (const { name, method, operation } of operations(doc)) {
       t.not(method, 'head', `${name}: HEAD is implied by GET, so not documented`)
