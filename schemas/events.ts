@@ -1,7 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { WebhookEventTypeSchema } from './webhooks.js'
-
-export const EVENT_TYPES = ['order.created', 'order.status_changed', 'product.out_of_stock'] as const
+import { EVENT_TYPES, WebhookEventTypeSchema } from './webhooks.js'
 
 /** The largest page and the longest cursor the feed hands out. */
 export const MAX_EVENT_PAGE = 1000

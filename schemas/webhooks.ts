@@ -17,6 +17,9 @@ export const WebhookEventTypeSchema = Type.Union([Type.Literal('order.created'),
   examples: ['order.created']
 })
 
+/** The event types, in the schema's order: the one list (the feed's `types`, the presenter's check). */
+export const EVENT_TYPES = WebhookEventTypeSchema.anyOf.map((literal) => literal.const)
+
 const EventId = UuidOf('The event id (also the webhook-id header of its deliveries): deduplicate on it', '9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d')
 
 /** The order of an order.status_changed event: the order as staff see it, and the status it left. */

@@ -29,7 +29,7 @@ export interface LoginAttempt { email: string, client: string }
  * logging in to one's own account would reset a guessing budget). A slow or failing Redis
  * costs at most REDIS_COMMAND_TIMEOUT_MS: the store then answers from this replica's memory
  * (lib/guarded-store.ts), so failures go on being counted, per replica; an error from the
- * store itself fails open, and the per-IP request limit on /login still holds.
+ * store itself fails open, and the per-client request limit on /login still holds.
  */
 export interface LoginThrottle {
   store: KeyValueStore
@@ -68,7 +68,6 @@ export async function recordFailure (throttle: LoginThrottle, attempt: LoginAtte
 /** After a successful login: clears the pair's failures (the client's stay counted). */
 export async function resetFailures (throttle: LoginThrottle, attempt: LoginAttempt): Promise<void> {
   const [, pair] = counters(attempt)
-  if (pair === undefined) return
   try {
     const slots = Array.from({ length: pair.max }, (_, i) => i + 1)
     await Promise.all(slots.map(async (slot) => { await throttle.store.del(slotKey(pair.key, slot)) }))
@@ -77,8 +76,10 @@ export async function resetFailures (throttle: LoginThrottle, attempt: LoginAtte
   }
 }
 
+interface Counter { key: string, max: number }
+
 // Hashed so the store never holds addresses (email or IP).
-function counters ({ email, client }: LoginAttempt): Array<{ key: string, max: number }> {
+function counters ({ email, client }: LoginAttempt): [client: Counter, pair: Counter] {
   return [
     { key: `login-failures:client:${digest(client)}`, max: LOGIN_FAILURES_PER_CLIENT },
     { key: `login-failures:pair:${digest(`${email}\n${client}`)}`, max: LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT }

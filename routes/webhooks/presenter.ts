@@ -1,4 +1,4 @@
-import { MAX_ATTEMPT_LOG, type WebhookAttemptBody, type WebhookDeliveryBody, type WebhookEndpointBody, type WebhookEndpointWithSecretBody, type WebhookEventBody, type WebhookEventType } from '../../schemas/webhooks.js'
+import { EVENT_TYPES, MAX_ATTEMPT_LOG, type WebhookAttemptBody, type WebhookDeliveryBody, type WebhookEndpointBody, type WebhookEndpointWithSecretBody, type WebhookEventBody, type WebhookEventType } from '../../schemas/webhooks.js'
 import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './repository.js'
 
 export function presentEndpoint (row: EndpointRecord): WebhookEndpointBody {
@@ -17,9 +17,9 @@ export function presentEndpoint (row: EndpointRecord): WebhookEndpointBody {
 export const presentEndpointWithSecret = ({ row, secret }: { row: EndpointRecord, secret: string }): WebhookEndpointWithSecretBody =>
   ({ ...presentEndpoint(row), secret })
 
-const EVENT_TYPES: ReadonlySet<string> = new Set<WebhookEventType>(['order.created', 'order.status_changed', 'product.out_of_stock'])
+const KNOWN_TYPES: ReadonlySet<string> = new Set<WebhookEventType>(EVENT_TYPES)
 function isEventType (type: string): type is WebhookEventType {
-  return EVENT_TYPES.has(type)
+  return KNOWN_TYPES.has(type)
 }
 
 /** The outbox only ever holds the types recordEvents writes. */
