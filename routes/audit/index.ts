@@ -19,7 +19,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), ' +
         'oldest transaction first, each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. ' +
         'Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. ' +
-        'A change is listed once every transaction older than its own has ended, so a cursor never skips one that committed late. ' +
+        'A change is listed once every transaction of this database older than its own has ended, so a cursor never skips one that committed late. ' +
         'Events are kept AUDIT_RETENTION_DAYS (default 365).',
       querystring: ListAuditEventsQuery,
       response: { 200: AuditEventPageResponse, ...problemResponses(HTTP_PROBLEMS.INVALID_CURSOR) },

@@ -46,8 +46,8 @@ const eventsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'listEvents',
       summary: 'Read the events feed (staff, admin)',
       description: 'The outbox behind the webhooks, with the same envelope and ids, in a stable order. Pass next_cursor back as ?after=: ' +
-        'a cursor never skips an event, also when transactions commit out of order (an event is listed once every transaction that ' +
-        'started before it has ended). Filter with ?types=; ?wait=1..30 long-polls while the page would be empty. ' +
+        'a cursor never skips an event, also when transactions commit out of order (an event is listed once every transaction of this ' +
+        'database that started before it has ended). Filter with ?types=; ?wait=1..30 long-polls while the page would be empty. ' +
         'Events are kept EVENT_RETENTION_DAYS (default 30); a cursor whose holder may have missed purged events is 410 CURSOR_EXPIRED: ' +
         'a page that ends the feed (has_more false) dates its cursor at that read, so a client that polls within the retention never gets it.',
       querystring: ListEventsQuery,

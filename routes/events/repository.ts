@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely'
 import type { Db, WebhookEventsTable } from '../../db/database.js'
 import type { FeedPosition } from '../../lib/http/feed-cursor.js'
-import { afterFeedPosition, writtenByEndedTransactions } from '../../db/feed-position.js'
+import { afterFeedPosition, feedHorizon, writtenByEndedTransactions } from '../../db/feed-position.js'
 
 export type EventRecord = Pick<Selectable<WebhookEventsTable>, 'id' | 'type' | 'data' | 'created_at' | 'xid' | 'seq'>
 
@@ -19,12 +19,12 @@ export async function readEvents (db: Db, after: FeedPosition | null, types: rea
   return await query.orderBy('webhook_events.xid').orderBy('webhook_events.seq').limit(limit).execute()
 }
 
-/** The xid below which every transaction has ended, for a statement run now (readEvents' bound). */
+/** The feeds' horizon for a statement run now (readEvents' bound, db/feed-position.ts). */
 export async function visibleHorizon (db: Db): Promise<string> {
-  const { rows } = await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(db)
-  const xmin = rows[0]?.xmin
-  if (xmin === undefined) throw new Error('pg_current_snapshot() returned no row')
-  return xmin
+  const { rows } = await sql<{ horizon: string }>`SELECT ${feedHorizon}::text AS horizon`.execute(db)
+  const horizon = rows[0]?.horizon
+  if (horizon === undefined) throw new Error('the feed horizon query returned no row')
+  return horizon
 }
 
 /** Deletes up to `batch` events older than `retentionDays` (their deliveries cascade); returns how many went. */

@@ -603,7 +603,7 @@ export interface paths {
         };
         /**
          * List audit events (admin)
-         * @description Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), oldest transaction first, each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. A change is listed once every transaction older than its own has ended, so a cursor never skips one that committed late. Events are kept AUDIT_RETENTION_DAYS (default 365).
+         * @description Every change made through the API (products, customers, order creation and status, roles, webhook endpoints), oldest transaction first, each with its actor, the fields it changed as [before, after] and the request id; secrets never appear. Filter by resource_type, resource_id and actor_id (combined with AND); page with ?after=<next_cursor>. A change is listed once every transaction of this database older than its own has ended, so a cursor never skips one that committed late. Events are kept AUDIT_RETENTION_DAYS (default 365).
          */
         get: operations["listAuditEvents"];
         put?: never;
@@ -623,7 +623,7 @@ export interface paths {
         };
         /**
          * Read the events feed (staff, admin)
-         * @description The outbox behind the webhooks, with the same envelope and ids, in a stable order. Pass next_cursor back as ?after=: a cursor never skips an event, also when transactions commit out of order (an event is listed once every transaction that started before it has ended). Filter with ?types=; ?wait=1..30 long-polls while the page would be empty. Events are kept EVENT_RETENTION_DAYS (default 30); a cursor whose holder may have missed purged events is 410 CURSOR_EXPIRED: a page that ends the feed (has_more false) dates its cursor at that read, so a client that polls within the retention never gets it.
+         * @description The outbox behind the webhooks, with the same envelope and ids, in a stable order. Pass next_cursor back as ?after=: a cursor never skips an event, also when transactions commit out of order (an event is listed once every transaction of this database that started before it has ended). Filter with ?types=; ?wait=1..30 long-polls while the page would be empty. Events are kept EVENT_RETENTION_DAYS (default 30); a cursor whose holder may have missed purged events is 410 CURSOR_EXPIRED: a page that ends the feed (has_more false) dates its cursor at that read, so a client that polls within the retention never gets it.
          */
         get: operations["listEvents"];
         put?: never;

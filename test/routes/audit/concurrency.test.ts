@@ -75,4 +75,28 @@ export default suite(import.meta, (t) => {
     const rows = await app.db.selectFrom('audit_events').select(['id', 'at']).orderBy('at').orderBy('id').execute()
     t.equal(rows[1]?.id, lateId, 'in (at, id) order it would have sorted before the changes a reader had already paged past')
   })
+
+  if (usingRealPostgres()) {
+    t.test('a transaction held open in another database of the server does not hold the audit log back', async (t) => {
+      const { env: databaseEnv } = await createTestDatabase(t)
+      const other = await createTestDatabase(t)
+      const app = await buildTestApp(t, { databaseEnv })
+      const admin = await createUser(app, 'admin')
+      const staff = await createUser(app, 'staff')
+      const foreign = new pg.Client({ connectionString: other.url ?? '' })
+      await foreign.connect()
+      t.teardown(async () => { await foreign.end() })
+
+      // The other database's transaction takes its xid before the change is made.
+      await foreign.query('BEGIN')
+      await foreign.query('SELECT pg_current_xact_id()')
+      await createProduct(app, staff, 'AUDIT-FOREIGN-0')
+      const ids = await waitFor('the change listed while the other database\'s transaction is open', async () => {
+        const listed = await readAll(app, admin)
+        return listed.length > 0 ? listed : undefined
+      })
+      t.equal(ids.length, 1, 'the one change')
+      await foreign.query('ROLLBACK')
+    })
+  }
 })

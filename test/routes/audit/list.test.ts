@@ -44,7 +44,7 @@ export default suite(import.meta, (t) => {
     const first = productIds[0] ?? ''
     t.equal((await app.inject({ method: 'PATCH', url: `/api/products/${first}`, headers: admin.headers, payload: { stock: 9 } })).statusCode, 200)
 
-    // A change is listed once no older transaction is open anywhere on the server (xids are cluster-wide).
+    // A change is listed once no older transaction of this database is open (db/feed-position.ts).
     await waitFor('the seven changes listed', async () => ((await list('?limit=100')).json().data.length === 7 ? true : undefined))
 
     // Paging: every event once, in order, across pages of 2.

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { suite } from '../../helpers/suite.js'
 import { createTestDatabase, usingRealPostgres } from '../../helpers/database.js'
@@ -83,6 +84,30 @@ export default suite(import.meta, (t) => {
         return result.data.length > 0 ? result : undefined
       })
       t.same(after.data.map((e) => e.id), [heldId], 'the late commit appears after the cursor handed out before it')
+    })
+
+    t.test('a transaction held open in another database of the server does not hold the feed back', async (t) => {
+      const { env: databaseEnv } = await createTestDatabase(t)
+      const other = await createTestDatabase(t)
+      const app = await buildOrdersApp(t, { databaseEnv })
+      const staff = await createUser(app, 'staff')
+      const foreign = new pg.Client({ connectionString: other.url ?? '' })
+      await foreign.connect()
+      t.teardown(async () => { await foreign.end() })
+
+      // The other database's transaction takes its xid first, so it is older than the event's.
+      await foreign.query('BEGIN')
+      const foreignXid: string = (await foreign.query('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid
+      const eventId = (await app.db.insertInto('webhook_events').values({ type: 'order.created', data: '{"id":"here"}' }).returning('id').executeTakeFirstOrThrow()).id
+      const eventXid = (await app.db.selectFrom('webhook_events').select(sql<string>`xid::text`.as('xid')).where('id', '=', eventId).executeTakeFirstOrThrow()).xid
+      t.ok(BigInt(foreignXid) < BigInt(eventXid), 'the event was written after the other transaction began')
+
+      const page = await waitFor('the event listed while the other database\'s transaction is open', async () => {
+        const result = await readFeed(app, staff, afterCursor(null))
+        return result.data.length > 0 ? result : undefined
+      })
+      t.same(page.data.map((e) => e.id), [eventId])
+      await foreign.query('ROLLBACK')
     })
   }
 

@@ -110,8 +110,8 @@ export default suite(import.meta, (t) => {
     const orders = [await orderFor(app, customer, product.id), await orderFor(app, customer, product.id), await orderFor(app, customer, product.id)]
     t.equal((await transition(app, admin, orders[0] ?? '', 'paid')).statusCode, 200)
 
-    // The feed shows an event once no transaction older than it is open anywhere on the server
-    // (xids are cluster-wide): another test database's open transaction can hold ours back a while.
+    // The feed shows an event once no transaction of this database older than it is open
+    // (db/feed-position.ts); the app's own background work may hold it back a moment.
     const all = await waitFor('the five events in the feed', async () => {
       const page = await readFeed(app, staff)
       return page.data.length >= 5 ? page : undefined

@@ -14,8 +14,8 @@ export async function readFeed (app: FastifyInstance, user: TestUser, query = ''
 
 /**
  * The feed's first page (up to 100 events, oldest first) once at least `count` events are on it:
- * the feed shows an event when no older transaction is open anywhere on the server (xids are
- * cluster-wide), and another test database's may hold it back a while.
+ * the feed shows an event when no older transaction of this database is open, and the app's
+ * own background work (webhook deliveries) may hold it back a moment.
  */
 export async function waitForFeed (app: FastifyInstance, user: TestUser, count: number): Promise<FeedEvent[]> {
   return await waitFor(`${count} events in the feed`, async () => {
