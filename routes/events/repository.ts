@@ -37,3 +37,16 @@ export async function purgeExpiredEvents (db: Db, retentionDays: number, batch: 
     .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/**
+ * Seconds since the oldest transaction that holds the feeds back began (db/feed-position.ts): a
+ * session of this database that has written and not ended, or a prepared transaction; 0 when
+ * there is none. pg_stat_activity shows `xact_start` of other roles' sessions only to a role
+ * with pg_read_all_stats, so without it those are not counted here (the feeds still wait for them).
+ */
+export async function feedHeldBackSeconds (db: Db): Promise<number> {
+  const { rows } = await sql<{ seconds: number }>`SELECT greatest(0, coalesce(extract(epoch FROM now() - least(
+      (SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL),
+      (SELECT min(prepared) FROM pg_prepared_xacts))), 0))::float8 AS seconds`.execute(db)
+  return rows[0]?.seconds ?? 0
+}

@@ -109,6 +109,42 @@ export default suite(import.meta, (t) => {
       t.same(page.data.map((e) => e.id), [eventId])
       await foreign.query('ROLLBACK')
     })
+
+    t.test('the held-back gauge shows an open write transaction of this database, not of another', async (t) => {
+      const { env: databaseEnv, url } = await createTestDatabase(t)
+      const other = await createTestDatabase(t)
+      const app = await buildOrdersApp(t, { databaseEnv })
+      const heldBack = async (): Promise<number> => {
+        const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+        const value = /^events_feed_held_back_seconds (\S+)$/m.exec(metrics)?.[1]
+        if (value === undefined) throw new Error('no events_feed_held_back_seconds in /metrics')
+        return Number(value)
+      }
+      const clients = await Promise.all([url, other.url].map(async (connectionString) => {
+        const client = new pg.Client({ connectionString: connectionString ?? '' })
+        await client.connect()
+        t.teardown(async () => { await client.end() })
+        return client
+      }))
+      const [local, foreign] = clients
+      if (local === undefined || foreign === undefined) throw new Error('two clients')
+
+      await foreign.query('BEGIN')
+      await foreign.query('SELECT pg_current_xact_id()')
+      await local.query('BEGIN')
+      await local.query('SELECT 1')
+      t.equal(await waitFor('nothing held back', async () => (await heldBack()) === 0 ? 0 : undefined), 0,
+        'another database\'s write and this one\'s read-only transaction hold nothing back')
+      await local.query('SELECT pg_current_xact_id()')
+      const held = await waitFor('the write transaction counted', async () => {
+        const seconds = await heldBack()
+        return seconds > 0 ? seconds : undefined
+      })
+      t.ok(held > 0, `held back ${held} s while this database's write transaction is open`)
+      await local.query('COMMIT')
+      t.equal(await waitFor('nothing held back once it ends', async () => (await heldBack()) === 0 ? 0 : undefined), 0)
+      await foreign.query('ROLLBACK')
+    })
   }
 
   t.test('two consumers, four writers on two replicas: each consumer sees every event exactly once', async (t) => {

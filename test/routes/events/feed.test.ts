@@ -119,6 +119,11 @@ export default suite(import.meta, (t) => {
     t.same(all.data.map((e) => e.type), ['order.created', 'order.created', 'order.created', 'product.out_of_stock', 'order.status_changed'])
     t.same(all.data.filter((e) => e.type === 'order.created').map((e) => e.data.id), orders, 'in commit order')
     t.equal(all.has_more, false)
+    const heldBack = await waitFor('no open transaction holding the feed back', async () => {
+      const gauge = /^events_feed_held_back_seconds (\S+)$/m.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1]
+      return gauge === '0' ? gauge : undefined
+    })
+    t.equal(heldBack, '0', 'the lag gauge reads 0 once every write has ended')
     const outbox = await app.db.selectFrom('webhook_events').select(['id', 'type', 'data', 'created_at']).execute()
     for (const row of outbox) {
       const listed = all.data.find((e) => e.id === row.id)
