@@ -64,6 +64,29 @@ export const WebhookEvent = Type.Union([
   }
 })
 
+/** Each event type's envelope, in WebhookEventType's order: one webhook each in the document. */
+export const EVENT_ENVELOPES = [OrderCreatedEvent, OrderStatusChangedEvent, ProductOutOfStockEvent]
+
+const SIGNATURE = 'v1,[A-Za-z0-9+/]{43}='
+
+/** The Standard Webhooks headers of an attempt, as routes/webhooks/signature.ts writes them. */
+export const WebhookDeliveryHeaders = Type.Object({
+  'webhook-id': UuidOf('The event id (the body\'s id): delivery is at least once, so deduplicate on it', '9a7b5c3d-1e2f-4a6b-8c9d-0e1f2a3b4c5d'),
+  'webhook-timestamp': Type.String({
+    pattern: '^[0-9]{1,12}$',
+    maxLength: 12,
+    description: 'Unix seconds when this attempt was signed: refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes)',
+    examples: ['1764928800']
+  }),
+  'webhook-signature': Type.String({
+    pattern: `^${SIGNATURE}( ${SIGNATURE})*$`,
+    maxLength: 479,
+    description: 'v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">, keyed with the base64-decoded part of the endpoint\'s secret after whsec_. ' +
+      'Standard Webhooks allow several, space-separated: accept the attempt when one matches (this version sends one)',
+    examples: ['v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=']
+  })
+})
+
 /** What the events route adds with addSchema, referenced ones first. */
 export const EVENT_SCHEMAS = [Order, OrderStatusChange, Product, OrderCreatedEvent, OrderStatusChangedEvent, ProductOutOfStockEvent, WebhookEvent]
 

@@ -14,6 +14,9 @@ import { isRecord } from '../is-record.js'
  * accepted (compareSecurity). A request parameter's `default` is what the server does for clients
  * that leave it out: changing or removing it changes their answers (compareDefault).
  *
+ * Webhooks (the document's `webhooks`) are outputs too: GoShop sends their bodies and headers to
+ * receivers, so they are compared as responses (`removed-field POST webhook order.created request data.total_cents`).
+ *
  * Only local `#/...` references are followed; anyOf/oneOf branches are grouped by JSON type.
  */
 
@@ -348,6 +351,18 @@ function compareOperations (ctx: Context, op: string, bItem: Json, before: Json,
   compareResponses(ctx, op, before, after)
 }
 
+/** A webhook's body and headers, compared as responses: receivers read them. */
+function compareWebhooks (ctx: Context, op: string, bItem: Json, before: Json, aItem: Json, after: Json): void {
+  compareContent(ctx, 'response', resolve(ctx.before, before.requestBody), resolve(ctx.after, after.requestBody), id(op, 'request'))
+  const aParams = parameters(ctx.after, aItem, after)
+  for (const [key, header] of parameters(ctx.before, bItem, before)) {
+    if (header.in !== 'header') continue
+    const match = aParams.get(key)
+    if (match === undefined) ctx.changes.add(id('removed-header', op, String(header.name)))
+    else compareSchemas(ctx, 'response', header.schema, match.schema, id(op, 'header', String(header.name)), '')
+  }
+}
+
 /**
  * The breaking changes from `before` (the released document) to `after` (the generated one),
  * sorted, each once.
@@ -364,6 +379,17 @@ export function findBreakingChanges (before: unknown, after: unknown): string[] 
       const op = `${method.toUpperCase()} ${path}`
       if (!isRecord(aItem[method])) ctx.changes.add(id('removed-operation', op))
       else compareOperations(ctx, op, isRecord(bItem) ? bItem : {}, bOp, aItem, recordAt(aItem, method))
+    }
+  }
+  // Webhooks run the other way: GoShop sends them, so their bodies and headers are outputs.
+  const aWebhooks = recordAt(after, 'webhooks')
+  for (const [name, bItem] of Object.entries(recordAt(before, 'webhooks'))) {
+    const aItem = recordAt(aWebhooks, name)
+    for (const method of HTTP_METHODS) {
+      if (!isRecord(isRecord(bItem) ? bItem[method] : undefined)) continue
+      const op = `${method.toUpperCase()} webhook ${name}`
+      if (!isRecord(aItem[method])) ctx.changes.add(id('removed-operation', op))
+      else compareWebhooks(ctx, op, isRecord(bItem) ? bItem : {}, recordAt(bItem, method), aItem, recordAt(aItem, method))
     }
   }
   // Generated SDKs name their types after the component schemas.

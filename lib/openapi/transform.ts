@@ -10,6 +10,7 @@ import { CORS_EXPOSED_HEADERS, SECURITY_HEADERS } from '../security-headers.js'
 import { componentRef, componentSchemas, isComponentName, referenceNamed, referenceParameter } from './components.js'
 import { describeProblemComponents } from './problems.js'
 import { isRecord } from '../is-record.js'
+import { webhookOperations } from './webhooks.js'
 
 type Json = Record<string, unknown>
 
@@ -325,8 +326,9 @@ const usesBearer = (operation: Json): boolean =>
  * operations), the problem responses every operation of its shape can give (400, 406, 408, 413, 414, 415, 417, 431),
  * the ProblemCode enum and Problem's extension members, WWW-Authenticate on the 401
  * of bearer operations, Accept-Encoding on 415s, Deprecation, Sunset and Link on every response of a deprecated operation
- * (plugins/app/deprecation.ts), the problem+json media type of errors; and `security: []` on public
- * operations, so tools read them as deliberately public rather than unspecified.
+ * (plugins/app/deprecation.ts), the problem+json media type of errors; `security: []` on public
+ * operations, so tools read them as deliberately public rather than unspecified; and the
+ * `webhooks` the delivery worker sends (lib/openapi/webhooks.ts).
  */
 export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) => {
   if (!('openapiObject' in document)) return document.swaggerObject
@@ -355,6 +357,7 @@ export const describeCrossCuttingBehaviour: SwaggerTransformObject = (document) 
   const schemas = componentSchemas()
   describeProblemComponents(schemas)
   openapi.components = { ...openapi.components, schemas, headers: Object.fromEntries(HEADER_COMPONENTS) }
+  Object.assign(openapi, { webhooks: webhookOperations() })
   // Spectral's OWASP rules want servers marked public or internal explicitly.
   for (const server of Array.isArray(openapi.servers) ? openapi.servers : []) {
     if (isRecord(server)) server['x-internal'] = false

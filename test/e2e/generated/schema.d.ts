@@ -703,7 +703,68 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "order.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive order.created
+         * @description An order was placed; data is the order as staff see it. Sent to every enabled endpoint subscribed to order.created (POST /api/webhooks), signed as Standard Webhooks specify: verify the signature over the raw body before parsing it. Delivery is at least once and in no guaranteed order; GET /api/events lists the same events with the same ids.
+         */
+        post: operations["orderCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive order.status_changed
+         * @description An order moved to another status; data is the order with previous_status. Sent to every enabled endpoint subscribed to order.status_changed (POST /api/webhooks), signed as Standard Webhooks specify: verify the signature over the raw body before parsing it. Delivery is at least once and in no guaranteed order; GET /api/events lists the same events with the same ids.
+         */
+        post: operations["orderStatusChangedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "product.out_of_stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive product.out_of_stock
+         * @description A product's stock reached 0; data is the product. Sent to every enabled endpoint subscribed to product.out_of_stock (POST /api/webhooks), signed as Standard Webhooks specify: verify the signature over the raw body before parsing it. Delivery is at least once and in no guaranteed order; GET /api/events lists the same events with the same ids.
+         */
+        post: operations["productOutOfStockWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -22013,6 +22074,135 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    orderCreatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's id): delivery is at least once, so deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed: refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">, keyed with the base64-decoded part of the endpoint's secret after whsec_. Standard Webhooks allow several, space-separated: accept the attempt when one matches (this version sends one) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx within 5 s ends the delivery (the body is ignored). Answer first, work afterwards. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused (a signature that does not verify, say): the attempt failed and is retried like any failure, until WEBHOOK_MAX_RETRY_AGE */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed), no answer within 5 s or a refused connection: retried with exponential backoff and jitter */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    orderStatusChangedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's id): delivery is at least once, so deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed: refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">, keyed with the base64-decoded part of the endpoint's secret after whsec_. Standard Webhooks allow several, space-separated: accept the attempt when one matches (this version sends one) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderStatusChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx within 5 s ends the delivery (the body is ignored). Answer first, work afterwards. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused (a signature that does not verify, say): the attempt failed and is retried like any failure, until WEBHOOK_MAX_RETRY_AGE */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed), no answer within 5 s or a refused connection: retried with exponential backoff and jitter */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    productOutOfStockWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (the body's id): delivery is at least once, so deduplicate on it */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed: refuse one far from your clock (the Standard Webhooks libraries allow 5 minutes) */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">, keyed with the base64-decoded part of the endpoint's secret after whsec_. Standard Webhooks allow several, space-separated: accept the attempt when one matches (this version sends one) */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductOutOfStockEvent"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx within 5 s ends the delivery (the body is ignored). Answer first, work afterwards. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused (a signature that does not verify, say): the attempt failed and is retried like any failure, until WEBHOOK_MAX_RETRY_AGE */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, a redirect (never followed), no answer within 5 s or a refused connection: retried with exponential backoff and jitter */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -318,6 +318,52 @@ export default suite(import.meta, (t) => {
     t.same(findBreakingChanges(released(), moved), ['removed-component CreateThing'], 'a rename with the same fields is only the lost type name')
   })
 
+  t.test('webhooks: what receivers read is compared as a response', async (t) => {
+    const withWebhook = changesAfterDoc((doc) => {
+      doc.webhooks = {
+        'thing.done': {
+          post: {
+            parameters: [
+              { in: 'header', name: 'webhook-id', required: true, schema: { type: 'string' } },
+              { in: 'header', name: 'webhook-signature', required: true, schema: { type: 'string' } }
+            ],
+            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } },
+            responses: { '2XX': { description: 'received' } }
+          }
+        }
+      }
+    })
+    const after = (change: (doc: Json) => void): string[] => {
+      const doc = structuredClone(withWebhook)
+      change(doc)
+      return findBreakingChanges(withWebhook, doc)
+    }
+    const webhook = (doc: Json): Json => node(doc, 'webhooks', 'thing.done', 'post')
+    t.same(after((doc) => { delete node(doc, 'webhooks')['thing.done'] }), ['removed-operation POST webhook thing.done'], 'an event type no longer sent')
+    t.same(after((doc) => { delete props(doc, 'Thing').name }), [
+      'removed-field GET /things/{id} 200 name',
+      'removed-field POST /things 201 name',
+      'removed-field POST webhook thing.done request name'
+    ], 'a field gone from the body receivers parse')
+    t.same(after((doc) => { props(doc, 'Thing').count = { type: 'number' } }), [
+      'changed-type GET /things/{id} 200 count integer->number',
+      'changed-type POST /things 201 count integer->number',
+      'changed-type POST webhook thing.done request count integer->number'
+    ], 'a body type receivers were not told about')
+    t.same(after((doc) => { webhook(doc).parameters = [{ in: 'header', name: 'webhook-id', required: true, schema: { type: 'string' } }] }),
+      ['removed-header POST webhook thing.done webhook-signature'], 'a header receivers verify with is gone')
+    t.same(after((doc) => { webhook(doc).parameters = [{ in: 'header', name: 'Webhook-Id', schema: { type: 'integer' } }, { in: 'header', name: 'webhook-signature', schema: { type: 'string' } }] }),
+      ['changed-type POST webhook thing.done header webhook-id string->integer'], 'a header sent as another type (names compared without case)')
+    t.same(after((doc) => {
+      props(doc, 'Thing').status = { anyOf: [{ type: 'string', enum: ['new'] }, { type: 'string', enum: ['done'] }, { type: 'string', enum: ['archived'] }] }
+      props(doc, 'Thing').color = { type: 'string' }
+      node(doc, 'webhooks')['thing.gone'] = structuredClone(node(doc, 'webhooks', 'thing.done'))
+      const headers: unknown = webhook(doc).parameters
+      webhook(doc).parameters = [...(Array.isArray(headers) ? headers : []), { in: 'header', name: 'webhook-extra', schema: { type: 'string' } }]
+    }), [], 'an added field, enum value, event type or header is not breaking')
+    t.same(findBreakingChanges(released(), withWebhook), [], 'adding webhooks to a document')
+  })
+
   t.test('recursive schemas end', async (t) => {
     const recursive = (): Json => ({
       paths: { '/tree': { get: { responses: { 200: { description: 'tree', content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } } } } } },
