@@ -11,9 +11,10 @@ const INT8_OID = 20
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PRODUCT_PATH = /^\/products\/([^/?]+)$/
 
-// The same statement the app's repository issues for a product by id, sent the same way: as a
-// named statement, prepared once per connection (db/named-statements.ts), so both servers ask the
-// same work of Postgres and the ratio measures what the service adds in Node.
+// The app's statement for products by id (routes/products/repository.ts), for the one id of the
+// request, sent the same way: as a named statement, prepared once per connection
+// (db/named-statements.ts). The app sends one for all the reads of an event-loop turn
+// (routes/products/coalesced-reads.ts); a bare server sends one per request.
 const SELECT_PRODUCT = 'select "id", "sku", "name", "description", "price_cents", "stock", "created_at", "updated_at", "version" ' +
   'from "products" where "id" = $1 and "archived_at" is null'
 

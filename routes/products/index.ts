@@ -17,6 +17,7 @@ import { TRANSACTION_PROBLEMS } from '../../db/transaction-retry.js'
 import { IDEMPOTENCY_PROBLEMS } from '../../lib/idempotency/problems.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
 import productExportRoutes from './export.js'
+import { coalescedProductReader } from './coalesced-reads.js'
 
 const tags = ['products']
 /** A full batch of 1000 products with long descriptions is more than the 1 MiB of other bodies. */
@@ -29,6 +30,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const metrics = productMetrics(fastify.metricsRegistry)
   const location = (id: string): string => `${fastify.prefix}/${id}`
   const products: service.ProductsContext = { db: fastify.db, currency }
+  const readProduct = coalescedProductReader(fastify.db)
 
   fastify.get('/', {
     config: { scopes: ['products:read'] },
@@ -62,7 +64,7 @@ const productsRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       security
     }
   }, async (request, reply) => {
-    const row = await service.getProduct(fastify.db, request.params.id)
+    const row = await service.getProduct(readProduct, request.params.id)
     if (notModified(request, reply, row)) return await sendNotModified(reply)
     return presentProduct(row, currency)
   })

@@ -34,27 +34,33 @@ const nextUpdatedAt = sql<Date>`greatest(now(), updated_at)`
 const selectProduct = (db: Db, id: string) => db.selectFrom('products').select(COLUMNS).where('id', '=', id).where('archived_at', 'is', null)
 
 /**
- * The catalog read by id is the hottest query: Kysely builds and compiles it once per
- * database handle, and each call binds its id as the statement's only parameter ($1). On
- * Postgres it runs as a named statement, planned once per connection (db/named-statements.ts).
+ * The catalog read by id is the hottest query. Its readers are coalesced (coalesced-reads.ts), so
+ * it takes every id of one event-loop turn: Kysely builds and compiles it once per database
+ * handle, and each call binds the ids as its only parameter ($1, an array). On Postgres it runs
+ * as a named statement, planned once per connection (db/named-statements.ts).
  */
 const compiledFind = new WeakMap<Db, CompiledQuery<ProductRecord>>()
 
-function findProductQuery (db: Db, id: string): CompiledQuery<ProductRecord> {
+function findProductsQuery (db: Db, ids: readonly string[]): CompiledQuery<ProductRecord> {
   let compiled = compiledFind.get(db)
   if (compiled === undefined) {
-    compiled = nameStatement('product_by_id', selectProduct(db, id).compile())
-    if (compiled.parameters.length !== 1) throw new Error('the product-by-id query must have exactly one parameter')
+    const query = db.selectFrom('products').select(COLUMNS).where((eb) => eb('id', '=', eb.fn.any(eb.val([...ids])))).where('archived_at', 'is', null)
+    compiled = nameStatement('products_by_ids', query.compile())
+    if (compiled.parameters.length !== 1) throw new Error('the products-by-ids query must have exactly one parameter')
     compiledFind.set(db, compiled)
   }
-  return { ...compiled, parameters: [id] }
+  return { ...compiled, parameters: [ids] }
 }
 
-/** Archived products are gone for the catalog: every read here skips them. */
-export async function findProduct (db: Db, id: string, lock = false): Promise<ProductRecord | undefined> {
-  if (lock) return await selectProduct(db, id).forUpdate().executeTakeFirst()
-  const { rows } = await db.executeQuery(findProductQuery(db, id))
-  return rows[0]
+/** The catalog's products with these ids (archived ones are gone for the catalog), in no particular order. */
+export async function findProducts (db: Db, ids: readonly string[]): Promise<ProductRecord[]> {
+  const { rows } = await db.executeQuery(findProductsQuery(db, ids))
+  return rows
+}
+
+/** A catalog product by id, its row locked until the transaction ends (a write's read). */
+export async function lockProduct (trx: Db, id: string): Promise<ProductRecord | undefined> {
+  return await selectProduct(trx, id).forUpdate().executeTakeFirst()
 }
 
 /** The catalog listing in sort order from a keyset position (null: from the start), without a limit. */

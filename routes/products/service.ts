@@ -8,6 +8,7 @@ import type { DatabaseHandle } from '../../db/connect.js'
 import { recordAudit, type AuditContext } from '../audit/record.js'
 import * as repo from './repository.js'
 import type { ProductListRecord, ProductRecord, ProductSortColumn } from './repository.js'
+import type { ProductReader } from './coalesced-reads.js'
 import { HTTP_PROBLEMS } from '../../lib/problems/http.js'
 import { PRODUCT_PROBLEMS } from './problems.js'
 import type { Precondition } from '../../lib/http/etag.js'
@@ -94,8 +95,8 @@ async function * keysetPages (db: Db, filter: repo.ProductFilter, sort: SortOrde
   }
 }
 
-export async function getProduct (db: Db, id: string): Promise<ProductRecord> {
-  const row = await repo.findProduct(db, id)
+export async function getProduct (read: ProductReader, id: string): Promise<ProductRecord> {
+  const row = await read(id)
   if (row === undefined) throw productNotFound()
   return row
 }
@@ -127,7 +128,7 @@ export async function changeProduct (
 ): Promise<ProductRecord> {
   try {
     return await ctx.db.transaction().execute(async (trx) => {
-      const current = await repo.findProduct(trx, id, true)
+      const current = await repo.lockProduct(trx, id)
       if (current === undefined) throw productNotFound()
       precondition(current)
       const updated = await repo.updateProduct(trx, id, fields)
@@ -151,7 +152,7 @@ export const replacementOf = (input: CreateProductInput): UpdateProductInput => 
 export async function removeProduct (db: Db, id: string, precondition: Precondition, audit: AuditContext): Promise<'deleted' | 'archived'> {
   const resource = { type: 'product', id } as const
   const attempt = async (): Promise<'deleted' | 'archived'> => await db.transaction().execute(async (trx) => {
-    const current = await repo.findProduct(trx, id, true)
+    const current = await repo.lockProduct(trx, id)
     if (current === undefined) throw productNotFound()
     precondition(current)
     if (await repo.isInAnyOrder(trx, id)) {
