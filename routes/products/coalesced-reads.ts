@@ -10,9 +10,12 @@ const MAX_IDS_PER_STATEMENT = 100
 export type ProductReader = (id: string) => Promise<ProductRecord | undefined>
 
 /**
- * Catalog reads by id, coalesced (BENCHMARKS.md, "Performance shortcuts"): every read asked for
- * in one event-loop turn is answered by one statement sent at the end of the turn (setImmediate,
- * so the requests of every socket read in that turn are in it), each reader getting its own row.
+ * Catalog reads by id, coalesced (BENCHMARKS.md, "Issue 26: coalesced reads"): the reads asked for
+ * while one batch of promise jobs runs are answered by one statement, each reader getting its own
+ * row. Under load that is every request of an event-loop turn, as the rate limiter's one Redis
+ * reply per turn (lib/rate-limit/batched-redis-store.ts) releases them together; DataLoader's own
+ * scheduling sends it in the same turn, so a lone read waits for nothing (measured against
+ * setImmediate, which batched no more and cost a turn per read).
  *
  * Nothing is cached: a read's statement is sent after its request arrived, so it sees every write
  * committed before, on this replica or another (read-your-writes, fresh ETags). Only the number
@@ -23,10 +26,10 @@ export function coalescedProductReader (db: Db): ProductReader {
   const loader = new DataLoader<string, ProductRecord | undefined>(async (ids) => {
     // Route schemas check ids as UUIDs; anything else must not fail the statement the others share.
     const valid = [...new Set(ids)].filter((id) => UUID_PATTERN.test(id))
-    const rows = valid.length === 0 ? [] : await findProducts(db, valid)
+    const rows = await findProducts(db, valid)
     const byId = new Map(rows.map((row) => [row.id, row]))
     return ids.map((id) => byId.get(id))
-  }, { cache: false, maxBatchSize: MAX_IDS_PER_STATEMENT, batchScheduleFn: (send) => { setImmediate(send) } })
+  }, { cache: false, maxBatchSize: MAX_IDS_PER_STATEMENT })
   // Postgres answers ids in lower case; a request may use upper case.
   return async (id) => await loader.load(id.toLowerCase())
 }

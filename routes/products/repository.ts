@@ -35,25 +35,36 @@ const selectProduct = (db: Db, id: string) => db.selectFrom('products').select(C
 
 /**
  * The catalog read by id is the hottest query. Its readers are coalesced (coalesced-reads.ts), so
- * it takes every id of one event-loop turn: Kysely builds and compiles it once per database
- * handle, and each call binds the ids as its only parameter ($1, an array). On Postgres it runs
- * as a named statement, planned once per connection (db/named-statements.ts).
+ * it takes every id of one event-loop turn. Kysely builds and compiles each statement once per
+ * database handle, and each call binds the id, or the ids as an array, as its only parameter ($1).
+ * On Postgres they run as named statements, planned once per connection (db/named-statements.ts).
+ * One id (every read at light load) takes `"id" = $1`, which Postgres answers sooner than `= any`
+ * (BENCHMARKS.md, "Issue 26: coalesced reads").
  */
-const compiledFind = new WeakMap<Db, CompiledQuery<ProductRecord>>()
+const compiledFindOne = new WeakMap<Db, CompiledQuery<ProductRecord>>()
+const compiledFindMany = new WeakMap<Db, CompiledQuery<ProductRecord>>()
 
 function findProductsQuery (db: Db, ids: readonly string[]): CompiledQuery<ProductRecord> {
-  let compiled = compiledFind.get(db)
+  const [id, ...more] = ids
+  if (id !== undefined && more.length === 0) {
+    let compiled = compiledFindOne.get(db)
+    if (compiled === undefined) {
+      compiled = nameStatement('product_by_id', selectProduct(db, id).compile())
+      compiledFindOne.set(db, compiled)
+    }
+    return { ...compiled, parameters: [id] }
+  }
+  let compiled = compiledFindMany.get(db)
   if (compiled === undefined) {
-    const query = db.selectFrom('products').select(COLUMNS).where((eb) => eb('id', '=', eb.fn.any(eb.val([...ids])))).where('archived_at', 'is', null)
-    compiled = nameStatement('products_by_ids', query.compile())
-    if (compiled.parameters.length !== 1) throw new Error('the products-by-ids query must have exactly one parameter')
-    compiledFind.set(db, compiled)
+    compiled = nameStatement('products_by_ids', db.selectFrom('products').select(COLUMNS).where((eb) => eb('id', '=', eb.fn.any(eb.val([...ids])))).where('archived_at', 'is', null).compile())
+    compiledFindMany.set(db, compiled)
   }
   return { ...compiled, parameters: [ids] }
 }
 
 /** The catalog's products with these ids (archived ones are gone for the catalog), in no particular order. */
 export async function findProducts (db: Db, ids: readonly string[]): Promise<ProductRecord[]> {
+  if (ids.length === 0) return []
   const { rows } = await db.executeQuery(findProductsQuery(db, ids))
   return rows
 }
