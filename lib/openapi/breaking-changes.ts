@@ -222,8 +222,6 @@ function compareContent (ctx: Context, direction: Direction, before: unknown, af
   }
 }
 
-const lowerKeys = (record: Json): Map<string, unknown> => new Map(Object.entries(record).map(([name, value]) => [name.toLowerCase(), value]))
-
 function compareResponses (ctx: Context, op: string, before: Json, after: Json): void {
   const aResponses = recordAt(after, 'responses')
   for (const [status, response] of Object.entries(recordAt(before, 'responses'))) {
@@ -232,12 +230,21 @@ function compareResponses (ctx: Context, op: string, before: Json, after: Json):
     const bResponse = resolve(ctx.before, response)
     const aResponse = resolve(ctx.after, aResponses[status])
     compareContent(ctx, 'response', bResponse, aResponse, where)
-    const aHeaders = lowerKeys(recordAt(aResponse, 'headers'))
-    for (const [name, header] of Object.entries(recordAt(bResponse, 'headers'))) {
-      const match = aHeaders.get(name.toLowerCase())
-      if (match === undefined) ctx.changes.add(id('removed-header', where, name))
-      else compareSchemas(ctx, 'response', recordAt(resolve(ctx.before, header), 'schema'), recordAt(resolve(ctx.after, match), 'schema'), id(where, 'header', name), '')
-    }
+    const headers = (root: Json, response: Json): SentHeaders =>
+      new Map(Object.entries(recordAt(response, 'headers')).map(([name, header]) => [name.toLowerCase(), { name, schema: recordAt(resolve(root, header), 'schema') }]))
+    compareSentHeaders(ctx, where, headers(ctx.before, bResponse), headers(ctx.after, aResponse))
+  }
+}
+
+/** Headers a client reads, by lower-case name. */
+type SentHeaders = Map<string, { name: string, schema: unknown }>
+
+/** A header gone, or sent as a type the client was not told about, breaks what reads it. */
+function compareSentHeaders (ctx: Context, where: string, before: SentHeaders, after: SentHeaders): void {
+  for (const [key, { name, schema }] of before) {
+    const match = after.get(key)
+    if (match === undefined) ctx.changes.add(id('removed-header', where, name))
+    else compareSchemas(ctx, 'response', schema, match.schema, id(where, 'header', name), '')
   }
 }
 
@@ -354,13 +361,10 @@ function compareOperations (ctx: Context, op: string, bItem: Json, before: Json,
 /** A webhook's body and headers, compared as responses: receivers read them. */
 function compareWebhooks (ctx: Context, op: string, bItem: Json, before: Json, aItem: Json, after: Json): void {
   compareContent(ctx, 'response', resolve(ctx.before, before.requestBody), resolve(ctx.after, after.requestBody), id(op, 'request'))
-  const aParams = parameters(ctx.after, aItem, after)
-  for (const [key, header] of parameters(ctx.before, bItem, before)) {
-    if (header.in !== 'header') continue
-    const match = aParams.get(key)
-    if (match === undefined) ctx.changes.add(id('removed-header', op, String(header.name)))
-    else compareSchemas(ctx, 'response', header.schema, match.schema, id(op, 'header', String(header.name)), '')
-  }
+  const headers = (root: Json, item: Json, operation: Json): SentHeaders => new Map([...parameters(root, item, operation).values()]
+    .filter((parameter) => parameter.in === 'header')
+    .map((parameter) => [String(parameter.name).toLowerCase(), { name: String(parameter.name), schema: parameter.schema }]))
+  compareSentHeaders(ctx, op, headers(ctx.before, bItem, before), headers(ctx.after, aItem, after))
 }
 
 /**

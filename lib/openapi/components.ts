@@ -9,7 +9,8 @@ type Json = Record<string, unknown>
    its `$id`; an enum by its `title` alone (an `$id` would break fast-json-stringify where an enum
    occurs twice in one response, as OrderStatus does in Order). */
 
-const asRecord = (schema: TSchema): Json => Object.fromEntries(Object.entries(schema))
+/** A schema's keywords as a record (TypeBox's types do not carry `$id`, `title` or `description`). */
+export const asRecord = (schema: TSchema): Json => Object.fromEntries(Object.entries(schema))
 const nameOf = (schema: Json): string | undefined => typeof schema.$id === 'string' ? schema.$id : typeof schema.title === 'string' ? schema.title : undefined
 
 const COMPONENTS = new Map<string, Json>()

@@ -1,11 +1,7 @@
-import type { TSchema } from 'typebox'
 import { EVENT_ENVELOPES, WebhookDeliveryHeaders } from '../../schemas/webhooks.js'
-import { componentRef } from './components.js'
+import { asRecord, componentRef } from './components.js'
 
 type Json = Record<string, unknown>
-
-/** A schema's keywords as a record (TypeBox's types do not carry `$id` or `description`). */
-const keywords = (schema: TSchema): Json => Object.fromEntries(Object.entries(schema))
 
 function text (schema: Json, keyword: string): string {
   const value = schema[keyword]
@@ -19,7 +15,7 @@ const operationIdOf = (type: string): string =>
 
 /** The delivery headers as header parameters, each schema's description moved to its parameter. */
 const HEADER_PARAMETERS: Json[] = Object.entries(WebhookDeliveryHeaders.properties).map(([name, schema]) => {
-  const { description, ...rest } = keywords(schema)
+  const { description, ...rest } = asRecord(schema)
   return { name, in: 'header', required: true, description, schema: rest }
 })
 
@@ -37,7 +33,7 @@ const RESPONSES: Json = {
 export function webhookOperations (): Json {
   return Object.fromEntries(EVENT_ENVELOPES.map((envelope) => {
     const type = envelope.properties.type.const
-    const schema = keywords(envelope)
+    const schema = asRecord(envelope)
     return [type, {
       post: {
         operationId: operationIdOf(type),

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { waitFor } from '../../helpers/wait.js'
 import type { TestUser } from '../../helpers/users.js'
+import { EVENT_SCHEMAS } from '../../../schemas/webhooks.js'
+import { OrderItem } from '../../../schemas/orders.js'
 
 export interface FeedEvent { id: string, type: string, created_at: string, data: { id: string, [key: string]: unknown } }
 export interface FeedPage { data: FeedEvent[], next_cursor: string | null, has_more: boolean }
@@ -23,3 +25,6 @@ export async function waitForFeed (app: FastifyInstance, user: TestUser, count: 
     return data.length >= count ? data : undefined
   })
 }
+
+/** The event schemas (and what they reference) by `$id`: the references Value.Check resolves against. */
+export const EVENT_SCHEMAS_BY_ID = Object.fromEntries([...EVENT_SCHEMAS, OrderItem].map((schema) => [String(Reflect.get(schema, '$id')), schema]))

@@ -85,6 +85,9 @@ export default suite(import.meta, (t) => {
     t.equal(after.json().price_cents, 250)
     t.equal(after.headers.etag, patched.headers.etag, 'the new ETag')
     t.equal(conditional.statusCode, 200, 'the old tag no longer matches')
+    const upper = await app.inject({ method: 'GET', url: url.toUpperCase().replace('/API/PRODUCTS/', '/api/products/'), headers: staff.headers })
+    t.equal(upper.statusCode, 200, 'an upper-case id reads the same product')
+    t.equal(upper.json().id, product.id)
     // A write straight to the database (another replica's, say) is seen just as well.
     await app.db.updateTable('products').set({ stock: 7 }).where('id', '=', product.id).execute()
     t.equal((await app.inject({ method: 'GET', url, headers: staff.headers })).json().stock, 7)

@@ -4,14 +4,13 @@ import { suite } from '../../helpers/suite.js'
 import { createUser } from '../../helpers/users.js'
 import { waitFor } from '../../helpers/wait.js'
 import { isObject, objectAt, type Json, type JsonObject } from '../../openapi/document.js'
-import { EVENT_SCHEMAS, EVENT_TYPES, WebhookDeliveryHeaders } from '../../../schemas/webhooks.js'
-import { OrderItem } from '../../../schemas/orders.js'
+import { EVENT_TYPES, WebhookDeliveryHeaders } from '../../../schemas/webhooks.js'
+import { EVENT_SCHEMAS_BY_ID } from '../events/fixtures.js'
 import { buildOrdersApp, insertProduct, postOrder, transition } from '../orders/fixtures/orders.js'
 import { createEndpoint, FAST_WEBHOOKS } from './fixtures.js'
 import { startReceiver } from './receiver.js'
 
 const COMPONENT = '#/components/schemas/'
-const SCHEMAS_BY_ID = Object.fromEntries([...EVENT_SCHEMAS, OrderItem].map((schema) => [String(Reflect.get(schema, '$id')), schema]))
 const HEADER_SCHEMAS = new Map(Object.entries(WebhookDeliveryHeaders.properties))
 
 const list = (value: Json | undefined): Json[] => Array.isArray(value) ? value : []
@@ -69,8 +68,8 @@ export default suite(import.meta, (t) => {
         const schema = HEADER_SCHEMAS.get(name)
         t.ok(schema !== undefined && Value.Check(schema, request.headers[name]), `${type}: ${name} is sent as documented (${String(request.headers[name])})`)
       }
-      const envelope = SCHEMAS_BY_ID[webhook.component]
-      t.ok(envelope !== undefined && Value.Check(SCHEMAS_BY_ID, envelope, body), `${type}: the body matches ${webhook.component}`)
+      const envelope = EVENT_SCHEMAS_BY_ID[webhook.component]
+      t.ok(envelope !== undefined && Value.Check(EVENT_SCHEMAS_BY_ID, envelope, body), `${type}: the body matches ${webhook.component}`)
     }
     t.same(receiver.received.map((request) => JSON.parse(request.body).type).sort(), [...EVENT_TYPES].sort(), 'each event type was sent once')
   })
